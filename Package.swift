@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layout and layering: ../shared/DESIGN.md. Only ObjectFile may import the
+// C targets (CElf, CCapstone, CCompression); MacroSites and RelocSites never
+// import each other; Compare is where they meet.
+let package = Package(
+    name: "pvsites",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pvsites", targets: ["pvsites"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CElf",
+            pkgConfig: "libdw",
+            providers: [.apt(["libelf-dev", "libdw-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCapstone",
+            pkgConfig: "capstone",
+            providers: [.apt(["libcapstone-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["liblzma-dev", "libzstd-dev", "zlib1g-dev"])]
+        ),
+        .target(
+            name: "ObjectFile",
+            dependencies: ["CElf", "CCapstone", "CCompression"]
+        ),
+        .target(name: "MacroSites", dependencies: ["ObjectFile"]),
+        .target(name: "RelocSites", dependencies: ["ObjectFile"]),
+        .target(name: "Compare", dependencies: ["ObjectFile", "MacroSites", "RelocSites"]),
+        .target(name: "Study", dependencies: ["ObjectFile", "MacroSites", "RelocSites", "Compare"]),
+        .executableTarget(
+            name: "pvsites",
+            dependencies: [
+                "ObjectFile", "MacroSites", "RelocSites", "Compare", "Study",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["ObjectFile"], path: "Tests/TestSupport"),
+        .testTarget(name: "ObjectFileTests", dependencies: ["ObjectFile", "TestSupport"]),
+        .testTarget(name: "MacroSitesTests", dependencies: ["MacroSites", "TestSupport"]),
+        .testTarget(name: "RelocSitesTests", dependencies: ["RelocSites", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,161 @@
+import CElf
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A read-only view of one ELF64 little-endian x86-64 file: a relocatable
+/// object (`.o`, `.ko`, `ld -r` output) or a linked image that kept its
+/// relocations with `--emit-relocs`.
+///
+/// Loading runs in a fixed order, as objtool's `elf_open_read()` does:
+/// header, sections, symbols, the list of relocation sections. Relocation
+/// entries, section bytes and DWARF are read on demand. Everything is
+/// immutable after `init`, so one file may be read from several threads.
+public final class ObjectFile: @unchecked Sendable {
+    public let path: String
+    public let fileType: ELFFileType
+    public let machine: UInt16
+    public let entry: UInt64
+    /// Set when the file was a compressed container, decompressed in memory.
+    public let compression: CompressionFormat?
+    public let sections: [Section]
+    public let symbols: [Symbol]
+    /// The index of the SHT_SYMTAB section, if the file has one.
+    public let symbolTableIndex: Int?
+    public let relocationSections: [RelocationSection]
+
+    let image: ELFImage
+    private let symbolsByName: [String: [Int]]
+    /// Built on first use: many runs never ask for a function name.
+    private let functionIndex = Mutex<FunctionIndex?>(nil)
+
+    /// Open and validate `path`; throws an `ObjectFileError` naming the file.
+    public convenience init(path: String) throws {
+        try self.init(image: ELFImage(path: path))
+    }
+
+    /// Open an ELF image held in memory (tests, fuzzing); `name` labels diagnostics.
+    public convenience init(bytes: [UInt8], name: String) throws {
+        try self.init(image: ELFImage(bytes: bytes, name: name))
+    }
+
+    init(image: ELFImage) throws {
+        self.image = image
+        self.path = image.path
+        self.compression = image.compression
+        let header = try image.header()
+        self.fileType = ELFFileType(rawValue: header.e_type)
+        self.machine = header.e_machine
+        self.entry = header.e_entry
+        let sections = try image.readSections()
+        self.sections = sections
+        let (symbols, symtab) = try image.readSymbols(sections: sections)
+        self.symbols = symbols
+        self.symbolTableIndex = symtab
+        self.relocationSections = try image.readRelocationSections(sections: sections)
+        var byName: [String: [Int]] = [:]
+        for s in symbols where !s.name.isEmpty { byName[s.name, default: []].append(s.index) }
+        self.symbolsByName = byName
+    }
+
+    // MARK: Queries
+
+    public var isRelocatable: Bool { fileType == .relocatable }
+
+    /// "relocatable", "linked with relocations" or "linked" (no relocation sections
+    /// that apply to code or data).
+    public var kindDescription: String {
+        if isRelocatable { return "relocatable" }
+        return relocationSections.contains { $0.targetIndex != 0 } ? "linked with relocations" : "linked"
+    }
+
+    public var hasSymbolTable: Bool { symbolTableIndex != nil }
+
+    /// Throws `.noSymbolTable` when the file was stripped.
+    public func requireSymbolTable() throws {
+        if symbolTableIndex == nil { throw ObjectFileError.noSymbolTable(path: path) }
+    }
+
+    public func findSection(named name: String) -> Section? {
+        sections.first { $0.name == name }
+    }
+
+    public func findSection(index: Int) -> Section? {
+        sections.indices.contains(index) ? sections[index] : nil
+    }
+
+    /// All symbols named `name`, defined ones first.
+    public func findSymbols(named name: String) -> [Symbol] {
+        (symbolsByName[name] ?? []).map { symbols[$0] }.sorted { $0.isDefined && !$1.isDefined }
+    }
+
+    public func findSymbol(index: Int) -> Symbol? {
+        symbols.indices.contains(index) ? symbols[index] : nil
+    }
+
+    /// The relocation sections that patch section `index`.
+    public func relocationSections(for index: Int) -> [RelocationSection] {
+        relocationSections.filter { $0.targetIndex == index }
+    }
+
+    /// Read every entry of one relocation section, offsets normalised to the
+    /// target section.
+    public func readRelocations(_ rs: RelocationSection) throws -> [Relocation] {
+        try image.readRelocations(rs, sections: sections, symbolCount: symbols.count,
+                                  isRelocatable: isRelocatable)
+    }
+
+    /// A copy of `count` bytes of `section` from `offset` (clamped to the section).
+    public func bytes(of section: Section, offset: UInt64 = 0, count: Int? = nil) -> [UInt8] {
+        withBytes(of: section) { buf in
+            guard offset < UInt64(buf.count) else { return [] }
+            let start = Int(offset)
+            let n = min(count ?? buf.count - start, buf.count - start)
+            return Array(buf[start ..< start + n])
+        }
+    }
+
+    /// The section's bytes in place (empty for NOBITS). Valid inside `body` only.
+    public func withBytes<R>(of section: Section, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(image.bytes(of: section))
+    }
+
+    /// The section that holds virtual address `address` in a linked image.
+    public func findSection(containingAddress address: UInt64) -> Section? {
+        sections.first { $0.isAllocated && $0.size > 0 && $0.contains(address: address) }
+    }
+
+    /// The address of `offset` in `section`: the offset itself in a relocatable
+    /// object (whose sections all start at 0), sh_addr + offset otherwise.
+    public func address(of section: Section, offset: UInt64) -> UInt64 {
+        section.address &+ offset
+    }
+
+    /// A symbol's offset inside its section.
+    public func sectionOffset(of symbol: Symbol) -> UInt64? {
+        guard let si = symbol.definingSection, let sec = findSection(index: si) else { return nil }
+        return isRelocatable ? symbol.value : symbol.value &- sec.address
+    }
+
+    /// The function that contains `offset` in section `index`, and the
+    /// distance into it.
+    public func findFunction(section index: Int, offset: UInt64) -> (symbol: Symbol, offset: UInt64)? {
+        let index_ = functionIndex.withLock { cached -> FunctionIndex in
+            if let cached { return cached }
+            let built = FunctionIndex(sections: sections, symbols: symbols, isRelocatable: isRelocatable)
+            cached = built
+            return built
+        }
+        return index_.find(section: index, offset: offset, symbols: symbols)
+    }
+
+    /// `func+0x1a`, or `section+0x1a` when no function contains the place.
+    public func describe(section index: Int, offset: UInt64) -> String {
+        if let (sym, delta) = findFunction(section: index, offset: offset) {
+            return "\(sym.name)+\(hex(delta))"
+        }
+        let name = findSection(index: index)?.name ?? "section[\(index)]"
+        return "\(name)+\(hex(offset))"
+    }
+}

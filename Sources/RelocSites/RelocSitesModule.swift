@@ -1,0 +1,2 @@
+// Placeholder until its issue lands.
+public enum RelocSitesModule { public static let name = "RelocSites" }

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Builds test fixtures with gcc during the test run, into a cache keyed by
+/// a hash of source, flags and compiler version, so that a second run does
+/// not compile again. No binaries are committed.
+public enum Fixtures {
+    /// The repository root (Tests/TestSupport/ is two levels down).
+    public static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0 ..< 3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static let corpusDirectory = repositoryRoot + "/Corpus"
+
+    /// `.build/pvsites-fixtures`, created on first use.
+    public static let cacheDirectory: String = {
+        let dir = repositoryRoot + "/.build/pvsites-fixtures"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
+    private static let compilerVersion: String = {
+        (try? Command.check(["gcc", "--version"]))?.split(separator: "\n").first.map(String.init) ?? "gcc"
+    }()
+
+    /// FNV-1a, enough to key a cache.
+    public static func hash(_ parts: [String]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for p in parts {
+            for b in p.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ 0xff) &* 0x100_0000_01b3
+        }
+        return String(h, radix: 16)
+    }
+
+    /// Compile C (or, with `language: "assembler-with-cpp"`, asm) source text
+    /// to an object with gcc and the given flags; returns the object's path.
+    /// `link` adds a link step: the flags after it produce an executable.
+    public static func compile(_ source: String, name: String, flags: [String] = ["-O2", "-g"],
+                               language: String = "c", link: [String]? = nil) throws -> String {
+        let key = hash([source, language, compilerVersion] + flags + (link ?? ["-c"]))
+        let base = "\(cacheDirectory)/\(name)-\(key)"
+        let output = base + (link == nil ? ".o" : ".elf")
+        if FileManager.default.fileExists(atPath: output) { return output }
+        let src = base + (language == "c" ? ".c" : ".S")
+        try source.write(toFile: src, atomically: true, encoding: .utf8)
+        let temp = output + ".tmp\(getpid())"
+        var argv = ["gcc", "-I", corpusDirectory + "/include"] + flags
+        if let link { argv += [src, "-o", temp] + link } else { argv += ["-c", src, "-o", temp] }
+        try Command.check(argv)
+        // Atomic: a half-written object is never trusted by a later run.
+        guard rename(temp, output) == 0 else { throw FixtureError.commandFailed("rename \(temp)", String(cString: strerror(errno))) }
+        return output
+    }
+
+    /// A temporary file path in the fixture cache, unique to this process.
+    public static func scratchPath(_ name: String) -> String {
+        "\(cacheDirectory)/scratch-\(getpid())-\(name)"
+    }
+}
