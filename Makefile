@@ -1,0 +1,44 @@
+# pvsites: two commands on a fresh Debian 12 machine with Swift 6.3.
+#   make study   install what is missing, build, run the default study
+#   make test    install what is missing, build, run the test suite
+SWIFT      ?= swift
+BUILD_FLAGS ?= -c release
+PVSITES    := .build/release/pvsites
+DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
+                zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
+
+.PHONY: all deps build study test bench fuzz clean
+
+all: build
+
+# Install the Debian packages that are missing (as root), or print the
+# exact apt-get line and stop.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "missing Debian packages; run:"; \
+	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product pvsites
+
+study: build
+	@./scripts/study.sh $(PVSITES)
+
+test: deps
+	$(SWIFT) test
+
+bench: build
+	@./scripts/bench.sh $(PVSITES)
+
+clean:
+	rm -rf .build

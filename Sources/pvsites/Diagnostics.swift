@@ -1,0 +1,32 @@
+import Foundation
+import ArgumentParser
+
+/// The one place the tool writes to stderr.
+enum Diagnostics {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data(("pvsites: " + line + "\n").utf8))
+    }
+
+    static func warning(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// True when stderr is a terminal: progress lines go there only then.
+    static let stderrIsTerminal = isatty(2) != 0
+    static let stdoutIsTerminal = isatty(1) != 0
+}
+
+/// Where a report goes: stdout, or `-o FILE`, written atomically.
+enum Output {
+    static func write(_ text: String, to path: String?) throws {
+        guard let path else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ValidationError("\(path): cannot write: \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+
+/// The command line: thin. Commands parse options, call the engine in the
+/// libraries, and print what it returns. Exit codes: 0 ok, 1 gate failed,
+/// 2 bad input or usage.
+@main
+struct PVSites: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pvsites",
+        abstract: "Measure how paravirt_ops call sites are found: annotated macros vs. relocation scanning.",
+        subcommands: [ObjInfoCommand.self]
+    )
+
+    /// ArgumentParser exits 64 on usage errors; pvsites promises 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            if let exit = error as? ExitCode {
+                Foundation.exit(exit.rawValue)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { Diagnostics.error(message) }
+            Foundation.exit(2)
+        }
+    }
+}
