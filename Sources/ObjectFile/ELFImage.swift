@@ -49,7 +49,8 @@ final class ELFImage {
             guard let e = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
                 let message = Self.lastError()
                 close(fd)
-                throw ObjectFileError.unreadable(path: path, reason: message)
+                throw Self.beginError(path: path, head: Array(head.prefix(max(got, 0))), size: Int(st.st_size),
+                                      message: message)
             }
             self.fd = fd
             self.elf = e
@@ -106,6 +107,15 @@ final class ELFImage {
 
     /// The bytes of the (possibly decompressed) image, for libdw's in-memory use.
     var imageBytes: UnsafeRawBufferPointer { raw }
+
+    /// Why libelf would not start on a file: a short ELF file is truncated,
+    /// anything else without the magic is not ELF.
+    static func beginError(path: String, head: [UInt8], size: Int, message: String) -> ObjectFileError {
+        guard head.count >= 4, head.prefix(4) == [0x7f, 0x45, 0x4c, 0x46] else { return .notELF(path: path) }
+        if head.count >= 5, head[4] == 1 { return .not64Bit(path: path) }
+        if size < 64 { return .truncated(path: path, what: "ELF header needs 64 bytes, file has \(size)") }
+        return .libelf(path: path, message: message)
+    }
 
     static func lastError() -> String {
         guard let m = elf_errmsg(-1) else { return "unknown error" }
