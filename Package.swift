@@ -32,19 +32,24 @@ let package = Package(
             name: "ObjectFile",
             dependencies: ["CElf", "CCapstone", "CCompression"]
         ),
-        .target(name: "MacroSites", dependencies: ["ObjectFile"]),
-        .target(name: "RelocSites", dependencies: ["ObjectFile"]),
-        .target(name: "Compare", dependencies: ["ObjectFile", "MacroSites", "RelocSites"]),
-        .target(name: "Study", dependencies: ["ObjectFile", "MacroSites", "RelocSites", "Compare"]),
+        // The nouns both strategies produce (Site, Op, ClobberSet, Finding):
+        // a module of its own so that MacroSites and RelocSites share them
+        // without importing each other.
+        .target(name: "SiteModel", dependencies: ["ObjectFile"]),
+        .target(name: "MacroSites", dependencies: ["ObjectFile", "SiteModel"]),
+        .target(name: "RelocSites", dependencies: ["ObjectFile", "SiteModel"]),
+        .target(name: "Compare", dependencies: ["ObjectFile", "SiteModel", "MacroSites", "RelocSites"]),
+        .target(name: "Study", dependencies: ["ObjectFile", "SiteModel", "MacroSites", "RelocSites", "Compare"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [
-                "ObjectFile", "MacroSites", "RelocSites", "Compare", "Study",
+                "ObjectFile", "SiteModel", "MacroSites", "RelocSites", "Compare", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(name: "TestSupport", dependencies: ["ObjectFile"], path: "Tests/TestSupport"),
         .testTarget(name: "ObjectFileTests", dependencies: ["ObjectFile", "TestSupport"]),
+        .testTarget(name: "SiteModelTests", dependencies: ["SiteModel", "TestSupport"]),
         .testTarget(name: "MacroSitesTests", dependencies: ["MacroSites", "TestSupport"]),
         .testTarget(name: "RelocSitesTests", dependencies: ["RelocSites", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "TestSupport"]),

@@ -1,0 +1,101 @@
+import ObjectFile
+import SiteModel
+
+/// What the macro strategy found in one file.
+public struct MacroScan: Sendable {
+    public let path: String
+    /// The section read, nil when the file has none.
+    public let section: String?
+    public let layout: String
+    /// One line: why this layout was chosen.
+    public let layoutReason: String
+    /// Records in the section (before the flags filter of `.altinstructions`).
+    public let records: Int
+    public let sites: [Site]
+    public let findings: [Finding]
+    /// The ops table the op names come from.
+    public let table: String?
+}
+
+/// Options of the macro strategy.
+public struct MacroOptions: Sendable {
+    public var section: String?
+    public var layout: RecordLayout?
+    public var tableSymbol: String?
+    /// Attach inline chains from DWARF (costs time on big files).
+    public var sourcePositions: Bool
+
+    public init(section: String? = nil, layout: RecordLayout? = nil, tableSymbol: String? = nil,
+                sourcePositions: Bool = true) {
+        self.section = section
+        self.layout = layout
+        self.tableSymbol = tableSymbol
+        self.sourcePositions = sourcePositions
+    }
+}
+
+/// Longest plausible site: Linux pads sites for its patches, but no
+/// paravirt site reached 32 bytes.
+let maximumPlausibleLength = 32
+
+extension MacroScan {
+    /// Read and validate every annotated-site record of `file`.
+    public init(file: ObjectFile, options: MacroOptions = MacroOptions()) throws {
+        try file.requireSymbolTable()
+        path = file.path
+        let name = options.section ?? options.layout?.defaultSection
+            ?? [".parainstructions", ".altinstructions"].first { file.findSection(named: $0) != nil }
+        guard let name, let recordSection = file.findSection(named: name) else {
+            self.section = nil
+            layout = options.layout?.name ?? "none"
+            layoutReason = "no \(options.section ?? ".parainstructions or .altinstructions") section"
+            records = 0
+            sites = []
+            findings = []
+            table = nil
+            return
+        }
+        section = name
+        var dwarfFindings: [Finding] = []
+        let debugInfo: DebugInfo?
+        do { debugInfo = try file.openDebugInfo() } catch {
+            debugInfo = nil
+            dwarfFindings.append(Finding(path: file.path, place: ".debug_info",
+                                         message: "DWARF unusable, no op names or source positions: \(error)"))
+        }
+        let table = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo)
+        self.table = table?.symbol
+        var reader = RecordReader(file: file, section: recordSection, table: table)
+        let (layout, reason) = try options.layout.map { ($0, "given on the command line") }
+            ?? reader.detectLayout()
+        self.layout = layout.name
+        layoutReason = reason
+        let result = reader.read(layout: layout)
+        records = result.records
+        var sites = result.sites
+        var findings = dwarfFindings + result.findings
+        findings += Self.overlaps(sites, path: file.path, section: name)
+        if options.sourcePositions, let debugInfo, !sites.isEmpty {
+            let chains = debugInfo.inlineChains(sites.map { (section: $0.sectionIndex, offset: $0.offset) })
+            for i in sites.indices { sites[i].source = chains[i] }
+        }
+        self.sites = sites
+        self.findings = findings
+    }
+
+    /// Sites whose bytes overlap the next site's.
+    static func overlaps(_ sites: [Site], path: String, section: String) -> [Finding] {
+        let order = sites.indices.sorted {
+            (sites[$0].sectionIndex, sites[$0].offset) < (sites[$1].sectionIndex, sites[$1].offset)
+        }
+        var findings: [Finding] = []
+        for (a, b) in zip(order, order.dropFirst()) {
+            let x = sites[a], y = sites[b]
+            if x.sectionIndex == y.sectionIndex, x.offset + UInt64(x.length) > y.offset {
+                findings.append(Finding(path: path, place: "\(section)[\(b)]",
+                                        message: "site at \(y.location) overlaps record \(a)'s site at \(x.location) (length \(x.length))"))
+            }
+        }
+        return findings
+    }
+}

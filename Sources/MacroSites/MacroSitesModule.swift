@@ -1,2 +1,0 @@
-// Placeholder until its issue lands.
-public enum MacroSitesModule { public static let name = "MacroSites" }

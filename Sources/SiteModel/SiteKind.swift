@@ -1,0 +1,28 @@
+/// How a site transfers control to the op.
+public enum SiteKind: String, Sendable, Codable, CaseIterable, Comparable {
+    /// `call *table+off(%rip)` (or the absolute form).
+    case call
+    /// `jmp *table+off(%rip)`: a tail call.
+    case jmp
+    /// `call *%reg` after a load of the field.
+    case callReg = "call-reg"
+    /// `jmp *%reg` after a load of the field.
+    case jmpReg = "jmp-reg"
+    /// `call *disp(%reg)` with the table's address in the register.
+    case callBase = "call-base"
+    /// `jmp *disp(%reg)`.
+    case jmpBase = "jmp-base"
+    /// `call __x86_indirect_thunk_<reg>` (retpoline).
+    case thunkCall = "thunk-call"
+    /// `jmp __x86_indirect_thunk_<reg>` (retpoline tail call).
+    case thunkJmp = "thunk-jmp"
+    /// Bytes that are not a call or jump through the table (a record that
+    /// points elsewhere, or a naive-policy site on a load).
+    case other
+
+    public var isTailCall: Bool { self == .jmp || self == .jmpReg || self == .jmpBase || self == .thunkJmp }
+
+    public static func < (a: SiteKind, b: SiteKind) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import MacroSites
+import Study
+
+struct MacroCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "macro",
+        abstract: "Read annotated call-site records (.parainstructions, .altinstructions).",
+        discussion: """
+        Layouts: clobbers ({instr; u8 type; u8 len; u16 clobbers}, 16 bytes), \
+        linux-6.1 ({instr; u8 type; u8 len}, 16 bytes), linux-6.8 (packed 14-byte \
+        alt_instr, sites flagged ALT_FLAG_DIRECT_CALL), or a spec such as \
+        size=16,instr=0:8,type=8:1,len=9:1,clobbers=10:2 (add ,rel for a 32-bit \
+        PC-relative instr field; flags=OFF:W:MASK to filter entries).
+        """
+    )
+
+    @Argument(help: "Object files, kernel modules, vmlinux images, or directories.")
+    var paths: [String]
+
+    @Option(help: "The record section (default: .parainstructions, else .altinstructions).")
+    var section: String?
+
+    @Option(help: "Record layout: clobbers, linux-6.1, linux-6.8, or a SPEC (default: detected).")
+    var layout: String?
+
+    @Option(help: "The ops table symbol (default: pv_ops or paravirt_ops).")
+    var symbol: String?
+
+    @Flag(help: "Skip source positions (faster on big images).")
+    var noSource = false
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let layout {
+            do { _ = try RecordLayout.parse(layout) } catch { throw ValidationError(String(describing: error)) }
+        }
+    }
+
+    func run() throws {
+        let options = MacroOptions(section: section, layout: try layout.map(RecordLayout.parse),
+                                   tableSymbol: symbol, sourcePositions: !noSource)
+        let inputs = InputFiles.expand(paths)
+        let report = MacroReport(paths: inputs.files, options: options)
+        for f in report.errors { Diagnostics.error(f.line) }
+        switch output.format {
+        case .text: try Output.write(report.text(), to: output.output)
+        case .json: try Output.write(try JSONOutput.encode(report), to: output.output)
+        }
+        if !report.errors.isEmpty { throw ExitCode(2) }
+    }
+}
