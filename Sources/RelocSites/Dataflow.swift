@@ -1,0 +1,119 @@
+import ObjectFile
+import SiteModel
+
+/// Follows a table field (or the table's address) from the instruction that
+/// put it in a register to the calls that use it, within one function.
+///
+/// The walk is forward over the function's instructions: straight-line
+/// code, both ways of a conditional branch, direct jumps inside the
+/// function; a register stops being tracked when something overwrites it.
+/// Calls that are not sites clobber the C ABI's caller-saved registers,
+/// so a pointer hoisted into %rbx before a loop is still followed into the
+/// loop body. Each instruction is visited once per start.
+struct Dataflow {
+    /// What a tracked register holds.
+    enum Value: Equatable {
+        /// The op pointer of field `offset`.
+        case field(Int64)
+        /// The table's address plus `offset`.
+        case table(Int64)
+    }
+
+    struct Found {
+        let instruction: Instruction
+        let kind: SiteKind
+        let field: Int64
+    }
+
+    static let stepLimit = 4096
+    private static let callerSaved = Set(Register.callerSaved)
+
+    /// `thunkRegister(insn)` names the register of a retpoline thunk call
+    /// (`__x86_indirect_thunk_rax` → "rax"), nil for other instructions.
+    static func follow(instructions: [Instruction], from start: Int, register: String, value: Value,
+                       thunkRegister: (Instruction) -> String?) -> [Found] {
+        guard start < instructions.count else { return [] }
+        var index: [UInt64: Int] = [:]
+        for (i, insn) in instructions.enumerated() { index[insn.address] = i }
+        var found: [Found] = []
+        var seen = Set<Int>()
+        var work: [(Int, [String: Value])] = [(start + 1, [register: value])]
+        var steps = 0
+        while let (first, initial) = work.popLast() {
+            var i = first
+            var state = initial
+            while i < instructions.count, !state.isEmpty, steps < stepLimit, seen.insert(i).inserted {
+                steps += 1
+                let insn = instructions[i]
+                if let site = use(insn, state: state, thunkRegister: thunkRegister) {
+                    found.append(site)
+                }
+                switch insn.operation {
+                case .ret, .trap:
+                    state = [:]
+                case .jump:
+                    if let t = insn.branchTarget, let j = index[t] { work.append((j, state)) }
+                    state = [:]
+                case .conditionalJump:
+                    if let t = insn.branchTarget, let j = index[t] { work.append((j, state)) }
+                case .call:
+                    for r in Self.callerSaved { state[r] = nil }
+                default:
+                    state = transfer(insn, state: state)
+                }
+                i += 1
+            }
+        }
+        return found.sorted { $0.instruction.address < $1.instruction.address }
+    }
+
+    /// A call or jump that uses a tracked register.
+    private static func use(_ insn: Instruction, state: [String: Value],
+                            thunkRegister: (Instruction) -> String?) -> Found? {
+        guard insn.operation == .call || insn.operation == .jump else { return nil }
+        let isCall = insn.operation == .call
+        if let r = insn.indirectRegister, case .field(let f)? = state[r.full] {
+            return Found(instruction: insn, kind: isCall ? .callReg : .jmpReg, field: f)
+        }
+        if let m = insn.memoryOperand, m.index == nil, let b = m.base, case .table(let t)? = state[b.full] {
+            return Found(instruction: insn, kind: isCall ? .callBase : .jmpBase, field: t &+ m.displacement)
+        }
+        if let reg = thunkRegister(insn), case .field(let f)? = state[reg] {
+            return Found(instruction: insn, kind: isCall ? .thunkCall : .thunkJmp, field: f)
+        }
+        return nil
+    }
+
+    /// The state after an ordinary instruction: copies propagate, loads
+    /// through a tracked table address become fields, other writes kill.
+    private static func transfer(_ insn: Instruction, state: [String: Value]) -> [String: Value] {
+        var next = state
+        let m = insn.mnemonic
+        if m.hasPrefix("mov"), insn.operands.count == 2, let dst = insn.destinationRegister {
+            switch insn.operands[0].kind {
+            case .register(let src):
+                next[dst.full] = state[src.full]
+                return next
+            case .memory(let mem):
+                if mem.index == nil, let b = mem.base, case .table(let t)? = state[b.full] {
+                    next[dst.full] = .field(t &+ mem.displacement)
+                    return next
+                }
+            default: break
+            }
+        }
+        if m.hasPrefix("lea"), insn.operands.count == 2, let dst = insn.destinationRegister,
+           case .memory(let mem) = insn.operands[0].kind, mem.index == nil, let b = mem.base,
+           case .table(let t)? = state[b.full] {
+            next[dst.full] = .table(t &+ mem.displacement)
+            return next
+        }
+        if m.hasPrefix("add"), insn.operands.count == 2, let dst = insn.destinationRegister,
+           case .immediate(let v) = insn.operands[0].kind, case .table(let t)? = state[dst.full] {
+            next[dst.full] = .table(t &+ v)
+            return next
+        }
+        for r in insn.registersWritten { next[r.full] = nil }
+        return next
+    }
+}

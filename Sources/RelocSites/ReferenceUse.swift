@@ -1,0 +1,25 @@
+/// What an instruction does with the ops table it references.
+public enum ReferenceUse: String, Sendable, Codable, CaseIterable, Comparable {
+    /// `call *table+off(%rip)`.
+    case callMem = "call-mem"
+    /// `jmp *table+off(%rip)`: a tail call.
+    case jmpMem = "jmp-mem"
+    /// `mov table+off(%rip), %reg`: the op pointer into a register.
+    case load
+    /// `lea table(%rip), %reg`, a GOT load, `mov $table, %reg`: the
+    /// table's (or a field's) address.
+    case address
+    /// `cmp $native_fn, table+off(%rip)`, `cmp table+off(%rip), %reg`.
+    case compare
+    /// `mov %reg, table+off(%rip)`: a write to the table.
+    case store
+    /// Anything else that decodes (push, data tables in text, ...).
+    case other
+    /// No start before the relocation decodes to an instruction whose
+    /// displacement or immediate is the relocated bytes.
+    case undecodable
+
+    public static func < (a: ReferenceUse, b: ReferenceUse) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}

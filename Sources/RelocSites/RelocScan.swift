@@ -1,0 +1,235 @@
+import ObjectFile
+import SiteModel
+
+/// Options of the relocation scan.
+public struct RelocOptions: Sendable {
+    public var tableSymbol: String?
+    public var policy: Policy
+    /// Attach inline chains from DWARF to sites.
+    public var sourcePositions: Bool
+
+    public init(tableSymbol: String? = nil, policy: Policy = .dataflow, sourcePositions: Bool = true) {
+        self.tableSymbol = tableSymbol
+        self.policy = policy
+        self.sourcePositions = sourcePositions
+    }
+}
+
+/// What the relocation scan found in one file: every reference to the
+/// table in code, decoded and classified, and the sites of one policy.
+public struct RelocScan: Sendable {
+    public let path: String
+    /// The table symbol, nil when the file does not mention one.
+    public let table: String?
+    public let policy: Policy
+    public let references: [Reference]
+    public let sites: [Site]
+    public let findings: [Finding]
+}
+
+extension RelocScan {
+    public init(file: ObjectFile, options: RelocOptions = RelocOptions()) throws {
+        try file.requireSymbolTable()
+        path = file.path
+        policy = options.policy
+        let names = options.tableSymbol.map { [$0] } ?? OpTable.defaultSymbols
+        // A file without the table symbol is dismissed on its symbol table alone.
+        guard names.contains(where: { !file.findSymbols(named: $0).isEmpty }) else {
+            table = nil
+            references = []
+            sites = []
+            findings = []
+            return
+        }
+        var findings: [Finding] = []
+        let debugInfo: DebugInfo?
+        do { debugInfo = try file.openDebugInfo() } catch {
+            debugInfo = nil
+            findings.append(Finding(path: file.path, place: ".debug_info",
+                                    message: "DWARF unusable, no op names or source positions: \(error)"))
+        }
+        guard let opTable = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo),
+              let matcher = TableMatcher(file: file, table: opTable) else {
+            table = nil
+            references = []
+            sites = []
+            self.findings = findings
+            return
+        }
+        table = opTable.symbol
+        var scanner = Scanner(file: file, matcher: matcher)
+        let refs = try scanner.references()
+        references = refs
+        var sites = scanner.sites(policy: options.policy, references: refs)
+        findings += scanner.findings
+        if options.sourcePositions, let debugInfo, !sites.isEmpty {
+            let chains = debugInfo.inlineChains(sites.map { (section: $0.sectionIndex, offset: $0.offset) })
+            for i in sites.indices { sites[i].source = chains[i] }
+        }
+        self.sites = sites
+        self.findings = findings
+    }
+
+    /// Count by use (references) and by kind (sites) in one map, as
+    /// `summary.by_kind` reports them.
+    public var byKind: [String: Int] {
+        var m: [String: Int] = [:]
+        for r in references { m[r.use.rawValue, default: 0] += 1 }
+        for s in sites { m[s.kind.rawValue, default: 0] += 1 }
+        return m
+    }
+}
+
+/// The work of one scan: references first, then sites.
+struct Scanner {
+    let file: ObjectFile
+    let matcher: TableMatcher
+    let code: CodeReader
+    var findings: [Finding] = []
+    /// Per code section: offset → name of a retpoline thunk a relocation calls.
+    private var thunkTargets: [Int: [UInt64: String]] = [:]
+
+    init(file: ObjectFile, matcher: TableMatcher) {
+        self.file = file
+        self.matcher = matcher
+        self.code = CodeReader(file: file)
+    }
+
+    private var table: OpTable { matcher.table }
+
+    mutating func references() throws -> [Reference] {
+        var refs: [Reference] = []
+        for rs in file.relocationSections where rs.targetIndex != 0 {
+            guard let target = file.findSection(index: rs.targetIndex), target.isExecutable,
+                  file.sections[rs.symbolTableIndex].type == .symtab else { continue }
+            let relocs = try file.readRelocations(rs)
+            for r in relocs where matcher.mayReference(r) {
+                if let ref = reference(r, in: target) { refs.append(ref) }
+            }
+        }
+        refs.sort { ($0.sectionIndex, $0.offset, $0.relocationOffset) < ($1.sectionIndex, $1.offset, $1.relocationOffset) }
+        return refs
+    }
+
+    private mutating func reference(_ r: Relocation, in section: Section) -> Reference? {
+        let viaGOT = r.type.isGOTRelative
+        guard let anchored = code.instruction(at: r, in: section) else {
+            // Keep it, counted: the decoder could not classify it.
+            guard let field = matcher.fieldOffset(r, instructionEnd: r.offset + UInt64(r.type.width)) else { return nil }
+            findings.append(Finding(path: file.path, place: file.describe(section: section.index, offset: r.offset),
+                                    message: "reference to \(table.symbol) (\(r.type)) does not decode"))
+            return Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
+                             address: file.address(of: section, offset: r.offset),
+                             location: file.describe(section: section.index, offset: r.offset),
+                             use: .undecodable, op: table.op(offset: field), instruction: "", length: 0,
+                             relocationOffset: r.offset, relocationType: r.type.description, register: nil,
+                             confirmedBySweep: false, viaGOT: viaGOT)
+        }
+        let end = anchored.offset + UInt64(anchored.instruction.length)
+        guard let field = matcher.fieldOffset(r, instructionEnd: end) else { return nil }
+        let use = Classifier.use(of: anchored.instruction, field: anchored.field, viaGOT: viaGOT)
+        // A GOT load yields the table's address, not a field: no op yet.
+        let op: Op? = viaGOT ? nil : table.op(offset: field)
+        let register = (use == .load || use == .address) ? anchored.instruction.destinationRegister?.full : nil
+        return Reference(section: section.name, sectionIndex: section.index, offset: anchored.offset,
+                         address: file.address(of: section, offset: anchored.offset),
+                         location: file.describe(section: section.index, offset: anchored.offset),
+                         use: use, op: op, instruction: anchored.instruction.text,
+                         length: anchored.instruction.length, relocationOffset: r.offset,
+                         relocationType: r.type.description, register: register,
+                         confirmedBySweep: anchored.confirmedBySweep, viaGOT: viaGOT)
+    }
+
+    mutating func sites(policy: Policy, references refs: [Reference]) -> [Site] {
+        var sites: [Site] = []
+        switch policy {
+        case .naive:
+            for ref in refs {
+                // The proposal taken literally: the relocation is the
+                // disp32 of a 6-byte `ff 15` call; nothing is decoded.
+                let start = ref.relocationOffset >= 2 ? ref.relocationOffset - 2 : 0
+                let field = ref.op?.offset ?? 0
+                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: start,
+                                  address: ref.address &- ref.offset &+ start,
+                                  location: file.describe(section: ref.sectionIndex, offset: start),
+                                  length: Policy.assumedLength, kind: .call, op: table.op(offset: field),
+                                  clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))"))
+            }
+        case .decoded, .dataflow:
+            for ref in refs where ref.use == .callMem || ref.use == .jmpMem {
+                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
+                                  address: ref.address, location: ref.location, length: ref.length,
+                                  kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
+                                  clobbers: .cABI, evidence: ref.instruction))
+            }
+            if policy == .dataflow { sites += followed(refs, existing: Set(sites.map(\.address))) }
+        }
+        sites.sort { ($0.sectionIndex, $0.offset) < ($1.sectionIndex, $1.offset) }
+        return sites
+    }
+
+    /// Dataflow: loads and addresses followed to their calls.
+    private mutating func followed(_ refs: [Reference], existing: Set<UInt64>) -> [Site] {
+        var seen = existing
+        var out: [Site] = []
+        for ref in refs where ref.use == .load || ref.use == .address {
+            guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
+            let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
+            let (_, insns) = code.functionInstructions(section: section, offset: ref.offset)
+            var list = insns
+            var start = list.firstIndex { $0.address == ref.address }
+            if start == nil {
+                // The sweep lost sync before the load: sweep from the load.
+                let (_, end) = code.codeRange(section: section, offset: ref.offset)
+                list = file.withBytes(of: section) { bytes in
+                    X86Decoder().sweep(bytes, range: Int(ref.offset) ..< Int(end),
+                                       baseAddress: file.address(of: section, offset: 0))
+                }
+                start = list.isEmpty ? nil : 0
+            }
+            guard let start else { continue }
+            let found = Dataflow.follow(instructions: list, from: start, register: reg, value: value) { insn in
+                thunkRegister(insn, section: section)
+            }
+            for f in found where seen.insert(f.instruction.address).inserted {
+                let offset = f.instruction.address - file.address(of: section, offset: 0)
+                let how = ref.use == .load ? "load" : "address"
+                out.append(Site(section: section.name, sectionIndex: section.index, offset: offset,
+                                address: f.instruction.address,
+                                location: file.describe(section: section.index, offset: offset),
+                                length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
+                                clobbers: .cABI,
+                                evidence: "\(how) at \(ref.location): \(ref.instruction)"))
+            }
+        }
+        return out
+    }
+
+    /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
+    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> String? {
+        guard insn.branchTarget != nil else { return nil }
+        let prefix = "__x86_indirect_thunk_"
+        let base = file.address(of: section, offset: 0)
+        let offset = insn.address - base
+        if thunkTargets[section.index] == nil {
+            var map: [UInt64: String] = [:]
+            for rs in file.relocationSections(for: section.index) {
+                for r in (try? file.readRelocations(rs)) ?? [] {
+                    if let s = file.findSymbol(index: r.symbolIndex), s.name.hasPrefix(prefix) { map[r.offset] = s.name }
+                }
+            }
+            thunkTargets[section.index] = map
+        }
+        var name: String?
+        for k in 1 ..< max(insn.length, 1) {
+            if let n = thunkTargets[section.index]?[offset + UInt64(k)] { name = n; break }
+        }
+        if name == nil, !file.isRelocatable, let target = insn.branchTarget,
+           let sec = file.findSection(containingAddress: target),
+           let (sym, delta) = file.findFunction(section: sec.index, offset: target - sec.address), delta == 0 {
+            name = sym.name
+        }
+        guard let name, name.hasPrefix(prefix) else { return nil }
+        return String(name.dropFirst(prefix.count))
+    }
+}

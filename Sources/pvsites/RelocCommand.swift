@@ -1,0 +1,43 @@
+import ArgumentParser
+import RelocSites
+import Study
+
+extension Policy: ExpressibleByArgument {}
+
+struct RelocCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reloc",
+        abstract: "Find call sites by scanning relocations against the ops table.",
+        discussion: """
+        Policies: naive (every reference is a 6-byte site), decoded (calls and \
+        jumps through memory at their decoded length), dataflow (also loads and \
+        addresses followed to the call through a register, base register or \
+        retpoline thunk).
+        """
+    )
+
+    @Argument(help: "Object files, kernel modules, vmlinux images, or directories.")
+    var paths: [String]
+
+    @Option(help: "The ops table symbol (default: pv_ops or paravirt_ops).")
+    var symbol: String?
+
+    @Option(help: "naive, decoded or dataflow.")
+    var policy: Policy = .dataflow
+
+    @Flag(help: "Skip source positions (faster on big images).")
+    var noSource = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let options = RelocOptions(tableSymbol: symbol, policy: policy, sourcePositions: !noSource)
+        let report = RelocReport(paths: InputFiles.expand(paths).files, options: options)
+        for f in report.errors { Diagnostics.error(f.line) }
+        switch output.format {
+        case .text: try Output.write(report.text(), to: output.output)
+        case .json: try Output.write(try JSONOutput.encode(report), to: output.output)
+        }
+        if !report.errors.isEmpty { throw ExitCode(2) }
+    }
+}
