@@ -26,9 +26,12 @@ public struct Reference: Sendable, Hashable, Codable {
     public let confirmedBySweep: Bool
     /// GOT-relative relocation (`-fPIC`).
     public let viaGOT: Bool
+    /// The inline chain at the instruction, innermost first (empty without
+    /// DWARF or when source positions were not asked for).
+    public var source: [SourceFrame] = []
 
     enum CodingKeys: String, CodingKey {
-        case section, offset, address, location, use, op, instruction, length, register
+        case section, offset, address, location, use, op, instruction, length, register, source
         case opOffset = "op_offset"
         case relocationOffset = "relocation_offset"
         case relocationType = "relocation_type"
@@ -76,6 +79,7 @@ public struct Reference: Sendable, Hashable, Codable {
         register = try c.decodeIfPresent(String.self, forKey: .register)
         confirmedBySweep = try c.decode(Bool.self, forKey: .confirmedBySweep)
         viaGOT = try c.decode(Bool.self, forKey: .viaGOT)
+        source = try c.decodeIfPresent([SourceFrame].self, forKey: .source) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -95,5 +99,6 @@ public struct Reference: Sendable, Hashable, Codable {
         try c.encode(register, forKey: .register)
         try c.encode(confirmedBySweep, forKey: .confirmedBySweep)
         try c.encode(viaGOT, forKey: .viaGOT)
+        try c.encode(source, forKey: .source)
     }
 }

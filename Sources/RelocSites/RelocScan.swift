@@ -58,14 +58,17 @@ extension RelocScan {
         }
         table = opTable.symbol
         var scanner = Scanner(file: file, matcher: matcher)
-        let refs = try scanner.references()
-        references = refs
+        var refs = try scanner.references()
         var sites = scanner.sites(policy: options.policy, references: refs)
         findings += scanner.findings
-        if options.sourcePositions, let debugInfo, !sites.isEmpty {
-            let chains = debugInfo.inlineChains(sites.map { (section: $0.sectionIndex, offset: $0.offset) })
+        if options.sourcePositions, let debugInfo, !sites.isEmpty || !refs.isEmpty {
+            let places = sites.map { (section: $0.sectionIndex, offset: $0.offset) }
+                + refs.map { (section: $0.sectionIndex, offset: $0.offset) }
+            let chains = debugInfo.inlineChains(places)
             for i in sites.indices { sites[i].source = chains[i] }
+            for i in refs.indices { refs[i].source = chains[sites.count + i] }
         }
+        references = refs
         self.sites = sites
         self.findings = findings
     }

@@ -1,0 +1,137 @@
+import RelocSites
+import SiteModel
+
+/// How the two site lists are put side by side.
+public enum CompareMode: String, Sendable, Codable {
+    /// Both strategies on one file (a real kernel): match by address.
+    case sameObject = "same-object"
+    /// An annotated build against a plain build of the same source: match
+    /// by SourceKey, then by op and innermost position.
+    case crossBuild = "cross-build"
+}
+
+/// The outcome of comparing annotated sites with scanned ones.
+public struct Comparison: Sendable, Codable {
+    public let mode: CompareMode
+    public let policy: Policy
+    public let outcomes: [Outcome]
+    public let counts: Counts
+
+    /// Both strategies on one file, sites matched by address. `evidence` is
+    /// a scan of the same file that explains misses (usually the dataflow
+    /// scan; the scan itself when nil).
+    public static func sameObject(annotated: [Site], scan: RelocScan, evidence: RelocScan? = nil) -> Comparison {
+        let pool = EvidencePool(scan: evidence ?? scan)
+        var byAddress: [SiteAddress: [Site]] = [:]
+        for s in scan.sites { byAddress[SiteAddress(s), default: []].append(s) }
+        var outcomes: [Outcome] = []
+        for a in annotated {
+            if var list = byAddress[SiteAddress(a)], !list.isEmpty {
+                let r = list.removeFirst()
+                byAddress[SiteAddress(a)] = list
+                outcomes.append(pair(a, r, inlining: false))
+            } else {
+                let (cause, why) = pool.causeAt(a)
+                outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
+            }
+        }
+        for r in byAddress.values.flatMap({ $0 }) {
+            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, in: scan)))
+        }
+        return Comparison(mode: .sameObject, policy: scan.policy, outcomes: sorted(outcomes))
+    }
+
+    /// An annotated build against a plain one, matched by SourceKey as
+    /// multisets, then what is left by op + innermost position.
+    public static func crossBuild(annotated: [Site], plain: RelocScan, evidence: RelocScan? = nil) -> Comparison {
+        let pool = EvidencePool(scan: evidence ?? plain)
+        var outcomes: [Outcome] = []
+        var leftA: [Site] = [], leftR: [Site] = []
+        // Pass 1: full chains.
+        matchByKey(annotated, plain.sites, key: { SourceKey(site: $0) }, outcomes: &outcomes,
+                   inlining: false, leftA: &leftA, leftR: &leftR)
+        // Pass 2: the builds inlined differently.
+        var restA: [Site] = [], restR: [Site] = []
+        matchByKey(leftA, leftR, key: { SourceKey(site: $0).innermost }, outcomes: &outcomes,
+                   inlining: true, leftA: &restA, leftR: &restR)
+        for a in restA {
+            let (cause, why) = pool.causeFor(key: SourceKey(site: a))
+            outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
+        }
+        for r in restR {
+            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, in: plain)))
+        }
+        return Comparison(mode: .crossBuild, policy: plain.policy, outcomes: sorted(outcomes))
+    }
+
+    init(mode: CompareMode, policy: Policy, outcomes: [Outcome]) {
+        self.mode = mode
+        self.policy = policy
+        self.outcomes = outcomes
+        counts = Counts(outcomes)
+    }
+
+    private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> SourceKey, outcomes: inout [Outcome],
+                                   inlining: Bool, leftA: inout [Site], leftR: inout [Site]) {
+        var pending: [SourceKey: [Site]] = [:]
+        for s in r.sorted(by: siteOrder) { pending[key(s), default: []].append(s) }
+        for s in a.sorted(by: siteOrder) {
+            let k = key(s)
+            if var list = pending[k], !list.isEmpty, !s.source.isEmpty {
+                let found = list.removeFirst()
+                pending[k] = list
+                outcomes.append(pair(s, found, inlining: inlining))
+            } else {
+                leftA.append(s)
+            }
+        }
+        leftR += pending.values.flatMap { $0 }.sorted(by: siteOrder)
+    }
+
+    /// The verdict on a matched pair. Kind before size before clobbers.
+    static func pair(_ a: Site, _ r: Site, inlining: Bool) -> Outcome {
+        let kind: OutcomeKind
+        if a.kind.isTailCall != r.kind.isTailCall {
+            kind = .kindMismatched
+        } else if a.length != r.length {
+            kind = .sizeMismatched
+        } else if isClobberUnsafe(a) {
+            kind = .clobberUnsafe
+        } else {
+            kind = .matched
+        }
+        return Outcome(kind: kind, annotated: a, found: r, inliningDiffers: inlining)
+    }
+
+    /// The annotation declares fewer clobbers than the C ABI, in hand-written asm.
+    public static func isClobberUnsafe(_ a: Site) -> Bool {
+        guard let c = a.clobbers, !c.isSuperset(of: .cABI) else { return false }
+        return isHandWrittenAsm(a)
+    }
+
+    public static func isHandWrittenAsm(_ s: Site) -> Bool {
+        guard let file = s.source.first?.file else { return false }
+        return file.hasSuffix(".S") || file.hasSuffix(".s")
+    }
+
+    static func siteOrder(_ x: Site, _ y: Site) -> Bool {
+        (x.sectionIndex, x.offset) < (y.sectionIndex, y.offset)
+    }
+
+    private static func sorted(_ o: [Outcome]) -> [Outcome] {
+        o.sorted { x, y in
+            let a = x.site, b = y.site
+            return (a.section, a.offset, x.kind) < (b.section, b.offset, y.kind)
+        }
+    }
+}
+
+/// A site's place in its object.
+struct SiteAddress: Hashable {
+    let section: Int
+    let offset: UInt64
+    init(_ s: Site) {
+        section = s.sectionIndex
+        offset = s.offset
+    }
+}

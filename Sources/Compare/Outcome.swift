@@ -1,0 +1,85 @@
+import SiteModel
+
+/// The verdict on one site (DESIGN.md, "Data model").
+public enum OutcomeKind: String, Sendable, Codable, CaseIterable, Comparable {
+    /// Same key, op, kind and length.
+    case matched
+    /// Matched, but the lengths differ (annotated 6, found `call *%r12` of 3).
+    case sizeMismatched = "size-mismatched"
+    /// Matched, but `call` vs `jmp` (gcc turned the call into a tail call).
+    case kindMismatched = "kind-mismatched"
+    /// Matched, but the annotation declares fewer clobbers than the C ABI in
+    /// hand-written asm: patching it as a C call would break the asm.
+    case clobberUnsafe = "clobber-unsafe"
+    /// An annotated site the scan did not find.
+    case missed
+    /// A scanned site with no annotation.
+    case spurious
+
+    /// Found by the scan, in any shape.
+    public var isFound: Bool { self != .missed && self != .spurious }
+
+    public static func < (a: OutcomeKind, b: OutcomeKind) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// Why a site was missed or is spurious; one line each, catalogued in
+/// docs/causes.md.
+public enum Cause: String, Sendable, Codable, CaseIterable, Comparable {
+    /// The op pointer was loaded into a register and called through it.
+    case register = "pointer-in-register"
+    /// The table's address was put in a register and the call went
+    /// through `disp(%reg)`.
+    case baseRegister = "base-register"
+    /// The call went through a retpoline thunk `__x86_indirect_thunk_<reg>`.
+    case retpolineThunk = "retpoline-thunk"
+    /// The table's address came from the GOT (`-fPIC`).
+    case gotLoad = "got-load"
+    /// No relocation against the table at the site: the pointer escaped
+    /// (table copied, passed by pointer), or the call was folded away.
+    case noReference = "no-reference"
+    /// A reference exists but its instruction does not decode.
+    case undecodable
+    /// A reference exists, but as a compare, store or other non-call.
+    case nonCallReference = "non-call-reference"
+    /// Spurious: a real call through the table that carries no annotation.
+    case unannotatedCall = "unannotated-call"
+    /// Spurious: a data read, compare, store or address taken as a site.
+    case nonCall = "non-call"
+
+    public static func < (a: Cause, b: Cause) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// One compared site: the annotated side, the scanned side, or both.
+public struct Outcome: Sendable, Codable, Hashable {
+    public let kind: OutcomeKind
+    public let annotated: Site?
+    public let found: Site?
+    public let cause: Cause?
+    /// Matched by op and innermost position only: the two builds inlined
+    /// differently (counted apart).
+    public let inliningDiffers: Bool
+    /// The reference that explains a miss (the load, the GOT access ...).
+    public let evidence: String?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, annotated, found, cause, evidence
+        case inliningDiffers = "inlining_differs"
+    }
+
+    public init(kind: OutcomeKind, annotated: Site?, found: Site?, cause: Cause? = nil,
+                inliningDiffers: Bool = false, evidence: String? = nil) {
+        self.kind = kind
+        self.annotated = annotated
+        self.found = found
+        self.cause = cause
+        self.inliningDiffers = inliningDiffers
+        self.evidence = evidence
+    }
+
+    /// The site the outcome is about: the annotated one when there is one.
+    public var site: Site { annotated ?? found! }
+}
