@@ -66,17 +66,23 @@ public final class CodeReader {
     }
 
     /// Where the code around `offset` starts and ends: the containing
-    /// function, or from the preceding symbol (or section start) to the
-    /// section end.
+    /// function; for a place no symbol covers, the whole of a small section
+    /// (`.altinstr_replacement`) or, in a big one, the 15 bytes before
+    /// `offset` to at most 4 KiB after it (no sweep can vouch for it).
     public func codeRange(section: Section, offset: UInt64) -> (UInt64, UInt64) {
         if let (sym, delta) = file.findFunction(section: section.index, offset: offset) {
             let start = offset - delta
             let end = sym.size > 0 ? min(start + sym.size, section.size) : section.size
             return (start, max(end, min(offset + 16, section.size)))
         }
-        // No symbol says where code starts: sweep a small section whole
-        // (.altinstr_replacement), and nothing of a big one.
-        return section.size <= 1 << 16 ? (0, section.size) : (offset, offset)
+        if section.size <= 1 << 16 { return (0, section.size) }
+        return (offset >= 15 ? offset - 15 : 0, min(offset + 4096, section.size))
+    }
+
+    /// True when a symbol says where the code around `offset` starts, or the
+    /// section is small enough to sweep whole.
+    private func hasKnownStart(section: Section, offset: UInt64) -> Bool {
+        file.findFunction(section: section.index, offset: offset) != nil || section.size <= 1 << 16
     }
 
     /// The instruction that holds `relocation` (applied to `section`), with
@@ -101,11 +107,13 @@ public final class CodeReader {
         }
         guard !candidates.isEmpty else { return nil }
         // A sweep from the function start settles which start is real.
-        let sweep = functionInstructions(section: section, offset: relocation.offset)
-        let base = file.address(of: section, offset: 0)
-        let starts = Set(sweep.instructions.map { Int($0.address - base) })
-        if let hit = candidates.first(where: { starts.contains($0.0) }) {
-            return AnchoredInstruction(instruction: hit.1, offset: UInt64(hit.0), field: hit.2, confirmedBySweep: true)
+        if hasKnownStart(section: section, offset: relocation.offset) {
+            let sweep = functionInstructions(section: section, offset: relocation.offset)
+            let base = file.address(of: section, offset: 0)
+            let starts = Set(sweep.instructions.map { Int($0.address - base) })
+            if let hit = candidates.first(where: { starts.contains($0.0) }) {
+                return AnchoredInstruction(instruction: hit.1, offset: UInt64(hit.0), field: hit.2, confirmedBySweep: true)
+            }
         }
         // Latest start; widen over hint prefixes a compiler emits on purpose.
         var best = candidates[0]

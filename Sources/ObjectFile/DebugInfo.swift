@@ -1,0 +1,259 @@
+import CElf
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ObjectFile {
+    /// Open the file's DWARF with libdwfl; nil when it has no `.debug_info`.
+    ///
+    /// Relocatable objects get their DWARF relocated by libdwfl's offline
+    /// reporting, as eu-addr2line does. A file decompressed in memory is
+    /// handed to libdwfl from memory (no temporary file). Throws an
+    /// `ObjectFileError` naming the file when libdw cannot read the DWARF.
+    public func openDebugInfo() throws -> DebugInfo? {
+        guard sections.contains(where: { $0.name == ".debug_info" || $0.name == ".zdebug_info" }) else {
+            return nil
+        }
+        return try DebugInfo(file: self)
+    }
+}
+
+/// Source positions, inline chains and struct layouts from one file's DWARF.
+///
+/// libdw is not thread-safe, so every query runs under one lock; results
+/// are Swift values. Scope trees of the compilation units asked about are
+/// kept for the life of the object (see `ScopeIndex`).
+public final class DebugInfo: @unchecked Sendable {
+    public let path: String
+    private let state: Mutex<DebugInfoSession>
+
+    init(file: ObjectFile) throws {
+        path = file.path
+        state = Mutex(try DebugInfoSession(file: file))
+    }
+
+    /// The inline chain at `offset` in section `section`, innermost first,
+    /// as `eu-addr2line -i -f` prints it (see `SourceFrame`). Empty when the
+    /// DWARF says nothing about the place (no line row and no function), or
+    /// the place is outside an allocated section.
+    public func inlineChain(section: Int, offset: UInt64) -> [SourceFrame] {
+        state.withLock { $0.inlineChain(section: section, offset: offset) }
+    }
+
+    /// `inlineChain` for many places under one lock, in the same order.
+    public func inlineChains(_ places: [(section: Int, offset: UInt64)]) -> [[SourceFrame]] {
+        state.withLock { session in places.map { session.inlineChain(section: $0.section, offset: $0.offset) } }
+    }
+
+    /// The address libdwfl gives `offset` in `section`: the section's
+    /// sh_addr in libdwfl's copy of the headers, plus the module's bias,
+    /// plus offset. For a relocatable object libdwfl's offline layout wrote
+    /// that sh_addr (sections laid out one after another from 0x10000);
+    /// a shared object is biased by 0x10000; an executable is at its own
+    /// addresses. This is what `eu-addr2line -j SECTION OFFSET` looks up.
+    func dwflAddress(section: Int, offset: UInt64) -> UInt64? {
+        state.withLock { $0.address(section: section, offset: offset) }
+    }
+
+    /// The members of `struct name` (the first complete definition found),
+    /// flattened; nil when no unit defines it. See `StructMember`.
+    public func structMembers(named name: String) -> [StructMember]? {
+        state.withLock { $0.structMembers(named: name) }
+    }
+
+    /// The members of the type of global variable `name` (its declaration
+    /// or definition), through typedefs and qualifiers; nil when no unit
+    /// declares the variable or its type is not a struct or union.
+    public func variableMembers(named name: String) -> [StructMember]? {
+        state.withLock { $0.variableMembers(named: name) }
+    }
+}
+
+/// Everything that touches libdwfl for one `DebugInfo`. Not thread-safe:
+/// used only inside `DebugInfo`'s mutex.
+final class DebugInfoSession {
+    let path: String
+    private let dwfl: OpaquePointer
+    let module: OpaquePointer
+    let dwarf: OpaquePointer
+    /// The private copy of an in-memory image that libdwfl reads (and, for
+    /// relocatable objects, relocates in place); freed after `dwfl_end`.
+    private let memory: UnsafeMutableRawPointer?
+    /// Per section index: where libdwfl placed it, nil when nowhere.
+    private let sectionAddresses: [UInt64?]
+    private let sectionSizes: [UInt64]
+    private var scopeIndexes: [Dwarf_Off: ScopeIndex] = [:]
+    private var functionNames: [Dwarf_Off: String?] = [:]
+    var layoutCache: [String: [StructMember]?] = [:]
+
+    init(file: ObjectFile) throws {
+        path = file.path
+        let name = String(file.path.split(separator: "/").last ?? Substring(file.path))
+        guard let dwfl = dwfl_begin(pv_dwfl_offline_callbacks()) else {
+            throw ObjectFileError.corruptSection(path: path, section: ".debug_info", reason: "libdwfl: \(Self.lastError())")
+        }
+        var memory: UnsafeMutableRawPointer?
+        let module: OpaquePointer?
+        if file.image.fileDescriptor >= 0 {
+            // libdwfl opens the file itself: it must own (and close) its
+            // descriptor, and passing it ours would leave the ownership of
+            // a failed report unclear.
+            module = dwfl_report_offline(dwfl, name, path, -1)
+        } else {
+            // Decompressed or given as bytes: libdwfl reads memory. It
+            // writes section addresses and relocated DWARF into the buffer,
+            // so it gets its own copy.
+            let bytes = file.image.imageBytes
+            let copy = malloc(max(bytes.count, 1))
+            guard let copy else {
+                dwfl_end(dwfl)
+                throw ObjectFileError.unreadable(path: path, reason: "out of memory copying \(bytes.count) bytes for libdw")
+            }
+            if let base = bytes.baseAddress { copy.copyMemory(from: base, byteCount: bytes.count) }
+            memory = copy
+            module = dwfl_report_offline_memory(dwfl, name, path, copy.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+        func fail(_ what: String) -> ObjectFileError {
+            let error = ObjectFileError.corruptSection(path: file.path, section: ".debug_info",
+                                                       reason: "\(what): \(Self.lastError())")
+            dwfl_end(dwfl)
+            free(memory)
+            return error
+        }
+        guard let module else { throw fail("libdwfl cannot report the file") }
+        guard dwfl_report_end(dwfl, nil, nil) == 0 else { throw fail("libdwfl") }
+        var bias: Dwarf_Addr = 0
+        guard let dwarf = dwfl_module_getdwarf(module, &bias) else { throw fail("libdw") }
+        var elfBias: GElf_Addr = 0
+        guard let elf = dwfl_module_getelf(module, &elfBias) else { throw fail("libdwfl has no ELF handle") }
+        var addresses: [UInt64?] = []
+        for section in file.sections {
+            var shdr = GElf_Shdr()
+            // Sections libdwfl did not place (not SHF_ALLOC) have no address.
+            if section.index != 0, section.isAllocated, let scn = elf_getscn(elf, section.index),
+               gelf_getshdr(scn, &shdr) != nil, file.isRelocatable ? true : shdr.sh_addr != 0 {
+                addresses.append(shdr.sh_addr &+ elfBias)
+            } else {
+                addresses.append(nil)
+            }
+        }
+        self.dwfl = dwfl
+        self.module = module
+        self.dwarf = dwarf
+        self.memory = memory
+        self.sectionAddresses = addresses
+        self.sectionSizes = file.sections.map(\.size)
+    }
+
+    deinit {
+        dwfl_end(dwfl)
+        free(memory)
+    }
+
+    static func lastError() -> String {
+        if let m = dwfl_errmsg(-1) { return String(cString: m) }
+        return "unknown error"
+    }
+
+    // MARK: Addresses
+
+    func address(section: Int, offset: UInt64) -> UInt64? {
+        guard sectionAddresses.indices.contains(section), let base = sectionAddresses[section],
+              offset < sectionSizes[section] else { return nil }
+        return base &+ offset
+    }
+
+    // MARK: Inline chains
+
+    func inlineChain(section: Int, offset: UInt64) -> [SourceFrame] {
+        guard let addr = address(section: section, offset: offset) else { return [] }
+        return inlineChain(address: addr)
+    }
+
+    /// eu-addr2line's handle_address with -i -f, from the scope index.
+    func inlineChain(address addr: Dwarf_Addr) -> [SourceFrame] {
+        var functions: [(die: Dwarf_Die, tag: Int32)] = []
+        var index: ScopeIndex?
+        var bias: Dwarf_Addr = 0
+        if let cuPointer = dwfl_module_addrdie(module, addr, &bias) {
+            let unit = scopeIndex(for: cuPointer.pointee)
+            index = unit
+            for n in unit.scopes(containing: addr &- bias) {
+                let node = unit.nodes[Int(n)]
+                guard ScopeIndex.isFunction(node.tag) else { continue }
+                var die = Dwarf_Die()
+                guard dwarf_offdie(dwarf, node.offset, &die) != nil else { continue }
+                functions.append((die, node.tag))
+            }
+        }
+        let line = lineTablePosition(addr)
+        if functions.isEmpty && line == nil { return [] }
+
+        // Frame 0: the innermost function's name (the symbol table's when
+        // DWARF has none), at the line-table position.
+        var name: String?
+        if var innermost = functions.first?.die { name = cachedFunctionName(&innermost) }
+        if name == nil, let s = dwfl_module_addrname(module, addr) { name = String(cString: s) }
+        let position = line ?? (SourceFrame.unknownName, 0, 0)
+        var frames = [SourceFrame(function: name ?? SourceFrame.unknownName, file: position.file,
+                                  line: position.line, column: position.column)]
+        // Each inlined subroutine adds its caller at the call site.
+        for (k, entry) in functions.enumerated() where Int(entry.tag) == DW_TAG_inlined_subroutine {
+            var caller = SourceFrame.unknownName
+            if k + 1 < functions.count {
+                var parent = functions[k + 1].die
+                caller = cachedFunctionName(&parent) ?? SourceFrame.unknownName
+            }
+            var die = entry.die
+            let site = callSite(&die, unit: index)
+            frames.append(SourceFrame(function: caller, file: site.file, line: site.line, column: site.column))
+        }
+        return frames
+    }
+
+    private func scopeIndex(for unit: Dwarf_Die) -> ScopeIndex {
+        var cu = unit
+        let key = DIE.offset(&cu)
+        if let cached = scopeIndexes[key] { return cached }
+        let built = ScopeIndex(unit: unit)
+        scopeIndexes[key] = built
+        return built
+    }
+
+    private func cachedFunctionName(_ die: inout Dwarf_Die) -> String? {
+        let key = DIE.offset(&die)
+        if let cached = functionNames[key] { return cached }
+        let name = DIE.functionName(&die)
+        functionNames[key] = name
+        return name
+    }
+
+    /// eu-addr2line's print_src: a relative path is joined to the unit's
+    /// DW_AT_comp_dir.
+    private static func joined(_ file: String, compDir: String?) -> String {
+        if file.hasPrefix("/") { return file }
+        guard let compDir else { return file }
+        return compDir + "/" + file
+    }
+
+    private func lineTablePosition(_ addr: Dwarf_Addr) -> (file: String, line: Int, column: Int)? {
+        guard let line = dwfl_module_getsrc(module, addr) else { return nil }
+        var lineAddr: Dwarf_Addr = 0
+        var lineno: Int32 = 0, column: Int32 = 0
+        guard let src = dwfl_lineinfo(line, &lineAddr, &lineno, &column, nil, nil) else { return nil }
+        var compDir: String?
+        if let cu = dwfl_linecu(line) { compDir = DIE.string(&cu.pointee, DW_AT_comp_dir) }
+        return (Self.joined(String(cString: src), compDir: compDir), Int(lineno), Int(column))
+    }
+
+    private func callSite(_ die: inout Dwarf_Die, unit: ScopeIndex?) -> (file: String, line: Int, column: Int) {
+        guard let files = unit?.files, let fileIndex = DIE.unsigned(&die, DW_AT_call_file),
+              let src = dwarf_filesrc(files, Int(clamping: fileIndex), nil, nil) else {
+            return (SourceFrame.unknownName, 0, 0)
+        }
+        let line = DIE.unsigned(&die, DW_AT_call_line).map { Int(clamping: $0) } ?? 0
+        let column = DIE.unsigned(&die, DW_AT_call_column).map { Int(clamping: $0) } ?? 0
+        return (Self.joined(String(cString: src), compDir: unit?.compDir), line, column)
+    }
+}
