@@ -14,7 +14,7 @@ struct EvidencePool {
         refs = scan.references
         sites = scan.sites
         for r in scan.references {
-            guard let op = r.op?.name ?? Optional("(address)") else { continue }
+            let op = r.op?.offset ?? -1
             let chain = r.source.map { SourceKey.Position(file: $0.file, line: $0.line) }
             for k in [SourceKey(op: op, chain: chain), SourceKey(op: op, chain: Array(chain.prefix(1)))] {
                 refsByKey[k, default: []].append(r)
@@ -22,7 +22,7 @@ struct EvidencePool {
             // GOT loads and table addresses carry no op: index them under
             // the position alone as well.
             if r.op == nil || r.use == .address {
-                for k in [SourceKey(op: "", chain: chain), SourceKey(op: "", chain: Array(chain.prefix(1)))] {
+                for k in [SourceKey.position(chain), SourceKey.position(Array(chain.prefix(1)))] {
                     refsByKey[k, default: []].append(r)
                 }
             }
@@ -41,7 +41,7 @@ struct EvidencePool {
                 return (cause(of: s, key: k), "\(s.kind.rawValue) at \(s.location): \(s.evidence)")
             }
         }
-        for k in [key, key.innermost, SourceKey(op: "", chain: key.chain), SourceKey(op: "", chain: Array(key.chain.prefix(1)))] {
+        for k in [key, key.innermost, SourceKey.position(key.chain), SourceKey.position(Array(key.chain.prefix(1)))] {
             if let refs = refsByKey[k], let r = refs.first {
                 return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
             }
@@ -66,7 +66,7 @@ struct EvidencePool {
         case .thunkCall, .thunkJmp: return .retpolineThunk
         case .callReg, .jmpReg: return .register
         case .callBase, .jmpBase:
-            let got = (refsByKey[SourceKey(op: "", chain: key.chain)] ?? refsByKey[SourceKey(op: "", chain: Array(key.chain.prefix(1)))] ?? [])
+            let got = (refsByKey[SourceKey.position(key.chain)] ?? refsByKey[SourceKey.position(Array(key.chain.prefix(1)))] ?? [])
                 .contains { $0.viaGOT }
             return got || s.evidence.contains("GOT") ? .gotLoad : .baseRegister
         default: return .noReference

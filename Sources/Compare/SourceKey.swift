@@ -11,16 +11,18 @@ public struct SourceKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
         public let line: Int
     }
 
-    public let op: String
+    /// The op's field offset: names can differ between builds (an
+    /// annotated object whose C never names the table has no DWARF for it).
+    public let op: Int64
     public let chain: [Position]
 
-    public init(op: String, chain: [Position]) {
+    public init(op: Int64, chain: [Position]) {
         self.op = op
         self.chain = chain
     }
 
     public init(site: Site) {
-        op = site.op.name
+        op = site.op.offset
         chain = site.source.map { Position(file: $0.file, line: $0.line) }
     }
 
@@ -31,8 +33,11 @@ public struct SourceKey: Sendable, Hashable, Codable, Comparable, CustomStringCo
     /// component (the chain is for people; the key compares full paths).
     public var description: String {
         let where_ = chain.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" }
-        return "\(op) @ " + (where_.isEmpty ? "?" : where_.joined(separator: " <- "))
+        return "+\(hex(op)) @ " + (where_.isEmpty ? "?" : where_.joined(separator: " <- "))
     }
 
     public static func < (a: SourceKey, b: SourceKey) -> Bool { a.description < b.description }
+
+    /// A key for references that carry no op (GOT loads, table addresses).
+    static func position(_ chain: [Position]) -> SourceKey { SourceKey(op: -1, chain: chain) }
 }
