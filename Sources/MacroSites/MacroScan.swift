@@ -66,10 +66,17 @@ extension MacroScan {
         let table = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo)
         self.table = table?.symbol
         var reader = RecordReader(file: file, section: recordSection, table: table)
-        let (layout, reason) = try options.layout.map { ($0, "given on the command line") }
+        let (detected, reason) = try options.layout.map { ($0, "given on the command line") }
             ?? reader.detectLayout()
-        self.layout = layout.name
         layoutReason = reason
+        guard let layout = detected else {
+            self.layout = "none"
+            records = 0
+            sites = []
+            findings = dwarfFindings
+            return
+        }
+        self.layout = layout.name
         let result = reader.read(layout: layout)
         records = result.records
         var sites = result.sites

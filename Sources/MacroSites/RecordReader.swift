@@ -30,17 +30,11 @@ struct RecordReader {
 
     private func place(_ index: Int) -> String { "\(section.name)[\(index)]" }
 
-    /// Choose a layout from the evidence, with the reason in one line.
-    mutating func detectLayout() throws -> (RecordLayout, String) {
-        if section.name == ".altinstructions" {
-            return (.linux68, ".altinstructions: Linux 6.8+ alternatives, paravirt sites flagged ALT_FLAG_DIRECT_CALL")
-        }
-        guard RecordLayout.clobbers.recordCount(sectionSize: section.size) != nil else {
-            if section.size % 14 == 0 {
-                return (.linux68, "\(section.size) bytes: a whole number of packed 14-byte alt_instr records")
-            }
-            throw ObjectFileError.corruptSection(path: file.path, section: section.name,
-                                                 reason: "size \(section.size) fits no known record layout (16-byte or 14-byte records); give --layout")
+    /// Choose a layout from the evidence, with the reason in one line; nil
+    /// when the section holds no paravirt records (pre-6.8 alternatives).
+    mutating func detectLayout() throws -> (RecordLayout?, String) {
+        if section.name == ".altinstructions" || RecordLayout.clobbers.recordCount(sectionSize: section.size) == nil {
+            return try detectAlternatives()
         }
         let bytes = file.bytes(of: section)
         let count = bytes.count / 16
@@ -50,6 +44,28 @@ struct RecordReader {
             return (.clobbers, "\(withClobbers) of \(count) records have a clobbers field (bytes 10-11 non-zero)")
         }
         return (.linux61, "bytes 10-11 are zero in all \(count) records: no clobbers field")
+    }
+
+    /// `.altinstructions`: 14-byte records (Linux 6.8+, paravirt sites
+    /// flagged) or 12-byte ones (earlier: no paravirt sites). Each record has
+    /// two PC-relative pointers, at 0 and 4, so where the relocations fall
+    /// tells the stride; without relocations, the size.
+    private func detectAlternatives() throws -> (RecordLayout?, String) {
+        let offsets = recordRelocations.keys
+        func fits(_ stride: UInt64) -> Bool {
+            section.size % stride == 0 && offsets.count == Int(section.size / stride) * 2
+                && offsets.allSatisfy { $0 % stride == 0 || $0 % stride == 4 }
+        }
+        if !offsets.isEmpty {
+            if fits(14) { return (.linux68, "relocations at 0 and 4 of every 14 bytes: Linux 6.8+ alt_instr, paravirt sites flagged ALT_FLAG_DIRECT_CALL") }
+            if fits(12) { return (nil, "relocations at 0 and 4 of every 12 bytes: pre-6.8 alt_instr, which holds no paravirt sites") }
+        } else if section.size % 14 == 0 && section.size % 12 != 0 {
+            return (.linux68, "\(section.size) bytes: a whole number of 14-byte alt_instr records only")
+        } else if section.size % 12 == 0 && section.size % 14 != 0 {
+            return (nil, "\(section.size) bytes: 12-byte pre-6.8 alt_instr records, no paravirt sites")
+        }
+        throw ObjectFileError.corruptSection(path: file.path, section: section.name,
+                                             reason: "size \(section.size) and relocations fit no known record layout; give --layout")
     }
 
     struct Result {
