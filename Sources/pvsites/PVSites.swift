@@ -9,7 +9,7 @@ struct PVSites: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pvsites",
         abstract: "Measure how paravirt_ops call sites are found: annotated macros vs. relocation scanning.",
-        subcommands: [ObjInfoCommand.self, MacroCommand.self, RelocCommand.self, CompareCommand.self]
+        subcommands: [ObjInfoCommand.self, MacroCommand.self, RelocCommand.self, CompareCommand.self, CorpusCommand.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; pvsites promises 2.
@@ -21,6 +21,10 @@ struct PVSites: ParsableCommand {
             let code = exitCode(for: error)
             if code == .success {
                 exit(withError: error)
+            }
+            if let e = error as? CLIError {
+                Diagnostics.error(e.description)
+                Foundation.exit(2)
             }
             if let exit = error as? ExitCode {
                 Foundation.exit(exit.rawValue)

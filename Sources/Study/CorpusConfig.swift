@@ -1,0 +1,85 @@
+/// `configs.json`: the build matrix of a corpus (Corpus/README.md explains
+/// every field). Decoding it is the only place that knows its keys.
+public struct CorpusConfig: Codable, Sendable {
+    public struct Compiler: Codable, Sendable, Hashable {
+        public let name: String
+        public let command: String
+        public let family: String?
+        public let isDefault: Bool?
+        public let optional: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case name, command, family, optional
+            case isDefault = "default"
+        }
+    }
+
+    public struct Variant: Codable, Sendable, Hashable {
+        public let name: String
+        public let about: String?
+        public let cflags: [String]
+        public let familyCflags: [String: [String]]?
+        public let annotatedCflags: [String]
+        public let plainCflags: [String]
+        public let linkFlags: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case name, about, cflags
+            case familyCflags = "family_cflags"
+            case annotatedCflags = "annotated_cflags"
+            case plainCflags = "plain_cflags"
+            case linkFlags = "link_flags"
+        }
+    }
+
+    public let schema: Int
+    public let tableSymbol: String
+    public let recordSection: String
+    public let sources: [String]
+    public let includeDirs: [String]
+    public let perFileCflagsMarker: String?
+    public let stubs: String?
+    public let compilers: [Compiler]
+    public let opts: [String]
+    public let commonCflags: [String]
+    public let familyCflags: [String: [String]]?
+    public let modes: [String]
+    public let variants: [Variant]
+    public let links: [String]
+    public let commonLinkFlags: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, sources, stubs, compilers, opts, modes, variants, links
+        case tableSymbol = "table_symbol"
+        case recordSection = "record_section"
+        case includeDirs = "include_dirs"
+        case perFileCflagsMarker = "per_file_cflags_marker"
+        case commonCflags = "common_cflags"
+        case familyCflags = "family_cflags"
+        case commonLinkFlags = "common_link_flags"
+    }
+}
+
+/// The two ways every configuration is built.
+public enum BuildMode: String, Sendable, Codable, CaseIterable {
+    /// `-DPVOPS_ANNOTATE`: inline asm plus a record per site.
+    case annotated
+    /// Plain C calls through the table.
+    case plain
+}
+
+/// One cell of the matrix: compiler × variant × opt level.
+public struct BuildConfiguration: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let compiler: String
+    public let variant: String
+    public let opt: String
+
+    public var description: String { "\(compiler) \(variant) \(opt)" }
+
+    /// A name usable in file names: `gcc-kernel-O2`.
+    public var slug: String { "\(compiler)-\(variant)-\(opt.replacingOccurrences(of: "-", with: ""))" }
+
+    public static func < (a: BuildConfiguration, b: BuildConfiguration) -> Bool {
+        (a.compiler, a.variant, a.opt) < (b.compiler, b.variant, b.opt)
+    }
+}

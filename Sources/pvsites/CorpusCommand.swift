@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Study
+
+/// Options naming a corpus and a slice of its matrix.
+struct CorpusOptions: ParsableArguments {
+    @Option(help: "The corpus directory (laid out like Corpus/).")
+    var corpus: String = "Corpus"
+
+    @Option(name: .customLong("compiler"), help: "Only this compiler (repeatable; default: the default one).")
+    var compilers: [String] = []
+
+    @Option(name: .customLong("variant"), help: "Only this variant (repeatable).")
+    var variants: [String] = []
+
+    @Option(name: .customLong("opt"), help: "Only this opt level, e.g. -O2 (repeatable).")
+    var opts: [String] = []
+
+    func load() throws -> Corpus {
+        do { return try Corpus(directory: corpus) } catch { throw CLIError(String(describing: error)) }
+    }
+
+    func configurations(_ c: Corpus) throws -> [BuildConfiguration] {
+        for v in variants where !c.config.variants.contains(where: { $0.name == v }) {
+            throw CLIError("\(corpus)/configs.json: no variant '\(v)'")
+        }
+        for o in opts where !c.config.opts.contains(o) {
+            throw CLIError("\(corpus)/configs.json: no opt level '\(o)'")
+        }
+        for name in compilers where !c.config.compilers.contains(where: { $0.name == name }) {
+            throw CLIError("\(corpus)/configs.json: no compiler '\(name)'")
+        }
+        return c.configurations(compilers: compilers.isEmpty ? nil : compilers,
+                                variants: variants.isEmpty ? nil : variants, opts: opts.isEmpty ? nil : opts)
+    }
+}
+
+/// A usage or input error found by the CLI itself: one line, exit 2.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+struct CorpusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "corpus",
+        abstract: "Build or list the corpus matrix.",
+        subcommands: [Build.self, List.self]
+    )
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build every configuration in both modes, cached.")
+
+        @OptionGroup var selection: CorpusOptions
+
+        @Option(help: "Cache directory (default: $PVSITES_CACHE/corpus or ~/.cache/pvsites/corpus).")
+        var out: String?
+
+        func run() throws {
+            let corpus = try selection.load()
+            let configs = try selection.configurations(corpus)
+            for (name, why) in corpus.availableCompilers().skipped where selection.compilers.contains(name) {
+                Diagnostics.warning("pvsites: skipping \(name): \(why)")
+            }
+            let builder = CorpusBuilder(corpus: corpus, cacheDirectory: out ?? CorpusBuilder.defaultCacheDirectory)
+            let start = Date()
+            let build = try builder.build(configs, progress: Progress.line("building"))
+            Progress.finish()
+            for f in build.failures { Diagnostics.error(f.line) }
+            let seconds = Date().timeIntervalSince(start)
+            print("\(configs.count) configurations, \(build.builds.count) builds: \(build.ran) compiled or linked, "
+                + "\(build.cached) from cache, \(build.failures.count) failed in \(String(format: "%.1f", seconds)) s")
+            print("cache: \(builder.cacheDirectory)")
+            if !build.failures.isEmpty { throw ExitCode(2) }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List configurations × files.")
+
+        @OptionGroup var selection: CorpusOptions
+
+        @Option(help: "text or json.")
+        var format: OutputFormat = .text
+
+        struct Listing: Codable {
+            struct Summary: Codable { let files: Int; let configs: Int; let builds: Int }
+            struct Skipped: Codable { let compiler: String; let reason: String }
+            var schema = 1
+            let summary: Summary
+            let files: [String]
+            let configs: [BuildConfiguration]
+            let skipped: [Skipped]
+        }
+
+        func run() throws {
+            let corpus = try selection.load()
+            let configs = try selection.configurations(corpus)
+            let skipped = corpus.availableCompilers().skipped.map { Listing.Skipped(compiler: $0.0, reason: $0.1) }
+            let listing = Listing(summary: .init(files: corpus.sources.count, configs: configs.count,
+                                                 builds: configs.count * BuildMode.allCases.count * corpus.config.links.count),
+                                  files: corpus.sources, configs: configs, skipped: skipped)
+            switch format {
+            case .json: print(try JSONOutput.encode(listing), terminator: "")
+            case .text:
+                print("\(corpus.sources.count) files:")
+                for f in corpus.sources { print("  \(f)") }
+                print("\(configs.count) configurations (x \(BuildMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                    + " x \(corpus.config.links.joined(separator: ", "))):")
+                for c in configs { print("  \(c)") }
+                for s in skipped { print("skipped \(s.compiler): \(s.reason)") }
+            }
+        }
+    }
+}
