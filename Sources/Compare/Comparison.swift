@@ -17,25 +17,42 @@ public struct Comparison: Sendable, Codable {
     public let outcomes: [Outcome]
     public let counts: Counts
 
-    /// Both strategies on one file, sites matched by address. `evidence` is
-    /// a scan of the same file that explains misses (usually the dataflow
-    /// scan; the scan itself when nil).
+    /// Both strategies on one file, sites matched by address: a scanned site
+    /// matches the annotated site that starts at it or contains it (an asm
+    /// site may save registers around its call, so the record covers more
+    /// than the call). `evidence` is a scan of the same file that explains
+    /// misses (usually the dataflow scan; the scan itself when nil).
     public static func sameObject(annotated: [Site], scan: RelocScan, evidence: RelocScan? = nil) -> Comparison {
         let pool = EvidencePool(scan: evidence ?? scan)
-        var byAddress: [SiteAddress: [Site]] = [:]
-        for s in scan.sites { byAddress[SiteAddress(s), default: []].append(s) }
+        var bySection: [Int: [Site]] = [:]
+        for s in scan.sites { bySection[s.sectionIndex, default: []].append(s) }
+        for k in bySection.keys { bySection[k]!.sort(by: siteOrder) }
+        var used = Set<SiteAddress>()
         var outcomes: [Outcome] = []
-        for a in annotated {
-            if var list = byAddress[SiteAddress(a)], !list.isEmpty {
-                let r = list.removeFirst()
-                byAddress[SiteAddress(a)] = list
+        for a in annotated.sorted(by: siteOrder) {
+            let list = bySection[a.sectionIndex] ?? []
+            let end = a.offset + UInt64(max(a.length, 1))
+            // First scanned site at or after the start; it must lie inside.
+            var lo = 0, hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if list[mid].offset < a.offset { lo = mid + 1 } else { hi = mid }
+            }
+            var hit: Site?
+            var i = lo
+            while i < list.count, list[i].offset < end {
+                if !used.contains(SiteAddress(list[i])) { hit = list[i]; break }
+                i += 1
+            }
+            if let r = hit {
+                used.insert(SiteAddress(r))
                 outcomes.append(pair(a, r, inlining: false))
             } else {
                 let (cause, why) = pool.causeAt(a)
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
             }
         }
-        for r in byAddress.values.flatMap({ $0 }) {
+        for r in scan.sites where !used.contains(SiteAddress(r)) {
             outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, in: scan)))
         }
         return Comparison(mode: .sameObject, policy: scan.policy, outcomes: sorted(outcomes))

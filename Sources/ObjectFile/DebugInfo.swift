@@ -34,16 +34,27 @@ public final class DebugInfo: @unchecked Sendable {
     }
 
     /// The inline chain at `offset` in section `section`, innermost first,
-    /// as `eu-addr2line -i -f` prints it (see `SourceFrame`). Empty when the
-    /// DWARF says nothing about the place (no line row and no function), or
-    /// the place is outside an allocated section.
+    /// as `eu-addr2line -i -f` prints it (see `SourceFrame`), with one
+    /// difference: the callers are those of the scopes at the place itself,
+    /// where eu-addr2line takes them at the start of the place's line-table
+    /// row (see `CallerLookup`). Empty when the DWARF says nothing about the
+    /// place (no line row and no function), or the place is outside an
+    /// allocated section.
     public func inlineChain(section: Int, offset: UInt64) -> [SourceFrame] {
-        state.withLock { $0.inlineChain(section: section, offset: offset) }
+        state.withLock { $0.inlineChain(section: section, offset: offset, callers: .atAddress) }
     }
 
     /// `inlineChain` for many places under one lock, in the same order.
     public func inlineChains(_ places: [(section: Int, offset: UInt64)]) -> [[SourceFrame]] {
-        state.withLock { session in places.map { session.inlineChain(section: $0.section, offset: $0.offset) } }
+        inlineChains(places, callers: .atAddress)
+    }
+
+    /// With `.atLineRowStart`, the callers are looked up as eu-addr2line
+    /// 0.188 does (see `CallerLookup`); tests use it to compare exactly.
+    func inlineChains(_ places: [(section: Int, offset: UInt64)], callers: CallerLookup) -> [[SourceFrame]] {
+        state.withLock { session in
+            places.map { session.inlineChain(section: $0.section, offset: $0.offset, callers: callers) }
+        }
     }
 
     /// The address libdwfl gives `offset` in `section`: the section's
@@ -68,6 +79,21 @@ public final class DebugInfo: @unchecked Sendable {
     public func variableMembers(named name: String) -> [StructMember]? {
         state.withLock { $0.variableMembers(named: name) }
     }
+}
+
+/// Where the callers (frames 1...) of an inline chain are looked up.
+///
+/// eu-addr2line 0.188 names frame 0's function from the scopes at the
+/// address, but `dwfl_lineinfo` then overwrites its address variable with
+/// the start of the line-table row, and the inline callers come from the
+/// scopes there. When a row spans the start of an inlined instance (gcc
+/// emits no new row when the line does not change, e.g. two inlined
+/// `read_u16()` calls in a row), or in padding after a function, the two
+/// differ. `DebugInfo` answers for the address itself; tests use
+/// `.atLineRowStart` to compare with eu-addr2line exactly.
+enum CallerLookup {
+    case atAddress
+    case atLineRowStart
 }
 
 /// Everything that touches libdwfl for one `DebugInfo`. Not thread-safe:
@@ -166,27 +192,14 @@ final class DebugInfoSession {
 
     // MARK: Inline chains
 
-    func inlineChain(section: Int, offset: UInt64) -> [SourceFrame] {
+    func inlineChain(section: Int, offset: UInt64, callers: CallerLookup) -> [SourceFrame] {
         guard let addr = address(section: section, offset: offset) else { return [] }
-        return inlineChain(address: addr)
+        return inlineChain(address: addr, callers: callers)
     }
 
     /// eu-addr2line's handle_address with -i -f, from the scope index.
-    func inlineChain(address addr: Dwarf_Addr) -> [SourceFrame] {
-        var functions: [(die: Dwarf_Die, tag: Int32)] = []
-        var index: ScopeIndex?
-        var bias: Dwarf_Addr = 0
-        if let cuPointer = dwfl_module_addrdie(module, addr, &bias) {
-            let unit = scopeIndex(for: cuPointer.pointee)
-            index = unit
-            for n in unit.scopes(containing: addr &- bias) {
-                let node = unit.nodes[Int(n)]
-                guard ScopeIndex.isFunction(node.tag) else { continue }
-                var die = Dwarf_Die()
-                guard dwarf_offdie(dwarf, node.offset, &die) != nil else { continue }
-                functions.append((die, node.tag))
-            }
-        }
+    func inlineChain(address addr: Dwarf_Addr, callers: CallerLookup) -> [SourceFrame] {
+        let (functions, unit) = functionScopes(at: addr)
         let line = lineTablePosition(addr)
         if functions.isEmpty && line == nil { return [] }
 
@@ -195,21 +208,41 @@ final class DebugInfoSession {
         var name: String?
         if var innermost = functions.first?.die { name = cachedFunctionName(&innermost) }
         if name == nil, let s = dwfl_module_addrname(module, addr) { name = String(cString: s) }
-        let position = line ?? (SourceFrame.unknownName, 0, 0)
-        var frames = [SourceFrame(function: name ?? SourceFrame.unknownName, file: position.file,
-                                  line: position.line, column: position.column)]
+        let position = line.map { ($0.file, $0.line, $0.column) } ?? (SourceFrame.unknownName, 0, 0)
+        var frames = [SourceFrame(function: name ?? SourceFrame.unknownName, file: position.0,
+                                  line: position.1, column: position.2)]
+
+        var chain = (functions, unit)
+        if callers == .atLineRowStart, let row = line?.rowAddress, row != addr { chain = functionScopes(at: row) }
         // Each inlined subroutine adds its caller at the call site.
-        for (k, entry) in functions.enumerated() where Int(entry.tag) == DW_TAG_inlined_subroutine {
+        for (k, entry) in chain.0.enumerated() where Int(entry.tag) == DW_TAG_inlined_subroutine {
             var caller = SourceFrame.unknownName
-            if k + 1 < functions.count {
-                var parent = functions[k + 1].die
+            if k + 1 < chain.0.count {
+                var parent = chain.0[k + 1].die
                 caller = cachedFunctionName(&parent) ?? SourceFrame.unknownName
             }
             var die = entry.die
-            let site = callSite(&die, unit: index)
+            let site = callSite(&die, unit: chain.1)
             frames.append(SourceFrame(function: caller, file: site.file, line: site.line, column: site.column))
         }
         return frames
+    }
+
+    /// The subprograms, inlined subroutines and entry points containing
+    /// `addr`, innermost first, and the unit's index.
+    private func functionScopes(at addr: Dwarf_Addr) -> ([(die: Dwarf_Die, tag: Int32)], ScopeIndex?) {
+        var bias: Dwarf_Addr = 0
+        guard let cuPointer = dwfl_module_addrdie(module, addr, &bias) else { return ([], nil) }
+        let unit = scopeIndex(for: cuPointer.pointee)
+        var functions: [(die: Dwarf_Die, tag: Int32)] = []
+        for n in unit.scopes(containing: addr &- bias) {
+            let node = unit.nodes[Int(n)]
+            guard ScopeIndex.isFunction(node.tag) else { continue }
+            var die = Dwarf_Die()
+            guard dwarf_offdie(dwarf, node.offset, &die) != nil else { continue }
+            functions.append((die, node.tag))
+        }
+        return (functions, unit)
     }
 
     private func scopeIndex(for unit: Dwarf_Die) -> ScopeIndex {
@@ -237,14 +270,15 @@ final class DebugInfoSession {
         return compDir + "/" + file
     }
 
-    private func lineTablePosition(_ addr: Dwarf_Addr) -> (file: String, line: Int, column: Int)? {
+    /// The line-table row covering `addr`: position, and where the row starts.
+    private func lineTablePosition(_ addr: Dwarf_Addr) -> (file: String, line: Int, column: Int, rowAddress: Dwarf_Addr)? {
         guard let line = dwfl_module_getsrc(module, addr) else { return nil }
-        var lineAddr: Dwarf_Addr = 0
+        var rowAddress: Dwarf_Addr = 0
         var lineno: Int32 = 0, column: Int32 = 0
-        guard let src = dwfl_lineinfo(line, &lineAddr, &lineno, &column, nil, nil) else { return nil }
+        guard let src = dwfl_lineinfo(line, &rowAddress, &lineno, &column, nil, nil) else { return nil }
         var compDir: String?
         if let cu = dwfl_linecu(line) { compDir = DIE.string(&cu.pointee, DW_AT_comp_dir) }
-        return (Self.joined(String(cString: src), compDir: compDir), Int(lineno), Int(column))
+        return (Self.joined(String(cString: src), compDir: compDir), Int(lineno), Int(column), rowAddress)
     }
 
     private func callSite(_ die: inout Dwarf_Die, unit: ScopeIndex?) -> (file: String, line: Int, column: Int) {

@@ -29,18 +29,20 @@ public struct RelocScan: Sendable {
 
 extension RelocScan {
     public init(file: ObjectFile, options: RelocOptions = RelocOptions()) throws {
+        self = try Self.scan(file: file, options: options, policies: [options.policy])[0]
+    }
+
+    /// Scan once and derive the sites of several policies from the same
+    /// references (the study wants all three; decoding and DWARF are the
+    /// expensive part, and they are shared).
+    public static func scan(file: ObjectFile, options: RelocOptions, policies: [Policy]) throws -> [RelocScan] {
         try file.requireSymbolTable()
-        path = file.path
-        policy = options.policy
+        func empty(_ table: String?, _ findings: [Finding]) -> [RelocScan] {
+            policies.map { RelocScan(path: file.path, table: table, policy: $0, references: [], sites: [], findings: findings) }
+        }
         let names = options.tableSymbol.map { [$0] } ?? OpTable.defaultSymbols
         // A file without the table symbol is dismissed on its symbol table alone.
-        guard names.contains(where: { !file.findSymbols(named: $0).isEmpty }) else {
-            table = nil
-            references = []
-            sites = []
-            findings = []
-            return
-        }
+        guard names.contains(where: { !file.findSymbols(named: $0).isEmpty }) else { return empty(nil, []) }
         var findings: [Finding] = []
         let debugInfo: DebugInfo?
         do { debugInfo = try file.openDebugInfo() } catch {
@@ -49,28 +51,37 @@ extension RelocScan {
                                     message: "DWARF unusable, no op names or source positions: \(error)"))
         }
         guard let opTable = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo),
-              let matcher = TableMatcher(file: file, table: opTable) else {
-            table = nil
-            references = []
-            sites = []
-            self.findings = findings
-            return
-        }
-        table = opTable.symbol
+              let matcher = TableMatcher(file: file, table: opTable) else { return empty(nil, findings) }
         var scanner = Scanner(file: file, matcher: matcher)
         var refs = try scanner.references()
-        var sites = scanner.sites(policy: options.policy, references: refs)
+        var sitesByPolicy = policies.map { scanner.sites(policy: $0, references: refs) }
         findings += scanner.findings
-        if options.sourcePositions, let debugInfo, !sites.isEmpty || !refs.isEmpty {
-            let places = sites.map { (section: $0.sectionIndex, offset: $0.offset) }
-                + refs.map { (section: $0.sectionIndex, offset: $0.offset) }
-            let chains = debugInfo.inlineChains(places)
-            for i in sites.indices { sites[i].source = chains[i] }
-            for i in refs.indices { refs[i].source = chains[sites.count + i] }
+        if options.sourcePositions, let debugInfo {
+            // One batch of DWARF lookups for every distinct place.
+            var places: [(section: Int, offset: UInt64)] = []
+            var index: [SiteKey: Int] = [:]
+            func slot(_ section: Int, _ offset: UInt64) -> Int {
+                let k = SiteKey(section: section, offset: offset)
+                if let i = index[k] { return i }
+                index[k] = places.count
+                places.append((section, offset))
+                return places.count - 1
+            }
+            for r in refs { _ = slot(r.sectionIndex, r.offset) }
+            for list in sitesByPolicy { for s in list { _ = slot(s.sectionIndex, s.offset) } }
+            let chains = places.isEmpty ? [] : debugInfo.inlineChains(places)
+            for i in refs.indices { refs[i].source = chains[slot(refs[i].sectionIndex, refs[i].offset)] }
+            for p in sitesByPolicy.indices {
+                for i in sitesByPolicy[p].indices {
+                    let s = sitesByPolicy[p][i]
+                    sitesByPolicy[p][i].source = chains[slot(s.sectionIndex, s.offset)]
+                }
+            }
         }
-        references = refs
-        self.sites = sites
-        self.findings = findings
+        return zip(policies, sitesByPolicy).map { policy, sites in
+            RelocScan(path: file.path, table: opTable.symbol, policy: policy, references: refs, sites: sites,
+                      findings: findings)
+        }
     }
 
     /// Count by use (references) and by kind (sites) in one map, as
@@ -81,6 +92,11 @@ extension RelocScan {
         for s in sites { m[s.kind.rawValue, default: 0] += 1 }
         return m
     }
+}
+
+private struct SiteKey: Hashable {
+    let section: Int
+    let offset: UInt64
 }
 
 /// The work of one scan: references first, then sites.

@@ -1,0 +1,71 @@
+import Compare
+import RelocSites
+
+/// The five objections of the 2007 thread, each answered by numbers.
+public struct Objection: Codable, Sendable {
+    public let number: Int
+    public let claim: String
+    /// One or two sentences with the numbers.
+    public let answer: String
+    public let figures: [String: Int]
+
+    static func measure(_ configs: [ConfigResult]) -> [Objection] {
+        let objects = configs.filter { $0.link == "object" }
+        let linked = configs.filter { $0.link == "linked" }
+        func sum(_ list: [ConfigResult], _ f: (ConfigResult) -> Int) -> Int { list.reduce(0) { $0 + f($1) } }
+        func policy(_ list: [ConfigResult], _ p: Policy) -> Counts {
+            list.reduce(Counts()) { $0 + ($1.policies[p.rawValue] ?? Counts()) }
+        }
+
+        // 1. Disassembly.
+        let refs = sum(objects) { $0.references.total }
+        let calls = sum(objects) { ($0.references.byUse["call-mem"] ?? 0) + ($0.references.byUse["jmp-mem"] ?? 0) }
+        let undecodable = sum(objects) { $0.references.byUse["undecodable"] ?? 0 }
+        let confirmed = sum(objects) { $0.references.confirmedBySweep }
+        let o1 = Objection(number: 1, claim: "finding calls needs a bit of disassembly",
+                           answer: "\(refs) references decoded; \(calls) are calls or jumps through memory, "
+                               + "\(undecodable) could not be decoded; \(confirmed) agree with a linear sweep.",
+                           figures: ["references": refs, "calls": calls, "undecodable": undecodable,
+                                     "confirmed_by_sweep": confirmed])
+
+        // 2. Patch size.
+        let d = policy(objects, .dataflow), n = policy(objects, .naive)
+        let o2 = Objection(number: 2, claim: "no explicit patch size; assume sizeof(indirect call)",
+                           answer: "dataflow: \(d.sizeMismatched) of \(d.annotated) sites differ in length from "
+                               + "the annotation; naive (6 bytes everywhere): \(n.sizeMismatched).",
+                           figures: ["annotated": d.annotated, "size_mismatched_dataflow": d.sizeMismatched,
+                                     "size_mismatched_naive": n.sizeMismatched])
+
+        // 3. Register environment.
+        let narrowC = sum(objects) { $0.clobbers.narrowC }, narrowAsm = sum(objects) { $0.clobbers.narrowAsm }
+        let annC = sum(objects) { $0.clobbers.annotatedC }, annAsm = sum(objects) { $0.clobbers.annotatedAsm }
+        let o3 = Objection(number: 3, claim: "no register environment; must assume the C ABI",
+                           answer: "\(narrowC) of \(annC) C sites and \(narrowAsm) of \(annAsm) asm sites declare "
+                               + "fewer clobbers than the C ABI; \(d.clobberUnsafe) asm sites found are unsafe to patch as C calls.",
+                           figures: ["narrow_c": narrowC, "annotated_c": annC, "narrow_asm": narrowAsm,
+                                     "annotated_asm": annAsm, "clobber_unsafe": d.clobberUnsafe])
+
+        // 4. gcc hides sites.
+        let dec = policy(objects, .decoded)
+        var figures4 = ["missed_decoded": dec.missed, "missed_dataflow": d.missed, "annotated": dec.annotated]
+        for (k, v) in dec.causes { figures4["decoded_" + k] = v }
+        let top = dec.causes.filter { !$0.key.hasPrefix("unannotated") && $0.key != "non-call" }
+            .sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(3)
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let o4 = Objection(number: 4, claim: "gcc may CSE or hoist the load; sites become unidentifiable",
+                           answer: "decoded misses \(dec.missed) of \(dec.annotated) (\(top.isEmpty ? "none" : top)); "
+                               + "dataflow still misses \(d.missed).",
+                           figures: figures4)
+
+        // 5. Relocs kept through the link.
+        let lo = policy(linked, .decoded), oo = policy(objects.filter { o in linked.contains { $0.configuration == o.configuration } }, .decoded)
+        let relaxed = sum(linked) { $0.references.relaxed }
+        let o5 = Objection(number: 5, claim: "binutils hackery to keep the relocs",
+                           answer: "with --emit-relocs the linked images give \(lo.matched + lo.sizeMismatched + lo.kindMismatched + lo.clobberUnsafe) "
+                               + "found sites against \(oo.matched + oo.sizeMismatched + oo.kindMismatched + oo.clobberUnsafe) in the objects (decoded); "
+                               + "\(relaxed) GOT relocations were relaxed by the linker.",
+                           figures: ["found_linked": lo.found, "found_objects": oo.found, "relaxed": relaxed,
+                                     "annotated_linked": lo.annotated, "annotated_objects": oo.annotated])
+        return [o1, o2, o3, o4, o5]
+    }
+}

@@ -1,0 +1,11 @@
+/// Renders a study in one of the report formats.
+public enum StudyReports {
+    public static let formats = ["text", "markdown", "json", "html"]
+
+    public static func render(_ result: StudyResult, format: String) throws -> String {
+        switch format {
+        case "json": return try JSONOutput.encode(result)
+        default: return StudyTextReport(result).render()
+        }
+    }
+}

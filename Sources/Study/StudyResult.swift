@@ -1,0 +1,151 @@
+import Compare
+import RelocSites
+import SiteModel
+
+/// Everything one study measured: the JSON report is this value, and the
+/// text, markdown and HTML reports render it.
+public struct StudyResult: Codable, Sendable {
+    /// Bumped when a field changes meaning or goes away.
+    public static let currentSchema = 1
+
+    public var schema = StudyResult.currentSchema
+    public let corpus: String
+    /// Compiler name → `--version` first line.
+    public let compilers: [String: String]
+    public let skipped: [SkippedCompiler]
+    /// Totals over every configuration, for the dataflow policy (the best
+    /// the scan can do); `by_policy` has all three.
+    public let summary: Counts
+    public let byPolicy: [String: Counts]
+    public let configs: [ConfigResult]
+    public let objections: [Objection]
+    public let examples: [Example]
+    public let failures: [BuildFailure]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, corpus, compilers, skipped, summary, configs, objections, examples, failures
+        case byPolicy = "by_policy"
+    }
+
+    public init(corpus: String, compilers: [String: String], skipped: [SkippedCompiler], configs: [ConfigResult],
+                examples: [Example], failures: [BuildFailure]) {
+        self.corpus = corpus
+        self.compilers = compilers
+        self.skipped = skipped
+        self.configs = configs
+        self.examples = examples
+        self.failures = failures
+        var by: [String: Counts] = [:]
+        for p in Policy.allCases {
+            by[p.rawValue] = configs.reduce(Counts()) { $0 + ($1.policies[p.rawValue] ?? Counts()) }
+        }
+        byPolicy = by
+        summary = by[Policy.dataflow.rawValue] ?? Counts()
+        objections = Objection.measure(configs)
+    }
+}
+
+public struct SkippedCompiler: Codable, Sendable, Hashable {
+    public let compiler: String
+    public let reason: String
+}
+
+/// One (compiler, variant, opt, link) cell of the study.
+public struct ConfigResult: Codable, Sendable {
+    public struct TextBytes: Codable, Sendable {
+        public let annotated: Int
+        public let plain: Int
+    }
+
+    /// A missed or spurious site, by key, for the gate.
+    public struct KeyedOutcome: Codable, Sendable, Hashable, Comparable {
+        public let key: String
+        public let cause: String?
+
+        public static func < (a: KeyedOutcome, b: KeyedOutcome) -> Bool { (a.key, a.cause ?? "") < (b.key, b.cause ?? "") }
+    }
+
+    public struct PolicyKeys: Codable, Sendable {
+        public let missed: [KeyedOutcome]
+        public let spurious: [KeyedOutcome]
+    }
+
+    /// Objection 1: references by use in the plain build.
+    public struct References: Codable, Sendable {
+        public let total: Int
+        public let byUse: [String: Int]
+        public let confirmedBySweep: Int
+        /// GOT relocations whose instruction the linker relaxed (`mov` from
+        /// the GOT became `lea`): objection 5.
+        public let relaxed: Int
+
+        enum CodingKeys: String, CodingKey {
+            case total, relaxed
+            case byUse = "by_use"
+            case confirmedBySweep = "confirmed_by_sweep"
+        }
+    }
+
+    /// Objection 3: annotated sites whose clobbers are narrower than the C ABI.
+    public struct Clobbers: Codable, Sendable {
+        public let annotatedC: Int
+        public let annotatedAsm: Int
+        public let narrowC: Int
+        public let narrowAsm: Int
+
+        enum CodingKeys: String, CodingKey {
+            case annotatedC = "annotated_c"
+            case annotatedAsm = "annotated_asm"
+            case narrowC = "narrow_c"
+            case narrowAsm = "narrow_asm"
+        }
+    }
+
+    public let compiler: String
+    public let variant: String
+    public let opt: String
+    /// "object" (each source alone) or "linked" (one image, --emit-relocs).
+    public let link: String
+    public let textBytes: TextBytes
+    /// Policy name → counts of the cross-build comparison.
+    public let policies: [String: Counts]
+    /// RelocSites (decoded) on the annotated build itself, same-object: the
+    /// scan must find every annotated site there.
+    public let control: Counts
+    public let references: References
+    public let clobbers: Clobbers
+    /// Policy name → the missed and spurious site keys.
+    public let keys: [String: PolicyKeys]
+
+    enum CodingKeys: String, CodingKey {
+        case compiler, variant, opt, link, policies, control, references, clobbers, keys
+        case textBytes = "text_bytes"
+    }
+
+    public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }
+
+    /// `gcc kernel -O2 object`: how configs are named in reports and the gate.
+    public var name: String { "\(compiler) \(variant) \(opt) \(link)" }
+}
+
+/// One shown case of a cause: where, what the source says, what gcc emitted.
+public struct Example: Codable, Sendable, Hashable {
+    public let outcome: String
+    public let cause: String?
+    public let config: String
+    public let policy: String
+    public let op: String
+    public let location: String
+    /// `file:line` of the innermost frame, and that line's text.
+    public let position: String
+    public let sourceLine: String
+    /// 2 to 4 instructions around the site, the site marked with `>`.
+    public let instructions: [String]
+    /// Annotated vs found length, for size mismatches.
+    public let lengths: String?
+
+    enum CodingKeys: String, CodingKey {
+        case outcome, cause, config, policy, op, location, position, instructions, lengths
+        case sourceLine = "source_line"
+    }
+}

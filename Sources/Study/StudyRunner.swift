@@ -1,0 +1,197 @@
+import Compare
+import Foundation
+import MacroSites
+import ObjectFile
+import RelocSites
+import SiteModel
+
+/// Runs the study: builds the corpus, then for every configuration and link
+/// form reads the annotated build with MacroSites, scans the plain build
+/// with all three policies, compares them by source key, and runs the
+/// control (the scan on the annotated build itself, same-object).
+public struct StudyRunner: Sendable {
+    public let corpus: Corpus
+    public let cacheDirectory: String
+    /// Examples kept per (outcome, cause, policy).
+    public var examplesPerCause = 3
+
+    public init(corpus: Corpus, cacheDirectory: String) {
+        self.corpus = corpus
+        self.cacheDirectory = cacheDirectory
+    }
+
+    private struct Unit: Sendable {
+        let configuration: BuildConfiguration
+        let link: String
+        let pairs: [(annotated: String, plain: String)]
+    }
+
+    public func run(_ configurations: [BuildConfiguration],
+                    progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws -> StudyResult {
+        let builder = CorpusBuilder(corpus: corpus, cacheDirectory: cacheDirectory)
+        var buildProgress: (@Sendable (Int, Int) -> Void)?
+        if let progress { buildProgress = { done, total in progress("building", done, total) } }
+        let build = try builder.build(configurations, progress: buildProgress)
+        var units: [Unit] = []
+        for cfg in configurations {
+            guard let a = build.find(cfg, .annotated), let p = build.find(cfg, .plain) else { continue }
+            if corpus.config.links.contains("object") {
+                var plainBySource: [String: String] = [:]
+                for o in p.objects { plainBySource[o.source] = o.path }
+                var pairs: [(annotated: String, plain: String)] = []
+                for o in a.objects {
+                    if let q = plainBySource[o.source] { pairs.append((annotated: o.path, plain: q)) }
+                }
+                units.append(Unit(configuration: cfg, link: "object", pairs: pairs))
+            }
+            if corpus.config.links.contains("linked"), let ai = a.image, let pi = p.image {
+                units.append(Unit(configuration: cfg, link: "linked", pairs: [(ai, pi)]))
+            }
+        }
+        let counter = ProgressCounter()
+        let unitCount = units.count
+        let results = parallelMap(units) { unit -> UnitResult in
+            defer { progress?("comparing", counter.next(), unitCount) }
+            return measure(unit)
+        }
+        var compilers: [String: String] = [:]
+        for c in corpus.availableCompilers().available { compilers[c.name] = Toolchain.version(of: c.command) }
+        let skipped = corpus.availableCompilers().skipped.map { SkippedCompiler(compiler: $0.0, reason: $0.1) }
+        // Examples: the first few per (outcome, cause, policy), in config order.
+        var examples: [Example] = []
+        var taken: [String: Int] = [:]
+        for r in results {
+            for e in r.examples {
+                let k = "\(e.outcome)/\(e.cause ?? "")/\(e.policy)"
+                if taken[k, default: 0] < examplesPerCause {
+                    taken[k, default: 0] += 1
+                    examples.append(e)
+                }
+            }
+        }
+        return StudyResult(corpus: corpus.directory, compilers: compilers, skipped: skipped,
+                           configs: results.map(\.config), examples: examples,
+                           failures: build.failures + results.flatMap(\.failures))
+    }
+
+    private struct UnitResult: Sendable {
+        let config: ConfigResult
+        let examples: [Example]
+        let failures: [BuildFailure]
+    }
+
+    private func measure(_ unit: Unit) -> UnitResult {
+        var policies: [String: Counts] = [:]
+        var keys: [String: (missed: [ConfigResult.KeyedOutcome], spurious: [ConfigResult.KeyedOutcome])] = [:]
+        var control = Counts()
+        var textA = 0, textP = 0
+        var byUse: [String: Int] = [:]
+        var refTotal = 0, confirmed = 0, relaxed = 0
+        var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
+        var examples: [Example] = []
+        var failures: [BuildFailure] = []
+        let name = "\(unit.configuration) \(unit.link)"
+        for pair in unit.pairs {
+            do {
+                let a = try ObjectFile(path: pair.annotated)
+                let p = try ObjectFile(path: pair.plain)
+                textA += Self.textBytes(a)
+                textP += Self.textBytes(p)
+                let macro = try MacroScan(file: a)
+                let scans = try RelocScan.scan(file: p, options: RelocOptions(), policies: Policy.allCases)
+                let evidence = scans[Policy.allCases.firstIndex(of: .dataflow)!]
+                let annotated = OpNames.relabel(macro.sites, from: evidence)
+                for r in evidence.references {
+                    refTotal += 1
+                    byUse[r.use.rawValue, default: 0] += 1
+                    if r.confirmedBySweep { confirmed += 1 }
+                    if r.viaGOT && r.instruction.hasPrefix("lea") { relaxed += 1 }
+                }
+                for s in annotated {
+                    let asm = Comparison.isHandWrittenAsm(s)
+                    let narrow = s.clobbers.map { !$0.isSuperset(of: .cABI) } ?? false
+                    if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
+                }
+                var sourceCache = SourceLines()
+                for scan in scans {
+                    let c = Comparison.crossBuild(annotated: annotated, plain: scan, evidence: evidence)
+                    policies[scan.policy.rawValue] = (policies[scan.policy.rawValue] ?? Counts()) + c.counts
+                    var entry = keys[scan.policy.rawValue] ?? ([], [])
+                    for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
+                        let k = ConfigResult.KeyedOutcome(key: Self.key(o.site), cause: o.cause?.rawValue)
+                        if o.kind == .missed { entry.missed.append(k) } else { entry.spurious.append(k) }
+                    }
+                    keys[scan.policy.rawValue] = entry
+                    guard scan.policy != .naive else { continue }
+                    for o in c.outcomes where o.kind != .matched {
+                        let file = o.kind == .missed ? a : p
+                        examples.append(Self.example(o, config: name, policy: scan.policy, file: file,
+                                                     sources: &sourceCache))
+                    }
+                }
+                let controlScan = try RelocScan(file: a, options: RelocOptions(policy: .decoded, sourcePositions: false))
+                control = control + Comparison.sameObject(annotated: macro.sites, scan: controlScan).counts
+            } catch {
+                let source = URL(fileURLWithPath: pair.annotated).lastPathComponent
+                failures.append(BuildFailure(configuration: unit.configuration, mode: .annotated, file: source,
+                                             message: String(describing: error)))
+            }
+        }
+        let config = ConfigResult(
+            compiler: unit.configuration.compiler, variant: unit.configuration.variant, opt: unit.configuration.opt,
+            link: unit.link, textBytes: .init(annotated: textA, plain: textP), policies: policies, control: control,
+            references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, relaxed: relaxed),
+            clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
+            keys: keys.mapValues { ConfigResult.PolicyKeys(missed: $0.missed.sorted(), spurious: $0.spurious.sorted()) })
+        return UnitResult(config: config, examples: examples, failures: failures)
+    }
+
+    static func textBytes(_ f: ObjectFile) -> Int {
+        f.sections.filter { $0.isExecutable && $0.type == .progbits }.reduce(0) { $0 + Int($1.size) }
+    }
+
+    /// `irq_disable @ irq_loops.c:30 <- paravirt.h:44`: stable across runs
+    /// and machines (file names without directories).
+    static func key(_ s: Site) -> String {
+        let chain = s.source.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" }
+        return "\(s.op.name) @ " + (chain.isEmpty ? s.location : chain.joined(separator: " <- "))
+    }
+
+    static func example(_ o: Outcome, config: String, policy: Policy, file: ObjectFile,
+                        sources: inout SourceLines) -> Example {
+        let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
+        let frame = s.source.first
+        let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
+        let line = frame.flatMap { sources.line($0.file, $0.line) } ?? ""
+        var insns: [String] = []
+        if let section = file.findSection(index: s.sectionIndex) {
+            let reader = CodeReader(file: file)
+            let list = reader.functionInstructions(section: section, offset: s.offset).instructions
+            if let i = list.firstIndex(where: { $0.address == s.address }) {
+                for j in max(0, i - 1) ... min(list.count - 1, i + 2) {
+                    let insn = list[j]
+                    let where_ = file.describe(section: section.index, offset: insn.address - section.address)
+                    insns.append("\(j == i ? ">" : " ") \(where_): \(insn.text)")
+                }
+            }
+        }
+        var lengths: String?
+        if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
+        return Example(outcome: o.kind.rawValue, cause: o.cause?.rawValue, config: config, policy: policy.rawValue,
+                       op: s.op.name, location: s.location, position: position,
+                       sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
+    }
+}
+
+/// Source files read once per unit, for the lines examples quote.
+struct SourceLines {
+    private var files: [String: [Substring]] = [:]
+
+    mutating func line(_ path: String, _ n: Int) -> String? {
+        if files[path] == nil {
+            files[path] = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n", omittingEmptySubsequences: false) ?? []
+        }
+        guard let lines = files[path], n >= 1, n <= lines.count else { return nil }
+        return String(lines[n - 1])
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Study
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json, html
+}
+
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Build the corpus, run both strategies, compare, and report."
+    )
+
+    @OptionGroup var selection: CorpusOptions
+
+    @Option(help: "Cache directory for builds (default: $PVSITES_CACHE/corpus or ~/.cache/pvsites/corpus).")
+    var cache: String?
+
+    @Option(help: "text, markdown, json or html.")
+    var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
+    var output: String?
+
+    func run() throws {
+        let corpus = try selection.load()
+        let configs = try selection.configurations(corpus)
+        let runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
+        var progress: (@Sendable (String, Int, Int) -> Void)?
+        if Diagnostics.stderrIsTerminal {
+            progress = { label, done, total in
+                FileHandle.standardError.write(Data("\r\(label) \(done)/\(total)\u{1b}[K".utf8))
+            }
+        }
+        let result = try runner.run(configs, progress: progress)
+        Progress.finish()
+        try Output.write(try StudyReports.render(result, format: format.rawValue), to: output)
+        for f in result.failures { Diagnostics.error(f.line) }
+        if !result.failures.isEmpty { throw ExitCode(2) }
+    }
+}
