@@ -71,11 +71,35 @@ public struct Comparison: Sendable, Codable {
         var restA: [Site] = [], restR: [Site] = []
         matchByKey(leftA, leftR, key: { SourceKey(site: $0).innermost }, outcomes: &outcomes,
                    inlining: true, leftA: &restA, leftR: &restR)
+        // Where the two builds made a different number of copies of a call
+        // (inlining, unrolling, cloning), the surplus on either side is not
+        // a scan failure. Counted per op and innermost line against the
+        // evidence scan (every call the plain build really makes), so the
+        // verdict does not depend on the policy under test.
+        let ev = evidence ?? plain
+        var annotatedCount: [SourceKey: Int] = [:], plainCount: [SourceKey: Int] = [:]
+        for a in annotated where !a.source.isEmpty { annotatedCount[SourceKey(site: a).innermost, default: 0] += 1 }
+        for r in ev.sites where !r.source.isEmpty { plainCount[SourceKey(site: r).innermost, default: 0] += 1 }
+        var surplusA: [SourceKey: Int] = [:], surplusR: [SourceKey: Int] = [:]
+        for (k, n) in annotatedCount { surplusA[k] = max(0, n - (plainCount[k] ?? 0)) }
+        for (k, n) in plainCount { surplusR[k] = max(0, n - (annotatedCount[k] ?? 0)) }
         for a in restA {
+            let k = SourceKey(site: a).innermost
+            if (plainCount[k] ?? 0) > 0, let n = surplusA[k], n > 0 {
+                surplusA[k] = n - 1
+                outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: .copiesDiffer))
+                continue
+            }
             let (cause, why) = pool.causeFor(key: SourceKey(site: a))
             outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
         }
         for r in restR {
+            let k = SourceKey(site: r).innermost
+            if (annotatedCount[k] ?? 0) > 0, let n = surplusR[k], n > 0 {
+                surplusR[k] = n - 1
+                outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: .copiesDiffer))
+                continue
+            }
             outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, in: plain)))
         }
         return Comparison(mode: .crossBuild, policy: plain.policy, outcomes: sorted(outcomes))

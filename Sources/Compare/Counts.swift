@@ -14,6 +14,10 @@ public struct Counts: Sendable, Codable, Equatable {
     public var inliningMatched = 0
     public var spuriousUnannotatedCall = 0
     public var spuriousNonCall = 0
+    /// Missed and spurious sites that are only a different number of copies
+    /// of a call found elsewhere (cause `copies-differ`); included above.
+    public var missedCopiesDiffer = 0
+    public var spuriousCopiesDiffer = 0
     /// Cause → count, over missed and spurious.
     public var causes: [String: Int] = [:]
 
@@ -25,9 +29,17 @@ public struct Counts: Sendable, Codable, Equatable {
         case inliningMatched = "inlining_matched"
         case spuriousUnannotatedCall = "spurious_unannotated_call"
         case spuriousNonCall = "spurious_non_call"
+        case missedCopiesDiffer = "missed_copies_differ"
+        case spuriousCopiesDiffer = "spurious_copies_differ"
     }
 
     public init() {}
+
+    /// Annotated sites found in any shape.
+    public var foundAnnotated: Int { matched + sizeMismatched + kindMismatched + clobberUnsafe }
+    /// Misses that are not just a different number of copies.
+    public var realMissed: Int { missed - missedCopiesDiffer }
+    public var realSpurious: Int { spurious - spuriousCopiesDiffer }
 
     init(_ outcomes: [Outcome]) {
         for o in outcomes {
@@ -38,10 +50,14 @@ public struct Counts: Sendable, Codable, Equatable {
             case .sizeMismatched: sizeMismatched += 1
             case .kindMismatched: kindMismatched += 1
             case .clobberUnsafe: clobberUnsafe += 1
-            case .missed: missed += 1
+            case .missed:
+                missed += 1
+                if o.cause == .copiesDiffer { missedCopiesDiffer += 1 }
             case .spurious:
                 spurious += 1
-                if o.cause == .unannotatedCall { spuriousUnannotatedCall += 1 } else { spuriousNonCall += 1 }
+                if o.cause == .unannotatedCall { spuriousUnannotatedCall += 1 }
+                if o.cause == .nonCall { spuriousNonCall += 1 }
+                if o.cause == .copiesDiffer { spuriousCopiesDiffer += 1 }
             }
             if o.inliningDiffers { inliningMatched += 1 }
             if let c = o.cause { causes[c.rawValue, default: 0] += 1 }
@@ -62,6 +78,8 @@ public struct Counts: Sendable, Codable, Equatable {
         c.inliningMatched += b.inliningMatched
         c.spuriousUnannotatedCall += b.spuriousUnannotatedCall
         c.spuriousNonCall += b.spuriousNonCall
+        c.missedCopiesDiffer += b.missedCopiesDiffer
+        c.spuriousCopiesDiffer += b.spuriousCopiesDiffer
         c.causes.merge(b.causes, uniquingKeysWith: +)
         return c
     }

@@ -43,6 +43,10 @@ public enum Cause: String, Sendable, Codable, CaseIterable, Comparable {
     case undecodable
     /// A reference exists, but as a compare, store or other non-call.
     case nonCallReference = "non-call-reference"
+    /// The two builds made a different number of copies of this call
+    /// (inlining, unrolling, cloning differ between the asm and the C
+    /// version): the same op at the same line is found elsewhere.
+    case copiesDiffer = "copies-differ"
     /// Spurious: a real call through the table that carries no annotation.
     case unannotatedCall = "unannotated-call"
     /// Spurious: a data read, compare, store or address taken as a site.

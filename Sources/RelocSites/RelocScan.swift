@@ -25,6 +25,16 @@ public struct RelocScan: Sendable {
     public let references: [Reference]
     public let sites: [Site]
     public let findings: [Finding]
+
+    public init(path: String, table: String?, policy: Policy, references: [Reference], sites: [Site],
+                findings: [Finding]) {
+        self.path = path
+        self.table = table
+        self.policy = policy
+        self.references = references
+        self.sites = sites
+        self.findings = findings
+    }
 }
 
 extension RelocScan {

@@ -79,7 +79,8 @@ public struct Corpus: Sendable {
                 }
             }
         }
-        return out.sorted()
+        // In the order configs.json declares them: reports read top-down.
+        return out
     }
 
     /// The compiler flags of one source in one configuration and mode.

@@ -112,6 +112,10 @@ public struct ConfigResult: Codable, Sendable {
     /// RelocSites (decoded) on the annotated build itself, same-object: the
     /// scan must find every annotated site there.
     public let control: Counts
+    /// Of the control's size mismatches, those at hand-written asm sites
+    /// whose record covers register saves around the call (Linux's
+    /// PV_SAVE_REGS pattern): the call is found, the site is longer.
+    public let controlSizeMismatchedAsm: Int
     public let references: References
     public let clobbers: Clobbers
     /// Policy name → the missed and spurious site keys.
@@ -120,6 +124,7 @@ public struct ConfigResult: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case compiler, variant, opt, link, policies, control, references, clobbers, keys
         case textBytes = "text_bytes"
+        case controlSizeMismatchedAsm = "control_size_mismatched_asm"
     }
 
     public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }

@@ -48,11 +48,12 @@ public struct StudyRunner: Sendable {
                 units.append(Unit(configuration: cfg, link: "linked", pairs: [(ai, pi)]))
             }
         }
+        let names = opNames(units)
         let counter = ProgressCounter()
         let unitCount = units.count
         let results = parallelMap(units) { unit -> UnitResult in
             defer { progress?("comparing", counter.next(), unitCount) }
-            return measure(unit)
+            return measure(unit, names: names)
         }
         var compilers: [String: String] = [:]
         for c in corpus.availableCompilers().available { compilers[c.name] = Toolchain.version(of: c.command) }
@@ -80,10 +81,35 @@ public struct StudyRunner: Sendable {
         let failures: [BuildFailure]
     }
 
-    private func measure(_ unit: Unit) -> UnitResult {
+    /// The table's op names, from the DWARF of the first plain build that
+    /// has them (asm-only objects and annotated C objects carry none).
+    private func opNames(_ units: [Unit]) -> [Int64: String] {
+        for unit in units.reversed() {
+            for pair in unit.pairs {
+                guard let file = try? ObjectFile(path: pair.plain),
+                      let scan = try? RelocScan(file: file, options: RelocOptions(policy: .decoded, sourcePositions: false))
+                else { continue }
+                let names = OpNames.names(in: scan)
+                if !names.isEmpty {
+                    // Every field the table has, not just those this file uses.
+                    if let info = try? file.openDebugInfo(), let table = scan.table,
+                       let members = info.variableMembers(named: table) {
+                        var all = names
+                        for m in members where all[Int64(m.offset)] == nil { all[Int64(m.offset)] = m.name }
+                        return all
+                    }
+                    return names
+                }
+            }
+        }
+        return [:]
+    }
+
+    private func measure(_ unit: Unit, names: [Int64: String]) -> UnitResult {
         var policies: [String: Counts] = [:]
         var keys: [String: (missed: [ConfigResult.KeyedOutcome], spurious: [ConfigResult.KeyedOutcome])] = [:]
         var control = Counts()
+        var controlAsmSized = 0
         var textA = 0, textP = 0
         var byUse: [String: Int] = [:]
         var refTotal = 0, confirmed = 0, relaxed = 0
@@ -99,8 +125,9 @@ public struct StudyRunner: Sendable {
                 textP += Self.textBytes(p)
                 let macro = try MacroScan(file: a)
                 let scans = try RelocScan.scan(file: p, options: RelocOptions(), policies: Policy.allCases)
+                    .map { $0.relabeled(names) }
                 let evidence = scans[Policy.allCases.firstIndex(of: .dataflow)!]
-                let annotated = OpNames.relabel(macro.sites, from: evidence)
+                let annotated = OpNames.relabel(macro.sites, names: names)
                 for r in evidence.references {
                     refTotal += 1
                     byUse[r.use.rawValue, default: 0] += 1
@@ -124,13 +151,16 @@ public struct StudyRunner: Sendable {
                     keys[scan.policy.rawValue] = entry
                     guard scan.policy != .naive else { continue }
                     for o in c.outcomes where o.kind != .matched {
-                        let file = o.kind == .missed ? a : p
-                        examples.append(Self.example(o, config: name, policy: scan.policy, file: file,
-                                                     sources: &sourceCache))
+                        examples.append(Self.example(o, config: name, policy: scan.policy, annotatedFile: a,
+                                                     plainFile: p, evidence: evidence, sources: &sourceCache))
                     }
                 }
                 let controlScan = try RelocScan(file: a, options: RelocOptions(policy: .decoded, sourcePositions: false))
-                control = control + Comparison.sameObject(annotated: macro.sites, scan: controlScan).counts
+                let controlResult = Comparison.sameObject(annotated: annotated, scan: controlScan)
+                control = control + controlResult.counts
+                controlAsmSized += controlResult.outcomes.filter {
+                    $0.kind == .sizeMismatched && $0.annotated.map(Comparison.isHandWrittenAsm) == true
+                }.count
             } catch {
                 let source = URL(fileURLWithPath: pair.annotated).lastPathComponent
                 failures.append(BuildFailure(configuration: unit.configuration, mode: .annotated, file: source,
@@ -140,6 +170,7 @@ public struct StudyRunner: Sendable {
         let config = ConfigResult(
             compiler: unit.configuration.compiler, variant: unit.configuration.variant, opt: unit.configuration.opt,
             link: unit.link, textBytes: .init(annotated: textA, plain: textP), policies: policies, control: control,
+            controlSizeMismatchedAsm: controlAsmSized,
             references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, relaxed: relaxed),
             clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
             keys: keys.mapValues { ConfigResult.PolicyKeys(missed: $0.missed.sorted(), spurious: $0.spurious.sorted()) })
@@ -157,17 +188,32 @@ public struct StudyRunner: Sendable {
         return "\(s.op.name) @ " + (chain.isEmpty ? s.location : chain.joined(separator: " <- "))
     }
 
-    static func example(_ o: Outcome, config: String, policy: Policy, file: ObjectFile,
-                        sources: inout SourceLines) -> Example {
+    /// An example: the site, its source line, and the instructions around
+    /// it: for a miss, around what the plain build did instead (the load,
+    /// the call through a register) when the evidence shows it.
+    static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
+                        plainFile: ObjectFile, evidence: RelocScan, sources: inout SourceLines) -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
         let frame = s.source.first
         let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
         let line = frame.flatMap { sources.line($0.file, $0.line) } ?? ""
+        var file = o.kind == .missed ? annotatedFile : plainFile
+        var place = (section: s.sectionIndex, offset: s.offset, address: s.address)
+        if o.kind == .missed, let innermost = frame {
+            let same = { (chain: [SourceFrame]) in chain.first.map { $0.file == innermost.file && $0.line == innermost.line } ?? false }
+            if let d = evidence.sites.first(where: { same($0.source) && $0.op.offset == s.op.offset }) {
+                file = plainFile
+                place = (d.sectionIndex, d.offset, d.address)
+            } else if let r = evidence.references.first(where: { same($0.source) }) {
+                file = plainFile
+                place = (r.sectionIndex, r.offset, r.address)
+            }
+        }
         var insns: [String] = []
-        if let section = file.findSection(index: s.sectionIndex) {
+        if let section = file.findSection(index: place.section) {
             let reader = CodeReader(file: file)
-            let list = reader.functionInstructions(section: section, offset: s.offset).instructions
-            if let i = list.firstIndex(where: { $0.address == s.address }) {
+            let list = reader.functionInstructions(section: section, offset: place.offset).instructions
+            if let i = list.firstIndex(where: { $0.address == place.address }) {
                 for j in max(0, i - 1) ... min(list.count - 1, i + 2) {
                     let insn = list[j]
                     let where_ = file.describe(section: section.index, offset: insn.address - section.address)

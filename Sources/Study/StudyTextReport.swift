@@ -21,7 +21,9 @@ public struct StudyTextReport {
         out += wrap("Annotated sites (.parainstructions of the annotated build) against "
             + "the relocation scan of the plain build, matched by op and inline "
             + "chain of source lines. fnd = found (in any shape), mis = missed, "
-            + "siz = found but of another length, spu = spurious.")
+            + "siz = found but of another length, spu = spurious; mis and spu leave "
+            + "out sites the two builds copied a different number of times "
+            + "(copies-differ, listed under Causes).")
         for link in ["object", "linked"] {
             for variant in variants {
                 let rows = result.configs.filter { $0.variant == variant && $0.link == link }
@@ -74,7 +76,7 @@ public struct StudyTextReport {
         return seen
     }
 
-    private func found(_ c: Counts) -> Int { c.matched + c.sizeMismatched + c.kindMismatched + c.clobberUnsafe }
+    private func found(_ c: Counts) -> Int { c.foundAnnotated }
 
     private func table(variant: String, link: String, rows: [ConfigResult]) -> [String] {
         var out = ["variant \(variant), \(link == "object" ? "objects" : "linked image (--emit-relocs)")"]
@@ -85,15 +87,17 @@ public struct StudyTextReport {
             var line = "  " + TextTable.pad(r.opt, 5)
             for p in policies {
                 let c = r.policies[p.rawValue] ?? Counts()
-                line += [found(c), c.missed, c.sizeMismatched, c.spurious].map { TextTable.padLeft(String($0), 4) }.joined() + "  "
+                line += [found(c), c.realMissed, c.sizeMismatched, c.realSpurious].map { TextTable.padLeft(String($0), 4) }.joined() + "  "
             }
             let a = r.textBytes.annotated, pl = r.textBytes.plain
             line += pl > 0 ? String(format: "%.2f", Double(a) / Double(pl)) : "-"
             out.append(line)
         }
         let control = rows.reduce(Counts()) { $0 + $1.control }
-        out.append("  control (scan of the annotated build): \(found(control)) of \(control.annotated) found, "
-            + "\(control.missed) missed, \(control.sizeMismatched) size-mismatched")
+        let asm = rows.reduce(0) { $0 + $1.controlSizeMismatchedAsm }
+        out.append("  control (scan of the annotated build): \(found(control)) of \(control.annotated) found,")
+        out.append("    \(control.missed) missed, \(control.sizeMismatched - asm) size-mismatched"
+            + (asm > 0 ? "; \(asm) asm sites longer (register saves)" : ""))
         return out
     }
 
