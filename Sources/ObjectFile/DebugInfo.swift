@@ -57,16 +57,6 @@ public final class DebugInfo: @unchecked Sendable {
         }
     }
 
-    /// The address libdwfl gives `offset` in `section`: the section's
-    /// sh_addr in libdwfl's copy of the headers, plus the module's bias,
-    /// plus offset. For a relocatable object libdwfl's offline layout wrote
-    /// that sh_addr (sections laid out one after another from 0x10000);
-    /// a shared object is biased by 0x10000; an executable is at its own
-    /// addresses. This is what `eu-addr2line -j SECTION OFFSET` looks up.
-    func dwflAddress(section: Int, offset: UInt64) -> UInt64? {
-        state.withLock { $0.address(section: section, offset: offset) }
-    }
-
     /// The members of `struct name` (the first complete definition found),
     /// flattened; nil when no unit defines it. See `StructMember`.
     public func structMembers(named name: String) -> [StructMember]? {
@@ -86,11 +76,13 @@ public final class DebugInfo: @unchecked Sendable {
 /// eu-addr2line 0.188 names frame 0's function from the scopes at the
 /// address, but `dwfl_lineinfo` then overwrites its address variable with
 /// the start of the line-table row, and the inline callers come from the
-/// scopes there. When a row spans the start of an inlined instance (gcc
-/// emits no new row when the line does not change, e.g. two inlined
-/// `read_u16()` calls in a row), or in padding after a function, the two
-/// differ. `DebugInfo` answers for the address itself; tests use
-/// `.atLineRowStart` to compare with eu-addr2line exactly.
+/// scopes there. The two differ when a row starts before the scope the
+/// address is in: in padding after a function (the row is the function's
+/// last), and where gcc started an inlined instance without a new row
+/// (seen in CPython's ceval.o: two inlined `read_u16()` at the same header
+/// line, the second getting the first one's caller). `DebugInfo` answers
+/// for the address itself; tests use `.atLineRowStart` to compare with
+/// eu-addr2line exactly.
 enum CallerLookup {
     case atAddress
     case atLineRowStart
@@ -147,7 +139,7 @@ final class DebugInfoSession {
             free(memory)
             return error
         }
-        guard let module else { throw fail("libdwfl cannot report the file") }
+        guard let module else { throw fail("libdwfl cannot open the file") }
         guard dwfl_report_end(dwfl, nil, nil) == 0 else { throw fail("libdwfl") }
         var bias: Dwarf_Addr = 0
         guard let dwarf = dwfl_module_getdwarf(module, &bias) else { throw fail("libdw") }
@@ -184,6 +176,13 @@ final class DebugInfoSession {
 
     // MARK: Addresses
 
+    /// The address libdwfl gives `offset` in `section`: the section's
+    /// sh_addr in libdwfl's copy of the headers, plus the module's bias,
+    /// plus offset. For a relocatable object, libdwfl's offline layout
+    /// wrote that sh_addr (elfutils 0.188 lays the SHF_ALLOC sections out
+    /// one after another from 0x10000); a shared object is biased by
+    /// 0x10000; an executable keeps its own addresses. This is the address
+    /// `eu-addr2line -j SECTION OFFSET` looks up.
     func address(section: Int, offset: UInt64) -> UInt64? {
         guard sectionAddresses.indices.contains(section), let base = sectionAddresses[section],
               offset < sectionSizes[section] else { return nil }

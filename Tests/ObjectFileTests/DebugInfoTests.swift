@@ -1,14 +1,16 @@
 import Foundation
-import ObjectFile
+@testable import ObjectFile
+import Synchronization
 import TestSupport
 import Testing
 
 // The oracle for inline chains is elfutils' `eu-addr2line -i -f`, not
-// binutils' `addr2line -i -f`: binutils 2.40 reads DWARF 5 file tables off
-// by one for an out-of-line header function, printing the .c file with
-// the header's line number. eu-addr2line reads the same libdw data we do,
-// but through its own per-address `dwarf_getscopes` walk, so comparing
-// with it checks the scope index, the address mapping and the naming.
+// binutils' `addr2line -i -f`: for an out-of-line header function under
+// DWARF 5, binutils 2.40 names the .c file with the header's line number
+// (`many()` at -Os below: `debuginfo-….c:57` where eu-addr2line says
+// `pv_helpers.h:57:3`). eu-addr2line reads the same libdw data we do, but
+// through its own per-address `dwarf_getscopes` walks, so comparing with
+// it checks the scope index, the address mapping and the naming.
 
 /// Kernel-like code: a paravirt ops table of groups, some members wrapped
 /// in a one-member struct, and static inline wrappers in a real header
@@ -308,34 +310,35 @@ struct DebugInfoTests {
     /// Chains at every instruction of `file`, compared with eu-addr2line;
     /// returns ours for further checks.
     ///
-    /// One known difference: eu-addr2line looks up the callers (frames 1...)
-    /// at the start address of the line-table row, because `dwfl_lineinfo`
-    /// overwrites its address variable; we look them up at the address
-    /// itself. They differ in the padding between functions, where the row
-    /// is the previous function's last one: eu-addr2line then names that
-    /// function's inline callers. So inside a function chains must be equal;
-    /// in padding, frame 0 must be.
+    /// eu-addr2line looks up the callers (frames 1...) at the start of the
+    /// line-table row rather than at the address (see `CallerLookup`). With
+    /// that emulated, chains must be equal everywhere. Our default answer
+    /// may differ from it only after frame 0, and only where the row starts
+    /// before the address in other scopes: in this fixture, the padding
+    /// between functions.
     private func compareWithOracle(_ file: ObjectFile) throws -> [[SourceFrame]] {
         let info = try #require(try file.openDebugInfo())
         let places = try Oracle.instructionPlaces(file)
         #expect(places.count > 50)
         let expected = try Oracle.chains(file, places)
-        let ours = info.inlineChains(places.map { ($0.section.index, $0.offset) })
-        var mismatches = 0, padding = 0
-        for (k, place) in places.enumerated() where ours[k] != expected[k] {
-            if file.findFunction(section: place.section.index, offset: place.offset) == nil,
-               ours[k].first == expected[k].first {
-                padding += 1
-                continue
+        let query = places.map { ($0.section.index, $0.offset) }
+        let emulated = info.inlineChains(query, callers: .atLineRowStart)
+        let ours = info.inlineChains(query)
+        var mismatches = 0
+        for (k, place) in places.enumerated() {
+            if emulated[k] != expected[k] {
+                mismatches += 1
+                if mismatches <= 5 {
+                    Issue.record("\(file.path) \(place): ours \(emulated[k]) eu-addr2line \(expected[k])")
+                }
             }
-            mismatches += 1
-            if mismatches <= 5 {
-                Issue.record("\(file.path) \(place): ours \(ours[k]) eu-addr2line \(expected[k])")
+            if ours[k] != emulated[k] {
+                #expect(ours[k].first == emulated[k].first, "\(place)")
+                #expect(file.findFunction(section: place.section.index, offset: place.offset) == nil,
+                        "\(place) is inside a function: ours \(ours[k]) eu-addr2line \(expected[k])")
             }
         }
         #expect(mismatches == 0, "\(mismatches) of \(places.count) places differ")
-        #expect(padding < 10, "\(padding) places in padding differ")
-
         return ours
     }
 
@@ -400,6 +403,37 @@ struct DebugInfoTests {
         }
     }
 
+    /// At -Os gcc keeps `many()` out of line: its own code is in the
+    /// header. binutils 2.40 `addr2line` names the .c file here (with the
+    /// header's line number); the chain must name the header.
+    @Test func outOfLineHeaderFunction() throws {
+        let file = try ObjectFile(path: try DebugInfoFixture.object(["-Os", "-g"]))
+        let info = try #require(try file.openDebugInfo())
+        let many = try #require(file.findSymbols(named: "many").first)
+        let section = try #require(many.definingSection)
+        let offset = try #require(file.sectionOffset(of: many))
+        let chain = info.inlineChain(section: section, offset: offset + 4)
+        #expect(chain.first?.function == "many")
+        #expect(chain.first?.file.hasSuffix("/pv_helpers.h") == true)
+        #expect(chain.last?.function == "many")
+    }
+
+    /// One DebugInfo shared by many threads gives the same answers.
+    @Test func concurrentQueries() throws {
+        let file = try ObjectFile(path: try DebugInfoFixture.object(["-O2", "-g"]))
+        let info = try #require(try file.openDebugInfo())
+        let places = try Oracle.instructionPlaces(file).map { ($0.section.index, $0.offset) }
+        let expected = info.inlineChains(places)
+        let results = Mutex<[[[SourceFrame]]]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { k in
+            let chains = k % 2 == 0 ? info.inlineChains(places) : places.map { info.inlineChain(section: $0.0, offset: $0.1) }
+            _ = info.structMembers(named: "paravirt_patch_template")
+            results.withLock { $0.append(chains) }
+        }
+        #expect(results.withLock { $0.count } == 8)
+        #expect(results.withLock { $0.allSatisfy { $0 == expected } })
+    }
+
     @Test func placesWithoutCode() throws {
         let file = try ObjectFile(path: try DebugInfoFixture.object(["-O2", "-g"]))
         let info = try #require(try file.openDebugInfo())
@@ -434,6 +468,32 @@ struct DebugInfoTests {
         #expect(info.variableMembers(named: "counter") == nil)
     }
 
+    /// Opt-in: `PVSITES_DEBUGINFO_ORACLE=path swift test --filter externalFile`
+    /// compares a real file (a kernel module, vmlinux, a library) with
+    /// eu-addr2line at up to 20,000 of its instructions. Checked this way
+    /// on CPython 3.12's ceval.o, typeobject.o and unicodeobject.o (gcc 12
+    /// -O3, 108,064 places, all equal) and libpython3.12.so (645,520
+    /// places, 20,000 sampled: equal but for 3 places without DWARF, where
+    /// eu-addr2line prints the symbol with `??:0`).
+    @Test func externalFile() throws {
+        guard let path = ProcessInfo.processInfo.environment["PVSITES_DEBUGINFO_ORACLE"] else { return }
+        let file = try ObjectFile(path: path)
+        let info = try #require(try file.openDebugInfo())
+        let all = try Oracle.instructionPlaces(file)
+        let step = max(1, all.count / 20_000)
+        let places = stride(from: 0, to: all.count, by: step).map { all[$0] }
+        let ours = info.inlineChains(places.map { ($0.section.index, $0.offset) }, callers: .atLineRowStart)
+        let expected = try Oracle.chains(file, places)
+        var mismatches = 0
+        for (k, place) in places.enumerated() where ours[k] != expected[k] {
+            // No DWARF at all: eu-addr2line falls back to the symbol table.
+            if ours[k].isEmpty, expected[k].count == 1, expected[k][0].file == "??" { continue }
+            mismatches += 1
+            if mismatches <= 5 { Issue.record("\(place): ours \(ours[k]) eu-addr2line \(expected[k])") }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(places.count) places differ")
+    }
+
     /// Garbage in the DWARF sections: an ObjectFileError or empty answers,
     /// never a trap.
     @Test(arguments: [".debug_info", ".debug_abbrev", ".debug_line", ".debug_str", ".debug_aranges", ".debug_rnglists"])
@@ -458,27 +518,4 @@ struct DebugInfoTests {
             #expect(error.path == "corrupt\(section).o")
         }
     }
-}
-
-// TEMPORARY BENCH
-@Test func tmpBench() throws {
-    guard let path = ProcessInfo.processInfo.environment["PV_BENCH"] else { return }
-    let t0 = Date()
-    let file = try ObjectFile(path: path)
-    let info = try #require(try file.openDebugInfo())
-    let places = try Oracle.instructionPlaces(file)
-    let t1 = Date()
-    let chains = info.inlineChains(places.map { ($0.section.index, $0.offset) })
-    let t2 = Date()
-    print("BENCH \(places.count) places: open+objdump \(t1.timeIntervalSince(t0))s chains \(t2.timeIntervalSince(t1))s nonempty \(chains.filter { !$0.isEmpty }.count) deep \(chains.filter { $0.count >= 3 }.count) max \(chains.map(\.count).max() ?? 0)")
-    let t3 = Date()
-    let oracle = try Oracle.chains(file, places)
-    print("BENCH eu-addr2line: \(Date().timeIntervalSince(t3))s")
-    var bad = 0, pad = 0
-    for (i, place) in places.enumerated() where oracle[i] != chains[i] {
-        if file.findFunction(section: place.section.index, offset: place.offset) == nil, oracle[i].first == chains[i].first { pad += 1; continue }
-        bad += 1
-        if bad < 8 { print("BENCH DIFF \(place): ours \(chains[i])\n   eu \(oracle[i])") }
-    }
-    print("BENCH mismatches \(bad) padding \(pad) of \(places.count)")
 }
