@@ -4,6 +4,8 @@ public enum RelocatedField: String, Sendable, Codable {
 }
 
 /// An instruction found by anchoring the decode at a relocation.
+/// `instruction` has its operands but not its register-access sets (the
+/// anchor decodes many candidates; data flow uses `functionInstructions`).
 public struct AnchoredInstruction: Sendable {
     public let instruction: Instruction
     /// Offset of the instruction's first byte in its section.
@@ -35,6 +37,7 @@ public final class CodeReader {
     public let file: ObjectFile
     private let decoder = X86Decoder()
     private var sweeps: [SweepKey: [Instruction]] = [:]
+    private var starts: [SweepKey: Set<Int>] = [:]
 
     private struct SweepKey: Hashable {
         let section: Int
@@ -63,6 +66,17 @@ public final class CodeReader {
         }
         sweeps[key] = insns
         return (start, insns)
+    }
+
+    /// Instruction starts (section offsets) of a sweep of the function
+    /// containing `offset`: lengths only, cached.
+    public func instructionStarts(section: Section, offset: UInt64) -> Set<Int> {
+        let (start, end) = codeRange(section: section, offset: offset)
+        let key = SweepKey(section: section.index, start: start)
+        if let cached = starts[key] { return cached }
+        let set = file.withBytes(of: section) { Set(decoder.boundaries($0, range: Int(start) ..< Int(end))) }
+        starts[key] = set
+        return set
     }
 
     /// Where the code around `offset` starts and ends: the containing
@@ -94,6 +108,21 @@ public final class CodeReader {
         let r = Int(relocation.offset)
         let (codeStart, _) = codeRange(section: section, offset: relocation.offset)
         let lowest = max(Int(codeStart), r - 14)
+        // Fast path: the sweep's instruction that covers the relocation; a
+        // sweep never overlaps itself, so no other sweep start can hold it.
+        if hasKnownStart(section: section, offset: relocation.offset) {
+            let starts = instructionStarts(section: section, offset: relocation.offset)
+            if let s = stride(from: r - 1, through: lowest, by: -1).first(where: { starts.contains($0) }) {
+                let hit = file.withBytes(of: section) { code in
+                    verify(code, start: s, field: r, width: width, type: relocation.type,
+                           address: file.address(of: section, offset: UInt64(s)))
+                }
+                if let (insn, field) = hit {
+                    return AnchoredInstruction(instruction: insn, offset: UInt64(s), field: field, confirmedBySweep: true)
+                }
+            }
+        }
+        // The sweep lost sync (or there is none): every start the anchor allows.
         var candidates: [(Int, Instruction, RelocatedField)] = []
         file.withBytes(of: section) { code in
             var s = r - 1
@@ -106,15 +135,6 @@ public final class CodeReader {
             }
         }
         guard !candidates.isEmpty else { return nil }
-        // A sweep from the function start settles which start is real.
-        if hasKnownStart(section: section, offset: relocation.offset) {
-            let sweep = functionInstructions(section: section, offset: relocation.offset)
-            let base = file.address(of: section, offset: 0)
-            let starts = Set(sweep.instructions.map { Int($0.address - base) })
-            if let hit = candidates.first(where: { starts.contains($0.0) }) {
-                return AnchoredInstruction(instruction: hit.1, offset: UInt64(hit.0), field: hit.2, confirmedBySweep: true)
-            }
-        }
         // Latest start; widen over hint prefixes a compiler emits on purpose.
         var best = candidates[0]
         for c in candidates.dropFirst() {
@@ -129,11 +149,11 @@ public final class CodeReader {
     /// exactly one displacement or immediate of the instruction.
     private func verify(_ code: UnsafeRawBufferPointer, start: Int, field: Int, width: Int,
                         type: RelocationType, address: UInt64) -> (Instruction, RelocatedField)? {
-        guard let a = decoder.decode(code, at: start, address: address),
+        guard let a = decoder.decode(code, at: start, address: address, registerAccess: false),
               start + a.length >= field + width else { return nil }
         var flipped = a.bytes
         for k in (field - start) ..< (field - start + width) { flipped[k] ^= 0xA5 }
-        guard let b = decoder.decode(flipped, address: address), b.length == a.length,
+        guard let b = decoder.decode(flipped, address: address, registerAccess: false), b.length == a.length,
               b.mnemonic == a.mnemonic, b.operands.count == a.operands.count else { return nil }
         let original = Self.fieldValue(a.bytes, at: field - start, width: width)
         let perturbed = Self.fieldValue(flipped, at: field - start, width: width)

@@ -7,6 +7,10 @@ import CCapstone
 public final class X86Decoder {
     private var handle: csh = 0
     private let scratch: UnsafeMutablePointer<cs_insn>
+    /// A second handle without operand detail: lengths only, several times
+    /// faster, for sweeps that only want instruction boundaries.
+    private var lengthHandle: csh = 0
+    private let lengthScratch: UnsafeMutablePointer<cs_insn>
     private var registerNames: [UInt32: Register] = [:]
 
     public init() {
@@ -18,28 +22,53 @@ public final class X86Decoder {
         cs_option(h, CS_OPT_SYNTAX, size_t(CS_OPT_SYNTAX_ATT.rawValue))
         handle = h
         scratch = cs_malloc(h)
+        var l: csh = 0
+        precondition(cs_open(CS_ARCH_X86, CS_MODE_64, &l) == CS_ERR_OK, "capstone: cs_open failed")
+        lengthHandle = l
+        lengthScratch = cs_malloc(l)
     }
 
     deinit {
         cs_free(scratch, 1)
         cs_close(&handle)
+        cs_free(lengthScratch, 1)
+        cs_close(&lengthHandle)
+    }
+
+    /// Offsets of the instruction starts of a linear sweep of `code[range]`,
+    /// stopping at the first byte that does not decode.
+    public func boundaries(_ code: UnsafeRawBufferPointer, range: Range<Int>) -> [Int] {
+        guard let base = code.baseAddress, range.lowerBound >= 0, range.upperBound <= code.count else { return [] }
+        var out: [Int] = []
+        var ptr: UnsafePointer<UInt8>? = (base + range.lowerBound).assumingMemoryBound(to: UInt8.self)
+        var size = range.count
+        var addr = UInt64(range.lowerBound)
+        while size > 0 {
+            let at = Int(addr)
+            guard cs_disasm_iter(lengthHandle, &ptr, &size, &addr, lengthScratch) else { break }
+            out.append(at)
+        }
+        return out
     }
 
     /// Decode one instruction at `offset` of `code`; `address` is what the
     /// instruction's first byte is called. Nil when the bytes are not a valid
     /// instruction.
-    public func decode(_ code: UnsafeRawBufferPointer, at offset: Int, address: UInt64) -> Instruction? {
+    /// `registerAccess: false` leaves `registersRead`/`registersWritten`
+    /// empty: half the cost, for callers that only look at operands.
+    public func decode(_ code: UnsafeRawBufferPointer, at offset: Int, address: UInt64,
+                       registerAccess: Bool = true) -> Instruction? {
         guard offset >= 0, offset < code.count, let base = code.baseAddress else { return nil }
         var ptr: UnsafePointer<UInt8>? = (base + offset).assumingMemoryBound(to: UInt8.self)
         var size = code.count - offset
         var addr = address
         guard cs_disasm_iter(handle, &ptr, &size, &addr, scratch) else { return nil }
-        return makeInstruction(scratch)
+        return makeInstruction(scratch, registerAccess: registerAccess)
     }
 
     /// Decode from a byte array (tests, small snippets).
-    public func decode(_ bytes: [UInt8], address: UInt64 = 0) -> Instruction? {
-        bytes.withUnsafeBytes { decode($0, at: 0, address: address) }
+    public func decode(_ bytes: [UInt8], address: UInt64 = 0, registerAccess: Bool = true) -> Instruction? {
+        bytes.withUnsafeBytes { decode($0, at: 0, address: address, registerAccess: registerAccess) }
     }
 
     /// Linear sweep of `code[range]`: stops at the end or at the first byte
@@ -65,7 +94,7 @@ public final class X86Decoder {
         return r
     }
 
-    private func makeInstruction(_ insn: UnsafeMutablePointer<cs_insn>) -> Instruction {
+    private func makeInstruction(_ insn: UnsafeMutablePointer<cs_insn>, registerAccess: Bool) -> Instruction {
         let count = Int(insn.pointee.size)
         let bytes = withUnsafeBytes(of: insn.pointee.bytes) { Array($0.prefix(count)) }
         let mnemonic = String(cString: pv_cs_mnemonic(insn))
@@ -99,7 +128,7 @@ public final class X86Decoder {
         }
         var groups = Set<UInt8>()
         for i in 0 ..< Int(pv_cs_groups_count(insn)) { groups.insert(pv_cs_group(insn, UInt32(i))) }
-        let (reads, writes) = accessedRegisters(insn)
+        let (reads, writes) = registerAccess ? accessedRegisters(insn) : ([], [])
         return Instruction(address: insn.pointee.address, bytes: bytes, mnemonic: mnemonic, operandText: opText,
                            operation: operation(id: insn.pointee.id, groups: groups),
                            operands: operands, prefixes: prefixes, registersRead: reads, registersWritten: writes)

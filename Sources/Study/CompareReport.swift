@@ -27,11 +27,12 @@ public struct CompareReport: Codable, Sendable {
         let batch = Batch(paths: paths) { file -> FileEntry in
             let macro = try MacroScan(file: file, options: MacroOptions(tableSymbol: tableSymbol,
                                                                        sourcePositions: sourcePositions))
-            let scan = try RelocScan(file: file, options: RelocOptions(tableSymbol: tableSymbol, policy: policy,
-                                                                       sourcePositions: sourcePositions))
-            let evidence = policy == .dataflow ? scan
-                : try RelocScan(file: file, options: RelocOptions(tableSymbol: tableSymbol, policy: .dataflow,
-                                                                 sourcePositions: sourcePositions))
+            // One decoding pass gives the policy's sites and the dataflow
+            // evidence that explains misses.
+            let scans = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: tableSymbol, policy: policy,
+                                                                             sourcePositions: sourcePositions),
+                                           policies: [policy, .dataflow])
+            let (scan, evidence) = (scans[0], scans[1])
             let c = Comparison.sameObject(annotated: macro.sites, scan: scan, evidence: evidence)
             return FileEntry(path: file.path, plain: nil, counts: c.counts, outcomes: c.outcomes)
         }
@@ -51,9 +52,9 @@ public struct CompareReport: Codable, Sendable {
             do {
                 let p = try ObjectFile(path: plain)
                 let macro = try MacroScan(file: a, options: MacroOptions(tableSymbol: tableSymbol))
-                let scan = try RelocScan(file: p, options: RelocOptions(tableSymbol: tableSymbol, policy: policy))
-                let evidence = policy == .dataflow ? scan
-                    : try RelocScan(file: p, options: RelocOptions(tableSymbol: tableSymbol, policy: .dataflow))
+                let scans = try RelocScan.scan(file: p, options: RelocOptions(tableSymbol: tableSymbol, policy: policy),
+                                               policies: [policy, .dataflow])
+                let (scan, evidence) = (scans[0], scans[1])
                 let c = Comparison.crossBuild(annotated: OpNames.relabel(macro.sites, from: evidence), plain: scan,
                                               evidence: evidence)
                 files = [FileEntry(path: annotated, plain: plain, counts: c.counts, outcomes: c.outcomes)]

@@ -43,9 +43,12 @@ public enum Fixtures {
         let base = "\(cacheDirectory)/\(name)-\(key)"
         let output = base + (link == nil ? ".o" : ".elf")
         if FileManager.default.fileExists(atPath: output) { return output }
-        let src = base + (language == "c" ? ".c" : ".S")
+        // A source file per compile: tests run in parallel and may ask for
+        // the same fixture at once.
+        let src = base + "-\(getpid())-\(UInt32.random(in: 0 ... .max))" + (language == "c" ? ".c" : ".S")
         try source.write(toFile: src, atomically: true, encoding: .utf8)
-        let temp = output + ".tmp\(getpid())"
+        defer { unlink(src) }
+        let temp = output + ".tmp\(getpid())-\(UInt32.random(in: 0 ... .max))"
         var argv = ["gcc", "-I", corpusDirectory + "/include"] + flags
         if let link { argv += [src, "-o", temp] + link } else { argv += ["-c", src, "-o", temp] }
         try Command.check(argv)
