@@ -47,7 +47,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "TestSupport", dependencies: ["ObjectFile"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ObjectFile", "Study"], path: "Tests/TestSupport"),
         .testTarget(name: "ObjectFileTests", dependencies: ["ObjectFile", "TestSupport"]),
         .testTarget(name: "SiteModelTests", dependencies: ["SiteModel", "TestSupport"]),
         .testTarget(name: "MacroSitesTests", dependencies: ["MacroSites", "TestSupport"]),

@@ -74,6 +74,12 @@ public struct BuildConfiguration: Sendable, Hashable, Codable, Comparable, Custo
     public let variant: String
     public let opt: String
 
+    public init(compiler: String, variant: String, opt: String) {
+        self.compiler = compiler
+        self.variant = variant
+        self.opt = opt
+    }
+
     public var description: String { "\(compiler) \(variant) \(opt)" }
 
     /// A name usable in file names: `gcc-kernel-O2`.

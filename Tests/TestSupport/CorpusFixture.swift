@@ -1,0 +1,36 @@
+import Foundation
+import Study
+
+/// The corpus built once per test process, into the fixture cache: a slice
+/// of the matrix small enough for CI (kernel at every opt level; the other
+/// variants at -O0 and -O2).
+public enum CorpusFixture {
+    public static let cacheDirectory = Fixtures.cacheDirectory + "/corpus"
+
+    public static let corpus: Corpus = {
+        do { return try Corpus(directory: Fixtures.corpusDirectory) } catch { fatalError("\(error)") }
+    }()
+
+    public static let configurations: [BuildConfiguration] = {
+        let all = corpus.configurations(compilers: ["gcc"])
+        return all.filter { $0.variant == "kernel" || $0.opt == "-O0" || $0.opt == "-O2" }
+    }()
+
+    /// Build (or fetch from the cache) the slice; built once per process.
+    public static let build: CorpusBuild = {
+        do {
+            return try CorpusBuilder(corpus: corpus, cacheDirectory: cacheDirectory).build(configurations)
+        } catch {
+            fatalError("corpus build: \(error)")
+        }
+    }()
+
+    public static func configuration(_ variant: String, _ opt: String) -> BuildConfiguration {
+        BuildConfiguration(compiler: "gcc", variant: variant, opt: opt)
+    }
+
+    /// The object of `source` in one configuration and mode.
+    public static func object(_ source: String, _ variant: String, _ opt: String, _ mode: BuildMode) -> String? {
+        build.find(configuration(variant, opt), mode)?.objects.first { $0.source == source }?.path
+    }
+}
