@@ -51,8 +51,8 @@ let package = Package(
         .testTarget(name: "ObjectFileTests", dependencies: ["ObjectFile", "TestSupport"]),
         .testTarget(name: "SiteModelTests", dependencies: ["SiteModel", "TestSupport"]),
         .testTarget(name: "MacroSitesTests", dependencies: ["MacroSites", "TestSupport"]),
-        .testTarget(name: "RelocSitesTests", dependencies: ["RelocSites", "TestSupport"]),
-        .testTarget(name: "CompareTests", dependencies: ["Compare", "TestSupport"]),
+        .testTarget(name: "RelocSitesTests", dependencies: ["RelocSites", "Study", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "Study", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"]),
     ]
 )

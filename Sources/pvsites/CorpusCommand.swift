@@ -13,7 +13,7 @@ struct CorpusOptions: ParsableArguments {
     @Option(name: .customLong("variant"), help: "Only this variant (repeatable).")
     var variants: [String] = []
 
-    @Option(name: .customLong("opt"), help: "Only this opt level, e.g. -O2 (repeatable).")
+    @Option(name: .customLong("opt"), help: "Only this opt level, written --opt=-O2 (repeatable).")
     var opts: [String] = []
 
     func load() throws -> Corpus {

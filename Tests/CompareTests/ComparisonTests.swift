@@ -1,0 +1,93 @@
+import Compare
+import MacroSites
+import ObjectFile
+import RelocSites
+import SiteModel
+import Study
+import TestSupport
+import Testing
+
+func site(_ offset: UInt64, op: Int64, length: Int = 6, kind: SiteKind = .call, clobbers: ClobberSet? = .cABI,
+          chain: [(String, Int)] = [("a.h", 1), ("x.c", 10)]) -> Site {
+    Site(section: ".text", sectionIndex: 1, offset: offset, address: offset, location: "f+\(hex(offset))",
+         length: length, kind: kind, op: Op(offset: op, name: "op\(op)"), clobbers: clobbers,
+         source: chain.map { SourceFrame(function: "f", file: $0.0, line: $0.1, column: 1) }, evidence: "")
+}
+
+func scan(_ sites: [Site], policy: Policy = .dataflow, references: [Reference] = []) -> RelocScan {
+    RelocScan(path: "p.o", table: "paravirt_ops", policy: policy, references: references, sites: sites, findings: [])
+}
+
+@Suite("Comparison rules")
+struct ComparisonTests {
+    @Test func outcomesOfPairs() {
+        let a = [site(0, op: 8), site(10, op: 16, chain: [("a.h", 2), ("x.c", 11)]),
+                 site(20, op: 24, chain: [("a.h", 3), ("x.c", 12)]),
+                 site(30, op: 32, clobbers: .rax, chain: [("e.S", 5)])]
+        let r = [site(100, op: 8), site(110, op: 16, length: 2, kind: .callReg, chain: [("a.h", 2), ("x.c", 11)]),
+                 site(120, op: 24, kind: .jmp, chain: [("a.h", 3), ("x.c", 12)]), site(130, op: 32, chain: [("e.S", 5)])]
+        let c = Comparison.crossBuild(annotated: a, plain: scan(r))
+        #expect(c.counts.matched == 1)
+        #expect(c.counts.sizeMismatched == 1)
+        #expect(c.counts.kindMismatched == 1)
+        #expect(c.counts.clobberUnsafe == 1)
+        #expect(c.counts.missed == 0 && c.counts.spurious == 0)
+    }
+
+    /// Keys compare as multisets; a second pass matches by innermost line.
+    @Test func multisetAndInlining() {
+        let a = [site(0, op: 8), site(10, op: 8), site(20, op: 16, chain: [("a.h", 5), ("y.c", 3)])]
+        let r = [site(0, op: 8), site(30, op: 16, chain: [("a.h", 5), ("z.c", 9), ("y.c", 4)])]
+        let c = Comparison.crossBuild(annotated: a, plain: scan(r))
+        #expect(c.counts.matched == 2)
+        #expect(c.counts.inliningMatched == 1)
+        #expect(c.counts.missed == 1)
+        // The surplus copy of op 8 at a.h:1 is a copy, not a miss of the scan.
+        #expect(c.counts.missedCopiesDiffer == 1)
+    }
+
+    @Test func missedCausesFromEvidence() {
+        let a = [site(0, op: 8, chain: [("a.h", 1), ("x.c", 10)]), site(10, op: 16, chain: [("a.h", 2), ("x.c", 11)])]
+        var load = Reference(section: ".text", sectionIndex: 1, offset: 40, address: 40, location: "f+0x28", use: .load,
+                             op: Op(offset: 8, name: "op8"), instruction: "movq (%rip), %rax", length: 7,
+                             relocationOffset: 43, relocationType: "R_X86_64_PC32", register: "rax",
+                             confirmedBySweep: true, viaGOT: false)
+        load.source = [SourceFrame(function: "f", file: "a.h", line: 1, column: 1),
+                       SourceFrame(function: "f", file: "x.c", line: 10, column: 1)]
+        let c = Comparison.crossBuild(annotated: a, plain: scan([], policy: .decoded, references: [load]))
+        let causes = c.outcomes.compactMap(\.cause).map(\.rawValue).sorted()
+        #expect(causes == ["no-reference", "pointer-in-register"])
+    }
+
+    @Test func sameObjectContainment() {
+        // An asm site that saves a register around its call: the call is inside.
+        let a = [site(0x10, op: 8, length: 8, clobbers: .init(), chain: [("e.S", 3)])]
+        let r = [site(0x11, op: 8, chain: [("e.S", 3)]), site(0x40, op: 16)]
+        let c = Comparison.sameObject(annotated: a, scan: scan(r))
+        #expect(c.counts.sizeMismatched == 1)
+        #expect(c.counts.spurious == 1)
+        #expect(c.counts.spuriousUnannotatedCall == 1)
+    }
+}
+
+/// Same-object on the corpus's annotated objects: the control.
+@Suite("Control on the corpus", .serialized)
+struct ControlTests {
+    @Test(arguments: ["-O0", "-O2", "-Os"])
+    func scanFindsEveryAnnotatedSite(opt: String) throws {
+        for source in CorpusFixture.corpus.sources {
+            let path = try #require(CorpusFixture.object(source, "kernel", opt, .annotated))
+            let file = try ObjectFile(path: path)
+            let macro = try MacroScan(file: file)
+            let scan = try RelocScan(file: file, options: RelocOptions(policy: .decoded))
+            let c = Comparison.sameObject(annotated: macro.sites, scan: scan)
+            #expect(c.counts.missed == 0, "\(source)")
+            #expect(c.counts.spurious == 0, "\(source)")
+            // Only hand-written asm sites that save registers around the call differ in length.
+            for o in c.outcomes where o.kind == .sizeMismatched {
+                #expect(Comparison.isHandWrittenAsm(o.annotated!), "\(source): \(o.site.location)")
+            }
+            if source.hasSuffix(".c") { #expect(c.counts.matched == macro.sites.count, "\(source)") }
+        }
+    }
+}
