@@ -34,9 +34,10 @@ public struct MacroOptions: Sendable {
     }
 }
 
-/// Longest plausible site: Linux pads sites for its patches, but no
-/// paravirt site reached 32 bytes.
-let maximumPlausibleLength = 32
+/// Longest plausible site. An asm site that saves all nine C-ABI
+/// registers around an absolute call is 33 bytes (`push` x9, `call *abs32`,
+/// `pop` x9 with REX prefixes); twice that is not a site but a bad record.
+let maximumPlausibleLength = 64
 
 extension MacroScan {
     /// Read and validate every annotated-site record of `file`.

@@ -168,15 +168,25 @@ struct RecordReader {
                 warn("instructions end at +\(hex(decoded.end - offset)), not at the recorded length \(len)")
             }
         }
-        let first = decoded.instructions.first
+        // The call or jump through memory inside the site: usually its only
+        // instruction; hand-written asm may save registers around it.
+        var branchOffset = offset
+        var branch: Instruction?
+        for insn in decoded.instructions {
+            if (insn.operation == .call || insn.operation == .jump) && insn.memoryOperand != nil {
+                branch = insn
+                break
+            }
+            branchOffset += UInt64(insn.length)
+        }
         let kind: SiteKind
-        switch (first?.operation, first?.memoryOperand != nil) {
-        case (.call?, true): kind = .call
-        case (.jump?, true): kind = .jmp
+        switch branch?.operation {
+        case .call?: kind = .call
+        case .jump?: kind = .jmp
         default: kind = .other
         }
         // The op: the type byte, or (Linux 6.8) the site's own reference.
-        let referenced = first.flatMap { tableReference(section: target, offset: offset, instruction: $0) }
+        let referenced = branch.flatMap { tableReference(section: target, offset: branchOffset, instruction: $0) }
         let op: Op
         if let typeField = layout.type, let type = field(typeField) {
             op = table?.op(type: Int64(type)) ?? Op(offset: Int64(type) * 8, name: "type \(type)")

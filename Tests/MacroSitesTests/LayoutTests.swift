@@ -201,9 +201,9 @@ struct ValidationTests {
 
     @Test func lengthZeroAndImplausible() throws {
         let f = try Self.findings("len", MacroAsm.record(1, type: 2, len: "0", clobbers: 1)
-                                  + "\n" + MacroAsm.record(2, type: 3, len: "40", clobbers: 1))
+                                  + "\n" + MacroAsm.record(2, type: 3, len: "80", clobbers: 1))
         #expect(f.contains { $0.contains("[0]") && $0.contains("length 0") })
-        #expect(f.contains { $0.contains("[1]") && $0.contains("implausible length 40") })
+        #expect(f.contains { $0.contains("[1]") && $0.contains("implausible length 80") })
     }
 
     @Test func endsInsideInstruction() throws {
