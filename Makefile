@@ -36,6 +36,7 @@ study: build
 
 test: deps
 	$(SWIFT) test
+	$(SWIFT) build --product pvsites && .build/debug/pvsites gate --baseline Corpus/baseline.json --cache .build/pvsites-fixtures/corpus
 
 bench: build
 	@./scripts/bench.sh $(PVSITES)
