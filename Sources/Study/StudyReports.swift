@@ -5,6 +5,8 @@ public enum StudyReports {
     public static func render(_ result: StudyResult, format: String) throws -> String {
         switch format {
         case "json": return try JSONOutput.encode(result)
+        case "markdown": return StudyMarkdownReport(result).render()
+        case "html": return StudyHTMLReport(result).render()
         default: return StudyTextReport(result).render()
         }
     }
