@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "MacroSitesTests", dependencies: ["MacroSites", "TestSupport"]),
         .testTarget(name: "RelocSitesTests", dependencies: ["RelocSites", "Study", "TestSupport"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "Study", "TestSupport"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"], exclude: ["Golden"]),
     ]
 )

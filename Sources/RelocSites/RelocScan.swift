@@ -117,6 +117,8 @@ struct Scanner {
     var findings: [Finding] = []
     /// Per code section: offset → name of a retpoline thunk a relocation calls.
     private var thunkTargets: [Int: [UInt64: String]] = [:]
+    /// The `__x86_indirect_thunk_*` symbols, found on first need.
+    private var thunkSymbols: SymbolSet?
 
     init(file: ObjectFile, matcher: TableMatcher) {
         self.file = file
@@ -126,21 +128,168 @@ struct Scanner {
 
     private var table: OpTable { matcher.table }
 
+    /// References below this many are decoded on the calling thread: a
+    /// module's few dozen are not worth a helper.
+    static let parallelThreshold = 256
+
     mutating func references() throws -> [Reference] {
-        var refs: [Reference] = []
+        // Only relocations naming a table candidate become values; of those,
+        // only the ones that can land in the table are decoded.
+        var work: [Work] = []
         for rs in file.relocationSections where rs.targetIndex != 0 {
             guard let target = file.findSection(index: rs.targetIndex), target.isExecutable,
                   file.sections[rs.symbolTableIndex].type == .symtab else { continue }
-            let relocs = try file.readRelocations(rs)
-            for r in relocs where matcher.mayReference(r) {
-                if let ref = reference(r, in: target) { refs.append(ref) }
+            let relocs = try file.readRelocations(rs, against: matcher.candidates)
+            for r in relocs where matcher.mayReference(r) { work.append(Work(section: target, relocation: r)) }
+        }
+        // Decode in contiguous chunks, one CodeReader per chunk; chunks come
+        // back in order, so findings keep the order of the relocations.
+        let pieces = work.count < Self.parallelThreshold ? 1 : WorkerPool.cores * 4
+        let (file, matcher, items) = (self.file, self.matcher, work)
+        let chunks = WorkerPool.map(WorkerPool.ranges(count: work.count, pieces: pieces)) { range in
+            var decoder = ReferenceDecoder(file: file, matcher: matcher)
+            var refs: [Reference] = []
+            for k in range {
+                if let ref = decoder.reference(items[k].relocation, in: items[k].section) { refs.append(ref) }
             }
+            return (refs, decoder.findings)
+        }
+        var refs: [Reference] = []
+        refs.reserveCapacity(chunks.reduce(0) { $0 + $1.0.count })
+        for (chunkRefs, chunkFindings) in chunks {
+            refs += chunkRefs
+            findings += chunkFindings
         }
         refs.sort { ($0.sectionIndex, $0.offset, $0.relocationOffset) < ($1.sectionIndex, $1.offset, $1.relocationOffset) }
         return refs
     }
 
-    private mutating func reference(_ r: Relocation, in section: Section) -> Reference? {
+    private struct Work: Sendable {
+        let section: Section
+        let relocation: Relocation
+    }
+
+    mutating func sites(policy: Policy, references refs: [Reference]) -> [Site] {
+        var sites: [Site] = []
+        switch policy {
+        case .naive:
+            for ref in refs {
+                // The proposal taken literally: the relocation is the
+                // disp32 of a 6-byte `ff 15` call; nothing is decoded.
+                let start = ref.relocationOffset >= 2 ? ref.relocationOffset - 2 : 0
+                let field = ref.op?.offset ?? 0
+                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: start,
+                                  address: ref.address &- ref.offset &+ start,
+                                  location: file.describe(section: ref.sectionIndex, offset: start),
+                                  length: Policy.assumedLength, kind: .call, op: table.op(offset: field),
+                                  clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))"))
+            }
+        case .decoded, .dataflow:
+            for ref in refs where ref.use == .callMem || ref.use == .jmpMem {
+                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
+                                  address: ref.address, location: ref.location, length: ref.length,
+                                  kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
+                                  clobbers: .cABI, evidence: ref.instruction))
+            }
+            if policy == .dataflow {
+                sites += followed(refs, existing: Set(sites.map { SiteKey(section: $0.sectionIndex, offset: $0.offset) }))
+            }
+        }
+        sites.sort { ($0.sectionIndex, $0.offset) < ($1.sectionIndex, $1.offset) }
+        return sites
+    }
+
+    /// Dataflow: loads and addresses followed to their calls.
+    /// Sites are keyed by section and offset: in a relocatable object every
+    /// section starts at address 0 (`-ffunction-sections`).
+    private mutating func followed(_ refs: [Reference], existing: Set<SiteKey>) -> [Site] {
+        var seen = existing
+        var out: [Site] = []
+        for ref in refs where ref.use == .load || ref.use == .address {
+            guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
+            let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
+            let (_, insns) = code.functionInstructions(section: section, offset: ref.offset)
+            var list = insns
+            var start = list.firstIndex { $0.address == ref.address }
+            if start == nil {
+                // The sweep lost sync before the load: sweep from the load.
+                let (_, end) = code.codeRange(section: section, offset: ref.offset)
+                list = file.withBytes(of: section) { bytes in
+                    X86Decoder().sweep(bytes, range: Int(ref.offset) ..< Int(end),
+                                       baseAddress: file.address(of: section, offset: 0))
+                }
+                start = list.isEmpty ? nil : 0
+            }
+            guard let start else { continue }
+            let found = Dataflow.follow(instructions: list, from: start, register: reg, value: value) { insn in
+                thunkRegister(insn, section: section)
+            }
+            for f in found {
+                let offset = f.instruction.address - file.address(of: section, offset: 0)
+                guard seen.insert(SiteKey(section: section.index, offset: offset)).inserted else { continue }
+                let how = ref.use == .load ? "load" : "address"
+                out.append(Site(section: section.name, sectionIndex: section.index, offset: offset,
+                                address: f.instruction.address,
+                                location: file.describe(section: section.index, offset: offset),
+                                length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
+                                clobbers: .cABI,
+                                evidence: "\(how) at \(ref.location): \(ref.instruction)"))
+            }
+        }
+        return out
+    }
+
+    /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
+    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> String? {
+        guard insn.branchTarget != nil else { return nil }
+        let prefix = "__x86_indirect_thunk_"
+        let base = file.address(of: section, offset: 0)
+        let offset = insn.address - base
+        if thunkTargets[section.index] == nil {
+            if thunkSymbols == nil {
+                thunkSymbols = SymbolSet(file.findSymbolIndices(withPrefix: prefix), capacity: file.symbolCount)
+            }
+            var map: [UInt64: String] = [:]
+            if let thunks = thunkSymbols, !thunks.isEmpty {
+                for rs in file.relocationSections(for: section.index) {
+                    for r in (try? file.readRelocations(rs, against: thunks)) ?? [] {
+                        map[r.offset] = file.symbolName(index: r.symbolIndex)
+                    }
+                }
+            }
+            thunkTargets[section.index] = map
+        }
+        var name: String?
+        for k in 1 ..< max(insn.length, 1) {
+            if let n = thunkTargets[section.index]?[offset + UInt64(k)] { name = n; break }
+        }
+        if name == nil, !file.isRelocatable, let target = insn.branchTarget,
+           let sec = file.findSection(containingAddress: target),
+           let (sym, delta) = file.findFunction(section: sec.index, offset: target - sec.address), delta == 0 {
+            name = sym.name
+        }
+        guard let name, name.hasPrefix(prefix) else { return nil }
+        return String(name.dropFirst(prefix.count))
+    }
+}
+
+/// Turns relocations into references: the anchored decode and the
+/// classification. One per worker (it owns a CodeReader and its caches).
+struct ReferenceDecoder {
+    let file: ObjectFile
+    let matcher: TableMatcher
+    let code: CodeReader
+    var findings: [Finding] = []
+
+    init(file: ObjectFile, matcher: TableMatcher) {
+        self.file = file
+        self.matcher = matcher
+        self.code = CodeReader(file: file)
+    }
+
+    private var table: OpTable { matcher.table }
+
+    mutating func reference(_ r: Relocation, in section: Section) -> Reference? {
         let viaGOT = r.type.isGOTRelative
         guard let anchored = code.instruction(at: r, in: section) else {
             // Keep it, counted: the decoder could not classify it.
@@ -169,96 +318,4 @@ struct Scanner {
                          confirmedBySweep: anchored.confirmedBySweep, viaGOT: viaGOT)
     }
 
-    mutating func sites(policy: Policy, references refs: [Reference]) -> [Site] {
-        var sites: [Site] = []
-        switch policy {
-        case .naive:
-            for ref in refs {
-                // The proposal taken literally: the relocation is the
-                // disp32 of a 6-byte `ff 15` call; nothing is decoded.
-                let start = ref.relocationOffset >= 2 ? ref.relocationOffset - 2 : 0
-                let field = ref.op?.offset ?? 0
-                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: start,
-                                  address: ref.address &- ref.offset &+ start,
-                                  location: file.describe(section: ref.sectionIndex, offset: start),
-                                  length: Policy.assumedLength, kind: .call, op: table.op(offset: field),
-                                  clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))"))
-            }
-        case .decoded, .dataflow:
-            for ref in refs where ref.use == .callMem || ref.use == .jmpMem {
-                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
-                                  address: ref.address, location: ref.location, length: ref.length,
-                                  kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
-                                  clobbers: .cABI, evidence: ref.instruction))
-            }
-            if policy == .dataflow { sites += followed(refs, existing: Set(sites.map(\.address))) }
-        }
-        sites.sort { ($0.sectionIndex, $0.offset) < ($1.sectionIndex, $1.offset) }
-        return sites
-    }
-
-    /// Dataflow: loads and addresses followed to their calls.
-    private mutating func followed(_ refs: [Reference], existing: Set<UInt64>) -> [Site] {
-        var seen = existing
-        var out: [Site] = []
-        for ref in refs where ref.use == .load || ref.use == .address {
-            guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
-            let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
-            let (_, insns) = code.functionInstructions(section: section, offset: ref.offset)
-            var list = insns
-            var start = list.firstIndex { $0.address == ref.address }
-            if start == nil {
-                // The sweep lost sync before the load: sweep from the load.
-                let (_, end) = code.codeRange(section: section, offset: ref.offset)
-                list = file.withBytes(of: section) { bytes in
-                    X86Decoder().sweep(bytes, range: Int(ref.offset) ..< Int(end),
-                                       baseAddress: file.address(of: section, offset: 0))
-                }
-                start = list.isEmpty ? nil : 0
-            }
-            guard let start else { continue }
-            let found = Dataflow.follow(instructions: list, from: start, register: reg, value: value) { insn in
-                thunkRegister(insn, section: section)
-            }
-            for f in found where seen.insert(f.instruction.address).inserted {
-                let offset = f.instruction.address - file.address(of: section, offset: 0)
-                let how = ref.use == .load ? "load" : "address"
-                out.append(Site(section: section.name, sectionIndex: section.index, offset: offset,
-                                address: f.instruction.address,
-                                location: file.describe(section: section.index, offset: offset),
-                                length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
-                                clobbers: .cABI,
-                                evidence: "\(how) at \(ref.location): \(ref.instruction)"))
-            }
-        }
-        return out
-    }
-
-    /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
-    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> String? {
-        guard insn.branchTarget != nil else { return nil }
-        let prefix = "__x86_indirect_thunk_"
-        let base = file.address(of: section, offset: 0)
-        let offset = insn.address - base
-        if thunkTargets[section.index] == nil {
-            var map: [UInt64: String] = [:]
-            for rs in file.relocationSections(for: section.index) {
-                for r in (try? file.readRelocations(rs)) ?? [] {
-                    if let s = file.findSymbol(index: r.symbolIndex), s.name.hasPrefix(prefix) { map[r.offset] = s.name }
-                }
-            }
-            thunkTargets[section.index] = map
-        }
-        var name: String?
-        for k in 1 ..< max(insn.length, 1) {
-            if let n = thunkTargets[section.index]?[offset + UInt64(k)] { name = n; break }
-        }
-        if name == nil, !file.isRelocatable, let target = insn.branchTarget,
-           let sec = file.findSection(containingAddress: target),
-           let (sym, delta) = file.findFunction(section: sec.index, offset: target - sec.address), delta == 0 {
-            name = sym.name
-        }
-        guard let name, name.hasPrefix(prefix) else { return nil }
-        return String(name.dropFirst(prefix.count))
-    }
 }

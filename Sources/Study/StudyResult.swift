@@ -75,14 +75,19 @@ public struct ConfigResult: Codable, Sendable {
         public let total: Int
         public let byUse: [String: Int]
         public let confirmedBySweep: Int
-        /// GOT relocations whose instruction the linker relaxed (`mov` from
-        /// the GOT became `lea`): objection 5.
-        public let relaxed: Int
+        /// References through the GOT (`-fPIC`).
+        public let viaGOT: Int
+        /// In a linked image: GOT references of the objects that the linker
+        /// relaxed away (`mov sym@GOTPCREL(%rip)` became `lea sym(%rip)`,
+        /// and `--emit-relocs` rewrote the kept relocation to PC32): what
+        /// the reloc points at changed under the scan. Objection 5.
+        public var relaxed: Int
 
         enum CodingKeys: String, CodingKey {
             case total, relaxed
             case byUse = "by_use"
             case confirmedBySweep = "confirmed_by_sweep"
+            case viaGOT = "via_got"
         }
     }
 
@@ -116,7 +121,7 @@ public struct ConfigResult: Codable, Sendable {
     /// whose record covers register saves around the call (Linux's
     /// PV_SAVE_REGS pattern): the call is found, the site is longer.
     public let controlSizeMismatchedAsm: Int
-    public let references: References
+    public var references: References
     public let clobbers: Clobbers
     /// Policy name → the missed and spurious site keys.
     public let keys: [String: PolicyKeys]

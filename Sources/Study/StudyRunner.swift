@@ -70,8 +70,15 @@ public struct StudyRunner: Sendable {
                 }
             }
         }
+        // Relaxation: GOT references the objects have and the image lost.
+        var configs = results.map(\.config)
+        for i in configs.indices where configs[i].link == "linked" {
+            if let o = configs.first(where: { $0.link == "object" && $0.configuration == configs[i].configuration }) {
+                configs[i].references.relaxed = max(0, o.references.viaGOT - configs[i].references.viaGOT)
+            }
+        }
         return StudyResult(corpus: corpus.directory, compilers: compilers, skipped: skipped,
-                           configs: results.map(\.config), examples: examples,
+                           configs: configs, examples: examples,
                            failures: build.failures + results.flatMap(\.failures))
     }
 
@@ -112,7 +119,7 @@ public struct StudyRunner: Sendable {
         var controlAsmSized = 0
         var textA = 0, textP = 0
         var byUse: [String: Int] = [:]
-        var refTotal = 0, confirmed = 0, relaxed = 0
+        var refTotal = 0, confirmed = 0, viaGOT = 0
         var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
         var examples: [Example] = []
         var failures: [BuildFailure] = []
@@ -132,7 +139,7 @@ public struct StudyRunner: Sendable {
                     refTotal += 1
                     byUse[r.use.rawValue, default: 0] += 1
                     if r.confirmedBySweep { confirmed += 1 }
-                    if r.viaGOT && r.instruction.hasPrefix("lea") { relaxed += 1 }
+                    if r.viaGOT { viaGOT += 1 }
                 }
                 for s in annotated {
                     let asm = Comparison.isHandWrittenAsm(s)
@@ -171,7 +178,7 @@ public struct StudyRunner: Sendable {
             compiler: unit.configuration.compiler, variant: unit.configuration.variant, opt: unit.configuration.opt,
             link: unit.link, textBytes: .init(annotated: textA, plain: textP), policies: policies, control: control,
             controlSizeMismatchedAsm: controlAsmSized,
-            references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, relaxed: relaxed),
+            references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, viaGOT: viaGOT, relaxed: 0),
             clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
             keys: keys.mapValues { ConfigResult.PolicyKeys(missed: $0.missed.sorted(), spurious: $0.spurious.sorted()) })
         return UnitResult(config: config, examples: examples, failures: failures)

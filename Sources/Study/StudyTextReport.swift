@@ -24,12 +24,16 @@ public struct StudyTextReport {
             + "siz = found but of another length, spu = spurious; mis and spu leave "
             + "out sites the two builds copied a different number of times "
             + "(copies-differ, listed under Causes).")
-        for link in ["object", "linked"] {
-            for variant in variants {
-                let rows = result.configs.filter { $0.variant == variant && $0.link == link }
-                guard !rows.isEmpty else { continue }
-                out.append("")
-                out += table(variant: variant, link: link, rows: rows)
+        var compilers: [String] = []
+        for c in result.configs where !compilers.contains(c.compiler) { compilers.append(c.compiler) }
+        for compiler in compilers {
+            for link in ["object", "linked"] {
+                for variant in variants {
+                    let rows = result.configs.filter { $0.compiler == compiler && $0.variant == variant && $0.link == link }
+                    guard !rows.isEmpty else { continue }
+                    out.append("")
+                    out += table(variant: variant, link: link, rows: rows, compiler: compilers.count > 1 ? compiler : nil)
+                }
             }
         }
         out.append("")
@@ -65,7 +69,7 @@ public struct StudyTextReport {
         if !result.failures.isEmpty {
             out.append("")
             out.append("Failures")
-            for f in result.failures { out += wrap(f.line, indent: "  ") }
+            for f in result.failures { out += wrap("  " + f.line, indent: "    ") }
         }
         return out.map(Self.fit).joined(separator: "\n") + "\n"
     }
@@ -78,8 +82,8 @@ public struct StudyTextReport {
 
     private func found(_ c: Counts) -> Int { c.foundAnnotated }
 
-    private func table(variant: String, link: String, rows: [ConfigResult]) -> [String] {
-        var out = ["variant \(variant), \(link == "object" ? "objects" : "linked image (--emit-relocs)")"]
+    private func table(variant: String, link: String, rows: [ConfigResult], compiler: String?) -> [String] {
+        var out = [(compiler.map { "\($0), " } ?? "") + "variant \(variant), \(link == "object" ? "objects" : "linked image (--emit-relocs)")"]
         let policies = Policy.allCases
         out.append("       " + policies.map { TextTable.pad($0.rawValue, 18) }.joined())
         out.append("  opt  " + policies.map { _ in " fnd mis siz spu  " }.joined() + "text a/p")

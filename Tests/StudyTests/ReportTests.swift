@@ -304,7 +304,7 @@ enum SyntheticStudy {
             policies: ["naive": naive, "decoded": decoded, "dataflow": dataflow],
             control: control, controlSizeMismatchedAsm: 4,
             references: .init(total: 60 + o, byUse: ["call-mem": 30, "jmp-mem": o, "load": 20, "undecodable": 0],
-                              confirmedBySweep: 60 + o, relaxed: 0),
+                              confirmedBySweep: 60 + o, viaGOT: 0, relaxed: 0),
             clobbers: .init(annotatedC: annotated - 4, annotatedAsm: 4, narrowC: 6, narrowAsm: 3),
             keys: [:])
     }
