@@ -222,7 +222,9 @@ struct RecordReader {
         var at = offset
         let limit = min(offset + UInt64(max(length, 1)), section.size)
         while at < limit {
-            guard let insn = code.decode(section: section, offset: at) else { return (insns, at, at) }
+            guard let insn = code.decode(section: section, offset: at, registerAccess: false) else {
+                return (insns, at, at)
+            }
             insns.append(insn)
             at += UInt64(insn.length)
         }
@@ -238,10 +240,9 @@ struct RecordReader {
         if file.isRelocatable || !file.relocationSections(for: section.index).isEmpty {
             if codeRelocations[section.index] == nil {
                 var map: [UInt64: Relocation] = [:]
+                let filter = SymbolSet(tableSymbols, capacity: file.symbolCount)
                 for rs in file.relocationSections(for: section.index) {
-                    for r in (try? file.readRelocations(rs)) ?? [] where tableSymbols.contains(r.symbolIndex) {
-                        map[r.offset] = r
-                    }
+                    for r in (try? file.readRelocations(rs, against: filter)) ?? [] { map[r.offset] = r }
                 }
                 codeRelocations[section.index] = map
             }

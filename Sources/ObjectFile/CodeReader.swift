@@ -48,10 +48,12 @@ public final class CodeReader {
         self.file = file
     }
 
-    /// The instruction at `offset` in `section`.
-    public func decode(section: Section, offset: UInt64) -> Instruction? {
+    /// The instruction at `offset` in `section`. `registerAccess: false`
+    /// skips the registers read and written (half the cost).
+    public func decode(section: Section, offset: UInt64, registerAccess: Bool = true) -> Instruction? {
         file.withBytes(of: section) { code in
-            decoder.decode(code, at: Int(offset), address: file.address(of: section, offset: offset))
+            decoder.decode(code, at: Int(offset), address: file.address(of: section, offset: offset),
+                           registerAccess: registerAccess)
         }
     }
 

@@ -11,11 +11,19 @@ extension ObjectFile {
     /// reporting, as eu-addr2line does. A file decompressed in memory is
     /// handed to libdwfl from memory (no temporary file). Throws an
     /// `ObjectFileError` naming the file when libdw cannot read the DWARF.
+    ///
+    /// Opened once per file: later calls return the same session (or throw
+    /// the same error), so both strategies of a comparison share libdw's
+    /// parsed units and the caches of `DebugInfo`.
     public func openDebugInfo() throws -> DebugInfo? {
         guard sections.contains(where: { $0.name == ".debug_info" || $0.name == ".zdebug_info" }) else {
             return nil
         }
-        return try DebugInfo(file: self)
+        return try cachedDebugInfo {
+            do { return .success(try DebugInfo(file: self)) }
+            catch let e as ObjectFileError { return .failure(e) }
+            catch { return .failure(.corruptSection(path: path, section: ".debug_info", reason: "\(error)")) }
+        }.get()
     }
 }
 
@@ -103,6 +111,7 @@ final class DebugInfoSession {
     private let sectionSizes: [UInt64]
     private var scopeIndexes: [Dwarf_Off: ScopeIndex] = [:]
     private var functionNames: [Dwarf_Off: String?] = [:]
+    private var chains: [ChainKey: [SourceFrame]] = [:]
     var layoutCache: [String: [StructMember]?] = [:]
 
     init(file: ObjectFile) throws {
@@ -197,7 +206,22 @@ final class DebugInfoSession {
     }
 
     /// eu-addr2line's handle_address with -i -f, from the scope index.
+    /// Answers are kept: a comparison asks for each site twice (once per
+    /// strategy).
     func inlineChain(address addr: Dwarf_Addr, callers: CallerLookup) -> [SourceFrame] {
+        let key = ChainKey(address: addr, atLineRowStart: callers == .atLineRowStart)
+        if let known = chains[key] { return known }
+        let chain = computeInlineChain(address: addr, callers: callers)
+        chains[key] = chain
+        return chain
+    }
+
+    private struct ChainKey: Hashable {
+        let address: Dwarf_Addr
+        let atLineRowStart: Bool
+    }
+
+    private func computeInlineChain(address addr: Dwarf_Addr, callers: CallerLookup) -> [SourceFrame] {
         let (functions, unit) = functionScopes(at: addr)
         let line = lineTablePosition(addr)
         if functions.isEmpty && line == nil { return [] }

@@ -1,17 +1,24 @@
 import CElf
 
-/// The scope tree of one compilation unit, read once: every subprogram,
-/// inlined subroutine and lexical block that has code, with its address
-/// ranges, nested as in DWARF. Answers "which scopes contain this address?"
-/// by binary search at each level instead of a walk of the unit per address
+/// The scope tree of one compilation unit: every subprogram, inlined
+/// subroutine and lexical block that has code, with its address ranges,
+/// nested as in DWARF. Answers "which scopes contain this address?" by
+/// binary search at each level instead of a walk of the unit per address
 /// (what `dwarf_getscopes` does, twice, for each address eu-addr2line is
 /// given). A 630 MB vmlinux asked for thousands of addresses reads each of
 /// the units it needs once.
 ///
+/// The tree is read lazily, one level at a time: the unit's top-level
+/// scopes when the index is made, a scope's children the first time an
+/// address falls inside it. Only the scopes on the paths to the addresses
+/// asked about are ever expanded (a big unit has thousands of inlined
+/// subroutines; a few call sites need a dozen of them). The answers are
+/// those of a full walk: each level is read whole, in DIE order.
+///
 /// Pruning follows `dwarf_getscopes`: a scope without code hides its
 /// children, and among siblings that overlap (broken DWARF) the first in
 /// DIE order wins.
-struct ScopeIndex {
+final class ScopeIndex {
     struct Interval {
         let low: UInt64
         let high: UInt64
@@ -21,8 +28,13 @@ struct ScopeIndex {
     struct Node {
         let offset: Dwarf_Off
         let tag: Int32
-        /// Children's ranges, sorted by `low`.
-        var children: [Interval] = []
+        /// The DIE itself (valid while the Dwarf lives), to read its
+        /// children when an address first falls inside it.
+        let die: Dwarf_Die
+        /// The depth its children are read at (a guard against DIE cycles).
+        let childDepth: Int
+        /// Children's ranges, sorted by `low`; nil until first needed.
+        var children: [Interval]?
         var childrenOverlap = false
     }
 
@@ -69,7 +81,9 @@ struct ScopeIndex {
         return t == DW_TAG_subprogram || t == DW_TAG_inlined_subroutine || t == DW_TAG_entry_point
     }
 
-    private mutating func collect(children parent: inout Dwarf_Die, into intervals: inout [Interval], depth: Int) {
+    /// One level: the scopes with code among `parent`'s children (through
+    /// transparent containers), in DIE order; their own children wait.
+    private func collect(children parent: inout Dwarf_Die, into intervals: inout [Interval], depth: Int) {
         // Real nesting stays far below this; it only stops a DIE cycle.
         guard depth < 256 else { return }
         DIE.forEachChild(of: &parent) { child in
@@ -82,15 +96,23 @@ struct ScopeIndex {
             let ranges = DIE.ranges(&child)
             if ranges.isEmpty { return true }
             let index = Int32(nodes.count)
-            nodes.append(Node(offset: DIE.offset(&child), tag: tag))
-            var inner: [Interval] = []
-            collect(children: &child, into: &inner, depth: depth + 1)
-            let (sorted, overlap) = Self.sorted(inner)
-            nodes[Int(index)].children = sorted
-            nodes[Int(index)].childrenOverlap = overlap
+            nodes.append(Node(offset: DIE.offset(&child), tag: tag, die: child, childDepth: depth + 1))
             for r in ranges { intervals.append(Interval(low: r.low, high: r.high, node: index)) }
             return true
         }
+    }
+
+    /// Node `n`'s children, read on first use.
+    private func children(of n: Int32) -> ([Interval], Bool) {
+        let i = Int(n)
+        if let known = nodes[i].children { return (known, nodes[i].childrenOverlap) }
+        var die = nodes[i].die
+        var inner: [Interval] = []
+        collect(children: &die, into: &inner, depth: nodes[i].childDepth)
+        let (sorted, overlap) = Self.sorted(inner)
+        nodes[i].children = sorted
+        nodes[i].childrenOverlap = overlap
+        return (sorted, overlap)
     }
 
     private static func sorted(_ intervals: [Interval]) -> ([Interval], Bool) {
@@ -105,7 +127,8 @@ struct ScopeIndex {
     }
 
     /// The child of a level that contains `pc`: binary search when siblings
-    /// are disjoint, else the first in DIE order (node indices follow it).
+    /// are disjoint, else the first in DIE order (node indices of one level
+    /// follow it: a level is read in one pass).
     private static func find(_ pc: UInt64, in intervals: [Interval], overlap: Bool) -> Int32? {
         if overlap {
             var best: Int32?
@@ -131,8 +154,7 @@ struct ScopeIndex {
         var level = roots, overlap = rootsOverlap
         while let n = Self.find(pc, in: level, overlap: overlap) {
             path.append(n)
-            level = nodes[Int(n)].children
-            overlap = nodes[Int(n)].childrenOverlap
+            (level, overlap) = children(of: n)
         }
         return path.reversed()
     }

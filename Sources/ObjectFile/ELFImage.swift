@@ -254,8 +254,11 @@ final class ELFImage {
 
     // MARK: Symbols
 
-    func readSymbols(sections: [Section]) throws -> ([Symbol], Int?) {
-        guard let symtab = sections.first(where: { $0.type == .symtab }) else { return ([], nil) }
+    /// The symbol table, validated entry by entry (name inside the string
+    /// table, SHN_XINDEX backed by SYMTAB_SHNDX, section index in range)
+    /// without making a value or a String for any symbol.
+    func readSymbolTable(sections: [Section]) throws -> (SymbolTableView, Int?) {
+        guard let symtab = sections.first(where: { $0.type == .symtab }) else { return (.empty, nil) }
         guard symtab.entrySize == 24 else {
             throw ObjectFileError.corruptSection(path: path, section: symtab.name,
                                                  reason: "symbol table entry size \(symtab.entrySize), expected 24")
@@ -275,19 +278,17 @@ final class ELFImage {
         let extBytes = extended.map { bytes(of: $0) }
         let data = bytes(of: symtab)
         let count = data.count / 24
-        var symbols: [Symbol] = []
-        symbols.reserveCapacity(count)
+        let stringCount = strings.bytes.count
+        let sectionCount = sections.count
         for i in 0 ..< count {
             let base = i * 24
             let nameOffset = data.loadUnaligned(fromByteOffset: base, as: UInt32.self)
-            let info = data[base + 4]
-            var shndx = Int(data.loadUnaligned(fromByteOffset: base + 6, as: UInt16.self))
-            let value = data.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self)
-            let size = data.loadUnaligned(fromByteOffset: base + 16, as: UInt64.self)
-            guard let name = strings.string(at: UInt64(nameOffset)) else {
+            // The table ends in NUL (checked above): any offset inside it names a string.
+            guard Int(nameOffset) < stringCount else {
                 throw ObjectFileError.corruptSection(path: path, section: symtab.name,
                                                      reason: "symbol \(i): name offset \(nameOffset) outside \(strSec.name)")
             }
+            var shndx = Int(data.loadUnaligned(fromByteOffset: base + 6, as: UInt16.self))
             if shndx == 0xffff {
                 guard let ext = extBytes, (i + 1) * 4 <= ext.count else {
                     throw ObjectFileError.corruptSection(path: path, section: symtab.name,
@@ -295,15 +296,14 @@ final class ELFImage {
                 }
                 shndx = Int(ext.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
             }
-            if shndx != 0, shndx < 0xff00 || shndx > 0xffff, shndx >= sections.count {
+            if shndx != 0, shndx < 0xff00 || shndx > 0xffff, shndx >= sectionCount {
+                let name = strings.string(at: UInt64(nameOffset)) ?? ""
                 throw ObjectFileError.sectionIndexOutOfRange(path: path, index: shndx,
-                                                             context: "symbol \(i) '\(name)', \(sections.count) sections")
+                                                             context: "symbol \(i) '\(name)', \(sectionCount) sections")
             }
-            symbols.append(Symbol(index: i, name: name, value: value, size: size,
-                                  type: SymbolType(raw: info & 0xf), binding: SymbolBinding(raw: info >> 4),
-                                  sectionIndex: shndx))
         }
-        return (symbols, symtab.index)
+        let view = SymbolTableView(data: data, strings: strings.bytes, extended: extBytes, count: count)
+        return (view, symtab.index)
     }
 
     // MARK: Relocations
@@ -331,8 +331,14 @@ final class ELFImage {
         return result
     }
 
+    /// Every entry of `rs`, or with `keep` only those whose symbol is in
+    /// it. Every entry is validated either way (symbol index, r_offset
+    /// inside the target), so a filtered read fails exactly where a full
+    /// read would; only kept entries become values. `range` limits the
+    /// read to entries `range` (for reading one relocation section in
+    /// parallel pieces).
     func readRelocations(_ rs: RelocationSection, sections: [Section], symbolCount: Int,
-                         isRelocatable: Bool) throws -> [Relocation] {
+                         isRelocatable: Bool, keep: SymbolSet? = nil, range: Range<Int>? = nil) throws -> [Relocation] {
         let data = bytes(of: rs.section)
         let entry = rs.hasAddends ? 24 : 16
         let count = data.count / entry
@@ -341,9 +347,12 @@ final class ELFImage {
         let targetBytes = target.map { bytes(of: $0) }
         // In linked images r_offset is a virtual address; in ET_REL, an offset.
         let bias: UInt64 = (!isRelocatable && target?.isAllocated == true) ? target!.address : 0
+        let checkTarget = target.map { $0.type != .nobits } ?? false
+        let targetSize = target?.size ?? 0
         var result: [Relocation] = []
-        result.reserveCapacity(count)
-        for i in 0 ..< count {
+        if keep == nil { result.reserveCapacity(count) }
+        let indices = range.map { max($0.lowerBound, 0) ..< min($0.upperBound, count) } ?? 0 ..< count
+        for i in indices {
             let base = i * entry
             let rOffset = data.loadUnaligned(fromByteOffset: base, as: UInt64.self)
             let info = data.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self)
@@ -354,15 +363,16 @@ final class ELFImage {
                                                             context: "\(rs.section.name)[\(i)], \(symbolCount) symbols")
             }
             var offset = rOffset
-            if let target, target.type != .nobits {
+            if checkTarget {
                 offset = rOffset &- bias
                 let width = UInt64(max(type.width, 1))
-                if rOffset < bias || offset > target.size || target.size - offset < width {
+                if rOffset < bias || offset > targetSize || targetSize - offset < width {
                     throw ObjectFileError.relocationIndexOutOfRange(
                         path: path, index: i,
-                        context: "\(rs.section.name): r_offset \(hex(rOffset)) outside \(target.name) (size \(hex(target.size)))")
+                        context: "\(rs.section.name): r_offset \(hex(rOffset)) outside \(target!.name) (size \(hex(targetSize)))")
                 }
             }
+            if let keep, !keep.contains(sym) { continue }
             var addend: Int64
             if rs.hasAddends {
                 addend = data.loadUnaligned(fromByteOffset: base + 16, as: Int64.self)

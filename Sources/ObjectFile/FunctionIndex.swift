@@ -1,36 +1,43 @@
 /// Answers "which function contains this place?" by binary search over the
-/// function symbols of each section, sorted by start.
+/// function symbols of each section, sorted by start. Built from the raw
+/// symbol table: no names are read except to skip unnamed entries.
 struct FunctionIndex: Sendable {
     private struct Entry: Sendable {
         let start: UInt64
         let size: UInt64
         let symbol: Int
+        let isFunction: Bool
     }
 
     private var bySection: [Int: [Entry]] = [:]
 
-    init(sections: [Section], symbols: [Symbol], isRelocatable: Bool) {
-        for sym in symbols {
-            guard let si = sym.definingSection, si < sections.count, sections[si].isExecutable,
-                  !sym.name.isEmpty else { continue }
+    init(sections: [Section], symbols: SymbolTableView, isRelocatable: Bool) {
+        for i in 0 ..< symbols.count {
+            let info = symbols.info(i)
+            let type = info & 0xf, binding = info >> 4
             // Functions, and untyped labels (hand-written asm often omits .type).
-            guard sym.type == .function || (sym.type == .notype && sym.binding != .local)
-                    || (sym.type == .notype && sym.size > 0) else { continue }
-            let start = isRelocatable ? sym.value : sym.value &- sections[si].address
-            bySection[si, default: []].append(Entry(start: start, size: sym.size, symbol: sym.index))
+            let size = symbols.size(i)
+            guard type == 2 || (type == 0 && (binding != 0 || size > 0)) else { continue }
+            let si = symbols.sectionIndex(i)
+            guard si != 0, si < 0xff00, si < sections.count, sections[si].isExecutable,
+                  !symbols.hasEmptyName(i) else { continue }
+            let value = symbols.value(i)
+            let start = isRelocatable ? value : value &- sections[si].address
+            bySection[si, default: []].append(Entry(start: start, size: size, symbol: i, isFunction: type == 2))
         }
         for key in bySection.keys {
             // Functions before labels at the same start; then larger first.
             bySection[key]!.sort {
                 if $0.start != $1.start { return $0.start < $1.start }
-                let f0 = symbols[$0.symbol].isFunction, f1 = symbols[$1.symbol].isFunction
-                if f0 != f1 { return f0 }
+                if $0.isFunction != $1.isFunction { return $0.isFunction }
                 return $0.size > $1.size
             }
         }
     }
 
-    func find(section: Int, offset: UInt64, symbols: [Symbol]) -> (symbol: Symbol, offset: UInt64)? {
+    /// The symbol index of the function containing `offset`, and the
+    /// distance into it.
+    func find(section: Int, offset: UInt64) -> (symbol: Int, offset: UInt64)? {
         guard let entries = bySection[section], !entries.isEmpty else { return nil }
         // Last entry with start <= offset.
         var lo = 0, hi = entries.count
@@ -52,7 +59,7 @@ struct FunctionIndex: Sendable {
                 var j = i
                 while j > 0, entries[j - 1].start == e.start { j -= 1 }
                 let best = entries[j...i].first { $0.size > 0 && offset - $0.start < $0.size } ?? e
-                return (symbols[best.symbol], offset - best.start)
+                return (best.symbol, offset - best.start)
             }
             i -= 1
         }

@@ -20,15 +20,24 @@ public final class ObjectFile: @unchecked Sendable {
     /// Set when the file was a compressed container, decompressed in memory.
     public let compression: CompressionFormat?
     public let sections: [Section]
-    public let symbols: [Symbol]
     /// The index of the SHT_SYMTAB section, if the file has one.
     public let symbolTableIndex: Int?
     public let relocationSections: [RelocationSection]
 
     let image: ELFImage
-    private let symbolsByName: [String: [Int]]
+    /// The symbol table in place, validated at open; names stay bytes.
+    let symbolTable: SymbolTableView
+    /// Every symbol as a value, made on first use of `symbols`: a scan
+    /// looks symbols up by name or index and never needs them all.
+    private let allSymbols = Mutex<[Symbol]?>(nil)
+    /// Name → indices, for the few names asked for (each answered once by
+    /// comparing bytes over the table).
+    private let namedSymbols = Mutex<[String: [Int]]>([:])
     /// Built on first use: many runs never ask for a function name.
     private let functionIndex = Mutex<FunctionIndex?>(nil)
+    /// `openDebugInfo()`'s answer, kept: both strategies of a comparison
+    /// share one libdw session (and its caches).
+    private let debugInfoCache = Mutex<Result<DebugInfo?, ObjectFileError>?>(nil)
 
     /// Open and validate `path`; throws an `ObjectFileError` naming the file.
     public convenience init(path: String) throws {
@@ -50,14 +59,25 @@ public final class ObjectFile: @unchecked Sendable {
         self.entry = header.e_entry
         let sections = try image.readSections()
         self.sections = sections
-        let (symbols, symtab) = try image.readSymbols(sections: sections)
-        self.symbols = symbols
+        let (table, symtab) = try image.readSymbolTable(sections: sections)
+        self.symbolTable = table
         self.symbolTableIndex = symtab
         self.relocationSections = try image.readRelocationSections(sections: sections)
-        var byName: [String: [Int]] = [:]
-        for s in symbols where !s.name.isEmpty { byName[s.name, default: []].append(s.index) }
-        self.symbolsByName = byName
     }
+
+    /// Every symbol table entry as a value, in table order (made on first use).
+    public var symbols: [Symbol] {
+        allSymbols.withLock { cached in
+            if let cached { return cached }
+            let table = symbolTable
+            let built = (0 ..< table.count).map { table.symbol($0) }
+            cached = built
+            return built
+        }
+    }
+
+    /// The number of symbol table entries (index 0 included).
+    public var symbolCount: Int { symbolTable.count }
 
     // MARK: Queries
 
@@ -87,11 +107,42 @@ public final class ObjectFile: @unchecked Sendable {
 
     /// All symbols named `name`, defined ones first.
     public func findSymbols(named name: String) -> [Symbol] {
-        (symbolsByName[name] ?? []).map { symbols[$0] }.sorted { $0.isDefined && !$1.isDefined }
+        findSymbolIndices(named: name).map { symbolTable.symbol($0) }.sorted { $0.isDefined && !$1.isDefined }
+    }
+
+    /// Indices of the symbols named `name`, in table order. The first call
+    /// for a name compares bytes over the whole table; later ones are free.
+    public func findSymbolIndices(named name: String) -> [Int] {
+        if name.isEmpty { return [] }
+        if let known = namedSymbols.withLock({ $0[name] }) { return known }
+        let found = symbolTable.indices(named: name)
+        namedSymbols.withLock { $0[name] = found }
+        return found
+    }
+
+    /// Indices of the symbols whose names start with `prefix`, in table order.
+    public func findSymbolIndices(withPrefix prefix: String) -> [Int] {
+        symbolTable.indices(withPrefix: prefix)
     }
 
     public func findSymbol(index: Int) -> Symbol? {
-        symbols.indices.contains(index) ? symbols[index] : nil
+        index >= 0 && index < symbolTable.count ? symbolTable.symbol(index) : nil
+    }
+
+    /// Symbol `index` without its name; nil when out of range.
+    public func findSymbolEntry(index: Int) -> SymbolEntry? {
+        index >= 0 && index < symbolTable.count ? symbolTable.entry(index) : nil
+    }
+
+    /// The name of symbol `index` ("" when out of range).
+    public func symbolName(index: Int) -> String {
+        index >= 0 && index < symbolTable.count ? symbolTable.name(index) : ""
+    }
+
+    /// Calls `body` with every symbol table entry, in order, without names.
+    public func forEachSymbolEntry(_ body: (SymbolEntry) throws -> Void) rethrows {
+        let table = symbolTable
+        for i in 0 ..< table.count { try body(table.entry(i)) }
     }
 
     /// The relocation sections that patch section `index`.
@@ -102,8 +153,20 @@ public final class ObjectFile: @unchecked Sendable {
     /// Read every entry of one relocation section, offsets normalised to the
     /// target section.
     public func readRelocations(_ rs: RelocationSection) throws -> [Relocation] {
-        try image.readRelocations(rs, sections: sections, symbolCount: symbols.count,
+        try image.readRelocations(rs, sections: sections, symbolCount: symbolTable.count,
                                   isRelocatable: isRelocatable)
+    }
+
+    /// The entries of one relocation section whose symbol is in `symbols`,
+    /// offsets normalised as `readRelocations(_:)` does. Every entry is
+    /// still validated, so a bad file fails the same way; the others are
+    /// never made into values (a vmlinux `.rela.text` has 400,000 entries,
+    /// a few thousand of them against the ops table). `entries` limits the
+    /// read to a range of entry indices, for reading in parallel pieces.
+    public func readRelocations(_ rs: RelocationSection, against symbols: SymbolSet,
+                                entries: Range<Int>? = nil) throws -> [Relocation] {
+        try image.readRelocations(rs, sections: sections, symbolCount: symbolTable.count,
+                                  isRelocatable: isRelocatable, keep: symbols, range: entries)
     }
 
     /// A copy of `count` bytes of `section` from `offset` (clamped to the section).
@@ -138,16 +201,33 @@ public final class ObjectFile: @unchecked Sendable {
         return isRelocatable ? symbol.value : symbol.value &- sec.address
     }
 
+    /// A symbol's offset inside its section.
+    public func sectionOffset(of symbol: SymbolEntry) -> UInt64? {
+        guard let si = symbol.definingSection, let sec = findSection(index: si) else { return nil }
+        return isRelocatable ? symbol.value : symbol.value &- sec.address
+    }
+
     /// The function that contains `offset` in section `index`, and the
     /// distance into it.
     public func findFunction(section index: Int, offset: UInt64) -> (symbol: Symbol, offset: UInt64)? {
         let index_ = functionIndex.withLock { cached -> FunctionIndex in
             if let cached { return cached }
-            let built = FunctionIndex(sections: sections, symbols: symbols, isRelocatable: isRelocatable)
+            let built = FunctionIndex(sections: sections, symbols: symbolTable, isRelocatable: isRelocatable)
             cached = built
             return built
         }
-        return index_.find(section: index, offset: offset, symbols: symbols)
+        guard let (symbol, delta) = index_.find(section: index, offset: offset) else { return nil }
+        return (symbolTable.symbol(symbol), delta)
+    }
+
+    /// The memoised result of opening the DWARF (see `openDebugInfo`).
+    func cachedDebugInfo(_ open: () -> Result<DebugInfo?, ObjectFileError>) -> Result<DebugInfo?, ObjectFileError> {
+        debugInfoCache.withLock { cached in
+            if let cached { return cached }
+            let result = open()
+            cached = result
+            return result
+        }
     }
 
     /// `func+0x1a`, or `section+0x1a` when no function contains the place.
