@@ -112,6 +112,8 @@ final class DebugInfoSession {
     private var scopeIndexes: [Dwarf_Off: ScopeIndex] = [:]
     private var functionNames: [Dwarf_Off: String?] = [:]
     private var chains: [ChainKey: [SourceFrame]] = [:]
+    /// DIE offsets of every unit, listed on first need (DebugInfoUnitRanges).
+    var unitOffsets: [Dwarf_Off]?
     var layoutCache: [String: [StructMember]?] = [:]
 
     init(file: ObjectFile) throws {
@@ -255,8 +257,15 @@ final class DebugInfoSession {
     /// `addr`, innermost first, and the unit's index.
     private func functionScopes(at addr: Dwarf_Addr) -> ([(die: Dwarf_Die, tag: Int32)], ScopeIndex?) {
         var bias: Dwarf_Addr = 0
-        guard let cuPointer = dwfl_module_addrdie(module, addr, &bias) else { return ([], nil) }
-        let unit = scopeIndex(for: cuPointer.pointee)
+        let cuDIE: Dwarf_Die
+        if let cuPointer = dwfl_module_addrdie(module, addr, &bias) {
+            cuDIE = cuPointer.pointee
+        } else if let (cu, b) = unitByRanges(addr) {
+            (cuDIE, bias) = (cu, b)
+        } else {
+            return ([], nil)
+        }
+        let unit = scopeIndex(for: cuDIE)
         var functions: [(die: Dwarf_Die, tag: Int32)] = []
         for n in unit.scopes(containing: addr &- bias) {
             let node = unit.nodes[Int(n)]
@@ -295,7 +304,9 @@ final class DebugInfoSession {
 
     /// The line-table row covering `addr`: position, and where the row starts.
     private func lineTablePosition(_ addr: Dwarf_Addr) -> (file: String, line: Int, column: Int, rowAddress: Dwarf_Addr)? {
-        guard let line = dwfl_module_getsrc(module, addr) else { return nil }
+        guard let line = dwfl_module_getsrc(module, addr) else {
+            return lineByRanges(addr).map { (Self.joined($0.file, compDir: $0.compDir), $0.line, $0.column, $0.rowAddress) }
+        }
         var rowAddress: Dwarf_Addr = 0
         var lineno: Int32 = 0, column: Int32 = 0
         guard let src = dwfl_lineinfo(line, &rowAddress, &lineno, &column, nil, nil) else { return nil }
