@@ -56,7 +56,9 @@ public struct StudyRunner: Sendable {
             return measure(unit, names: names)
         }
         var compilers: [String: String] = [:]
-        for c in corpus.availableCompilers().available { compilers[c.name] = Toolchain.version(of: c.command) }
+        for c in corpus.availableCompilers().available where configurations.contains(where: { $0.compiler == c.name }) {
+            compilers[c.name] = Toolchain.version(of: c.command)
+        }
         let skipped = corpus.availableCompilers().skipped.map { SkippedCompiler(compiler: $0.0, reason: $0.1) }
         // Examples: the first few per (outcome, cause, policy), in config order.
         var examples: [Example] = []
