@@ -56,6 +56,11 @@ extension MacroScan {
             table = nil
             return
         }
+        // A NOBITS size is not bounded by the file: never count records in it.
+        guard recordSection.type != .nobits else {
+            throw ObjectFileError.corruptSection(path: file.path, section: name,
+                                                 reason: "records section has no bytes in the file (NOBITS)")
+        }
         section = name
         var dwarfFindings: [Finding] = []
         let debugInfo: DebugInfo?

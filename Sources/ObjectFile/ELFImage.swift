@@ -211,13 +211,12 @@ final class ELFImage {
             if section.hasFileBytes && section.size > 0 && i != 0 {
                 let (end, overflow) = sh.sh_offset.addingReportingOverflow(sh.sh_size)
                 if overflow || end > UInt64(raw.count) {
-                    throw ObjectFileError.sectionBeyondEndOfFile(path: path, section: name,
-                                                                 end: overflow ? UInt64.max : end,
-                                                                 fileSize: UInt64(raw.count))
+                    throw extentError(section: name, offset: sh.sh_offset, size: sh.sh_size)
                 }
             }
             sections.append(section)
         }
+        try validateLayout(sections)
         return sections
     }
 
@@ -236,8 +235,7 @@ final class ELFImage {
         }
         let (end, overflow) = offset.addingReportingOverflow(size)
         guard !overflow, end <= UInt64(raw.count) else {
-            throw ObjectFileError.sectionBeyondEndOfFile(path: path, section: label, end: overflow ? .max : end,
-                                                         fileSize: UInt64(raw.count))
+            throw extentError(section: label, offset: offset, size: size)
         }
         let bytes = UnsafeRawBufferPointer(rebasing: raw[Int(offset) ..< Int(end)])
         if let last = bytes.last, last != 0 {

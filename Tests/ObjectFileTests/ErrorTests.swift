@@ -56,7 +56,7 @@ struct ErrorTests {
         let e = try Self.openError(Array(good.prefix(n)), "trunc\(n)")
         let error = try #require(e)
         switch error {
-        case .truncated, .sectionBeyondEndOfFile, .notELF: break
+        case .truncated, .sectionBeyondEndOfFile, .sectionOffsetPastEndOfFile, .sectionLargerThanFile, .notELF: break
         default: Issue.record("unexpected \(error)")
         }
     }
@@ -86,12 +86,19 @@ struct ErrorTests {
         var b = try ELFBytes(path: Self.realObject())
         let text = try #require(b.findSection(named: ".text"))
         b.write(b.sectionHeader(text) + 24, UInt64(1 << 40))
-        guard case .sectionBeyondEndOfFile(_, ".text", _, _) = try #require(try Self.openError(b.bytes, "off")) else {
-            Issue.record("expected beyond end"); return
+        guard case .sectionOffsetPastEndOfFile(_, ".text", 1 << 40, _) = try #require(try Self.openError(b.bytes, "off")) else {
+            Issue.record("expected offset past end"); return
         }
         b = try ELFBytes(path: Self.realObject())
         b.write(b.sectionHeader(text) + 32, UInt64.max - 8)  // huge sh_size, overflows
-        guard case .sectionBeyondEndOfFile = try #require(try Self.openError(b.bytes, "size")) else {
+        guard case .sectionLargerThanFile = try #require(try Self.openError(b.bytes, "size")) else {
+            Issue.record("expected larger than the file"); return
+        }
+        // Inside the file, but running past its end.
+        b = try ELFBytes(path: Self.realObject())
+        b.write(b.sectionHeader(text) + 24, UInt64(b.bytes.count - 2))
+        b.write(b.sectionHeader(text) + 32, UInt64(16))
+        guard case .sectionBeyondEndOfFile(_, ".text", _, _) = try #require(try Self.openError(b.bytes, "end")) else {
             Issue.record("expected beyond end"); return
         }
     }
