@@ -41,5 +41,19 @@ test: deps
 bench: build
 	@./scripts/bench.sh $(PVSITES)
 
+# The libFuzzer target over the whole path, built with
+# -sanitize=fuzzer,address in its own scratch directory, run for
+# FUZZ_SECONDS on seeds from corpus objects and real modules
+# (scripts/fuzz.sh); prints executions and coverage at the end.
+FUZZ_SECONDS ?= 300
+FUZZ_FLAGS   ?=
+FUZZER       := .build-fuzz/release/pvsites-fuzz
+fuzz: build
+	@mkdir -p .build-fuzz
+	@$(SWIFT) build -c release --scratch-path .build-fuzz --product pvsites-fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DPVSITES_LIBFUZZER >.build-fuzz/build.log 2>&1 \
+	  || { grep -v 'Cannot export local symbol' .build-fuzz/build.log; exit 1; }
+	./scripts/fuzz.sh $(PVSITES) $(FUZZER) $(FUZZ_SECONDS) $(FUZZ_FLAGS)
+
 clean:
 	rm -rf .build

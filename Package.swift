@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pvsites", targets: ["pvsites"]),
+        .executable(name: "pvsites-fuzz", targets: ["pvsites-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The libFuzzer target over the whole path; `make fuzz` builds it with
+        // -sanitize=fuzzer,address. A plain build makes a replay tool of it.
+        .executableTarget(name: "pvsites-fuzz", dependencies: ["ObjectFile", "Study"]),
         .target(name: "TestSupport", dependencies: ["ObjectFile", "Study"], path: "Tests/TestSupport"),
         .testTarget(name: "ObjectFileTests", dependencies: ["ObjectFile", "TestSupport"]),
         .testTarget(name: "SiteModelTests", dependencies: ["SiteModel", "TestSupport"]),

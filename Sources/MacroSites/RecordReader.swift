@@ -160,8 +160,8 @@ struct RecordReader {
         if len == 0 { warn("length 0") }
         if len > UInt64(maximumPlausibleLength) { warn("implausible length \(len)") }
         // The bytes must decode to instructions that end exactly at instr+len.
-        let decoded = decodeSite(section: target, offset: offset, length: Int(len))
-        if decoded.end != offset + len, len > 0 {
+        let decoded = decodeSite(section: target, offset: offset, length: Int(clamping: len))
+        if decoded.end != offset &+ len, len > 0 {
             if let bad = decoded.undecodable {
                 warn("bytes at +\(hex(bad - offset)) do not decode")
             } else {
@@ -189,7 +189,8 @@ struct RecordReader {
         let referenced = branch.flatMap { tableReference(section: target, offset: branchOffset, instruction: $0) }
         let op: Op
         if let typeField = layout.type, let type = field(typeField) {
-            op = table?.op(type: Int64(type)) ?? Op(offset: Int64(type) * 8, name: "type \(type)")
+            op = table?.op(type: Int64(truncatingIfNeeded: type))
+                ?? Op(offset: Int64(truncatingIfNeeded: type) &* 8, name: "type \(type)")
             if let table, !table.contains(offset: op.offset) {
                 warn("type \(type) is outside the table \(table.symbol) (\(table.size ?? 0) bytes)")
             }
@@ -210,7 +211,7 @@ struct RecordReader {
         }
         let site = Site(section: target.name, sectionIndex: target.index, offset: offset,
                         address: file.address(of: target, offset: offset), location: location,
-                        length: Int(len), kind: kind, op: op, clobbers: clobbers,
+                        length: Int(clamping: len), kind: kind, op: op, clobbers: clobbers,
                         evidence: "\(place(i))")
         return .success((site, findings))
     }
@@ -220,7 +221,8 @@ struct RecordReader {
         -> (instructions: [Instruction], end: UInt64, undecodable: UInt64?) {
         var insns: [Instruction] = []
         var at = offset
-        let limit = min(offset + UInt64(max(length, 1)), section.size)
+        let (end, overflow) = offset.addingReportingOverflow(UInt64(max(length, 1)))
+        let limit = overflow ? section.size : min(end, section.size)
         while at < limit {
             guard let insn = code.decode(section: section, offset: at, registerAccess: false) else {
                 return (insns, at, at)

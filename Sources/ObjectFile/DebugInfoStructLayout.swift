@@ -178,7 +178,8 @@ struct StructFlattener {
             if let count = DIE.unsigned(&sub, DW_AT_count) {
                 bounds.append(count)
             } else if let upper = DIE.unsigned(&sub, DW_AT_upper_bound), upper < UInt64.max {
-                bounds.append(upper + 1 - (DIE.unsigned(&sub, DW_AT_lower_bound) ?? 0))
+                // A lower bound above the upper one wraps, and fails the count check below.
+                bounds.append(upper + 1 &- (DIE.unsigned(&sub, DW_AT_lower_bound) ?? 0))
             } else {
                 bounds.append(0)
             }

@@ -47,7 +47,7 @@ public struct OpTable: Sendable {
 
     /// The op of a record's type byte.
     public func op(type: Int64) -> Op {
-        let offset = type * 8
+        let offset = type &* 8  // the type byte is the file's: never trap on it
         if let name = members[offset] { return Op(offset: offset, name: name) }
         return Op(offset: offset, name: "type \(type)")
     }
@@ -69,11 +69,13 @@ public struct OpTable: Sendable {
         guard let name = names.first(where: { !file.findSymbols(named: $0).isEmpty }) else { return nil }
         let sym = file.findSymbols(named: name).first!
         var members: [Int64: String] = [:]
-        var size: Int64? = sym.size > 0 ? Int64(sym.size) : nil
+        // Sizes and offsets are the file's (symbol table, DWARF): clamp, never trap.
+        var size: Int64? = sym.size > 0 ? Int64(clamping: sym.size) : nil
         if let info = debugInfo, let list = info.variableMembers(named: name) {
-            for m in list where members[Int64(m.offset)] == nil { members[Int64(m.offset)] = m.name }
+            for m in list where members[Int64(clamping: m.offset)] == nil { members[Int64(clamping: m.offset)] = m.name }
             if let last = list.max(by: { $0.offset < $1.offset }) {
-                size = max(size ?? 0, Int64(last.offset + max(last.size, 1)))
+                let (end, overflow) = last.offset.addingReportingOverflow(max(last.size, 1))
+                size = max(size ?? 0, overflow ? .max : Int64(clamping: end))
             }
         }
         return OpTable(symbol: name, members: members, size: size)
