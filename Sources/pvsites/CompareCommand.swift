@@ -34,6 +34,8 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var batch: BatchOptions
+
     func validate() throws {
         if (annotated == nil) != (plain == nil) {
             throw ValidationError("--annotated and --plain go together")
@@ -48,17 +50,15 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let report: CompareReport
+        var inputs = InputFiles.Expansion()
         if let annotated, let plain {
             report = CompareReport(annotated: annotated, plain: plain, policy: policy, tableSymbol: symbol)
         } else {
-            report = CompareReport(sameObject: InputFiles.expand(paths).files, policy: policy, tableSymbol: symbol,
+            inputs = InputFiles.expand(paths)
+            report = CompareReport(sameObject: inputs.files, policy: policy, tableSymbol: symbol,
                                    sourcePositions: !noSource)
         }
-        for f in report.errors { Diagnostics.error(f.line) }
-        switch output.format {
-        case .text: try Output.write(report.text(), to: output.output)
-        case .json: try Output.write(try JSONOutput.encode(report), to: output.output)
-        }
-        if !report.errors.isEmpty { throw ExitCode(2) }
+        try BatchEnd(inputs: inputs, options: batch, output: output)
+            .finish(report, failures: report.errors, text: report.text)
     }
 }

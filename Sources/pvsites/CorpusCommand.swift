@@ -71,7 +71,10 @@ struct CorpusCommand: ParsableCommand {
             print("\(configs.count) configurations, \(build.builds.count) builds: \(build.ran) compiled or linked, "
                 + "\(build.cached) from cache, \(build.failures.count) failed in \(String(format: "%.1f", seconds)) s")
             print("cache: \(builder.cacheDirectory)")
-            if !build.failures.isEmpty { throw ExitCode(2) }
+            if !build.failures.isEmpty {
+                Diagnostics.failedCount(build.failures.count)
+                throw ExitCode(2)
+            }
         }
     }
 

@@ -11,6 +11,11 @@ enum Diagnostics {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// The last line of a batch that had failures: `pvsites: 3 files failed`.
+    static func failedCount(_ n: Int, noun: String = "file") {
+        error("\(n) \(noun)\(n == 1 ? "" : "s") failed")
+    }
+
     /// True when stderr is a terminal: progress lines go there only then.
     static let stderrIsTerminal = isatty(2) != 0
     static let stdoutIsTerminal = isatty(1) != 0

@@ -32,6 +32,8 @@ struct MacroCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var batch: BatchOptions
+
     func validate() throws {
         if let layout {
             do { _ = try RecordLayout.parse(layout) } catch { throw ValidationError(String(describing: error)) }
@@ -43,11 +45,7 @@ struct MacroCommand: ParsableCommand {
                                    tableSymbol: symbol, sourcePositions: !noSource)
         let inputs = InputFiles.expand(paths)
         let report = MacroReport(paths: inputs.files, options: options)
-        for f in report.errors { Diagnostics.error(f.line) }
-        switch output.format {
-        case .text: try Output.write(report.text(), to: output.output)
-        case .json: try Output.write(try JSONOutput.encode(report), to: output.output)
-        }
-        if !report.errors.isEmpty { throw ExitCode(2) }
+        try BatchEnd(inputs: inputs, options: batch, output: output)
+            .finish(report, failures: report.errors, text: report.text)
     }
 }

@@ -12,14 +12,12 @@ struct ObjInfoCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var batch: BatchOptions
+
     func run() throws {
         let inputs = InputFiles.expand(paths)
         let report = ObjectInfoReport(paths: inputs.files)
-        for f in report.errors { Diagnostics.error(f.line) }
-        switch output.format {
-        case .text: try Output.write(report.text(), to: output.output)
-        case .json: try Output.write(try JSONOutput.encode(report), to: output.output)
-        }
-        if !report.errors.isEmpty || !inputs.missing.isEmpty { throw ExitCode(2) }
+        try BatchEnd(inputs: inputs, options: batch, output: output)
+            .finish(report, failures: report.errors, text: report.text)
     }
 }

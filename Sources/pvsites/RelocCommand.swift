@@ -30,14 +30,13 @@ struct RelocCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var batch: BatchOptions
+
     func run() throws {
         let options = RelocOptions(tableSymbol: symbol, policy: policy, sourcePositions: !noSource)
-        let report = RelocReport(paths: InputFiles.expand(paths).files, options: options)
-        for f in report.errors { Diagnostics.error(f.line) }
-        switch output.format {
-        case .text: try Output.write(report.text(), to: output.output)
-        case .json: try Output.write(try JSONOutput.encode(report), to: output.output)
-        }
-        if !report.errors.isEmpty { throw ExitCode(2) }
+        let inputs = InputFiles.expand(paths)
+        let report = RelocReport(paths: inputs.files, options: options)
+        try BatchEnd(inputs: inputs, options: batch, output: output)
+            .finish(report, failures: report.errors, text: report.text)
     }
 }

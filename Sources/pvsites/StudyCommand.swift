@@ -37,6 +37,9 @@ struct StudyCommand: ParsableCommand {
         Progress.finish()
         try Output.write(try StudyReports.render(result, format: format.rawValue), to: output)
         for f in result.failures { Diagnostics.error(f.line) }
-        if !result.failures.isEmpty { throw ExitCode(2) }
+        if !result.failures.isEmpty {
+            Diagnostics.failedCount(result.failures.count)
+            throw ExitCode(2)
+        }
     }
 }

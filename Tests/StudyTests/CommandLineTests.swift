@@ -39,10 +39,69 @@ struct CommandLineTests {
         let r = try Self.run(["reloc", "/nonexistent.o", "/etc/hostname", good])
         #expect(r.status == 2)
         let errors = r.stderr.split(separator: "\n")
-        #expect(errors.count == 2)
+        #expect(errors.count == 3)
         #expect(errors.contains { $0.contains("/nonexistent.o: no such file") })
         #expect(errors.contains { $0.contains("/etc/hostname: not an ELF file") })
+        #expect(errors.last == "pvsites: 2 files failed")
         #expect(r.stdout.contains("1 files"))
+    }
+
+    /// A directory walk: objects are read, a non-ELF `.o` is skipped and
+    /// counted (not failed), a broken ELF object fails alone; every batch
+    /// command ends with the count of failed files.
+    @Test(arguments: ["objinfo", "macro", "reloc", "compare"])
+    func directoryWalk(command: String) throws {
+        let good = try Fixtures.compile(Snippets.opsTable, name: "ops", flags: ["-O2", "-g"])
+        let dir = Fixtures.scratchPath("walk-\(command)")
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: good, toPath: dir + "/sub/good.o")
+        try "not an object\n".write(toFile: dir + "/notes.o", atomically: true, encoding: .utf8)
+        try "ignored: not named like an object\n".write(toFile: dir + "/README", atomically: true, encoding: .utf8)
+        var broken = try ELFBytes(path: good)
+        broken.bytes = Array(broken.bytes.prefix(broken.bytes.count / 2))
+        try broken.write(to: dir + "/broken.ko")
+
+        let r = try Self.run([command, dir])
+        #expect(r.status == 2)
+        let errors = r.stderr.split(separator: "\n").map(String.init)
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.first?.hasPrefix("pvsites: \(dir)/broken.ko: ") == true)
+        #expect(errors.last == "pvsites: 1 file failed")
+        #expect(r.stdout.contains("1 file skipped (named like objects, but not ELF)"))
+        #expect(!r.stdout.contains("notes.o:"))
+
+        // The same files, JSON: the skipped file is listed, the good one read.
+        let j = try Self.run([command, "--keep-going", "--format", "json", dir])
+        #expect(j.status == 2)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(json["skipped"] as? [String] == [dir + "/notes.o"])
+        #expect((json["errors"] as? [Any])?.count == 1)
+
+        // Without failures: exit 0, no count line.
+        try FileManager.default.removeItem(atPath: dir + "/broken.ko")
+        let ok = try Self.run([command, dir])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stderr.isEmpty)
+
+        // A non-ELF file named on the command line is an error, not skipped.
+        let named = try Self.run([command, dir + "/notes.o", dir + "/sub/good.o"])
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("\(dir)/notes.o: not an ELF file"))
+        #expect(named.stderr.hasSuffix("pvsites: 1 file failed\n"))
+    }
+
+    /// --no-keep-going: failures, their count, and no report.
+    @Test func noKeepGoing() throws {
+        let good = try Fixtures.compile(Snippets.opsTable, name: "ops", flags: ["-O2", "-g"])
+        let r = try Self.run(["reloc", "--no-keep-going", good, "/etc/hostname"])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.hasSuffix("pvsites: 1 file failed\n"))
+        let ok = try Self.run(["reloc", "--no-keep-going", good])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("1 files"))
     }
 
     @Test func badOptionsExitTwo() throws {
