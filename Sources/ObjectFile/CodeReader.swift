@@ -38,6 +38,19 @@ public final class CodeReader {
     private let decoder = X86Decoder()
     private var sweeps: [SweepKey: [Instruction]] = [:]
     private var starts: [SweepKey: Set<Int>] = [:]
+    /// Length-only sweeps from a function start, decoded only as far as a
+    /// relocation has needed so far (most sites are early in big functions).
+    private var prefixSweeps: [SweepKey: PrefixSweep] = [:]
+
+    /// A sweep from a code start to the section's end, done lazily.
+    private struct PrefixSweep {
+        /// Instruction starts, ascending and contiguous: each instruction
+        /// ends where the next starts (the last ends at `next`).
+        var starts: [Int] = []
+        var next: Int
+        /// No more instructions: undecodable bytes or the section's end.
+        var stopped = false
+    }
 
     private struct SweepKey: Hashable {
         let section: Int
@@ -81,15 +94,55 @@ public final class CodeReader {
         return set
     }
 
+    /// The last instruction start in `[lowest, below)` of the sweep of the
+    /// code range around `offset` (what `instructionStarts` would contain),
+    /// sweeping no further than `below`.
+    ///
+    /// The sweep is kept per code start and continued on demand up to the
+    /// section's end; the range's own end is applied afterwards: a sweep
+    /// bounded at `end` keeps exactly the instructions that end by `end`
+    /// (a prefix: they are contiguous). So the answer does not depend on
+    /// which relocation of a function came first, or on which worker.
+    private func sweepStart(section: Section, offset: UInt64, below r: Int, lowest: Int) -> Int? {
+        let (start, end) = codeRange(section: section, offset: offset)
+        let key = SweepKey(section: section.index, start: start)
+        var sweep = prefixSweeps[key] ?? PrefixSweep(next: Int(start))
+        if !sweep.stopped && sweep.next < r {
+            let (next, stopped) = file.withBytes(of: section) { code in
+                decoder.continueBoundaries(code, from: sweep.next, limit: code.count, until: r, into: &sweep.starts)
+            }
+            sweep.next = next
+            sweep.stopped = stopped
+            prefixSweeps[key] = sweep
+        } else if prefixSweeps[key] == nil {
+            prefixSweeps[key] = sweep
+        }
+        // Last start below r.
+        var lo = 0, hi = sweep.starts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sweep.starts[mid] < r { lo = mid + 1 } else { hi = mid }
+        }
+        var k = lo - 1
+        while k >= 0, sweep.starts[k] >= lowest {
+            let instructionEnd = k + 1 < sweep.starts.count ? sweep.starts[k + 1] : sweep.next
+            if instructionEnd <= Int(end) { return sweep.starts[k] }
+            k -= 1
+        }
+        return nil
+    }
+
     /// Where the code around `offset` starts and ends: the containing
     /// function; for a place no symbol covers, the whole of a small section
     /// (`.altinstr_replacement`) or, in a big one, the 15 bytes before
     /// `offset` to at most 4 KiB after it (no sweep can vouch for it).
     public func codeRange(section: Section, offset: UInt64) -> (UInt64, UInt64) {
-        if let (sym, delta) = file.findFunction(section: section.index, offset: offset) {
-            let start = offset - delta
-            let end = sym.size > 0 ? min(start + sym.size, section.size) : section.size
-            return (start, max(end, min(offset + 16, section.size)))
+        if let (_, size, delta) = file.findFunctionExtent(section: section.index, offset: offset) {
+            // The symbol comes from the file: clamp to the section, never overflow.
+            let start = min(offset - delta, section.size)
+            let (symbolEnd, overflow) = start.addingReportingOverflow(size)
+            let end = size > 0 && !overflow ? min(symbolEnd, section.size) : section.size
+            return (start, max(end, offset < section.size ? min(offset + 16, section.size) : section.size))
         }
         if section.size <= 1 << 16 { return (0, section.size) }
         return (offset >= 15 ? offset - 15 : 0, min(offset + 4096, section.size))
@@ -98,7 +151,7 @@ public final class CodeReader {
     /// True when a symbol says where the code around `offset` starts, or the
     /// section is small enough to sweep whole.
     private func hasKnownStart(section: Section, offset: UInt64) -> Bool {
-        file.findFunction(section: section.index, offset: offset) != nil || section.size <= 1 << 16
+        file.findFunctionExtent(section: section.index, offset: offset) != nil || section.size <= 1 << 16
     }
 
     /// The instruction that holds `relocation` (applied to `section`), with
@@ -113,8 +166,7 @@ public final class CodeReader {
         // Fast path: the sweep's instruction that covers the relocation; a
         // sweep never overlaps itself, so no other sweep start can hold it.
         if hasKnownStart(section: section, offset: relocation.offset) {
-            let starts = instructionStarts(section: section, offset: relocation.offset)
-            if let s = stride(from: r - 1, through: lowest, by: -1).first(where: { starts.contains($0) }) {
+            if let s = sweepStart(section: section, offset: relocation.offset, below: r, lowest: lowest) {
                 let hit = file.withBytes(of: section) { code in
                     verify(code, start: s, field: r, width: width, type: relocation.type,
                            address: file.address(of: section, offset: UInt64(s)))

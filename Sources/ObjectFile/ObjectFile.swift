@@ -210,6 +210,14 @@ public final class ObjectFile: @unchecked Sendable {
     /// The function that contains `offset` in section `index`, and the
     /// distance into it.
     public func findFunction(section index: Int, offset: UInt64) -> (symbol: Symbol, offset: UInt64)? {
+        guard let found = findFunctionExtent(section: index, offset: offset) else { return nil }
+        return (symbolTable.symbol(found.symbol), found.offset)
+    }
+
+    /// `findFunction` without reading the name: the symbol's index, its
+    /// st_size, and the distance into it (what code ranges need, per
+    /// relocation).
+    func findFunctionExtent(section index: Int, offset: UInt64) -> (symbol: Int, size: UInt64, offset: UInt64)? {
         let index_ = functionIndex.withLock { cached -> FunctionIndex in
             if let cached { return cached }
             let built = FunctionIndex(sections: sections, symbols: symbolTable, isRelocatable: isRelocatable)
@@ -217,7 +225,7 @@ public final class ObjectFile: @unchecked Sendable {
             return built
         }
         guard let (symbol, delta) = index_.find(section: index, offset: offset) else { return nil }
-        return (symbolTable.symbol(symbol), delta)
+        return (symbol, symbolTable.size(symbol), delta)
     }
 
     /// The memoised result of opening the DWARF (see `openDebugInfo`).

@@ -16,11 +16,33 @@ import Glibc
 /// Results come back in the order of the input, whatever thread computed
 /// them, so output stays deterministic.
 public enum WorkerPool {
-    /// Cores online (at least 1); `PVSITES_JOBS` overrides it.
+    /// The CPUs this process may run on (its affinity mask, so `taskset`
+    /// is honoured; else the cores online), at least 1. `PVSITES_JOBS`
+    /// overrides it.
     public static let cores: Int = {
         if let text = getenv("PVSITES_JOBS"), let n = Int(String(cString: text)), n > 0 { return n }
+        if let n = allowedCPUs(), n > 0 { return n }
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }()
+
+    /// The number of CPUs in this process's affinity mask, from the
+    /// `Cpus_allowed:` line of /proc/self/status (glibc's sched_getaffinity
+    /// needs _GNU_SOURCE, which Swift's Glibc module does not define).
+    private static func allowedCPUs() -> Int? {
+        guard let f = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 4096)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(cString: line)
+            guard text.hasPrefix("Cpus_allowed:") else { continue }
+            var n = 0
+            for c in text.dropFirst("Cpus_allowed:".count) {
+                if let v = c.hexDigitValue { n += v.nonzeroBitCount }
+            }
+            return n
+        }
+        return nil
+    }
 
     /// Helpers that may run besides the threads already working.
     private static let free = Atomic<Int>(cores - 1)

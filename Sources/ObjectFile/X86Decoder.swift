@@ -51,6 +51,27 @@ public final class X86Decoder {
         return out
     }
 
+    /// Continues a linear sweep of `code[..<limit]` from `from`: appends
+    /// instruction starts to `starts` until the next start is at or past
+    /// `until`, or a byte does not decode. Returns where the sweep goes on
+    /// and whether it stopped for good (undecodable bytes or `limit`).
+    public func continueBoundaries(_ code: UnsafeRawBufferPointer, from: Int, limit: Int, until: Int,
+                                   into starts: inout [Int]) -> (next: Int, stopped: Bool) {
+        guard let base = code.baseAddress, from >= 0, limit <= code.count, from < limit else {
+            return (from, true)
+        }
+        var ptr: UnsafePointer<UInt8>? = (base + from).assumingMemoryBound(to: UInt8.self)
+        var size = limit - from
+        var addr = UInt64(from)
+        while Int(addr) < until {
+            if size == 0 { return (Int(addr), true) }
+            let at = Int(addr)
+            guard cs_disasm_iter(lengthHandle, &ptr, &size, &addr, lengthScratch) else { return (at, true) }
+            starts.append(at)
+        }
+        return (Int(addr), size == 0)
+    }
+
     /// Decode one instruction at `offset` of `code`; `address` is what the
     /// instruction's first byte is called. Nil when the bytes are not a valid
     /// instruction.
