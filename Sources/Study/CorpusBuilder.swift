@@ -38,7 +38,7 @@ public struct CorpusBuild: Sendable {
 /// version, in parallel on all cores; then links each configuration and
 /// mode into one image with `--emit-relocs`. Outputs are written under a
 /// temporary name and renamed, so an interrupted build never leaves a
-/// half-written object that a later run would trust.
+/// half-written object that a later run would trust (see `CacheFiles`).
 public struct CorpusBuilder: Sendable {
     public let corpus: Corpus
     public let cacheDirectory: String
@@ -77,6 +77,7 @@ public struct CorpusBuilder: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: cacheDirectory + "/img", withIntermediateDirectories: true)
+        for dir in ["/obj", "/img"] { CacheFiles.removeStaleTemporaries(in: cacheDirectory + dir) }
         let headers = headerHash()
         var jobs: [Job] = []
         for cfg in configurations {
@@ -108,7 +109,7 @@ public struct CorpusBuilder: Sendable {
         let counter = ProgressCounter()
         let uniqueResults = parallelMap(unique, maxConcurrency: self.jobs) { job -> JobResult in
             defer { progress?(counter.next(), total) }
-            if fm.fileExists(atPath: job.output) { return .cached(job.output) }
+            if CacheFiles.isComplete(job.output) { return .cached(job.output) }
             let temp = job.output + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
             let r = Toolchain.run(job.argv + [temp])
             guard r.status == 0, rename(temp, job.output) == 0 else {
@@ -175,7 +176,7 @@ public struct CorpusBuilder: Sendable {
         for (_, p) in input.objects.sorted(by: { $0.0 < $1.0 }) { h.add(p) }
         for f in flags { h.add(f) }
         let out = "\(cacheDirectory)/img/\(input.cfg.slug)-\(input.mode.rawValue)-\(h.hex).elf"
-        if FileManager.default.fileExists(atPath: out) { return (out, .cached(out)) }
+        if CacheFiles.isComplete(out) { return (out, .cached(out)) }
         let temp = out + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
         let argv = [compiler.command] + input.objects.map(\.1) + flags + ["-o", temp]
         let r = Toolchain.run(argv)

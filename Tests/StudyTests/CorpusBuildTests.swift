@@ -87,6 +87,37 @@ struct CorpusBuildTests {
         #expect(again.failures.isEmpty)
     }
 
+    /// What an interrupted build can leave: a temporary of a process that
+    /// is gone (removed), and — after a crash or a full disk — an output
+    /// torn under its real name (built again, not served from the cache).
+    @Test func interruptedBuildIsNotTrusted() throws {
+        let dir = Fixtures.scratchPath("torn")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: dir + "/src", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/asm", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: Fixtures.corpusDirectory + "/include", toPath: dir + "/include")
+        try fm.copyItem(atPath: Fixtures.corpusDirectory + "/configs.json", toPath: dir + "/configs.json")
+        try "int good(void) { return 1; }\n".write(toFile: dir + "/src/good.c", atomically: true, encoding: .utf8)
+        defer { try? fm.removeItem(atPath: dir) }
+        let corpus = try Corpus(directory: dir)
+        let builder = CorpusBuilder(corpus: corpus, cacheDirectory: dir + "/cache")
+        let cfg = [CorpusFixture.configuration("kernel", "-O2")]
+        let first = try builder.build(cfg, modes: [.plain], links: false)
+        let object = try #require(first.builds.first?.objects.first?.path)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: object))
+
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: object))
+        let stale = object + ".tmp.4194303.7"
+        try whole.prefix(100).write(to: URL(fileURLWithPath: stale))
+        let again = try builder.build(cfg, modes: [.plain], links: false)
+        #expect(again.ran == 1 && again.cached == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: object)) == whole)
+        #expect(!fm.fileExists(atPath: stale))
+        let third = try builder.build(cfg, modes: [.plain], links: false)
+        #expect(third.ran == 0 && third.cached == 1)
+    }
+
     @Test func compileErrorsNameFileAndConfig() throws {
         let dir = Fixtures.scratchPath("badcorpus")
         let fm = FileManager.default
