@@ -228,10 +228,17 @@ for want in 1 3 10 30 60 100 240; do
     f=$(awk -v w="$want" '$1 >= w { print $2; exit }' "$work/mod-refs")
     if [ -n "$f" ] && [ "$f" != "$last" ]; then series+=("$f"); last=$f; fi
 done
+# Sets of the modules with the most references, as directories of links.
+nwith=$(wc -l < "$work/mod-refs")
+for k in 10 50 "$nwith"; do
+    mkdir -p "$work/set-$k"
+    tail -n "$k" "$work/mod-refs" | while read -r _ f; do ln -sf "$f" "$work/set-$k/$(basename "$f")"; done
+    series+=("$work/set-$k")
+done
 series+=("$mods" "$vmlinux")
 # Relocations in code sections (targets with SHF_EXECINSTR), per readelf -SW.
 code_relocs() {
-    find "$1" -type f \( -name '*.ko' -o -name 'vmlinux*' \) -print0 | xargs -0 readelf -SW 2>/dev/null | awk '
+    find -L "$1" -type f \( -name '*.ko' -o -name 'vmlinux*' \) -print0 | xargs -0 readelf -SW 2>/dev/null | awk '
         function hex(s,   i, v) { v = 0; s = tolower(s); for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
         function flush(   n) { for (n in type) if (type[n] == "RELA" && index(flags[target[n]], "X")) total += hex(size[n]) / 24
                                delete type; delete flags; delete target; delete size }
@@ -243,7 +250,7 @@ code_relocs() {
         }
         END { flush(); printf "%d\n", total }'
 }
-size_mb() { du -sb "$1" | awk '{ printf ($1 < 1e7 ? "%.2f" : "%.0f"), $1 / 1e6 }'; }
+size_mb() { du -sbL "$1" | awk '{ printf ($1 < 1e7 ? "%.2f" : "%.0f"), $1 / 1e6 }'; }
 printf '  %-30s %8s %10s %8s %9s %9s\n' "input" "MB" "code rel." "pv refs" "wall" "fit"
 : > "$work/fit"
 : > "$work/scale-rows"
@@ -263,6 +270,7 @@ for f in "${series[@]}"; do
     case $f in
         "$mods") scale_one "module tree" "$f" ;;
         "$vmlinux") scale_one "vmlinux" "$f" ;;
+        "$work"/set-*) scale_one "${f##*/set-} modules with most refs" "$f" ;;
         *) scale_one "$(basename "$f")" "$f" ;;
     esac
 done
@@ -274,7 +282,7 @@ while IFS='|' read -r label mb relocs refs t; do
     printf '  %-30s %8s %10s %8s %9s %9s\n' "$label" "$mb" "$relocs" "$refs" "$(ms "$t")" \
         "$(if [ "$label" = "module tree" ]; then echo "-"; else ms "$(awk -v a="$fit_a" -v b="$fit_b" -v r="$refs" 'BEGIN { print a + b * r }')"; fi)"
 done < "$work/scale-rows"
-echo "  least squares over the single files: wall = $(ms "$fit_a") + $(awk -v b="$fit_b" 'BEGIN { printf "%.1f us", b * 1e6 }') x references (r^2 = $(awk -v r="$fit_r2" 'BEGIN { printf "%.3f", r }'))"
+echo "  least squares (all but the module tree): wall = $(ms "$fit_a") + $(awk -v b="$fit_b" 'BEGIN { printf "%.1f us", b * 1e6 }') x references (r^2 = $(awk -v r="$fit_r2" 'BEGIN { printf "%.3f", r }'))"
 echo "  (module tree: $nko files, most without the table, left out of the fit.) Time follows the"
 echo "  references to the table, not the file's size or its relocation count: vmlinux asked"
 echo "  for a table it does not have is dismissed after reading its symbol table."
