@@ -11,9 +11,9 @@
 # 2. Warms the page cache, pins every command to BENCH_CPUS CPUs (taskset,
 #    when the machine has more), and runs, in turn, BENCH_RUNS rounds of:
 #      modules   pvsites compare --no-source --policy decoded
-#                find | xargs -P2 objdump -dr | grep -c pv_ops    (as one would type it)
+#                find | xargs -P$BENCH_CPUS objdump -dr | grep -c pv_ops    (as one would type it)
 #                the same, counted per file (one awk per objdump, line-buffered)
-#                find | xargs -P2 readelf -rW, counted per file
+#                find | xargs -P$BENCH_CPUS readelf -rW, counted per file
 #      vmlinux   pvsites compare --no-source --policy decoded
 #                pvsites reloc --no-source --policy dataflow
 #                objdump -dr | grep pv_ops ;  readelf -rW | grep pv_ops
@@ -143,9 +143,9 @@ for ((i = 1; i <= runs; i++)); do
     echo "round $i/$runs" >&2
     # modules
     measure m_pvsites "$pvsites" compare --no-source --policy decoded "$mods"
-    measure m_objdump sh -c 'find "$1" -name "*.ko" -print0 | xargs -0 -P2 objdump -dr | grep -c pv_ops' sh "$mods"
-    measure m_objdump_pf sh -c 'find "$1" -name "*.ko" -print0 | xargs -0 -P2 -n 64 sh "$2"' sh "$mods" "$work/objdump-perfile"
-    measure m_readelf sh -c 'find "$1" -name "*.ko" -print0 | xargs -0 -P2 -n 64 sh "$2"' sh "$mods" "$work/readelf-perfile"
+    measure m_objdump sh -c 'find "$1" -name "*.ko" -print0 | xargs -0 -P"$2" objdump -dr | grep -c pv_ops' sh "$mods" "$cpus"
+    measure m_objdump_pf sh -c 'find "$1" -name "*.ko" -print0 | xargs -0 -P"$3" -n 64 sh "$2"' sh "$mods" "$work/objdump-perfile" "$cpus"
+    measure m_readelf sh -c 'find "$1" -name "*.ko" -print0 | xargs -0 -P"$3" -n 64 sh "$2"' sh "$mods" "$work/readelf-perfile" "$cpus"
     # vmlinux
     measure v_pvsites "$pvsites" compare --no-source --policy decoded "$vmlinux"
     measure v_dataflow "$pvsites" reloc --no-source --policy dataflow "$vmlinux"
@@ -187,9 +187,9 @@ echo
 echo "== Linux 6.1 modules: $nko .ko, $mods_mb MB (median of $runs) =="
 row "" "wall" "vs pv" "RSS" "found"
 row "pvsites compare --no-source --policy decoded" "$(secs "$t_m")" "1x" "$(peak_mb m_pvsites) MB" "$m_annot annotated, $m_match matched (decoded)"
-row "xargs -P2 objdump -dr | grep -c pv_ops" "$(secs "$t_mod")" "$(ratio "$t_mod" "$t_m")" "$(peak_mb m_objdump) MB" "$m_od lines: $((m_od_pf - m_od)) lost to interleaving"
+row "xargs -P$cpus objdump -dr | grep -c pv_ops" "$(secs "$t_mod")" "$(ratio "$t_mod" "$t_m")" "$(peak_mb m_objdump) MB" "$m_od lines: $((m_od_pf - m_od)) lost to interleaving"
 row "  same, counted per file" "$(secs "$t_modpf")" "$(ratio "$t_modpf" "$t_m")" "$(peak_mb m_objdump_pf) MB" "$m_od_pf references in $m_od_pf_files files"
-row "xargs -P2 readelf -rW, counted per file" "$(secs "$t_mre")" "$(ratio "$t_mre" "$t_m")" "$(peak_mb m_readelf) MB" "$m_re relocations against pv_ops"
+row "xargs -P$cpus readelf -rW, counted per file" "$(secs "$t_mre")" "$(ratio "$t_mre" "$t_m")" "$(peak_mb m_readelf) MB" "$m_re relocations against pv_ops"
 echo "  Counted per file, objdump finds the $m_od_pf relocations readelf lists; the one-grep"
 echo "  pipeline loses the lines that the two objdumps' output blocks cut in half. Neither"
 echo "  tells a call from a load, or a site from a reference: that takes the decode."
@@ -297,7 +297,7 @@ check() {  # OK? TEXT
 ok() { if "$@"; then echo 1; else echo 0; fi; }
 check "$(ok le "$t_m" 0.6)" "module tree, compare --no-source decoded: $(secs "$t_m") <= 0.6 s"
 check "$(ok le 15 "$(awk -v a="$t_mod" -v b="$t_m" 'BEGIN { print a / b }')")" \
-    "module tree: $(ratio "$t_mod" "$t_m") faster than xargs -P2 objdump -dr | grep pv_ops (>= 15x)"
+    "module tree: $(ratio "$t_mod" "$t_m") faster than xargs -P$cpus objdump -dr | grep pv_ops (>= 15x)"
 check "$(ok le "$t_v" 0.5)" "vmlinux, compare --no-source decoded: $(secs "$t_v") <= 0.5 s"
 check "$(ok le "$t_vs" "$t_a2l")" "vmlinux with inline chains for $naddr addresses: $(secs "$t_vs") <= addr2line -i -f $(secs "$t_a2l")"
 check "$(ok le "$(peak_mb v_pvsites)" 300)" "vmlinux peak RSS without source positions: $(peak_mb v_pvsites) MB <= 300 MB"
