@@ -115,13 +115,13 @@ struct CommandLineTests {
     @Test func studyJSON() throws {
         let cache = CorpusFixture.cacheDirectory
         _ = CorpusFixture.build
-        let r = try Self.run(["study", "--cache", cache, "--variant", "kernel", "--opt=-O2", "--format", "json"])
+        let r = try Self.run(["study", "--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["schema"] as? Int == 1)
         let configs = try #require(json["configs"] as? [[String: Any]])
         #expect(configs.count == 2)  // object and linked
-        let text = try Self.run(["study", "--cache", cache, "--variant", "kernel", "--opt=-O2"])
+        let text = try Self.run(["study", "--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2"])
         #expect(text.stdout.split(separator: "\n").allSatisfy { $0.count <= 72 })
     }
 }
