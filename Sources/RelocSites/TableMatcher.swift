@@ -29,7 +29,8 @@ struct TableMatcher: Sendable {
         var candidates = SymbolSet(direct, capacity: file.symbolCount)
         if let def = syms.first(where: \.isDefined), let si = def.definingSection,
            let start = file.sectionOffset(of: def) {
-            let size = Int64(def.size > 0 ? def.size : UInt64(max(table.size ?? 0, 0)))
+            // st_size is the file's: clamp, never trap.
+            let size = def.size > 0 ? Int64(clamping: def.size) : max(table.size ?? 0, 0)
             home = (si, Int64(bitPattern: start), size)
             var map: [Int: Int64] = [:]
             file.forEachSymbolEntry { s in

@@ -215,6 +215,27 @@ struct MalformedInputTests {
         #expect(reason == "symbol table entry size 0, expected 24")
     }
 
+    // MARK: Traps the fuzzer and the mutation test found, kept fixed
+
+    /// A function symbol whose st_size overflows when added to its start
+    /// (CodeReader.codeRange trapped on `start + size`).
+    @Test func hugeFunctionSize() throws {
+        var b = try Self.plainObject()
+        let f = try #require(b.symbolEntry(named: "loop"))
+        b.write(f + 16, UInt64.max - 8)
+        #expect(Self.error(b, "fsize") == nil)
+    }
+
+    /// A defined table whose st_size does not fit in Int64 (OpTable.find and
+    /// TableMatcher trapped converting it).
+    @Test func hugeTableSize() throws {
+        let image = try #require(CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .annotated)?.image)
+        var b = try ELFBytes(path: image)
+        let table = try #require(b.symbolEntry(named: "paravirt_ops"))
+        b.write(table + 16, UInt64.max - 1)
+        #expect(Self.error(b, "tsize") == nil)
+    }
+
     /// Each class has its own message.
     @Test func messagesDiffer() throws {
         let problems = try Self.problems()

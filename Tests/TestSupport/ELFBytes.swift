@@ -48,6 +48,21 @@ public struct ELFBytes {
         (0 ..< sectionCount).first { sectionType($0) == type }
     }
 
+    /// Byte offset of the first symbol table entry named `name`.
+    public func symbolEntry(named name: String) -> Int? {
+        guard let symtab = findSection(type: 2) else { return nil }
+        let strtab = Int(read(sectionHeader(symtab) + 40, as: UInt32.self))
+        let strings = sectionFileOffset(strtab)
+        let start = sectionFileOffset(symtab)
+        for entry in stride(from: start, to: start + sectionSize(symtab), by: 24) {
+            var o = strings + Int(read(entry, as: UInt32.self))
+            var s = ""
+            while bytes[o] != 0 { s.append(Character(UnicodeScalar(bytes[o]))); o += 1 }
+            if s == name { return entry }
+        }
+        return nil
+    }
+
     public func write(to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }

@@ -34,7 +34,18 @@ public enum Mutants {
             if region == .truncation {
                 out.append(truncate(original, extents: extents, rng: &rng))
             } else {
-                out.append(overwrite(original, region: region, ranges: extents[region]!, rng: &rng))
+                var m = overwrite(original, region: region, ranges: extents[region]!, rng: &rng)
+                // One in four gets one or two more changes, anywhere: damage
+                // that single changes cannot combine (a size and an offset).
+                if rng.next() % 4 == 0 {
+                    let regions = Array(extents.keys).sorted { $0.rawValue < $1.rawValue }
+                    for _ in 0 ... rng.next() % 2 {
+                        let other = regions[Int(rng.next() % UInt64(regions.count))]
+                        let more = overwrite(m.bytes, region: other, ranges: extents[other]!, rng: &rng)
+                        m = Mutant(region: region, change: m.change + "; " + more.change, bytes: more.bytes)
+                    }
+                }
+                out.append(m)
             }
         }
         return out
