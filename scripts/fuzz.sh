@@ -5,8 +5,8 @@
 # usage: scripts/fuzz.sh PVSITES FUZZER SECONDS [LIBFUZZER-OPTION...]
 #
 # Seeds (rebuilt on every run, in <work>/seeds): corpus objects of two
-# configurations in both modes and the smallest linked image, built with
-# `pvsites corpus build`; and, when scripts/fetch-kernels.sh has fetched
+# variants at -O2 and -Os in both modes, for every compiler present, and
+# the smallest annotated linked image, built with `pvsites corpus build`; and, when scripts/fetch-kernels.sh has fetched
 # them, a few real modules (6.1 .ko, 6.12 .ko.xz, and one recompressed
 # with gzip and zstd). libFuzzer's own corpus (<work>/corpus) is kept
 # between runs. Crashes go to <work>/crashes/; replay one with a plain
@@ -28,8 +28,10 @@ n=0
 for f in "$work"/corpus-build/obj/*.o; do
   cp "$f" "$seeds/$(basename "$f")"; n=$((n + 1))
 done
-img=$(ls -S "$work"/corpus-build/img/*.elf | tail -n 1)
-cp "$img" "$seeds/image-$(basename "$img")"; n=$((n + 1))
+# The smallest annotated linked image, without its DWARF (objects bring
+# DWARF; a 40 KB image keeps executions fast where a 200 KB one would not).
+img=$(ls -S "$work"/corpus-build/img/*-annotated-*.elf | tail -n 1)
+objcopy --strip-debug "$img" "$seeds/image-$(basename "$img")"; n=$((n + 1))
 
 kernels=${PVSITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pvsites}/kernels
 for m in linux-6.1/modules/arch/x86/kernel/cpuid.ko linux-6.1/modules/arch/x86/events/rapl.ko \
@@ -46,7 +48,7 @@ echo "fuzz: $n seeds in $seeds, corpus $live, ${seconds}s"
 
 log=$work/last.log
 set +e
-SWIFT_BACKTRACE=enable=no "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -timeout=20 -rss_limit_mb=4096 \
+SWIFT_BACKTRACE=enable=no "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -timeout=20 -rss_limit_mb=4096 -max_len=65536 \
   -artifact_prefix="$crashes/" "$@" "$live" "$seeds" >"$log" 2>&1
 status=$?
 set -e
