@@ -86,7 +86,9 @@ enum Decompression {
         defer { ZSTD_freeDStream(ctx) }
         ZSTD_initDStream(ctx)
         let known = ZSTD_getFrameContentSize(input.baseAddress, input.count)
-        let guess = known < UInt64(limit) ? Int(known) : input.count * 4
+        // The frame header is the file's: trust it for a first size only up
+        // to 256 MiB (the buffer grows as the data really arrives).
+        let guess = known < UInt64(limit) ? Int(min(known, 1 << 28)) : input.count * 4
         let out = OwnedBuffer(capacity: guess + 1)
         var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         var last = 1
