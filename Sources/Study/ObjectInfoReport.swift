@@ -79,19 +79,9 @@ public struct ObjectInfoReport: Codable, Sendable {
 
     /// Read every file (in parallel; order kept), collecting failures.
     public init(paths: [String]) {
-        let results = parallelMap(paths) { path -> Result<ObjectInfo, FileFailure> in
-            do { return .success(ObjectInfo(file: try ObjectFile(path: path))) }
-            catch { return .failure(FileFailure(path: path, error: error)) }
-        }
-        var files: [ObjectInfo] = [], errors: [FileFailure] = []
-        for r in results {
-            switch r {
-            case .success(let i): files.append(i)
-            case .failure(let f): errors.append(f)
-            }
-        }
-        self.files = files
-        self.errors = errors
+        let batch = Batch(paths: paths) { ObjectInfo(file: $0) }
+        files = batch.results
+        errors = batch.failures
         self.summary = Summary(files: files.count, relocations: files.reduce(0) { $0 + $1.relocations },
                                failed: errors.count)
     }
