@@ -13,8 +13,7 @@ public struct StudyTextReport {
 
     public func render() -> String {
         var out: [String] = []
-        let files = result.configs.first.map { _ in "" } ?? ""
-        out.append("pvsites study of \(result.corpus)\(files)")
+        out.append("pvsites study of \(result.corpus)")
         for (name, version) in result.compilers.sorted(by: { $0.key < $1.key }) { out.append("  \(name): \(version)") }
         for s in result.skipped { out.append("  skipped \(s.compiler): \(s.reason)") }
         out.append("")
