@@ -32,7 +32,9 @@ extension DebugInfoSession {
 
     /// The line-table row for `addr` found through `unitByRanges`.
     func lineByRanges(_ addr: Dwarf_Addr) -> (file: String, line: Int, column: Int, rowAddress: Dwarf_Addr, compDir: String?)? {
-        guard var (cu, bias) = unitByRanges(addr), let line = dwarf_getsrc_die(&cu, addr &- bias) else { return nil }
+        guard let (unit, bias) = unitByRanges(addr) else { return nil }
+        var cu = unit
+        guard let line = dwarf_getsrc_die(&cu, addr &- bias) else { return nil }
         var rowAddress: Dwarf_Addr = 0
         var lineno: Int32 = 0, column: Int32 = 0
         guard dwarf_lineaddr(line, &rowAddress) == 0, dwarf_lineno(line, &lineno) == 0,
