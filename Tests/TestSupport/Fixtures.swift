@@ -43,11 +43,16 @@ public enum Fixtures {
         let base = "\(cacheDirectory)/\(name)-\(key)"
         let output = base + (link == nil ? ".o" : ".elf")
         if FileManager.default.fileExists(atPath: output) { return output }
-        // A source file per compile: tests run in parallel and may ask for
-        // the same fixture at once.
-        let src = base + "-\(getpid())-\(UInt32.random(in: 0 ... .max))" + (language == "c" ? ".c" : ".S")
+        // Tests run in parallel and may ask for the same fixture at once:
+        // one compiles it under a lock, the others wait and reuse it. (The
+        // source's name ends up in the object, so two compiles would differ.)
+        let lock = open(base + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw FixtureError.commandFailed("open \(base).lock", String(cString: strerror(errno))) }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        if FileManager.default.fileExists(atPath: output) { return output }
+        let src = base + (language == "c" ? ".c" : ".S")
         try source.write(toFile: src, atomically: true, encoding: .utf8)
-        defer { unlink(src) }
         let temp = output + ".tmp\(getpid())-\(UInt32.random(in: 0 ... .max))"
         var argv = ["gcc", "-I", corpusDirectory + "/include"] + flags
         if let link { argv += [src, "-o", temp] + link } else { argv += ["-c", src, "-o", temp] }
