@@ -32,7 +32,7 @@ build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product pvsites
 
 study: build
-	@./scripts/study.sh $(PVSITES)
+	$(PVSITES) study
 
 test: deps
 	$(SWIFT) test
