@@ -41,7 +41,6 @@ public struct OpTable: Sendable {
     /// The op at field offset `offset`.
     public func op(offset: Int64) -> Op {
         if let name = members[offset] { return Op(offset: offset, name: name) }
-        if offset % 8 == 0 && !hasNames { return Op(offset: offset, name: "+" + hex(offset)) }
         return Op(offset: offset, name: "+" + hex(offset))
     }
 
