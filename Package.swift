@@ -1,9 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layout and layering: ../shared/DESIGN.md. Only ObjectFile may import the
-// C targets (CElf, CCapstone, CCompression); MacroSites and RelocSites never
-// import each other; Compare is where they meet.
+// One module per concept, arrows only down (README, "Layout"):
+//   ELF, X86, DebugInfo        the only modules that import C
+//   SiteModel                  the nouns both strategies share
+//   MacroSites, RelocSites     the two strategies; never import each other
+//   Compare                    outcomes and causes
+//   Pipeline                   both strategies and every policy, once per input
+//   CorpusBuild                corpus configuration, toolchains, builder, cache
+//   Study, Reports, Gate       the study, its renderings, the coverage gate
+//   pvsites                    thin CLI; the only module that prints
 let package = Package(
     name: "pvsites",
     platforms: [.macOS(.v15)],
@@ -15,48 +21,45 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CElf",
-            pkgConfig: "libdw",
-            providers: [.apt(["libelf-dev", "libdw-dev"])]
-        ),
-        .systemLibrary(
-            name: "CCapstone",
-            pkgConfig: "capstone",
-            providers: [.apt(["libcapstone-dev"])]
-        ),
-        .systemLibrary(
-            name: "CCompression",
-            providers: [.apt(["liblzma-dev", "libzstd-dev", "zlib1g-dev"])]
-        ),
-        .target(
-            name: "ObjectFile",
-            dependencies: ["CElf", "CCapstone", "CCompression"]
-        ),
-        // The nouns both strategies produce (Site, Op, ClobberSet, Finding):
-        // a module of its own so that MacroSites and RelocSites share them
-        // without importing each other.
-        .target(name: "SiteModel", dependencies: ["ObjectFile"]),
-        .target(name: "MacroSites", dependencies: ["ObjectFile", "SiteModel"]),
-        .target(name: "RelocSites", dependencies: ["ObjectFile", "SiteModel"]),
-        .target(name: "Compare", dependencies: ["ObjectFile", "SiteModel", "MacroSites", "RelocSites"]),
-        .target(name: "Study", dependencies: ["ObjectFile", "SiteModel", "MacroSites", "RelocSites", "Compare"]),
+        .systemLibrary(name: "CElf", pkgConfig: "libdw", providers: [.apt(["libelf-dev", "libdw-dev"])]),
+        .systemLibrary(name: "CCapstone", pkgConfig: "capstone", providers: [.apt(["libcapstone-dev"])]),
+        .systemLibrary(name: "CCompression", providers: [.apt(["liblzma-dev", "libzstd-dev", "zlib1g-dev"])]),
+        .target(name: "ELF", dependencies: ["CCompression", "CElf"]),
+        .target(name: "X86", dependencies: ["CCapstone", "ELF"]),
+        .target(name: "DebugInfo", dependencies: ["CElf", "ELF"]),
+        .target(name: "SiteModel", dependencies: ["DebugInfo", "ELF"]),
+        .target(name: "MacroSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
+        .target(name: "RelocSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
+        .target(name: "Compare", dependencies: ["RelocSites", "SiteModel"]),
+        .target(name: "Pipeline", dependencies: ["Compare", "ELF", "MacroSites", "RelocSites"]),
+        .target(name: "CorpusBuild", dependencies: ["ELF"]),
+        .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
+        .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
+        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Study"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [
-                "ObjectFile", "SiteModel", "MacroSites", "RelocSites", "Compare", "Study",
+                "MacroSites", "RelocSites", "Study",
+                "Reports", "Gate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The libFuzzer target over the whole path; `make fuzz` builds it with
         // -sanitize=fuzzer,address. A plain build makes a replay tool of it.
-        .executableTarget(name: "pvsites-fuzz", dependencies: ["ObjectFile", "Study"]),
-        .target(name: "TestSupport", dependencies: ["ObjectFile", "Study"], path: "Tests/TestSupport"),
-        .testTarget(name: "ObjectFileTests", dependencies: ["ObjectFile", "TestSupport"]),
-        .testTarget(name: "SiteModelTests", dependencies: ["SiteModel", "TestSupport"]),
-        .testTarget(name: "MacroSitesTests", dependencies: ["MacroSites", "TestSupport"]),
-        .testTarget(name: "RelocSitesTests", dependencies: ["RelocSites", "Study", "TestSupport"]),
-        .testTarget(name: "CompareTests", dependencies: ["Compare", "Study", "TestSupport"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "TestSupport"], exclude: ["Golden"]),
+        .executableTarget(name: "pvsites-fuzz", dependencies: ["ELF", "Pipeline"]),
+        .target(name: "TestSupport", dependencies: ["CorpusBuild"], path: "Tests/TestSupport"),
+        .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport", "X86"]),
+        .testTarget(name: "X86Tests", dependencies: ["ELF", "TestSupport", "X86"]),
+        .testTarget(name: "DebugInfoTests", dependencies: ["DebugInfo", "ELF", "TestSupport"]),
+        .testTarget(name: "SiteModelTests", dependencies: ["SiteModel"]),
+        .testTarget(name: "MacroSitesTests", dependencies: ["ELF", "MacroSites", "SiteModel", "TestSupport", "X86"]),
+        .testTarget(name: "RelocSitesTests", dependencies: ["ELF", "RelocSites", "SiteModel", "TestSupport", "X86"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "TestSupport"]),
+        .testTarget(name: "CorpusBuildTests", dependencies: ["CorpusBuild", "ELF", "MacroSites", "RelocSites", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["ELF", "MacroSites", "Pipeline", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Compare", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
-import ObjectFile
+import DebugInfo
+import ELF
 import SiteModel
 
 /// What the macro strategy found in one file.

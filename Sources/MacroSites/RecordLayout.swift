@@ -1,4 +1,4 @@
-import ObjectFile
+import ELF
 
 /// How the annotated-site records of one section are laid out.
 public struct RecordLayout: Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
-import ObjectFile
+import X86
+import ELF
 import SiteModel
 
 /// Reads the records of one annotated-site section in a given layout and

@@ -1,4 +1,5 @@
-import ObjectFile
+import X86
+import ELF
 
 /// What an instruction does with the memory or immediate that the
 /// relocation fills in.

@@ -1,4 +1,5 @@
-import ObjectFile
+import X86
+import ELF
 import SiteModel
 
 /// Follows a table field (or the table's address) from the instruction that

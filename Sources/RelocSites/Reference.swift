@@ -1,4 +1,5 @@
-import ObjectFile
+import DebugInfo
+import ELF
 import SiteModel
 
 /// One relocation against the ops table inside code, decoded.

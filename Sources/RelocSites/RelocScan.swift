@@ -1,4 +1,6 @@
-import ObjectFile
+import DebugInfo
+import X86
+import ELF
 import SiteModel
 
 /// Options of the relocation scan.

@@ -1,4 +1,4 @@
-import ObjectFile
+import ELF
 import SiteModel
 
 /// Decides whether a relocation refers to the ops table, and where in it.

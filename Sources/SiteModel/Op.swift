@@ -1,4 +1,5 @@
-import ObjectFile
+import DebugInfo
+import ELF
 
 /// An operation of the ops table: a field offset and, when DWARF names it,
 /// the member's name (`irq_disable`, `irq.save_fl`).

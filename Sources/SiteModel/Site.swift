@@ -1,4 +1,5 @@
-import ObjectFile
+import DebugInfo
+import ELF
 
 /// One patchable place in one object, found by either strategy.
 public struct Site: Sendable, Hashable, Codable {

@@ -1,3 +1,4 @@
+import CorpusBuild
 import Compare
 import RelocSites
 import SiteModel

@@ -1,7 +1,10 @@
+import CorpusBuild
+import DebugInfo
+import X86
 import Compare
 import Foundation
 import MacroSites
-import ObjectFile
+import ELF
 import RelocSites
 import SiteModel
 
@@ -51,7 +54,7 @@ public struct StudyRunner: Sendable {
         let names = opNames(units)
         let counter = ProgressCounter()
         let unitCount = units.count
-        let results = parallelMap(units) { unit -> UnitResult in
+        let results = WorkerPool.map(units) { unit -> UnitResult in
             defer { progress?("comparing", counter.next(), unitCount) }
             return measure(unit, names: names)
         }

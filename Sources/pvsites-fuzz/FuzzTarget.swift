@@ -1,6 +1,6 @@
 import Foundation
-import ObjectFile
-import Study
+import ELF
+import Pipeline
 
 /// The libFuzzer target over the whole path (`WholePath`: parse → macro →
 /// reloc → compare). Every input must give a result or an

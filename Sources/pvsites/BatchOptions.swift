@@ -1,6 +1,7 @@
+import Pipeline
+import Reports
 import ArgumentParser
 import Foundation
-import Study
 
 /// Options of the commands that read a batch of files (objinfo, macro,
 /// reloc, compare).

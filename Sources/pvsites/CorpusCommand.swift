@@ -1,6 +1,7 @@
+import Reports
+import CorpusBuild
 import ArgumentParser
 import Foundation
-import Study
 
 /// Options naming a corpus and a slice of its matrix.
 struct CorpusOptions: ParsableArguments {

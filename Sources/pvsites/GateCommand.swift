@@ -1,6 +1,8 @@
+import Study
+import Gate
+import CorpusBuild
 import ArgumentParser
 import Foundation
-import Study
 
 /// `pvsites gate`: the study as a CI gate. Exit 0 when nothing regressed,
 /// 1 when something did, 2 on bad input (baseline missing, unreadable, of

@@ -1,6 +1,6 @@
+import Reports
 import ArgumentParser
 import MacroSites
-import Study
 
 struct MacroCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
+import Reports
 import ArgumentParser
-import Study
 
 struct ObjInfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

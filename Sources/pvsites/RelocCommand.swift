@@ -1,6 +1,6 @@
+import Reports
 import ArgumentParser
 import RelocSites
-import Study
 
 extension Policy: ExpressibleByArgument {}
 

@@ -1,6 +1,8 @@
+import Study
+import Reports
+import CorpusBuild
 import ArgumentParser
 import Foundation
-import Study
 
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case text, markdown, json, html

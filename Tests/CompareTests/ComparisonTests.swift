@@ -1,9 +1,9 @@
+import DebugInfo
 import Compare
 import MacroSites
-import ObjectFile
+import ELF
 import RelocSites
 import SiteModel
-import Study
 import TestSupport
 import Testing
 

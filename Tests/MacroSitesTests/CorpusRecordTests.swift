@@ -1,5 +1,6 @@
+import X86
 import MacroSites
-import ObjectFile
+import ELF
 import SiteModel
 import TestSupport
 import Testing

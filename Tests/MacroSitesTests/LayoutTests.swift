@@ -1,5 +1,5 @@
 import MacroSites
-import ObjectFile
+import ELF
 import SiteModel
 import TestSupport
 import Testing

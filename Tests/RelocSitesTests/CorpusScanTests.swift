@@ -1,7 +1,7 @@
-import ObjectFile
+import X86
+import ELF
 import RelocSites
 import SiteModel
-import Study
 import TestSupport
 import Testing
 

@@ -1,4 +1,4 @@
-import ObjectFile
+import ELF
 import RelocSites
 import SiteModel
 import TestSupport

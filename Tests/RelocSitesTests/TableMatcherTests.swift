@@ -1,4 +1,4 @@
-import ObjectFile
+import ELF
 @testable import RelocSites
 import SiteModel
 import TestSupport

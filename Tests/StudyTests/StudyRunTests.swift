@@ -1,3 +1,4 @@
+import Reports
 import Compare
 import Foundation
 import Study

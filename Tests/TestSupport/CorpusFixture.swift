@@ -1,5 +1,5 @@
 import Foundation
-import Study
+import CorpusBuild
 
 /// The corpus built once per test process, into the fixture cache: a slice
 /// of the matrix small enough for CI (kernel at every opt level; the other

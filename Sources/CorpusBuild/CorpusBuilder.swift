@@ -1,0 +1,218 @@
+import ELF
+import Foundation
+
+/// A compile or link that failed: the rest of the build goes on.
+public struct BuildFailure: Codable, Sendable, Hashable {
+    public let configuration: BuildConfiguration
+    public let mode: BuildMode
+    public let file: String
+    public let message: String
+
+    /// `src/x.c (gcc kernel -O2, annotated): error text`.
+    public var line: String { "\(file) (\(configuration), \(mode.rawValue)): \(message)" }
+
+    public init(configuration: BuildConfiguration, mode: BuildMode, file: String, message: String) {
+        self.configuration = configuration
+        self.mode = mode
+        self.file = file
+        self.message = message
+    }
+}
+
+/// The objects and the linked image of one configuration in one mode.
+public struct BuiltConfiguration: Sendable {
+    public let configuration: BuildConfiguration
+    public let mode: BuildMode
+    /// Source (relative to the corpus) → object path, sorted by source.
+    public let objects: [(source: String, path: String)]
+    /// The image linked with `--emit-relocs`, nil when the link failed.
+    public let image: String?
+}
+
+public struct CorpusBuild: Sendable {
+    public let builds: [BuiltConfiguration]
+    public let failures: [BuildFailure]
+    /// Compiler and linker runs, and results served from the cache.
+    public let ran: Int
+    public let cached: Int
+
+    public func find(_ configuration: BuildConfiguration, _ mode: BuildMode) -> BuiltConfiguration? {
+        builds.first { $0.configuration == configuration && $0.mode == mode }
+    }
+}
+
+/// Builds every (configuration × source × mode) of a corpus into a cache
+/// keyed by a hash of the source, every header, the flags and the compiler
+/// version, in parallel on all cores; then links each configuration and
+/// mode into one image with `--emit-relocs`. Outputs are written under a
+/// temporary name and renamed, so an interrupted build never leaves a
+/// half-written object that a later run would trust (see `CacheFiles`).
+public struct CorpusBuilder: Sendable {
+    public let corpus: Corpus
+    public let cacheDirectory: String
+    public var jobs = WorkerPool.cores
+
+    public init(corpus: Corpus, cacheDirectory: String) {
+        self.corpus = corpus
+        self.cacheDirectory = cacheDirectory
+    }
+
+    /// Where builds go by default: `$PVSITES_CACHE/corpus`, else
+    /// `$XDG_CACHE_HOME/pvsites/corpus`, else `~/.cache/pvsites/corpus`.
+    public static var defaultCacheDirectory: String {
+        let env = ProcessInfo.processInfo.environment
+        if let c = env["PVSITES_CACHE"], !c.isEmpty { return c + "/corpus" }
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.cache")
+        return base + "/pvsites/corpus"
+    }
+
+    private struct Job: Sendable {
+        let configuration: BuildConfiguration
+        let mode: BuildMode
+        let source: String
+        let output: String
+        let argv: [String]
+    }
+
+    private enum JobResult: Sendable {
+        case built(String), cached(String), failed(BuildFailure)
+    }
+
+    /// Build `configurations` in both modes (or the given ones). `progress`
+    /// is called with (done, total) as jobs finish.
+    public func build(_ configurations: [BuildConfiguration], modes: [BuildMode] = BuildMode.allCases,
+                      links: Bool = true, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CorpusBuild {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: cacheDirectory + "/img", withIntermediateDirectories: true)
+        for dir in ["/obj", "/img"] { CacheFiles.removeStaleTemporaries(in: cacheDirectory + dir) }
+        let headers = headerHash()
+        var jobs: [Job] = []
+        for cfg in configurations {
+            guard let compiler = corpus.config.compilers.first(where: { $0.name == cfg.compiler }),
+                  let version = Toolchain.version(of: compiler.command) else { continue }
+            for mode in modes {
+                var sources = corpus.sources
+                if let stubs = corpus.config.stubs, links { sources.append(stubs) }
+                for source in sources {
+                    // Stubs define the table and natives: always the plain mode.
+                    let isStubs = source == corpus.config.stubs
+                    let flags = corpus.cflags(cfg, mode: isStubs ? .plain : mode, source: source)
+                    var h = ContentHash()
+                    h.add(headers)
+                    h.add(version)
+                    h.add(FileManager.default.contents(atPath: corpus.directory + "/" + source) ?? Data())
+                    for f in flags { h.add(f) }
+                    let base = (source as NSString).lastPathComponent.replacingOccurrences(of: ".", with: "_")
+                    let out = "\(cacheDirectory)/obj/\(cfg.slug)-\(isStubs ? "stubs" : mode.rawValue)-\(base)-\(h.hex).o"
+                    let argv = [compiler.command] + flags + ["-c", corpus.directory + "/" + source, "-o"]
+                    jobs.append(Job(configuration: cfg, mode: mode, source: source, output: out, argv: argv))
+                }
+            }
+        }
+        // One job per output: the stubs object is shared by both modes.
+        var seenOutputs = Set<String>()
+        let unique = jobs.filter { seenOutputs.insert($0.output).inserted }
+        let total = unique.count
+        let counter = ProgressCounter()
+        let uniqueResults = WorkerPool.map(unique, maxConcurrency: self.jobs) { job -> JobResult in
+            defer { progress?(counter.next(), total) }
+            if CacheFiles.isComplete(job.output) { return .cached(job.output) }
+            let temp = job.output + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
+            let r = Toolchain.run(job.argv + [temp])
+            guard r.status == 0, rename(temp, job.output) == 0 else {
+                unlink(temp)
+                return .failed(BuildFailure(configuration: job.configuration, mode: job.mode, file: job.source,
+                                            message: Self.firstError(r.output)))
+            }
+            return .built(job.output)
+        }
+        var ran = 0, cached = 0
+        var failures: [BuildFailure] = []
+        var byOutput: [String: JobResult] = [:]
+        for (job, result) in zip(unique, uniqueResults) {
+            byOutput[job.output] = result
+            switch result {
+            case .built: ran += 1
+            case .cached: cached += 1
+            case .failed(let f): failures.append(f)
+            }
+        }
+        var objects: [String: [(String, String)]] = [:]
+        for job in jobs {
+            let key = "\(job.configuration.slug)/\(job.mode.rawValue)"
+            switch byOutput[job.output] {
+            case .built(let p)?, .cached(let p)?: objects[key, default: []].append((job.source, p))
+            default: break
+            }
+        }
+        // Link each configuration and mode.
+        var linkJobs: [(BuildConfiguration, BuildMode, [(String, String)])] = []
+        for cfg in configurations {
+            for mode in modes { linkJobs.append((cfg, mode, objects["\(cfg.slug)/\(mode.rawValue)"] ?? [])) }
+        }
+        let linked = WorkerPool.map(linkJobs.map { LinkInput(cfg: $0.0, mode: $0.1, objects: $0.2) },
+                                 maxConcurrency: self.jobs) { input -> (String?, JobResult?) in
+            guard links, !input.objects.isEmpty else { return (nil, nil) }
+            return self.link(input)
+        }
+        var builds: [BuiltConfiguration] = []
+        for (input, (image, result)) in zip(linkJobs, linked) {
+            switch result {
+            case .built?: ran += 1
+            case .cached?: cached += 1
+            case .failed(let f)?: failures.append(f)
+            case nil: break
+            }
+            let objs = input.2.filter { $0.0 != corpus.config.stubs }.sorted { $0.0 < $1.0 }
+            builds.append(BuiltConfiguration(configuration: input.0, mode: input.1,
+                                             objects: objs.map { (source: $0.0, path: $0.1) }, image: image))
+        }
+        return CorpusBuild(builds: builds, failures: failures.sorted { $0.line < $1.line }, ran: ran, cached: cached)
+    }
+
+    private struct LinkInput: Sendable {
+        let cfg: BuildConfiguration
+        let mode: BuildMode
+        let objects: [(String, String)]
+    }
+
+    private func link(_ input: LinkInput) -> (String?, JobResult?) {
+        guard let compiler = corpus.config.compilers.first(where: { $0.name == input.cfg.compiler }) else { return (nil, nil) }
+        let flags = corpus.linkFlags(input.cfg)
+        var h = ContentHash()
+        for (_, p) in input.objects.sorted(by: { $0.0 < $1.0 }) { h.add(p) }
+        for f in flags { h.add(f) }
+        let out = "\(cacheDirectory)/img/\(input.cfg.slug)-\(input.mode.rawValue)-\(h.hex).elf"
+        if CacheFiles.isComplete(out) { return (out, .cached(out)) }
+        let temp = out + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
+        let argv = [compiler.command] + input.objects.map(\.1) + flags + ["-o", temp]
+        let r = Toolchain.run(argv)
+        guard r.status == 0, rename(temp, out) == 0 else {
+            unlink(temp)
+            return (nil, .failed(BuildFailure(configuration: input.cfg, mode: input.mode, file: "(link)",
+                                              message: Self.firstError(r.output))))
+        }
+        return (out, .built(out))
+    }
+
+    /// Every header of the include directories, hashed once per build.
+    private func headerHash() -> String {
+        var h = ContentHash()
+        for dir in corpus.config.includeDirs {
+            let path = corpus.directory + "/" + dir
+            for f in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted() {
+                h.add(f)
+                h.add(FileManager.default.contents(atPath: path + "/" + f) ?? Data())
+            }
+        }
+        return h.hex
+    }
+
+    /// The first line that says "error", else the first line.
+    static func firstError(_ output: String) -> String {
+        let lines = output.split(separator: "\n").map(String.init)
+        return lines.first { $0.contains("error") } ?? lines.first ?? "failed with no output"
+    }
+}
+

@@ -1,0 +1,375 @@
+import CorpusBuild
+import Study
+
+/// The gate: compare a measured study with the baseline, configuration by
+/// configuration and policy by policy.
+///
+/// Strategy: both sides are `GateBaseline`s (the measured study is turned
+/// into one). For every (config, policy) of the baseline:
+///   - coverage (annotated sites found in any shape: matched, size- and
+///     kind-mismatched, clobber-unsafe) must not drop;
+///   - no key may be newly missed or newly spurious (keys are multisets:
+///     one more copy of a key is one more site);
+/// `allowDrop` lets each (config, policy) lose up to that many sites (the
+/// coverage drop and the newly missed keys); new spurious sites still fail.
+/// A baseline config absent from the results is a regression, unless its
+/// compiler is not installed (skipped) or the selection left it out. What
+/// got better, and what moved between shapes without changing coverage, is
+/// reported apart and never fails the gate.
+public struct GateComparison: Sendable {
+    public let regressions: [GateFinding]
+    /// Losses within `allowDrop`.
+    public let allowed: [GateFinding]
+    public let improvements: [GateFinding]
+    /// Neither better nor worse: counts that moved between shapes, causes
+    /// that changed, configurations and policies new to the baseline.
+    public let changes: [GateFinding]
+    public let skipped: [GateSkip]
+    /// Baseline configurations the selection (--compiler, --variant, --opt)
+    /// left out.
+    public let notSelected: [GateBaseline.ConfigID]
+    /// Compiler name → (baseline version, measured version), when they differ.
+    public let compilerChanges: [String: (baseline: String, measured: String)]
+    /// Every (config, policy) looked at, for JUnit; policy nil for a
+    /// configuration-wide case (a build failure).
+    public let cases: [GateCase]
+    public let allowDrop: Int
+
+    public var passed: Bool { regressions.isEmpty }
+    /// (config, policy) pairs compared on both sides.
+    public var compared: Int { cases.filter { $0.status == .compared }.count }
+
+    public init(baseline: GateBaseline, measured: GateBaseline, skipped: [SkippedCompiler] = [],
+                failures: [BuildFailure] = [], allowDrop: Int = 0,
+                isSelected: (BuildConfiguration) -> Bool = { _ in true }) {
+        self.allowDrop = allowDrop
+        var regressions: [GateFinding] = [], allowed: [GateFinding] = []
+        var improvements: [GateFinding] = [], changes: [GateFinding] = []
+        var cases: [GateCase] = []
+        var skips: [String: GateSkip] = [:]
+        var notSelected: [GateBaseline.ConfigID] = []
+        let skippedReason = Dictionary(skipped.map { ($0.compiler, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        var measuredByID: [GateBaseline.ConfigID: GateBaseline.Config] = [:]
+        for c in measured.configs where isSelected(c.id.configuration) { measuredByID[c.id] = c }
+        var baselineIDs = Set<GateBaseline.ConfigID>()
+
+        for b in baseline.configs.sorted(by: { $0.id < $1.id }) {
+            let id = b.id
+            baselineIDs.insert(id)
+            let name = id.description
+            guard isSelected(id.configuration) else {
+                notSelected.append(id)
+                continue
+            }
+            guard let m = measuredByID[id] else {
+                if let reason = skippedReason[id.compiler] {
+                    skips[id.compiler, default: GateSkip(compiler: id.compiler, reason: reason, configs: [])].configs.append(name)
+                    for p in b.policies.keys.sorted() { cases.append(GateCase(config: name, policy: p, status: .skipped(reason))) }
+                } else {
+                    for p in b.policies.keys.sorted() {
+                        regressions.append(GateFinding(.missingConfig, config: name, policy: p,
+                                                       detail: "in the baseline, not in the results"))
+                        cases.append(GateCase(config: name, policy: p, status: .compared))
+                    }
+                }
+                continue
+            }
+            for p in Set(b.policies.keys).union(m.policies.keys).sorted() {
+                cases.append(GateCase(config: name, policy: p, status: .compared))
+                guard let bp = b.policies[p] else {
+                    changes.append(GateFinding(.newPolicy, config: name, policy: p, detail: "new policy (not in the baseline)"))
+                    continue
+                }
+                guard let mp = m.policies[p] else {
+                    regressions.append(GateFinding(.missingPolicy, config: name, policy: p,
+                                                   detail: "in the baseline, not in the results"))
+                    continue
+                }
+                let d = Self.compare(bp, mp, config: name, policy: p, allowDrop: allowDrop)
+                regressions += d.regressions
+                allowed += d.allowed
+                improvements += d.improvements
+                changes += d.changes
+            }
+        }
+        for m in measured.configs.sorted(by: { $0.id < $1.id })
+        where !baselineIDs.contains(m.id) && isSelected(m.id.configuration) {
+            changes.append(GateFinding(.newConfig, config: m.id.description, policy: nil,
+                                       detail: "new configuration (not in the baseline)"))
+            for p in m.policies.keys.sorted() { cases.append(GateCase(config: m.id.description, policy: p, status: .compared)) }
+        }
+        // A file that did not build or could not be read leaves its
+        // configuration measured in part: never a clean result.
+        var failedConfigs = Set<String>()
+        for f in failures where isSelected(f.configuration) {
+            let name = f.configuration.description
+            regressions.append(GateFinding(.buildFailed, config: name, policy: nil, detail: f.line))
+            if failedConfigs.insert(name).inserted { cases.append(GateCase(config: name, policy: nil, status: .compared)) }
+        }
+        var compilerChanges: [String: (baseline: String, measured: String)] = [:]
+        for (c, v) in measured.compilers {
+            if let old = baseline.compilers[c], old != v { compilerChanges[c] = (old, v) }
+        }
+        self.regressions = regressions
+        self.allowed = allowed
+        self.improvements = improvements
+        self.changes = changes
+        self.cases = cases
+        self.skipped = skips.keys.sorted().map { skips[$0]! }
+        self.notSelected = notSelected
+        self.compilerChanges = compilerChanges
+    }
+
+    private struct PolicyDiff {
+        var regressions: [GateFinding] = []
+        var allowed: [GateFinding] = []
+        var improvements: [GateFinding] = []
+        var changes: [GateFinding] = []
+    }
+
+    private static func compare(_ b: GateBaseline.PolicyEntry, _ m: GateBaseline.PolicyEntry, config: String,
+                                policy: String, allowDrop: Int) -> PolicyDiff {
+        var d = PolicyDiff()
+        let before = b.counts.coverage, after = m.counts.coverage
+        if after < before {
+            let lost = before - after
+            let f = GateFinding(.coverageDropped, config: config, policy: policy,
+                                detail: "coverage \(before) -> \(after) (lost \(lost))")
+            if lost > allowDrop { d.regressions.append(f) } else { d.allowed.append(f) }
+        } else if after > before {
+            d.improvements.append(GateFinding(.coverageRose, config: config, policy: policy,
+                                              detail: "coverage \(before) -> \(after) (gained \(after - before))"))
+        }
+        let newlyMissed = multisetDifference(m.missed, b.missed)
+        let missedFindings = newlyMissed.map {
+            GateFinding(.missed, config: config, policy: policy, key: $0.key, cause: $0.cause, detail: "newly missed")
+        }
+        if newlyMissed.count > allowDrop { d.regressions += missedFindings } else { d.allowed += missedFindings }
+        d.regressions += multisetDifference(m.spurious, b.spurious).map {
+            GateFinding(.spurious, config: config, policy: policy, key: $0.key, cause: $0.cause, detail: "newly spurious")
+        }
+        d.improvements += multisetDifference(b.missed, m.missed).map {
+            GateFinding(.noLongerMissed, config: config, policy: policy, key: $0.key, cause: $0.cause,
+                        detail: "no longer missed")
+        }
+        d.improvements += multisetDifference(b.spurious, m.spurious).map {
+            GateFinding(.noLongerSpurious, config: config, policy: policy, key: $0.key, cause: $0.cause,
+                        detail: "no longer spurious")
+        }
+        d.changes += causeChanges(b.missed, m.missed, outcome: "missed", config: config, policy: policy)
+        d.changes += causeChanges(b.spurious, m.spurious, outcome: "spurious", config: config, policy: policy)
+        var moved: [String] = []
+        for n in Set(b.counts.values.keys).union(m.counts.values.keys).sorted() where b.counts[n] != m.counts[n] {
+            moved.append("\(n) \(b.counts[n]) -> \(m.counts[n])")
+        }
+        for c in Set(b.counts.causes.keys).union(m.counts.causes.keys).sorted()
+        where b.counts.causes[c, default: 0] != m.counts.causes[c, default: 0] {
+            moved.append("causes.\(c) \(b.counts.causes[c, default: 0]) -> \(m.counts.causes[c, default: 0])")
+        }
+        if !moved.isEmpty {
+            d.changes.append(GateFinding(.countsChanged, config: config, policy: policy, detail: moved.joined(separator: ", ")))
+        }
+        return d
+    }
+
+    /// The entries of `a` whose key occurs more often in `a` than in `b`
+    /// (multisets by key), preferring those whose cause `b` lacks.
+    static func multisetDifference(_ a: [ConfigResult.KeyedOutcome],
+                                   _ b: [ConfigResult.KeyedOutcome]) -> [ConfigResult.KeyedOutcome] {
+        let inB = Dictionary(grouping: b, by: \.key)
+        var out: [ConfigResult.KeyedOutcome] = []
+        for (key, entries) in Dictionary(grouping: a, by: \.key) {
+            let others = inB[key] ?? []
+            let extra = entries.count - others.count
+            guard extra > 0 else { continue }
+            var unmatched: [ConfigResult.KeyedOutcome] = [], matched: [ConfigResult.KeyedOutcome] = []
+            var pool = others.map(\.cause)
+            for e in entries.sorted() {
+                if let i = pool.firstIndex(of: e.cause) { pool.remove(at: i); matched.append(e) } else { unmatched.append(e) }
+            }
+            out += (unmatched + matched).prefix(extra)
+        }
+        return out.sorted()
+    }
+
+    /// Keys on both sides as often, whose causes differ.
+    private static func causeChanges(_ b: [ConfigResult.KeyedOutcome], _ m: [ConfigResult.KeyedOutcome],
+                                     outcome: String, config: String, policy: String) -> [GateFinding] {
+        let before = Dictionary(grouping: b, by: \.key), after = Dictionary(grouping: m, by: \.key)
+        var out: [GateFinding] = []
+        for key in before.keys.sorted() {
+            guard let was = before[key], let now = after[key], was.count == now.count else { continue }
+            let c0 = was.map { $0.cause ?? "-" }.sorted(), c1 = now.map { $0.cause ?? "-" }.sorted()
+            if c0 != c1 {
+                out.append(GateFinding(.causeChanged, config: config, policy: policy, key: key, cause: c1.joined(separator: ","),
+                                       detail: "\(outcome), cause \(c0.joined(separator: ",")) -> \(c1.joined(separator: ","))"))
+            }
+        }
+        return out
+    }
+}
+
+/// One thing the gate found, at one configuration (and policy, and key).
+public struct GateFinding: Sendable, Hashable {
+    public enum Kind: String, Sendable, CaseIterable {
+        // Regressions.
+        case coverageDropped = "coverage-dropped"
+        case missed
+        case spurious
+        case missingConfig = "missing-config"
+        case missingPolicy = "missing-policy"
+        case buildFailed = "build-failed"
+        // Improvements.
+        case coverageRose = "coverage-rose"
+        case noLongerMissed = "no-longer-missed"
+        case noLongerSpurious = "no-longer-spurious"
+        // Neither.
+        case countsChanged = "counts-changed"
+        case causeChanged = "cause-changed"
+        case newConfig = "new-config"
+        case newPolicy = "new-policy"
+    }
+
+    public let kind: Kind
+    /// `gcc kernel -O2 object` (a build failure: `gcc kernel -O2`).
+    public let config: String
+    public let policy: String?
+    public let key: String?
+    public let cause: String?
+    /// What happened, in a few words: `coverage 138 -> 137 (lost 1)`.
+    public let detail: String
+
+    public init(_ kind: Kind, config: String, policy: String?, key: String? = nil, cause: String? = nil, detail: String) {
+        self.kind = kind
+        self.config = config
+        self.policy = policy
+        self.key = key
+        self.cause = cause
+        self.detail = detail
+    }
+
+    /// `gcc kernel -O2 object, dataflow: newly missed: irq_disable @ paravirt.h:44 (pointer-in-register)`
+    public var line: String {
+        var s = config + (policy.map { ", " + $0 } ?? "") + ": " + detail
+        if let key {
+            s += ": " + key
+            if let cause, kind != .causeChanged { s += " (\(cause))" }
+        }
+        return s
+    }
+}
+
+/// A compiler of the baseline that is not installed here.
+public struct GateSkip: Sendable, Hashable {
+    public let compiler: String
+    public let reason: String
+    public var configs: [String]
+}
+
+/// A JUnit test case: one (config, policy).
+public struct GateCase: Sendable, Hashable {
+    public enum Status: Sendable, Hashable {
+        case compared
+        case skipped(String)
+    }
+
+    public let config: String
+    public let policy: String?
+    public let status: Status
+}
+
+extension GateBaseline.ConfigID {
+    public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }
+}
+
+// MARK: - Update
+
+extension GateBaseline {
+    /// The baseline after `--update`: the measured configurations, plus
+    /// those of the old baseline the run could not measure because their
+    /// compiler is not installed or the selection left them out.
+    public static func updated(old: GateBaseline?, measured: GateBaseline, skipped: [SkippedCompiler],
+                               isSelected: (BuildConfiguration) -> Bool) -> GateBaseline {
+        let notInstalled = Set(skipped.map(\.compiler))
+        var configs = measured.configs.filter { isSelected($0.id.configuration) }
+        let have = Set(configs.map(\.id))
+        var compilers: [String: String] = [:]
+        for c in configs { compilers[c.compiler] = measured.compilers[c.compiler] }
+        for c in old?.configs ?? [] where !have.contains(c.id) {
+            if !isSelected(c.id.configuration) || notInstalled.contains(c.compiler) {
+                configs.append(c)
+                if compilers[c.compiler] == nil { compilers[c.compiler] = old?.compilers[c.compiler] }
+            }
+        }
+        return GateBaseline(compilers: compilers, configs: configs)
+    }
+}
+
+// MARK: - Text
+
+/// The gate's report for humans and e-mail: plain ASCII, stable order,
+/// one finding per line (each line names its config, policy, key, cause).
+public enum GateReport {
+    public enum Mode: Sendable {
+        /// A check: regressions fail.
+        case check
+        /// `--update`: the diff of the baseline being rewritten.
+        case update(written: Bool)
+    }
+
+    public static func text(_ c: GateComparison, baseline path: String, mode: Mode) -> String {
+        var out: [String] = []
+        let update: Bool
+        switch mode {
+        case .check: update = false; out.append("pvsites gate: \(path)")
+        case .update: update = true; out.append("pvsites gate --update: \(path)")
+        }
+        let configs = Set(c.cases.filter { $0.status == .compared && $0.policy != nil }.map(\.config)).count
+        out.append("compared \(plural(c.compared, "result")) (config x policy) in \(plural(configs, "configuration"))")
+        for s in c.skipped {
+            out.append("skipped \(s.compiler) (\(plural(s.configs.count, "configuration")) in the baseline): \(s.reason)")
+        }
+        if !c.notSelected.isEmpty {
+            out.append("not selected: \(plural(c.notSelected.count, "configuration")) of the baseline")
+        }
+        for name in c.compilerChanges.keys.sorted() {
+            let v = c.compilerChanges[name]!
+            out.append("compiler \(name) changed: baseline '\(v.baseline)', now '\(v.measured)'")
+        }
+        func section(_ title: String, _ findings: [GateFinding], suffix: (GateFinding) -> String = { _ in "" }) {
+            guard !findings.isEmpty else { return }
+            out.append("")
+            out.append("\(title) (\(findings.count)):")
+            for f in findings { out.append("  " + f.line + suffix(f)) }
+        }
+        if update {
+            section("worse, now in the baseline", c.regressions + c.allowed) {
+                $0.kind == .missingConfig ? " (removed)" : ""
+            }
+            section("better", c.improvements)
+        } else {
+            section("regressed", c.regressions)
+            section("allowed by --allow-drop \(c.allowDrop)", c.allowed)
+            section("improved", c.improvements)
+        }
+        section("changed, not gated", c.changes)
+        out.append("")
+        switch mode {
+        case .check where c.passed:
+            var s = "gate: passed"
+            if !c.improvements.isEmpty || !c.changes.isEmpty {
+                s += " (\(c.improvements.count) improved, \(c.changes.count) changed; keep them with: "
+                    + "pvsites gate --baseline \(path) --update)"
+            }
+            out.append(s)
+        case .check:
+            let where_ = Set(c.regressions.map(\.config)).count
+            out.append("gate: FAILED: \(plural(c.regressions.count, "regression")) in \(plural(where_, "configuration"))")
+        case .update(let written):
+            out.append(written ? "baseline written: \(path)" : "baseline unchanged: \(path)")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+}

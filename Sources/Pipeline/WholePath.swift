@@ -1,0 +1,53 @@
+import Compare
+import MacroSites
+import ELF
+import RelocSites
+
+/// Every stage one input goes through, in the order `pvsites compare` runs
+/// them: open and validate → annotated records (MacroScan) → relocation
+/// scan (dataflow, with the naive and decoded policies derived from the
+/// same references) → same-object comparison. The fuzz target
+/// (`Sources/pvsites-fuzz`) and the mutation test run it on broken inputs:
+/// whatever the bytes, it returns a summary or throws a typed error
+/// (`ObjectFileError`, or a `FileFailure` for anything else) — it never
+/// traps.
+public enum WholePath {
+    /// What one run produced, enough to tell runs apart.
+    public struct Summary: Sendable, Equatable {
+        public var sections = 0
+        public var annotated = 0
+        public var macroFindings = 0
+        public var references = 0
+        public var sites = 0
+        public var outcomes = 0
+    }
+
+    /// Run every stage on an image held in memory (compressed or not).
+    public static func run(bytes: [UInt8], name: String, sourcePositions: Bool = true) throws -> Summary {
+        try run(file: ObjectFile(bytes: bytes, name: name), sourcePositions: sourcePositions)
+    }
+
+    /// Run every stage on an open file.
+    public static func run(file: ObjectFile, sourcePositions: Bool = true) throws -> Summary {
+        var summary = Summary()
+        summary.sections = file.sections.count
+        _ = file.symbols  // every symbol as a value, as objinfo reads them
+        for rs in file.relocationSections { _ = try file.readRelocations(rs) }
+        // A stripped file is a typed error for both strategies; stop there.
+        try file.requireSymbolTable()
+        let macro = try MacroScan(file: file, options: MacroOptions(sourcePositions: sourcePositions))
+        summary.annotated = macro.sites.count
+        summary.macroFindings = macro.findings.count
+        let scans = try RelocScan.scan(file: file, options: RelocOptions(policy: .dataflow, sourcePositions: sourcePositions),
+                                       policies: [.dataflow, .naive, .decoded])
+        summary.references = scans[0].references.count
+        summary.sites = scans.reduce(0) { $0 + $1.sites.count }
+        let comparison = Comparison.sameObject(annotated: macro.sites, scan: scans[0], evidence: scans[0])
+        summary.outcomes = comparison.outcomes.count
+        // The cross-build path too: the file against itself, by source key.
+        let cross = Comparison.crossBuild(annotated: OpNames.relabel(macro.sites, from: scans[0]), plain: scans[2],
+                                          evidence: scans[0])
+        summary.outcomes += cross.outcomes.count
+        return summary
+    }
+}

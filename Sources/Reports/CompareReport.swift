@@ -1,0 +1,99 @@
+import Pipeline
+import Compare
+import MacroSites
+import ELF
+import RelocSites
+import SiteModel
+
+/// `pvsites compare`: both strategies on the same files (same-object), or
+/// an annotated build against a plain one (cross-build).
+public struct CompareReport: Codable, Sendable {
+    public struct FileEntry: Codable, Sendable {
+        /// The file (same-object), or `annotated` vs `plain` (cross-build).
+        public let path: String
+        public let plain: String?
+        public let counts: Counts
+        public let outcomes: [Outcome]
+    }
+
+    public var schema = 1
+    public let mode: CompareMode
+    public let policy: Policy
+    public let summary: Counts
+    public let files: [FileEntry]
+    public let errors: [FileFailure]
+
+    /// Same-object: for each file, its annotated sites against its own scan.
+    public init(sameObject paths: [String], policy: Policy, tableSymbol: String? = nil, sourcePositions: Bool) {
+        let batch = Batch(paths: paths) { file -> FileEntry in
+            let macro = try MacroScan(file: file, options: MacroOptions(tableSymbol: tableSymbol,
+                                                                       sourcePositions: sourcePositions))
+            // One decoding pass gives the policy's sites and the dataflow
+            // evidence that explains misses.
+            let scans = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: tableSymbol, policy: policy,
+                                                                             sourcePositions: sourcePositions),
+                                           policies: [policy, .dataflow])
+            let (scan, evidence) = (scans[0], scans[1])
+            let c = Comparison.sameObject(annotated: macro.sites, scan: scan, evidence: evidence)
+            return FileEntry(path: file.path, plain: nil, counts: c.counts, outcomes: c.outcomes)
+        }
+        mode = .sameObject
+        self.policy = policy
+        files = batch.results
+        errors = batch.failures
+        summary = files.reduce(Counts()) { $0 + $1.counts }
+    }
+
+    /// Cross-build: annotated sites of one build against the scan of another.
+    public init(annotated: String, plain: String, policy: Policy, tableSymbol: String? = nil) {
+        mode = .crossBuild
+        self.policy = policy
+        do {
+            let a = try ObjectFile(path: annotated)
+            do {
+                let p = try ObjectFile(path: plain)
+                let macro = try MacroScan(file: a, options: MacroOptions(tableSymbol: tableSymbol))
+                let scans = try RelocScan.scan(file: p, options: RelocOptions(tableSymbol: tableSymbol, policy: policy),
+                                               policies: [policy, .dataflow])
+                let (scan, evidence) = (scans[0], scans[1])
+                let c = Comparison.crossBuild(annotated: OpNames.relabel(macro.sites, from: evidence), plain: scan,
+                                              evidence: evidence)
+                files = [FileEntry(path: annotated, plain: plain, counts: c.counts, outcomes: c.outcomes)]
+                errors = []
+            } catch {
+                files = []
+                errors = [FileFailure(path: plain, error: error)]
+            }
+        } catch {
+            files = []
+            errors = [FileFailure(path: annotated, error: error)]
+        }
+        summary = files.reduce(Counts()) { $0 + $1.counts }
+    }
+
+    public func text() -> String {
+        var out = ""
+        for f in files {
+            let c = f.counts
+            out += f.plain.map { "\(f.path) vs \($0)" } ?? f.path
+            out += ": \(c.annotated) annotated, \(c.found) found (\(policy.rawValue))\n"
+            out += "  matched \(c.matched), size-mismatched \(c.sizeMismatched), kind-mismatched \(c.kindMismatched),\n"
+            out += "  clobber-unsafe \(c.clobberUnsafe), missed \(c.missed), spurious \(c.spurious)"
+            out += c.inliningMatched > 0 ? " (\(c.inliningMatched) matched across inlining)\n" : "\n"
+            for o in f.outcomes where o.kind != .matched {
+                let s = o.site
+                var line = "  " + TextTable.pad(o.kind.rawValue, 16) + TextTable.pad(s.location, 30) + s.op.name
+                if let cause = o.cause { line += " (\(cause.rawValue))" }
+                if o.kind == .sizeMismatched, let a = o.annotated, let r = o.found {
+                    line += " \(a.length) vs \(r.length)"
+                }
+                out += line + "\n"
+            }
+        }
+        let c = summary
+        out += "total: \(c.annotated) annotated, \(c.matched) matched, \(c.sizeMismatched) size-mismatched, "
+            + "\(c.kindMismatched) kind-mismatched,\n  \(c.clobberUnsafe) clobber-unsafe, \(c.missed) missed, "
+            + "\(c.spurious) spurious (\(c.spuriousUnannotatedCall) unannotated calls, \(c.spuriousNonCall) non-calls)\n"
+        return out
+    }
+}

@@ -1,0 +1,80 @@
+import Pipeline
+import MacroSites
+import ELF
+import SiteModel
+
+/// `pvsites macro`: the annotated sites of each file.
+public struct MacroReport: Codable, Sendable {
+    public struct Summary: Codable, Sendable {
+        public let files: Int
+        public let records: Int
+        public let sites: Int
+        public let findings: Int
+        public let failed: Int
+    }
+
+    public struct FileEntry: Codable, Sendable {
+        public let path: String
+        public let section: String?
+        public let layout: String
+        public let layoutReason: String
+        public let table: String?
+        public let records: Int
+        public let sites: [Site]
+        public let findings: [Finding]
+
+        enum CodingKeys: String, CodingKey {
+            case path, section, layout, table, records, sites, findings
+            case layoutReason = "layout_reason"
+        }
+
+        init(_ scan: MacroScan) {
+            path = scan.path
+            section = scan.section
+            layout = scan.layout
+            layoutReason = scan.layoutReason
+            table = scan.table
+            records = scan.records
+            sites = scan.sites
+            findings = scan.findings
+        }
+    }
+
+    public var schema = 1
+    public let summary: Summary
+    public let files: [FileEntry]
+    public let errors: [FileFailure]
+
+    public init(paths: [String], options: MacroOptions) {
+        let batch = Batch(paths: paths) { try MacroScan(file: $0, options: options) }
+        files = batch.results.map(FileEntry.init)
+        errors = batch.failures
+        summary = Summary(files: files.count, records: files.reduce(0) { $0 + $1.records },
+                          sites: files.reduce(0) { $0 + $1.sites.count },
+                          findings: files.reduce(0) { $0 + $1.findings.count }, failed: errors.count)
+    }
+
+    /// Plain text: per file a header, one line per site, then warnings.
+    public func text() -> String {
+        var out = ""
+        for f in files {
+            guard let section = f.section else {
+                out += "\(f.path): \(f.layoutReason)\n"
+                continue
+            }
+            out += "\(f.path): \(f.sites.count) sites in \(section) (\(f.records) records)\n"
+            out += "  layout \(f.layout): \(f.layoutReason)\n"
+            for s in f.sites {
+                var line = "  " + TextTable.pad(s.location, 30) + TextTable.padLeft(String(s.length), 3)
+                    + " " + TextTable.pad(s.kind.rawValue, 5) + s.op.name
+                if let c = s.clobbers { line += " [\(c)]" }
+                out += line + "\n"
+                if let frame = s.source.first { out += "      at \(frame.position)\n" }
+            }
+            for w in f.findings { out += "warning: \(w)\n" }
+        }
+        out += "\(summary.files) files, \(summary.sites) sites, \(summary.findings) warnings"
+        if summary.failed > 0 { out += ", \(summary.failed) failed" }
+        return out + "\n"
+    }
+}

@@ -1,0 +1,108 @@
+import Pipeline
+import ELF
+
+/// `pvsites objinfo`: what a file is, and which sections carry relocations.
+public struct ObjectInfo: Codable, Sendable {
+    public struct RelocationCount: Codable, Sendable {
+        /// The relocation section (`.rela.text`).
+        public let name: String
+        /// The section it patches (`.text`), empty for dynamic relocations.
+        public let target: String
+        public let count: Int
+    }
+
+    public let path: String
+    /// "relocatable", "linked with relocations" or "linked".
+    public let type: String
+    public let elfType: String
+    public let compression: String?
+    public let sections: Int
+    public let symbols: Int
+    public let relocationSections: [RelocationCount]
+    public var relocations: Int { relocationSections.reduce(0) { $0 + $1.count } }
+
+    enum CodingKeys: String, CodingKey {
+        case path, type, sections, symbols, compression
+        case elfType = "elf_type"
+        case relocationSections = "relocation_sections"
+        case relocations
+    }
+
+    public init(file: ObjectFile) {
+        path = file.path
+        type = file.kindDescription
+        elfType = file.fileType.description
+        compression = file.compression?.rawValue
+        sections = file.sections.count
+        symbols = file.symbols.count
+        relocationSections = file.relocationSections.map { rs in
+            RelocationCount(name: rs.section.name,
+                            target: rs.targetIndex == 0 ? "" : file.sections[rs.targetIndex].name,
+                            count: rs.count)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decode(String.self, forKey: .path)
+        type = try c.decode(String.self, forKey: .type)
+        elfType = try c.decode(String.self, forKey: .elfType)
+        compression = try c.decodeIfPresent(String.self, forKey: .compression)
+        sections = try c.decode(Int.self, forKey: .sections)
+        symbols = try c.decode(Int.self, forKey: .symbols)
+        relocationSections = try c.decode([RelocationCount].self, forKey: .relocationSections)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(path, forKey: .path)
+        try c.encode(type, forKey: .type)
+        try c.encode(elfType, forKey: .elfType)
+        try c.encode(compression, forKey: .compression)
+        try c.encode(sections, forKey: .sections)
+        try c.encode(symbols, forKey: .symbols)
+        try c.encode(relocationSections, forKey: .relocationSections)
+        try c.encode(relocations, forKey: .relocations)
+    }
+}
+
+public struct ObjectInfoReport: Codable, Sendable {
+    public struct Summary: Codable, Sendable {
+        public let files: Int
+        public let relocations: Int
+        public let failed: Int
+    }
+
+    public var schema = 1
+    public let summary: Summary
+    public let files: [ObjectInfo]
+    public let errors: [FileFailure]
+
+    /// Read every file (in parallel; order kept), collecting failures.
+    public init(paths: [String]) {
+        let batch = Batch(paths: paths) { ObjectInfo(file: $0) }
+        files = batch.results
+        errors = batch.failures
+        self.summary = Summary(files: files.count, relocations: files.reduce(0) { $0 + $1.relocations },
+                               failed: errors.count)
+    }
+
+    /// Plain text, 72 columns.
+    public func text() -> String {
+        var out = ""
+        for f in files {
+            var kind = f.type
+            if let c = f.compression { kind += ", \(c)-compressed" }
+            out += "\(f.path): \(f.elfType), \(kind)\n"
+            out += "  \(f.sections) sections, \(f.symbols) symbols, \(f.relocations) relocations\n"
+            for rs in f.relocationSections {
+                let target = rs.target.isEmpty ? "(dynamic)" : rs.target
+                out += "  " + TextTable.pad(rs.name, 28) + TextTable.pad(target, 28)
+                    + TextTable.padLeft(String(rs.count), 10) + "\n"
+            }
+        }
+        out += "\(summary.files) files, \(summary.relocations) relocations"
+        if summary.failed > 0 { out += ", \(summary.failed) failed" }
+        return out + "\n"
+    }
+}

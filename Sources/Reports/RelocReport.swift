@@ -1,0 +1,77 @@
+import Pipeline
+import ELF
+import RelocSites
+import SiteModel
+
+/// `pvsites reloc`: references to the table and the sites of one policy.
+public struct RelocReport: Codable, Sendable {
+    public struct Summary: Codable, Sendable {
+        public let files: Int
+        public let references: Int
+        public let sites: Int
+        /// Use → count over references, kind → count over sites.
+        public let byKind: [String: Int]
+        public let findings: Int
+        public let failed: Int
+
+        enum CodingKeys: String, CodingKey {
+            case files, references, sites, findings, failed
+            case byKind = "by_kind"
+        }
+    }
+
+    public struct FileEntry: Codable, Sendable {
+        public let path: String
+        public let table: String?
+        public let references: [Reference]
+        public let sites: [Site]
+        public let findings: [Finding]
+    }
+
+    public var schema = 1
+    public let policy: Policy
+    public let summary: Summary
+    public let files: [FileEntry]
+    public let errors: [FileFailure]
+
+    public init(paths: [String], options: RelocOptions) {
+        let batch = Batch(paths: paths) { try RelocScan(file: $0, options: options) }
+        policy = options.policy
+        files = batch.results.map {
+            FileEntry(path: $0.path, table: $0.table, references: $0.references, sites: $0.sites, findings: $0.findings)
+        }
+        errors = batch.failures
+        var byKind: [String: Int] = [:]
+        for scan in batch.results { byKind.merge(scan.byKind, uniquingKeysWith: +) }
+        summary = Summary(files: files.count, references: files.reduce(0) { $0 + $1.references.count },
+                          sites: files.reduce(0) { $0 + $1.sites.count }, byKind: byKind,
+                          findings: files.reduce(0) { $0 + $1.findings.count }, failed: errors.count)
+    }
+
+    public func text() -> String {
+        var out = ""
+        for f in files {
+            guard let table = f.table else {
+                out += "\(f.path): no ops table symbol\n"
+                continue
+            }
+            out += "\(f.path): \(f.references.count) references to \(table), \(f.sites.count) sites (\(policy.rawValue))\n"
+            for r in f.references {
+                out += "  ref  " + TextTable.pad(r.location, 28) + TextTable.pad(r.use.rawValue, 9)
+                    + (r.op?.name ?? "(address)") + "\n"
+            }
+            for s in f.sites {
+                out += "  site " + TextTable.pad(s.location, 28) + TextTable.pad(s.kind.rawValue, 11)
+                    + TextTable.padLeft(String(s.length), 2) + " " + s.op.name + "\n"
+                if let frame = s.source.first { out += "       at \(frame.position)\n" }
+            }
+            for w in f.findings { out += "warning: \(w)\n" }
+        }
+        out += "\(summary.files) files, \(summary.references) references, \(summary.sites) sites"
+        let kinds = summary.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        if !kinds.isEmpty { out += "\n  " + kinds.joined(separator: ", ") }
+        if summary.failed > 0 { out += "\n\(summary.failed) failed" }
+        return out + "\n"
+    }
+}
+

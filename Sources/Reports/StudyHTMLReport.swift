@@ -1,0 +1,264 @@
+import Study
+import Compare
+import RelocSites
+
+/// The study as one self-contained HTML page: inline CSS, an inline SVG
+/// chart per variant (found / annotated per opt level, a bar per policy,
+/// the size-mismatched part hatched), then the markdown report's sections:
+/// the tables with their control lines, the causes, the five objections,
+/// the examples. No scripts, no external assets; every element is closed
+/// and every text escaped, so the page also parses as XML.
+public struct StudyHTMLReport {
+    let result: StudyResult
+
+    public init(_ result: StudyResult) { self.result = result }
+
+    typealias MD = StudyMarkdownReport
+
+    /// A colour per policy (grey for the 2007 proposal, then blue, orange).
+    static let colours = ["naive": "#8c8c8c", "decoded": "#3b6fb6", "dataflow": "#e07b28"]
+
+    public func render() -> String {
+        let title = "pvsites study of \(result.corpus)"
+        var h: [String] = []
+        h.append("<!DOCTYPE html>")
+        h.append("<html lang=\"en\">")
+        h.append("<head>")
+        h.append("<meta charset=\"utf-8\"/>")
+        h.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>")
+        h.append("<title>\(e(title))</title>")
+        h.append("<style>\(Self.css)</style>")
+        h.append("</head>")
+        h.append("<body>")
+        h.append("<main>")
+        h.append("<h1>\(e(title))</h1>")
+        h += compilers()
+        h.append("<p class=\"intro\">\(e(MD.introduction))</p>")
+        h.append("<p class=\"intro\">\(e(Self.caption))</p>")
+        h += contents()
+        for (i, variant) in MD.variants(result).enumerated() { h += section(variant: variant, index: i + 1) }
+        h += causes()
+        h += objections()
+        h += examples()
+        h += failures()
+        h.append("</main>")
+        h.append("</body>")
+        h.append("</html>")
+        return h.joined(separator: "\n") + "\n"
+    }
+
+    private func e(_ s: String) -> String { SVGChart.escape(s) }
+
+    private func compilers() -> [String] {
+        guard !result.compilers.isEmpty || !result.skipped.isEmpty else { return [] }
+        var h = ["<table class=\"compilers\">", "<tr><th>compiler</th><th>version</th></tr>"]
+        for (name, version) in result.compilers.sorted(by: { $0.key < $1.key }) {
+            h.append("<tr><td>\(e(name))</td><td>\(e(version))</td></tr>")
+        }
+        for s in result.skipped {
+            h.append("<tr class=\"skipped\"><td>\(e(s.compiler))</td><td>skipped: \(e(s.reason))</td></tr>")
+        }
+        h.append("</table>")
+        return h
+    }
+
+    private func contents() -> [String] {
+        var items = MD.variants(result).enumerated().map { i, v in
+            "<li><a href=\"#variant-\(i + 1)\">variant \(e(v))</a></li>"
+        }
+        items.append("<li><a href=\"#causes\">causes</a></li>")
+        items.append("<li><a href=\"#objections\">the five objections</a></li>")
+        if !result.examples.isEmpty { items.append("<li><a href=\"#examples\">examples</a></li>") }
+        if !result.failures.isEmpty { items.append("<li><a href=\"#failures\">failures</a></li>") }
+        return ["<nav><ul>"] + items + ["</ul></nav>"]
+    }
+
+    // MARK: Variants: chart and tables
+
+    private func section(variant: String, index: Int) -> [String] {
+        let groups = MD.links.flatMap { MD.groups(result, variant: variant, link: $0) }
+        var h = ["<section id=\"variant-\(index)\">", "<h2>variant \(e(variant))</h2>"]
+        h.append("<figure>")
+        h.append(chart(variant: variant, index: index, groups: groups).render())
+        h.append("</figure>")
+        for g in groups {
+            h.append("<h3>\(e(MD.linkTitle(g.link)))\(g.compiler.map { ", " + e($0) } ?? "")</h3>")
+            h += table(g)
+            h.append("<p class=\"control\">\(e(MD.controlSentence(g.rows)))</p>")
+        }
+        h.append("</section>")
+        return h
+    }
+
+    func chart(variant: String, index: Int, groups: [MD.Group]) -> SVGChart {
+        let policies = Policy.allCases.map(\.rawValue)
+        let panels = groups.map { g in
+            SVGChart.Panel(
+                title: MD.linkTitle(g.link) + (g.compiler.map { ", \($0)" } ?? ""),
+                groups: g.rows.map { r in
+                    SVGChart.Group(label: r.opt, bars: policies.map { p in
+                        guard let c = r.policies[p], let coverage = MD.coverage(c) else { return nil }
+                        let found = c.foundAnnotated, base = found + c.realMissed
+                        let percent = Int((coverage * 100).rounded())
+                        return SVGChart.Bar(
+                            solid: Double(found - c.sizeMismatched) / Double(base) * 100,
+                            hatched: Double(c.sizeMismatched) / Double(base) * 100,
+                            label: String(percent),
+                            tooltip: "\(p), \(r.opt), \(MD.linkTitle(g.link)): \(found) of \(base) found "
+                                + "(\(percent)%), \(c.sizeMismatched) of them size-mismatched; \(c.realSpurious) spurious")
+                    })
+                })
+        }
+        return SVGChart(id: "chart-\(index)", title: "variant \(variant): annotated sites found by the scan",
+                        series: policies.map { SVGChart.Series(name: $0, colour: Self.colours[$0] ?? "#444444") },
+                        hatchedLabel: "of which size-mismatched", xLabel: "optimisation level",
+                        yLabel: "found, % of fnd + mis", panels: panels)
+    }
+
+    static let caption = "Charts: bar height is annotated sites the scan found (in any shape), as a percentage of "
+        + "fnd + mis, that is of the annotated sites less those the two builds copied a different number of "
+        + "times (as in the tables). The hatched top of a bar was found at another length than the annotation "
+        + "(size-mismatched): found, but not patchable in place as recorded."
+
+    private static let abbreviations = [
+        "fnd": "found, in any shape",
+        "mis": "missed (copies-differ left out)",
+        "siz": "found, but of another length",
+        "spu": "spurious (copies-differ left out)",
+    ]
+
+    private func table(_ g: MD.Group) -> [String] {
+        let policies = Policy.allCases.map(\.rawValue)
+        var h = ["<table class=\"counts\">", "<thead>"]
+        h.append("<tr><th rowspan=\"2\">opt</th>"
+            + policies.map { "<th colspan=\"\(MD.columns.count)\" class=\"policy\">\(e($0))</th>" }.joined()
+            + "<th rowspan=\"2\"><abbr title=\"text bytes, annotated over plain build\">text a/p</abbr></th></tr>")
+        h.append("<tr>" + policies.map { _ in
+            MD.columns.enumerated().map { i, c in
+                "<th\(i == 0 ? " class=\"policy\"" : "")><abbr title=\"\(e(Self.abbreviations[c] ?? c))\">\(e(c))</abbr></th>"
+            }.joined()
+        }.joined() + "</tr>")
+        h.append("</thead>")
+        h.append("<tbody>")
+        for r in g.rows {
+            var row = "<tr><th>\(e(r.opt))</th>"
+            for p in policies {
+                for (i, n) in MD.cells(r.policies[p] ?? Counts()).enumerated() {
+                    row += "<td\(i == 0 ? " class=\"policy\"" : "")>\(n)</td>"
+                }
+            }
+            h.append(row + "<td>\(e(MD.textRatio(r)))</td></tr>")
+        }
+        h.append("</tbody>")
+        h.append("</table>")
+        return h
+    }
+
+    // MARK: Causes, objections, examples, failures
+
+    private func causes() -> [String] {
+        var h = ["<section id=\"causes\">", "<h2>Causes, over all configurations</h2>", "<table class=\"causes\">"]
+        h.append("<thead><tr><th></th>" + MD.causePolicies.map { "<th>\(e($0.rawValue))</th>" }.joined() + "</tr></thead>")
+        for section in MD.causeSections(result) {
+            h.append("<tbody>")
+            h.append("<tr class=\"section\"><th colspan=\"\(MD.causePolicies.count + 1)\">\(e(section.title))</th></tr>")
+            for row in section.rows {
+                h.append("<tr><th>\(e(row.label))</th>" + row.counts.map { "<td>\($0)</td>" }.joined() + "</tr>")
+            }
+            h.append("</tbody>")
+        }
+        h.append("</table>")
+        h.append("<p class=\"note\">Each cause is explained in docs/causes.md.</p>")
+        h.append("</section>")
+        return h
+    }
+
+    private func objections() -> [String] {
+        var h = ["<section id=\"objections\">", "<h2>The five objections (LKML, 17 March 2007)</h2>", "<ol>"]
+        for o in result.objections {
+            h.append("<li value=\"\(o.number)\"><q>\(e(o.claim))</q>: \(e(o.answer))</li>")
+        }
+        h.append("</ol>")
+        h.append("</section>")
+        return h
+    }
+
+    private func examples() -> [String] {
+        guard !result.examples.isEmpty else { return [] }
+        var h = ["<section id=\"examples\">", "<h2>Examples</h2>", "<div class=\"examples\">"]
+        for x in result.examples {
+            h.append("<article class=\"example \(e(x.outcome))\">")
+            h.append("<h3>\(e(MD.exampleTitle(x)))</h3>")
+            h.append("<p><code>\(e(x.op))</code> at <code>\(e(x.position))</code>"
+                + (x.lengths.map { ", length \(e($0))" } ?? "") + "</p>")
+            var lines: [String] = []
+            if !x.sourceLine.isEmpty { lines.append("<span class=\"src\">| \(e(x.sourceLine))</span>") }
+            for i in x.instructions {
+                lines.append(i.hasPrefix(">") ? "<span class=\"site\">\(e(i))</span>" : e(i))
+            }
+            h.append("<pre>" + lines.joined(separator: "\n") + "</pre>")
+            h.append("</article>")
+        }
+        h.append("</div>")
+        h.append("</section>")
+        return h
+    }
+
+    private func failures() -> [String] {
+        guard !result.failures.isEmpty else { return [] }
+        return ["<section id=\"failures\">", "<h2>Failures</h2>", "<ul>"]
+            + result.failures.map { "<li><code>\(e($0.line))</code></li>" }
+            + ["</ul>", "</section>"]
+    }
+
+    static let css = """
+
+    body { margin: 0; background: #fff; color: #1d1d1f;
+      font: 15px/1.45 -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; }
+    main { max-width: 1160px; margin: 0 auto; padding: 20px 24px 48px; }
+    h1 { font-size: 26px; margin: 8px 0 14px; }
+    h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid #d8d8d8; }
+    h3 { font-size: 16px; margin: 18px 0 6px; }
+    nav ul { list-style: none; padding: 0; margin: 10px 0; display: flex; flex-wrap: wrap; gap: 6px 18px; }
+    a { color: #2a5db0; }
+    p.intro { max-width: 76ch; color: #333; }
+    figure { margin: 8px 0 4px; overflow-x: auto; }
+    table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 4px 0; }
+    th, td { padding: 3px 8px; border-bottom: 1px solid #e4e4e4; }
+    td { text-align: right; }
+    th { text-align: left; font-weight: 600; }
+    thead th { text-align: center; background: #f4f5f7; border-bottom: 1px solid #c8c8c8; }
+    .counts tbody th { text-align: left; }
+    .counts .policy { border-left: 2px solid #c8c8c8; }
+    .compilers td, .compilers th { text-align: left; }
+    .compilers .skipped td { color: #777; }
+    .causes td { min-width: 6ch; }
+    .causes tbody th { font-weight: normal; padding-left: 18px; }
+    .causes tr.section th { font-weight: 600; font-style: italic; color: #555; padding-left: 8px; padding-top: 10px; }
+    abbr { text-decoration: none; cursor: help; }
+    p.control, p.note { color: #444; font-size: 14px; margin: 6px 0 14px; }
+    ol li { margin: 4px 0; max-width: 90ch; }
+    q { font-style: italic; }
+    code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
+    div.examples { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 4px 24px; }
+    article.example { margin: 6px 0 10px; min-width: 0; }
+    article.example h3 { font-size: 14px; margin: 14px 0 2px; }
+    article.example p { margin: 2px 0 4px; }
+    pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 4px; padding: 6px 10px;
+      margin: 0; overflow-x: auto; }
+    pre .src { color: #6a737d; }
+    pre .site { background: #fff3c4; font-weight: 600; }
+    svg.chart { max-width: 100%; height: auto; }
+    svg.chart text { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif;
+      fill: #1d1d1f; }
+    svg.chart .chart-title { font-size: 15px; font-weight: 600; }
+    svg.chart .panel-title { font-size: 13px; font-weight: 600; }
+    svg.chart .legend { font-size: 12px; }
+    svg.chart .tick { font-size: 11px; fill: #444; }
+    svg.chart .value { font-size: 9.5px; fill: #333; }
+    svg.chart .axis-label { font-size: 11.5px; fill: #444; }
+    svg.chart .grid { stroke: #e6e6e6; stroke-width: 1; }
+    svg.chart .axis { stroke: #777; stroke-width: 1; }
+
+    """
+}
