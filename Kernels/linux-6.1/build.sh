@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# build.sh -- build a subset of Linux 6.1 objects for the pvsites A/B.
+#
+# usage: Kernels/linux-6.1/build.sh [--cache DIR] [-j N] [--config-only]
+#                                   MODE OPT RETPOLINE [SUBDIR/...]
+#
+#   MODE       annotated   the real PVOP_* macros (inline asm + .parainstructions)
+#              plain       KCFLAGS=-DPVOPS_PLAIN: PVOP_* are plain C calls
+#                          through pv_ops (plain-mode.patch)
+#   OPT        O2 | Os     CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE / _FOR_SIZE
+#   RETPOLINE  on | off    CONFIG_RETPOLINE=y / n
+#   SUBDIR/    directories to build (objects only, no vmlinux); default:
+#              arch/x86/kernel/ arch/x86/mm/ arch/x86/xen/ mm/ kernel/sched/
+#
+# Layout (<cache> = --cache, else ${PVSITES_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pvsites}/kernels,
+# the same cache as scripts/fetch-kernels.sh):
+#   <cache>/src/linux-6.1          pristine tree from linux-source-6.1 (never
+#                                  modified; this script only reads it)
+#   <cache>/src/linux-6.1-patched  hard-link copy (cp -al) with plain-mode.patch
+#                                  applied; both modes build from it (the patch
+#                                  is inert without -DPVOPS_PLAIN), so the two
+#                                  builds differ only in KCFLAGS
+#   <cache>/build/6.1-gcc-<OPT>-retpoline-<on|off>-<MODE>
+#                                  the O= build directory; pvsites.info says
+#                                  what it is, pvsites-times.txt how long each
+#                                  step took (seconds)
+#
+# .config = x86_64_defconfig + config.fragment + opt-<OPT>.fragment +
+# retpoline-<on|off>.fragment (scripts/kconfig/merge_config.sh -m), then
+# `make olddefconfig`; every line of the fragments is then checked against the
+# final .config and the build stops if one did not survive.  The .config is
+# regenerated only when a fragment changes.
+#
+# Incremental and resumable: it is just make.  Kbuild compiles straight into
+# the target (no temp + rename), but deletes the target on error
+# (.DELETE_ON_ERROR) and on HUP/INT/QUIT/TERM/PIPE, and writes the .cmd file
+# only after the object is complete, so an object left without its .cmd is
+# rebuilt.  Only a SIGKILL in the middle of a *re*build can leave a stale
+# object that looks current.
+#
+# One kernel build at a time: a lock on <cache>/build/.lock serialises runs.
+# Builds run under `nice -n 10` with -j2 unless -j says otherwise.
+set -euo pipefail
+
+prog=${0##*/}
+here=$(cd "$(dirname "$0")" && pwd)
+log() { printf '%s: %s\n' "$prog" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+usage() {
+    if [ "$1" = 0 ]; then
+        sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
+    else
+        echo "usage: $prog [--cache DIR] [-j N] [--config-only] annotated|plain O2|Os on|off [SUBDIR/...]" >&2
+    fi
+    exit "$1"
+}
+
+cache=${PVSITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pvsites}/kernels
+jobs=2
+config_only=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --cache) cache=$2; shift 2 ;;
+        --cache=*) cache=${1#*=}; shift ;;
+        -j) jobs=$2; shift 2 ;;
+        -j*) jobs=${1#-j}; shift ;;
+        --config-only) config_only=1; shift ;;
+        -h|--help) usage 0 ;;
+        --) shift; break ;;
+        -*) log "unknown option: $1"; usage 2 ;;
+        *) break ;;
+    esac
+done
+[ $# -ge 3 ] || usage 2
+mode=$1 opt=$2 ret=$3
+shift 3
+case $mode in annotated|plain) ;; *) log "MODE must be annotated or plain"; usage 2 ;; esac
+case $opt in O2|Os) ;; *) log "OPT must be O2 or Os"; usage 2 ;; esac
+case $ret in on|off) ;; *) log "RETPOLINE must be on or off"; usage 2 ;; esac
+[ $# -gt 0 ] || set -- arch/x86/kernel/ arch/x86/mm/ arch/x86/xen/ mm/ kernel/sched/
+subdirs=()
+for d in "$@"; do subdirs+=("${d%/}/"); done
+
+patchfile=$here/plain-mode.patch
+fragments=("$here/config.fragment" "$here/opt-$opt.fragment" "$here/retpoline-$ret.fragment")
+for f in "$patchfile" "${fragments[@]}"; do [ -f "$f" ] || die "missing $f"; done
+
+pristine=$cache/src/linux-6.1
+patched=$cache/src/linux-6.1-patched
+build=$cache/build/6.1-gcc-$opt-retpoline-$ret-$mode
+[ -f "$pristine/Makefile" ] || die "no pristine tree at $pristine (extract linux-source-6.1 there)"
+
+mkdir -p "$cache/build"
+exec 9>"$cache/build/.lock"
+flock -n 9 || { log "waiting for another kernel build (lock $cache/build/.lock)"; flock 9; }
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+# files the patch touches, relative to the tree root
+patched_files() { sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patchfile"; }
+
+# --- the patched copy -------------------------------------------------------
+
+patch_sha=$(sha "$patchfile")
+sums=$cache/src/linux-6.1.pristine.sha256   # pristine sums of the patched files
+
+check_pristine() {
+    # The patched files in the pristine tree must still be the originals and
+    # must not share an inode with the patched copy.
+    local f
+    (cd "$pristine" && sha256sum --quiet -c "$sums") ||
+        die "pristine tree $pristine was modified (see $sums)"
+    for f in $(patched_files); do
+        [ "$(stat -c %i "$pristine/$f")" != "$(stat -c %i "$patched/$f")" ] ||
+            die "$patched/$f is still hard-linked to the pristine tree"
+    done
+}
+
+if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; then
+    [ -f "$sums" ] || (cd "$pristine" && sha256sum $(patched_files)) > "$sums"
+    (cd "$pristine" && sha256sum --quiet -c "$sums") ||
+        die "pristine tree $pristine was modified (see $sums)"
+    log "making the patched copy $patched (cp -al + plain-mode.patch)"
+    rm -rf "$patched.tmp"
+    cp -al "$pristine" "$patched.tmp"
+    # patch(1) writes each file anew and renames it into place, which breaks
+    # the hard link; the pristine inode is left alone.
+    (cd "$patched.tmp" && patch -p1 --no-backup-if-mismatch -s < "$patchfile")
+    echo "$patch_sha" > "$patched.tmp/.pvsites-patch.sha256"
+    rm -rf "$patched.old"
+    [ ! -e "$patched" ] || mv "$patched" "$patched.old"
+    mv "$patched.tmp" "$patched"
+    rm -rf "$patched.old"
+fi
+check_pristine
+(cd "$patched" && patch -p1 -R --dry-run -s -f < "$patchfile" >/dev/null) ||
+    die "$patched does not carry plain-mode.patch; remove it and rerun"
+
+# --- configuration ----------------------------------------------------------
+
+kcflags=
+[ "$mode" = plain ] && kcflags=-DPVOPS_PLAIN
+mk() { nice -n 10 make -s -C "$patched" O="$build" -j"$jobs" KCFLAGS="$kcflags" "$@"; }
+
+times=$build/pvsites-times.txt
+timed() {   # timed LABEL CMD... : run, log and record the wall time
+    local label=$1 t0=$SECONDS rc=0
+    shift
+    log "$label ..."
+    "$@" || rc=$?
+    printf '%s %s %d %s\n' "$(date -u +%FT%TZ)" "$label" $((SECONDS - t0)) \
+        "$([ $rc = 0 ] && echo ok || echo "failed($rc)")" >> "$times"
+    log "$label: $((SECONDS - t0)) s$([ $rc = 0 ] || echo ", FAILED ($rc)")"
+    return $rc
+}
+
+verify_config() {
+    local f line sym val bad=0
+    for f in "${fragments[@]}"; do
+        while IFS= read -r line; do
+            case $line in
+                CONFIG_*=*)
+                    grep -qxF "$line" "$build/.config" || {
+                        log "${f##*/}: '$line' did not survive: $(grep -E "(^|# )${line%%=*}[= ]" "$build/.config" || echo absent)"
+                        bad=1; } ;;
+                '# CONFIG_'*' is not set')
+                    sym=${line#\# }; sym=${sym%% *}
+                    if val=$(grep -E "^$sym=" "$build/.config"); then
+                        log "${f##*/}: '$line' did not survive: $val"; bad=1
+                    fi ;;
+            esac
+        done < "$f"
+    done
+    return $bad
+}
+
+# (called from timed, where set -e does not apply: hence the &&)
+make_config() {
+    nice -n 10 make -s -C "$patched" O="$build" x86_64_defconfig &&
+    "$patched/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" \
+        "${fragments[@]}" > "$build/pvsites-merge_config.log" &&
+    nice -n 10 make -s -C "$patched" O="$build" olddefconfig
+}
+
+mkdir -p "$build"
+config_sha=$(cat "${fragments[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$build/.config" ] || [ "$(cat "$build/.pvsites-config.sha256" 2>/dev/null)" != "$config_sha" ]; then
+    rm -f "$build/.pvsites-config.sha256"
+    timed config make_config
+    verify_config || die "$build/.config lost options of the fragments (see above)"
+    echo "$config_sha" > "$build/.pvsites-config.sha256"
+else
+    verify_config || die "$build/.config lost options of the fragments (see above)"
+fi
+log "$build/.config: all fragment options present"
+
+cat > "$build/pvsites.info" <<EOF
+mode $mode
+opt $opt
+retpoline $ret
+kcflags $kcflags
+source $patched
+pristine $pristine
+source-version $(cat "$cache/src/linux-6.1.VERSION" 2>/dev/null || echo unknown)
+patch-sha256 $patch_sha
+config-sha256 $config_sha
+cc $(gcc --version | head -1)
+subdirs ${subdirs[*]}
+EOF
+
+[ "$config_only" = 0 ] || exit 0
+
+# --- build ------------------------------------------------------------------
+
+timed prepare mk prepare
+for d in "${subdirs[@]}"; do
+    timed "build $d" mk "$d"
+done
+n=$(find "$build" -name '*.o' | wc -l)
+log "done: $build ($n objects)"
+echo "$build"

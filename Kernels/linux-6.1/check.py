@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""check.py -- independent counts over a pair of Linux 6.1 A/B build trees.
+
+usage: Kernels/linux-6.1/check.py [--json] ANNOTATED_DIR PLAIN_DIR [SUBDIR/...]
+
+ANNOTATED_DIR and PLAIN_DIR are O= build directories written by build.sh
+(<cache>/build/6.1-gcc-<opt>-retpoline-<on|off>-<mode>).  Only objects below
+the subset dirs (default: those of build.sh) are read; objects linked from
+several others (multi-object modules, listed in a <name>.mod file) are left
+out so that no site is counted twice.  Uses readelf (binutils) only, not
+pvsites, so the numbers are a check on the tool.
+
+Per tree it prints: objects; objects with .parainstructions and the entries of
+.rela.parainstructions (one per record: readelf -rW); relocations against
+pv_ops in .rela.text and .rela.text.* (readelf -rW X.o | grep pv_ops), and
+in all relocation sections that patch an executable section.  For the plain
+tree, every object that still has .parainstructions is listed with its
+source (.S or .c): only .S ones are expected.  For the pair: objects in both
+trees, and how many of those pairs have .parainstructions on the annotated
+side.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+DEFAULT_SUBDIRS = ["arch/x86/kernel/", "arch/x86/mm/", "arch/x86/xen/", "mm/", "kernel/sched/"]
+
+
+def objects(tree, subdirs):
+    """relative paths of the single objects below the subset dirs"""
+    found, composite = set(), set()
+    for sub in subdirs:
+        top = os.path.join(tree, sub)
+        for dirpath, _, files in os.walk(top):
+            for f in files:
+                rel = os.path.relpath(os.path.join(dirpath, f), tree)
+                if f.endswith(".o"):
+                    found.add(rel)
+                elif f.endswith(".mod"):
+                    members = open(os.path.join(dirpath, f)).read().split()
+                    if len(members) > 1 or (members and members[0] != rel[:-4] + ".o"):
+                        composite.add(rel[:-4] + ".o")
+    return sorted(found - composite), sorted(found & composite)
+
+
+SEC_RE = re.compile(r"^\s*\[\s*(\d+)\]\s+(\S+)\s+(\S+)\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S*)")
+RELA_RE = re.compile(r"^Relocation section '([^']+)' at offset \S+ contains (\d+) entr")
+
+
+def read(path):
+    secs = {}
+    for line in subprocess.run(["readelf", "-SW", path], capture_output=True, text=True,
+                               check=True).stdout.splitlines():
+        m = SEC_RE.match(line)
+        if m:
+            secs[m.group(2)] = m.group(4)        # name -> flags
+    out = {"parainstructions": ".parainstructions" in secs,
+           "rela_parainstructions": 0, "pv_ops_text": 0, "pv_ops_exec": 0}
+    cur = None
+    for line in subprocess.run(["readelf", "-rW", path], capture_output=True, text=True,
+                               check=True).stdout.splitlines():
+        m = RELA_RE.match(line)
+        if m:
+            cur = m.group(1)
+            if cur == ".rela.parainstructions":
+                out["rela_parainstructions"] += int(m.group(2))
+            continue
+        if cur is None:
+            continue
+        f = line.split()
+        # Offset Info Type Sym.Value Sym.Name + Addend
+        if len(f) >= 5 and f[4] == "pv_ops":
+            target = cur[len(".rela"):]
+            if cur == ".rela.text" or cur.startswith(".rela.text."):
+                out["pv_ops_text"] += 1
+            if "X" in secs.get(target, ""):
+                out["pv_ops_exec"] += 1
+    return out
+
+
+def source_of(tree, rel):
+    """source file of an object, from its .cmd file"""
+    cmd = os.path.join(tree, os.path.dirname(rel), "." + os.path.basename(rel) + ".cmd")
+    try:
+        for line in open(cmd):
+            if line.startswith("source_"):
+                return line.split(":=", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+def tree_counts(tree, subdirs):
+    objs, composite = objects(tree, subdirs)
+    per = {o: read(os.path.join(tree, o)) for o in objs}
+    return {
+        "objects": len(objs),
+        "composite_skipped": composite,
+        "with_parainstructions": sorted(o for o, r in per.items() if r["parainstructions"]),
+        "rela_parainstructions": sum(r["rela_parainstructions"] for r in per.values()),
+        "pv_ops_relocs_text": sum(r["pv_ops_text"] for r in per.values()),
+        "pv_ops_relocs_exec": sum(r["pv_ops_exec"] for r in per.values()),
+        "per_object": per,
+    }
+
+
+def main(argv):
+    as_json = "--json" in argv
+    argv = [a for a in argv if a != "--json"]
+    if len(argv) < 2:
+        sys.exit(__doc__.split("\n\n")[1])
+    ann, pla = argv[0], argv[1]
+    subdirs = argv[2:] or DEFAULT_SUBDIRS
+    a = tree_counts(ann, subdirs)
+    p = tree_counts(pla, subdirs)
+    plain_pi = [(o, source_of(pla, o)) for o in p["with_parainstructions"]]
+    pairs = sorted(set(a["per_object"]) & set(p["per_object"]))
+    pairs_pi = [o for o in pairs if a["per_object"][o]["parainstructions"]]
+    res = {
+        "annotated": ann, "plain": pla, "subdirs": subdirs,
+        "annotated_objects": a["objects"],
+        "annotated_with_parainstructions": len(a["with_parainstructions"]),
+        "annotated_rela_parainstructions": a["rela_parainstructions"],
+        "annotated_pv_ops_relocs_text": a["pv_ops_relocs_text"],
+        "annotated_pv_ops_relocs_exec": a["pv_ops_relocs_exec"],
+        "plain_objects": p["objects"],
+        "plain_with_parainstructions": [{"object": o, "source": s} for o, s in plain_pi],
+        "plain_parainstructions_from_c": [o for o, s in plain_pi if not s.endswith(".S")],
+        "plain_rela_parainstructions": p["rela_parainstructions"],
+        "plain_pv_ops_relocs_text": p["pv_ops_relocs_text"],
+        "plain_pv_ops_relocs_exec": p["pv_ops_relocs_exec"],
+        "pairs": len(pairs),
+        "pairs_annotated_with_parainstructions": len(pairs_pi),
+        "only_annotated": sorted(set(a["per_object"]) - set(p["per_object"])),
+        "only_plain": sorted(set(p["per_object"]) - set(a["per_object"])),
+        "composite_skipped": a["composite_skipped"],
+    }
+    if as_json:
+        json.dump(res, sys.stdout, indent=1)
+        print()
+    else:
+        for k, v in res.items():
+            if isinstance(v, list):
+                print(f"{k}: {len(v)}")
+                for x in v:
+                    print(f"    {x['object'] + ' <- ' + x['source'] if isinstance(x, dict) else x}")
+            else:
+                print(f"{k}: {v}")
+    return 1 if res["plain_parainstructions_from_c"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
