@@ -18,38 +18,16 @@ public struct MacroScan: Sendable {
     public let table: String?
 }
 
-/// Options of the macro strategy.
-public struct MacroOptions: Sendable {
-    public var section: String?
-    public var layout: RecordLayout?
-    public var tableSymbol: String?
-    /// Attach inline chains from DWARF (costs time on big files).
-    public var sourcePositions: Bool
-
-    public init(section: String? = nil, layout: RecordLayout? = nil, tableSymbol: String? = nil,
-                sourcePositions: Bool = true) {
-        self.section = section
-        self.layout = layout
-        self.tableSymbol = tableSymbol
-        self.sourcePositions = sourcePositions
-    }
-}
-
-/// Longest plausible site. An asm site that saves all nine C-ABI
-/// registers around an absolute call is 33 bytes (`push` x9, `call *abs32`,
-/// `pop` x9 with REX prefixes); twice that is not a site but a bad record.
-let maximumPlausibleLength = 64
-
 extension MacroScan {
     /// Read and validate every annotated-site record of `file`.
     public init(file: ObjectFile, options: MacroOptions = MacroOptions()) throws {
         try file.requireSymbolTable()
         path = file.path
-        let name = options.section ?? options.layout?.defaultSection
+        let name = options.section ?? options.format?.defaultSection
             ?? [".parainstructions", ".altinstructions"].first { file.findSection(named: $0) != nil }
         guard let name, let recordSection = file.findSection(named: name) else {
             self.section = nil
-            layout = options.layout?.name ?? "none"
+            layout = options.format?.name ?? "none"
             layoutReason = "no \(options.section ?? ".parainstructions or .altinstructions") section"
             records = 0
             sites = []
@@ -73,17 +51,18 @@ extension MacroScan {
         let table = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo)
         self.table = table?.symbol
         var reader = RecordReader(file: file, section: recordSection, table: table)
-        let (detected, reason) = try options.layout.map { ($0, "given on the command line") }
-            ?? reader.detectLayout()
+        let (format, reason) = try options.format.map { ($0, "given on the command line") }
+            ?? FormatDetection.detect(reader.recordSection)
         layoutReason = reason
-        guard let layout = detected else {
+        guard let layout = format.layout else {
+            // Records in this format are never paravirt sites.
             self.layout = "none"
             records = 0
             sites = []
             findings = dwarfFindings
             return
         }
-        self.layout = layout.name
+        self.layout = format.name
         let result = reader.read(layout: layout)
         records = result.records
         var sites = result.sites

@@ -2,15 +2,21 @@ import X86
 import ELF
 import SiteModel
 
+/// Longest plausible site. An asm site that saves all nine C-ABI
+/// registers around an absolute call is 33 bytes (`push` x9, `call *abs32`,
+/// `pop` x9 with REX prefixes); twice that is not a site but a bad record.
+let maximumPlausibleLength = 64
+
 /// Reads the records of one annotated-site section in a given layout and
 /// turns them into sites, validating each against the bytes it points at.
+/// Which layout is `FormatDetection`'s business, or `--layout`'s.
 struct RecordReader {
     let file: ObjectFile
     let section: Section
     let table: OpTable?
+    /// The section's bytes and the relocations that patch them.
+    let recordSection: RecordSection
     private let code: CodeReader
-    /// Relocations that patch the record section, by offset (objects only).
-    private let recordRelocations: [UInt64: Relocation]
     /// Relocations of code sections against the table, by section then offset
     /// (built on demand for the sections that hold sites).
     private var codeRelocations: [Int: [UInt64: Relocation]] = [:]
@@ -21,53 +27,11 @@ struct RecordReader {
         self.section = section
         self.table = table
         self.code = CodeReader(file: file)
-        var byOffset: [UInt64: Relocation] = [:]
-        for rs in file.relocationSections(for: section.index) {
-            for r in (try? file.readRelocations(rs)) ?? [] { byOffset[r.offset] = r }
-        }
-        recordRelocations = byOffset
+        recordSection = RecordSection(file: file, section: section)
         tableSymbols = Set(table.map { file.findSymbols(named: $0.symbol).map(\.index) } ?? [])
     }
 
     private func place(_ index: Int) -> String { "\(section.name)[\(index)]" }
-
-    /// Choose a layout from the evidence, with the reason in one line; nil
-    /// when the section holds no paravirt records (pre-6.8 alternatives).
-    mutating func detectLayout() throws -> (RecordLayout?, String) {
-        if section.name == ".altinstructions" || RecordLayout.clobbers.recordCount(sectionSize: section.size) == nil {
-            return try detectAlternatives()
-        }
-        let bytes = file.bytes(of: section)
-        let count = bytes.count / 16
-        var withClobbers = 0
-        for i in 0 ..< count where bytes[i * 16 + 10] != 0 || bytes[i * 16 + 11] != 0 { withClobbers += 1 }
-        if withClobbers > 0 {
-            return (.clobbers, "\(withClobbers) of \(count) records have a clobbers field (bytes 10-11 non-zero)")
-        }
-        return (.linux61, "bytes 10-11 are zero in all \(count) records: no clobbers field")
-    }
-
-    /// `.altinstructions`: 14-byte records (Linux 6.8+, paravirt sites
-    /// flagged) or 12-byte ones (earlier: no paravirt sites). Each record has
-    /// two PC-relative pointers, at 0 and 4, so where the relocations fall
-    /// tells the stride; without relocations, the size.
-    private func detectAlternatives() throws -> (RecordLayout?, String) {
-        let offsets = recordRelocations.keys
-        func fits(_ stride: UInt64) -> Bool {
-            section.size % stride == 0 && offsets.count == Int(section.size / stride) * 2
-                && offsets.allSatisfy { $0 % stride == 0 || $0 % stride == 4 }
-        }
-        if !offsets.isEmpty {
-            if fits(14) { return (.linux68, "relocations at 0 and 4 of every 14 bytes: Linux 6.8+ alt_instr, paravirt sites flagged ALT_FLAG_DIRECT_CALL") }
-            if fits(12) { return (nil, "relocations at 0 and 4 of every 12 bytes: pre-6.8 alt_instr, which holds no paravirt sites") }
-        } else if section.size % 14 == 0 && section.size % 12 != 0 {
-            return (.linux68, "\(section.size) bytes: a whole number of 14-byte alt_instr records only")
-        } else if section.size % 12 == 0 && section.size % 14 != 0 {
-            return (nil, "\(section.size) bytes: 12-byte pre-6.8 alt_instr records, no paravirt sites")
-        }
-        throw ObjectFileError.corruptSection(path: file.path, section: section.name,
-                                             reason: "size \(section.size) and relocations fit no known record layout; give --layout")
-    }
 
     struct Result {
         var records = 0
@@ -83,7 +47,7 @@ struct RecordReader {
             return result
         }
         result.records = count
-        let bytes = file.bytes(of: section)
+        let bytes = recordSection.bytes
         for i in 0 ..< count {
             let base = i * layout.stride
             func field(_ f: RecordLayout.Field) -> UInt64? {
@@ -110,7 +74,7 @@ struct RecordReader {
     private func resolveInstr(record i: Int, layout: RecordLayout, stored: UInt64) -> Result2<(Section, UInt64)> {
         let fieldOffset = UInt64(i * layout.stride + layout.instr.offset)
         if file.isRelocatable {
-            guard let r = recordRelocations[fieldOffset] else {
+            guard let r = recordSection.relocations[fieldOffset] else {
                 return .failure(Finding(path: file.path, place: place(i), message: "no relocation for the instruction pointer"))
             }
             guard let sym = file.findSymbol(index: r.symbolIndex), let si = sym.definingSection,

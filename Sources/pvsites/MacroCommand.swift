@@ -36,12 +36,12 @@ struct MacroCommand: ParsableCommand {
 
     func validate() throws {
         if let layout {
-            do { _ = try RecordLayout.parse(layout) } catch { throw ValidationError(String(describing: error)) }
+            do { _ = try RecordFormats.parse(layout) } catch { throw ValidationError(String(describing: error)) }
         }
     }
 
     func run() throws {
-        let options = MacroOptions(section: section, layout: try layout.map(RecordLayout.parse),
+        let options = MacroOptions(section: section, format: try layout.map(RecordFormats.parse),
                                    tableSymbol: symbol, sourcePositions: !noSource)
         let inputs = InputFiles.expand(paths)
         let report = MacroReport(paths: inputs.files, options: options)

@@ -157,8 +157,8 @@ struct LayoutTests {
             .popsection
         """
         let file = try MacroAsm.object("custom", records: records)
-        let layout = try RecordLayout.parse("size=16,instr=8:8,type=0:1,len=1:1")
-        let scan = try MacroScan(file: file, options: MacroOptions(section: ".mysites", layout: layout))
+        let format = try RecordFormats.parse("size=16,instr=8:8,type=0:1,len=1:1")
+        let scan = try MacroScan(file: file, options: MacroOptions(section: ".mysites", format: format))
         #expect(scan.layoutReason == "given on the command line")
         #expect(scan.sites.map(\.op.offset) == [0x10])
         #expect(scan.sites.map(\.length) == [6])
@@ -166,7 +166,7 @@ struct LayoutTests {
 
     @Test(arguments: ["size=16", "size=16,instr=0:3,len=9:1", "size=8,instr=0:8,len=9:1", "bogus", "size=16,instr=0:8,len=9:1,colour=3"])
     func badSpecs(spec: String) {
-        #expect(throws: LayoutError.self) { try RecordLayout.parse(spec) }
+        #expect(throws: LayoutError.self) { try RecordFormats.parse(spec) }
     }
 
     @Test func noSection() throws {
