@@ -1,3 +1,13 @@
+// Strategy: annotated macros (what Linux does). Every paravirt call is
+// inline asm from a macro that also emits a record in a section of its own
+// (`.parainstructions`; since Linux 6.8, `.altinstructions` entries flagged
+// ALT_FLAG_DIRECT_CALL) saying where the site is, how long, which op and,
+// in some layouts, what it clobbers. So reading sites back is bookkeeping:
+// find the section; take the record format `--layout` names, else the first
+// in `FormatDetection.order` that fits; resolve each record's instruction
+// pointer through the section's relocations (objects) or the stored value
+// (images); name the op from the table's DWARF type; and check each record
+// against the bytes it points at, warning with the record's index.
 import DebugInfo
 import ELF
 import SiteModel
