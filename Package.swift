@@ -30,10 +30,10 @@ let package = Package(
         .target(name: "SiteModel", dependencies: ["DebugInfo", "ELF"]),
         .target(name: "MacroSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "RelocSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
-        .target(name: "Compare", dependencies: ["RelocSites", "SiteModel"]),
-        .target(name: "Pipeline", dependencies: ["Compare", "ELF", "MacroSites", "RelocSites"]),
+        .target(name: "Compare", dependencies: ["ELF", "RelocSites", "SiteModel"]),
+        .target(name: "Pipeline", dependencies: ["Compare", "ELF", "MacroSites", "RelocSites", "SiteModel"]),
         .target(name: "CorpusBuild", dependencies: ["ELF"]),
-        .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
+        .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
         .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Study"]),
         .executableTarget(
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport", "X86"]),
         .testTarget(name: "X86Tests", dependencies: ["ELF", "TestSupport", "X86"]),
         .testTarget(name: "DebugInfoTests", dependencies: ["DebugInfo", "ELF", "TestSupport"]),
-        .testTarget(name: "SiteModelTests", dependencies: ["SiteModel"]),
+        .testTarget(name: "SiteModelTests", dependencies: ["ELF", "RelocSites", "SiteModel", "TestSupport"]),
         .testTarget(name: "MacroSitesTests", dependencies: ["ELF", "MacroSites", "SiteModel", "TestSupport", "X86"]),
         .testTarget(name: "RelocSitesTests", dependencies: ["ELF", "RelocSites", "SiteModel", "TestSupport", "X86"]),
         .testTarget(name: "CompareTests", dependencies: ["Compare", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "TestSupport"]),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["ELF", "MacroSites", "Pipeline", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Compare", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,3 +1,4 @@
+import ELF
 import RelocSites
 import SiteModel
 
@@ -6,7 +7,7 @@ public enum CompareMode: String, Sendable, Codable {
     /// Both strategies on one file (a real kernel): match by address.
     case sameObject = "same-object"
     /// An annotated build against a plain build of the same source: match
-    /// by SourceKey, then by op and innermost position.
+    /// by SiteKey, then by op and innermost position.
     case crossBuild = "cross-build"
 }
 
@@ -20,14 +21,14 @@ public struct Comparison: Sendable, Codable {
     /// Both strategies on one file, sites matched by address: a scanned site
     /// matches the annotated site that starts at it or contains it (an asm
     /// site may save registers around its call, so the record covers more
-    /// than the call). `evidence` is a scan of the same file that explains
-    /// misses (usually the dataflow scan; the scan itself when nil).
-    public static func sameObject(annotated: [Site], scan: RelocScan, evidence: RelocScan? = nil) -> Comparison {
-        let pool = EvidencePool(scan: evidence ?? scan)
+    /// than the call). `evidence` explains misses (built from the dataflow
+    /// scan of the same file; from the scan itself when nil).
+    public static func sameObject(annotated: [Site], scan: RelocScan, evidence: Evidence? = nil) -> Comparison {
+        let pool = evidence ?? Evidence(scan: scan)
         var bySection: [Int: [Site]] = [:]
         for s in scan.sites { bySection[s.sectionIndex, default: []].append(s) }
         for k in bySection.keys { bySection[k]!.sort(by: siteOrder) }
-        var used = Set<SiteAddress>()
+        var used = Set<Place>()
         var outcomes: [Outcome] = []
         for a in annotated.sorted(by: siteOrder) {
             let list = bySection[a.sectionIndex] ?? []
@@ -41,66 +42,66 @@ public struct Comparison: Sendable, Codable {
             var hit: Site?
             var i = lo
             while i < list.count, list[i].offset < end {
-                if !used.contains(SiteAddress(list[i])) { hit = list[i]; break }
+                if !used.contains(list[i].place) { hit = list[i]; break }
                 i += 1
             }
             if let r = hit {
-                used.insert(SiteAddress(r))
+                used.insert(r.place)
                 outcomes.append(pair(a, r, inlining: false))
             } else {
                 let (cause, why) = pool.causeAt(a)
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
             }
         }
-        for r in scan.sites where !used.contains(SiteAddress(r)) {
-            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, in: scan)))
+        for r in scan.sites where !used.contains(r.place) {
+            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: scan.policy)))
         }
         return Comparison(mode: .sameObject, policy: scan.policy, outcomes: sorted(outcomes))
     }
 
-    /// An annotated build against a plain one, matched by SourceKey as
+    /// An annotated build against a plain one, matched by SiteKey as
     /// multisets, then what is left by op + innermost position.
-    public static func crossBuild(annotated: [Site], plain: RelocScan, evidence: RelocScan? = nil) -> Comparison {
-        let pool = EvidencePool(scan: evidence ?? plain)
+    public static func crossBuild(annotated: [Site], plain: RelocScan, evidence: Evidence? = nil) -> Comparison {
+        let pool = evidence ?? Evidence(scan: plain)
         var outcomes: [Outcome] = []
         var leftA: [Site] = [], leftR: [Site] = []
         // Pass 1: full chains.
-        matchByKey(annotated, plain.sites, key: { SourceKey(site: $0) }, outcomes: &outcomes,
+        matchByKey(annotated, plain.sites, key: { SiteKey(site: $0) }, outcomes: &outcomes,
                    inlining: false, leftA: &leftA, leftR: &leftR)
         // Pass 2: the builds inlined differently.
         var restA: [Site] = [], restR: [Site] = []
-        matchByKey(leftA, leftR, key: { SourceKey(site: $0).innermost }, outcomes: &outcomes,
+        matchByKey(leftA, leftR, key: { SiteKey(site: $0).innermost }, outcomes: &outcomes,
                    inlining: true, leftA: &restA, leftR: &restR)
         // Where the two builds made a different number of copies of a call
         // (inlining, unrolling, cloning), the surplus on either side is not
         // a scan failure. Counted per op and innermost line against the
         // evidence scan (every call the plain build really makes), so the
         // verdict does not depend on the policy under test.
-        let ev = evidence ?? plain
-        var annotatedCount: [SourceKey: Int] = [:], plainCount: [SourceKey: Int] = [:]
-        for a in annotated where !a.source.isEmpty { annotatedCount[SourceKey(site: a).innermost, default: 0] += 1 }
-        for r in ev.sites where !r.source.isEmpty { plainCount[SourceKey(site: r).innermost, default: 0] += 1 }
-        var surplusA: [SourceKey: Int] = [:], surplusR: [SourceKey: Int] = [:]
+        let ev = pool.scan
+        var annotatedCount: [SiteKey: Int] = [:], plainCount: [SiteKey: Int] = [:]
+        for a in annotated where !a.source.isEmpty { annotatedCount[SiteKey(site: a).innermost, default: 0] += 1 }
+        for r in ev.sites where !r.source.isEmpty { plainCount[SiteKey(site: r).innermost, default: 0] += 1 }
+        var surplusA: [SiteKey: Int] = [:], surplusR: [SiteKey: Int] = [:]
         for (k, n) in annotatedCount { surplusA[k] = max(0, n - (plainCount[k] ?? 0)) }
         for (k, n) in plainCount { surplusR[k] = max(0, n - (annotatedCount[k] ?? 0)) }
         for a in restA {
-            let k = SourceKey(site: a).innermost
+            let k = SiteKey(site: a).innermost
             if (plainCount[k] ?? 0) > 0, let n = surplusA[k], n > 0 {
                 surplusA[k] = n - 1
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: .copiesDiffer))
                 continue
             }
-            let (cause, why) = pool.causeFor(key: SourceKey(site: a))
+            let (cause, why) = pool.causeFor(key: SiteKey(site: a))
             outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
         }
         for r in restR {
-            let k = SourceKey(site: r).innermost
+            let k = SiteKey(site: r).innermost
             if (annotatedCount[k] ?? 0) > 0, let n = surplusR[k], n > 0 {
                 surplusR[k] = n - 1
                 outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: .copiesDiffer))
                 continue
             }
-            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, in: plain)))
+            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: plain.policy)))
         }
         return Comparison(mode: .crossBuild, policy: plain.policy, outcomes: sorted(outcomes))
     }
@@ -112,9 +113,9 @@ public struct Comparison: Sendable, Codable {
         counts = Counts(outcomes)
     }
 
-    private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> SourceKey, outcomes: inout [Outcome],
+    private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> SiteKey, outcomes: inout [Outcome],
                                    inlining: Bool, leftA: inout [Site], leftR: inout [Site]) {
-        var pending: [SourceKey: [Site]] = [:]
+        var pending: [SiteKey: [Site]] = [:]
         for s in r.sorted(by: siteOrder) { pending[key(s), default: []].append(s) }
         for s in a.sorted(by: siteOrder) {
             let k = key(s)
@@ -156,7 +157,7 @@ public struct Comparison: Sendable, Codable {
     }
 
     static func siteOrder(_ x: Site, _ y: Site) -> Bool {
-        (x.sectionIndex, x.offset) < (y.sectionIndex, y.offset)
+        x.place < y.place
     }
 
     private static func sorted(_ o: [Outcome]) -> [Outcome] {
@@ -164,15 +165,5 @@ public struct Comparison: Sendable, Codable {
             let a = x.site, b = y.site
             return (a.section, a.offset, x.kind) < (b.section, b.offset, y.kind)
         }
-    }
-}
-
-/// A site's place in its object.
-struct SiteAddress: Hashable {
-    let section: Int
-    let offset: UInt64
-    init(_ s: Site) {
-        section = s.sectionIndex
-        offset = s.offset
     }
 }

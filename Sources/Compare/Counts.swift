@@ -19,7 +19,7 @@ public struct Counts: Sendable, Codable, Equatable {
     public var missedCopiesDiffer = 0
     public var spuriousCopiesDiffer = 0
     /// Cause → count, over missed and spurious.
-    public var causes: [String: Int] = [:]
+    public var causes: [Cause: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
         case annotated, found, matched, missed, spurious, causes
@@ -60,7 +60,7 @@ public struct Counts: Sendable, Codable, Equatable {
                 if o.cause == .copiesDiffer { spuriousCopiesDiffer += 1 }
             }
             if o.inliningDiffers { inliningMatched += 1 }
-            if let c = o.cause { causes[c.rawValue, default: 0] += 1 }
+            if let c = o.cause { causes[c, default: 0] += 1 }
         }
     }
 

@@ -26,7 +26,7 @@ public enum OutcomeKind: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// Why a site was missed or is spurious; one line each, catalogued in
 /// docs/causes.md.
-public enum Cause: String, Sendable, Codable, CaseIterable, Comparable {
+public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
     /// The op pointer was loaded into a register and called through it.
     case register = "pointer-in-register"
     /// The table's address was put in a register and the call went
@@ -51,6 +51,13 @@ public enum Cause: String, Sendable, Codable, CaseIterable, Comparable {
     case unannotatedCall = "unannotated-call"
     /// Spurious: a data read, compare, store or address taken as a site.
     case nonCall = "non-call"
+
+    /// A cause of a spurious site (the others explain misses).
+    public var isSpurious: Bool { self == .unannotatedCall || self == .nonCall }
+
+    /// A miss the scan is to blame for: neither spurious nor a different
+    /// number of copies in the two builds.
+    public var isScanMiss: Bool { !isSpurious && self != .copiesDiffer }
 
     public static func < (a: Cause, b: Cause) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

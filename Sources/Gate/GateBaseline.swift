@@ -305,11 +305,11 @@ extension GateBaseline {
         return w.text
     }
 
-    /// `{"cause": "pointer-in-register", "key": "irq_disable @ paravirt.h:44"}`
+    /// `{"cause": "pointer-in-register", "key": "+0x128 @ paravirt.h:44 <- irq_loops.c:30"}`
     static func entry(_ k: ConfigResult.KeyedOutcome) -> String {
         var parts: [String] = []
-        if let cause = k.cause { parts.append("\"cause\": " + JSONLines.string(cause)) }
-        parts.append("\"key\": " + JSONLines.string(k.key))
+        if let cause = k.cause { parts.append("\"cause\": " + JSONLines.string(cause.rawValue)) }
+        parts.append("\"key\": " + JSONLines.string(k.key.description))
         return "{" + parts.joined(separator: ", ") + "}"
     }
 }

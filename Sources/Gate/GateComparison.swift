@@ -142,18 +142,18 @@ public struct GateComparison: Sendable {
         }
         let newlyMissed = multisetDifference(m.missed, b.missed)
         let missedFindings = newlyMissed.map {
-            GateFinding(.missed, config: config, policy: policy, key: $0.key, cause: $0.cause, detail: "newly missed")
+            GateFinding(.missed, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue, detail: "newly missed")
         }
         if newlyMissed.count > allowDrop { d.regressions += missedFindings } else { d.allowed += missedFindings }
         d.regressions += multisetDifference(m.spurious, b.spurious).map {
-            GateFinding(.spurious, config: config, policy: policy, key: $0.key, cause: $0.cause, detail: "newly spurious")
+            GateFinding(.spurious, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue, detail: "newly spurious")
         }
         d.improvements += multisetDifference(b.missed, m.missed).map {
-            GateFinding(.noLongerMissed, config: config, policy: policy, key: $0.key, cause: $0.cause,
+            GateFinding(.noLongerMissed, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue,
                         detail: "no longer missed")
         }
         d.improvements += multisetDifference(b.spurious, m.spurious).map {
-            GateFinding(.noLongerSpurious, config: config, policy: policy, key: $0.key, cause: $0.cause,
+            GateFinding(.noLongerSpurious, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue,
                         detail: "no longer spurious")
         }
         d.changes += causeChanges(b.missed, m.missed, outcome: "missed", config: config, policy: policy)
@@ -199,9 +199,9 @@ public struct GateComparison: Sendable {
         var out: [GateFinding] = []
         for key in before.keys.sorted() {
             guard let was = before[key], let now = after[key], was.count == now.count else { continue }
-            let c0 = was.map { $0.cause ?? "-" }.sorted(), c1 = now.map { $0.cause ?? "-" }.sorted()
+            let c0 = was.map { $0.cause?.rawValue ?? "-" }.sorted(), c1 = now.map { $0.cause?.rawValue ?? "-" }.sorted()
             if c0 != c1 {
-                out.append(GateFinding(.causeChanged, config: config, policy: policy, key: key, cause: c1.joined(separator: ","),
+                out.append(GateFinding(.causeChanged, config: config, policy: policy, key: key.description, cause: c1.joined(separator: ","),
                                        detail: "\(outcome), cause \(c0.joined(separator: ",")) -> \(c1.joined(separator: ","))"))
             }
         }

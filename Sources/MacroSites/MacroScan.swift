@@ -58,7 +58,7 @@ extension MacroScan {
             dwarfFindings.append(Finding(path: file.path, place: ".debug_info",
                                          message: "DWARF unusable, no op names or source positions: \(error)"))
         }
-        let table = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo)
+        let table = OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo)
         self.table = table?.symbol
         var reader = RecordReader(file: file, section: recordSection, table: table)
         let (format, reason) = try options.format.map { ($0, "given on the command line") }

@@ -13,22 +13,20 @@ let maximumPlausibleLength = 64
 struct RecordReader {
     let file: ObjectFile
     let section: Section
-    let table: OpTable?
+    let table: OpsTable?
     /// The section's bytes and the relocations that patch them.
     let recordSection: RecordSection
     private let code: CodeReader
     /// Relocations of code sections against the table, by section then offset
     /// (built on demand for the sections that hold sites).
     private var codeRelocations: [Int: [UInt64: Relocation]] = [:]
-    private let tableSymbols: Set<Int>
 
-    init(file: ObjectFile, section: Section, table: OpTable?) {
+    init(file: ObjectFile, section: Section, table: OpsTable?) {
         self.file = file
         self.section = section
         self.table = table
         self.code = CodeReader(file: file)
         recordSection = RecordSection(file: file, section: section)
-        tableSymbols = Set(table.map { file.findSymbols(named: $0.symbol).map(\.index) } ?? [])
     }
 
     private func place(_ index: Int) -> String { "\(section.name)[\(index)]" }
@@ -154,19 +152,18 @@ struct RecordReader {
         let referenced = branch.flatMap { tableReference(section: target, offset: branchOffset, instruction: $0) }
         let op: Op
         if let typeField = layout.type, let type = field(typeField) {
-            op = table?.op(type: Int64(truncatingIfNeeded: type))
-                ?? Op(offset: Int64(truncatingIfNeeded: type) &* 8, name: "type \(type)")
+            op = Op(offset: Int64(truncatingIfNeeded: type) &* 8, name: nil).named(from: table?.members ?? [:])
             if let table, !table.contains(offset: op.offset) {
                 warn("type \(type) is outside the table \(table.symbol) (\(table.size ?? 0) bytes)")
             }
             if let referenced, referenced != op.offset {
-                warn("type \(type) (\(op.name)) but the instruction refers to \(table?.op(offset: referenced).name ?? hex(referenced))")
+                warn("type \(type) (\(op)) but the instruction refers to \(Op(offset: referenced, name: table?.members[referenced]))")
             }
         } else if let referenced {
-            op = table?.op(offset: referenced) ?? Op(offset: referenced, name: "+" + hex(referenced))
+            op = Op(offset: referenced, name: table?.members[referenced])
         } else {
             warn("no reference to the ops table at the site: op unknown")
-            op = Op(offset: -1, name: "unknown")
+            op = Op(offset: -1, name: nil)
         }
         var clobbers: ClobberSet?
         if let cf = layout.clobbers, let raw = field(cf) {
@@ -207,23 +204,21 @@ struct RecordReader {
         if file.isRelocatable || !file.relocationSections(for: section.index).isEmpty {
             if codeRelocations[section.index] == nil {
                 var map: [UInt64: Relocation] = [:]
-                let filter = SymbolSet(tableSymbols, capacity: file.symbolCount)
                 for rs in file.relocationSections(for: section.index) {
-                    for r in (try? file.readRelocations(rs, against: filter)) ?? [] { map[r.offset] = r }
+                    for r in (try? file.readRelocations(rs, against: table.candidates)) ?? [] { map[r.offset] = r }
                 }
                 codeRelocations[section.index] = map
             }
             let relocs = codeRelocations[section.index]!
             var at = offset
             while at < end {
-                if let r = relocs[at] { return r.referencedOffset(instructionEnd: end) }
+                if let r = relocs[at] { return table.fieldOffset(r, instructionEnd: end) }
                 at += 1
             }
             if file.isRelocatable { return nil }
         }
         // Linked image: compute the address the memory operand names.
-        guard let mem = insn.memoryOperand, mem.index == nil,
-              let sym = file.findSymbols(named: table.symbol).first(where: \.isDefined) else { return nil }
+        guard let mem = insn.memoryOperand, mem.index == nil else { return nil }
         let target: UInt64
         if mem.isRIPRelative {
             target = UInt64(bitPattern: Int64(bitPattern: insn.end) &+ mem.displacement)
@@ -232,8 +227,7 @@ struct RecordReader {
         } else {
             return nil
         }
-        let delta = Int64(bitPattern: target &- sym.value)
-        return table.contains(offset: delta) ? delta : nil
+        return table.fieldOffset(address: target)
     }
 }
 

@@ -4,9 +4,9 @@ import ELF
 import RelocSites
 
 /// Every stage one input goes through, in the order `pvsites compare` runs
-/// them: open and validate → annotated records (MacroScan) → relocation
-/// scan (dataflow, with the naive and decoded policies derived from the
-/// same references) → same-object comparison. The fuzz target
+/// them: open and validate → `Analysis` (annotated records, the relocation
+/// scan under every policy from one decoding pass, same-object comparisons)
+/// → a cross-build comparison of the file against itself. The fuzz target
 /// (`Sources/pvsites-fuzz`) and the mutation test run it on broken inputs:
 /// whatever the bytes, it returns a summary or throws a typed error
 /// (`ObjectFileError`, or a `FileFailure` for anything else) — it never
@@ -35,18 +35,15 @@ public enum WholePath {
         for rs in file.relocationSections { _ = try file.readRelocations(rs) }
         // A stripped file is a typed error for both strategies; stop there.
         try file.requireSymbolTable()
-        let macro = try MacroScan(file: file, options: MacroOptions(sourcePositions: sourcePositions))
-        summary.annotated = macro.sites.count
-        summary.macroFindings = macro.findings.count
-        let scans = try RelocScan.scan(file: file, options: RelocOptions(policy: .dataflow, sourcePositions: sourcePositions),
-                                       policies: [.dataflow, .naive, .decoded])
-        summary.references = scans[0].references.count
-        summary.sites = scans.reduce(0) { $0 + $1.sites.count }
-        let comparison = Comparison.sameObject(annotated: macro.sites, scan: scans[0], evidence: scans[0])
-        summary.outcomes = comparison.outcomes.count
-        // The cross-build path too: the file against itself, by source key.
-        let cross = Comparison.crossBuild(annotated: OpNames.relabel(macro.sites, from: scans[0]), plain: scans[2],
-                                          evidence: scans[0])
+        let analysis = try Analysis(file: file, options: Analysis.Options(sourcePositions: sourcePositions))
+        summary.annotated = analysis.macro.sites.count
+        summary.macroFindings = analysis.macro.findings.count
+        summary.references = analysis.evidence.scan.references.count
+        summary.sites = analysis.scans.values.reduce(0) { $0 + $1.sites.count }
+        summary.outcomes = analysis.comparisons.values.reduce(0) { $0 + $1.outcomes.count }
+        // The cross-build path too: the file against itself, by site key.
+        let cross = Comparison.crossBuild(annotated: analysis.annotated, plain: analysis.scans[.decoded]!,
+                                          evidence: analysis.evidence)
         summary.outcomes += cross.outcomes.count
         return summary
     }

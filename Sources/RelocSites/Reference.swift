@@ -14,7 +14,7 @@ public struct Reference: Sendable, Hashable, Codable {
     public let use: ReferenceUse
     /// The field touched; nil when it cannot be known from the instruction
     /// alone (a GOT load gives the table's address; the use decides).
-    public let op: Op?
+    public var op: Op?
     /// The instruction in AT&T syntax and its length (0 when undecodable).
     public let instruction: String
     public let length: Int
@@ -30,6 +30,9 @@ public struct Reference: Sendable, Hashable, Codable {
     /// The inline chain at the instruction, innermost first (empty without
     /// DWARF or when source positions were not asked for).
     public var source: [SourceFrame] = []
+
+    /// Where the instruction is in its file.
+    public var place: Place { Place(section: sectionIndex, offset: offset) }
 
     enum CodingKeys: String, CodingKey {
         case section, offset, address, location, use, op, instruction, length, register, source
@@ -91,7 +94,7 @@ public struct Reference: Sendable, Hashable, Codable {
         try c.encode(address, forKey: .address)
         try c.encode(location, forKey: .location)
         try c.encode(use, forKey: .use)
-        try c.encode(op?.name, forKey: .op)
+        try c.encode(op?.description, forKey: .op)
         try c.encode(op?.offset, forKey: .opOffset)
         try c.encode(instruction, forKey: .instruction)
         try c.encode(length, forKey: .length)

@@ -52,7 +52,7 @@ extension RelocScan {
         func empty(_ table: String?, _ findings: [Finding]) -> [RelocScan] {
             policies.map { RelocScan(path: file.path, table: table, policy: $0, references: [], sites: [], findings: findings) }
         }
-        let names = options.tableSymbol.map { [$0] } ?? OpTable.defaultSymbols
+        let names = options.tableSymbol.map { [$0] } ?? OpsTable.defaultSymbols
         // A file without the table symbol is dismissed on its symbol table alone.
         guard names.contains(where: { !file.findSymbols(named: $0).isEmpty }) else { return empty(nil, []) }
         var findings: [Finding] = []
@@ -62,18 +62,19 @@ extension RelocScan {
             findings.append(Finding(path: file.path, place: ".debug_info",
                                     message: "DWARF unusable, no op names or source positions: \(error)"))
         }
-        guard let opTable = OpTable.find(in: file, symbol: options.tableSymbol, debugInfo: debugInfo),
-              let matcher = TableMatcher(file: file, table: opTable) else { return empty(nil, findings) }
-        var scanner = Scanner(file: file, matcher: matcher)
+        guard let table = OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo) else {
+            return empty(nil, findings)
+        }
+        var scanner = Scanner(file: file, table: table)
         var refs = try scanner.references()
         var sitesByPolicy = policies.map { scanner.sites(policy: $0, references: refs) }
         findings += scanner.findings
         if options.sourcePositions, let debugInfo {
             // One batch of DWARF lookups for every distinct place.
             var places: [(section: Int, offset: UInt64)] = []
-            var index: [SiteKey: Int] = [:]
+            var index: [Place: Int] = [:]
             func slot(_ section: Int, _ offset: UInt64) -> Int {
-                let k = SiteKey(section: section, offset: offset)
+                let k = Place(section: section, offset: offset)
                 if let i = index[k] { return i }
                 index[k] = places.count
                 places.append((section, offset))
@@ -91,7 +92,7 @@ extension RelocScan {
             }
         }
         return zip(policies, sitesByPolicy).map { policy, sites in
-            RelocScan(path: file.path, table: opTable.symbol, policy: policy, references: refs, sites: sites,
+            RelocScan(path: file.path, table: table.symbol, policy: policy, references: refs, sites: sites,
                       findings: findings)
         }
     }
@@ -106,15 +107,11 @@ extension RelocScan {
     }
 }
 
-private struct SiteKey: Hashable {
-    let section: Int
-    let offset: UInt64
-}
 
 /// The work of one scan: references first, then sites.
 struct Scanner {
     let file: ObjectFile
-    let matcher: TableMatcher
+    let table: OpsTable
     let code: CodeReader
     var findings: [Finding] = []
     /// Per code section: offset → name of a retpoline thunk a relocation calls.
@@ -122,13 +119,12 @@ struct Scanner {
     /// The `__x86_indirect_thunk_*` symbols, found on first need.
     private var thunkSymbols: SymbolSet?
 
-    init(file: ObjectFile, matcher: TableMatcher) {
+    init(file: ObjectFile, table: OpsTable) {
         self.file = file
-        self.matcher = matcher
+        self.table = table
         self.code = CodeReader(file: file)
     }
 
-    private var table: OpTable { matcher.table }
 
     /// References below this many are decoded on the calling thread: a
     /// module's few dozen are not worth a helper.
@@ -141,15 +137,15 @@ struct Scanner {
         for rs in file.relocationSections where rs.targetIndex != 0 {
             guard let target = file.findSection(index: rs.targetIndex), target.isExecutable,
                   file.sections[rs.symbolTableIndex].type == .symtab else { continue }
-            let relocs = try file.readRelocations(rs, against: matcher.candidates)
-            for r in relocs where matcher.mayReference(r) { work.append(Work(section: target, relocation: r)) }
+            let relocs = try file.readRelocations(rs, against: table.candidates)
+            for r in relocs where table.mayReference(r) { work.append(Work(section: target, relocation: r)) }
         }
         // Decode in contiguous chunks, one CodeReader per chunk; chunks come
         // back in order, so findings keep the order of the relocations.
         let pieces = work.count < Self.parallelThreshold ? 1 : WorkerPool.cores * 4
-        let (file, matcher, items) = (self.file, self.matcher, work)
+        let (file, table, items) = (self.file, self.table, work)
         let chunks = WorkerPool.map(WorkerPool.ranges(count: work.count, pieces: pieces)) { range in
-            var decoder = ReferenceDecoder(file: file, matcher: matcher)
+            var decoder = ReferenceDecoder(file: file, table: table)
             var refs: [Reference] = []
             for k in range {
                 if let ref = decoder.reference(items[k].relocation, in: items[k].section) { refs.append(ref) }
@@ -184,17 +180,18 @@ struct Scanner {
                                   address: ref.address &- ref.offset &+ start,
                                   location: file.describe(section: ref.sectionIndex, offset: start),
                                   length: Policy.assumedLength, kind: .call, op: table.op(offset: field),
-                                  clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))"))
+                                  clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))",
+                                  origin: ref.place))
             }
         case .decoded, .dataflow:
             for ref in refs where ref.use == .callMem || ref.use == .jmpMem {
                 sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
                                   address: ref.address, location: ref.location, length: ref.length,
                                   kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
-                                  clobbers: .cABI, evidence: ref.instruction))
+                                  clobbers: .cABI, evidence: ref.instruction, origin: ref.place))
             }
             if policy == .dataflow {
-                sites += followed(refs, existing: Set(sites.map { SiteKey(section: $0.sectionIndex, offset: $0.offset) }))
+                sites += followed(refs, existing: Set(sites.map { Place(section: $0.sectionIndex, offset: $0.offset) }))
             }
         }
         sites.sort { ($0.sectionIndex, $0.offset) < ($1.sectionIndex, $1.offset) }
@@ -204,7 +201,7 @@ struct Scanner {
     /// Dataflow: loads and addresses followed to their calls.
     /// Sites are keyed by section and offset: in a relocatable object every
     /// section starts at address 0 (`-ffunction-sections`).
-    private mutating func followed(_ refs: [Reference], existing: Set<SiteKey>) -> [Site] {
+    private mutating func followed(_ refs: [Reference], existing: Set<Place>) -> [Site] {
         var seen = existing
         var out: [Site] = []
         for ref in refs where ref.use == .load || ref.use == .address {
@@ -228,14 +225,14 @@ struct Scanner {
             }
             for f in found {
                 let offset = f.instruction.address - file.address(of: section, offset: 0)
-                guard seen.insert(SiteKey(section: section.index, offset: offset)).inserted else { continue }
+                guard seen.insert(Place(section: section.index, offset: offset)).inserted else { continue }
                 let how = ref.use == .load ? "load" : "address"
                 out.append(Site(section: section.name, sectionIndex: section.index, offset: offset,
                                 address: f.instruction.address,
                                 location: file.describe(section: section.index, offset: offset),
                                 length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
                                 clobbers: .cABI,
-                                evidence: "\(how) at \(ref.location): \(ref.instruction)"))
+                                evidence: "\(how) at \(ref.location): \(ref.instruction)", origin: ref.place))
             }
         }
         return out
@@ -279,23 +276,22 @@ struct Scanner {
 /// classification. One per worker (it owns a CodeReader and its caches).
 struct ReferenceDecoder {
     let file: ObjectFile
-    let matcher: TableMatcher
+    let table: OpsTable
     let code: CodeReader
     var findings: [Finding] = []
 
-    init(file: ObjectFile, matcher: TableMatcher) {
+    init(file: ObjectFile, table: OpsTable) {
         self.file = file
-        self.matcher = matcher
+        self.table = table
         self.code = CodeReader(file: file)
     }
 
-    private var table: OpTable { matcher.table }
 
     mutating func reference(_ r: Relocation, in section: Section) -> Reference? {
         let viaGOT = r.type.isGOTRelative
         guard let anchored = code.instruction(at: r, in: section) else {
             // Keep it, counted: the decoder could not classify it.
-            guard let field = matcher.fieldOffset(r, instructionEnd: r.offset + UInt64(r.type.width)) else { return nil }
+            guard let field = table.fieldOffset(r, instructionEnd: r.offset + UInt64(r.type.width)) else { return nil }
             findings.append(Finding(path: file.path, place: file.describe(section: section.index, offset: r.offset),
                                     message: "reference to \(table.symbol) (\(r.type)) does not decode"))
             return Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
@@ -306,7 +302,7 @@ struct ReferenceDecoder {
                              confirmedBySweep: false, viaGOT: viaGOT)
         }
         let end = anchored.offset + UInt64(anchored.instruction.length)
-        guard let field = matcher.fieldOffset(r, instructionEnd: end) else { return nil }
+        guard let field = table.fieldOffset(r, instructionEnd: end) else { return nil }
         let use = Classifier.use(of: anchored.instruction, field: anchored.field, viaGOT: viaGOT)
         // A GOT load yields the table's address, not a field: no op yet.
         let op: Op? = viaGOT ? nil : table.op(offset: field)

@@ -26,15 +26,9 @@ public struct CompareReport: Codable, Sendable {
     /// Same-object: for each file, its annotated sites against its own scan.
     public init(sameObject paths: [String], policy: Policy, tableSymbol: String? = nil, sourcePositions: Bool) {
         let batch = Batch(paths: paths) { file -> FileEntry in
-            let macro = try MacroScan(file: file, options: MacroOptions(tableSymbol: tableSymbol,
-                                                                       sourcePositions: sourcePositions))
-            // One decoding pass gives the policy's sites and the dataflow
-            // evidence that explains misses.
-            let scans = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: tableSymbol, policy: policy,
-                                                                             sourcePositions: sourcePositions),
-                                           policies: [policy, .dataflow])
-            let (scan, evidence) = (scans[0], scans[1])
-            let c = Comparison.sameObject(annotated: macro.sites, scan: scan, evidence: evidence)
+            let analysis = try Analysis(file: file, policies: [policy],
+                                        options: Analysis.Options(tableSymbol: tableSymbol, sourcePositions: sourcePositions))
+            let c = analysis.comparisons[policy]!
             return FileEntry(path: file.path, plain: nil, counts: c.counts, outcomes: c.outcomes)
         }
         mode = .sameObject
@@ -52,12 +46,9 @@ public struct CompareReport: Codable, Sendable {
             let a = try ObjectFile(path: annotated)
             do {
                 let p = try ObjectFile(path: plain)
-                let macro = try MacroScan(file: a, options: MacroOptions(tableSymbol: tableSymbol))
-                let scans = try RelocScan.scan(file: p, options: RelocOptions(tableSymbol: tableSymbol, policy: policy),
-                                               policies: [policy, .dataflow])
-                let (scan, evidence) = (scans[0], scans[1])
-                let c = Comparison.crossBuild(annotated: OpNames.relabel(macro.sites, from: evidence), plain: scan,
-                                              evidence: evidence)
+                let analysis = try Analysis(annotated: a, plain: p, policies: [policy],
+                                            options: Analysis.Options(tableSymbol: tableSymbol))
+                let c = analysis.comparisons[policy]!
                 files = [FileEntry(path: annotated, plain: plain, counts: c.counts, outcomes: c.outcomes)]
                 errors = []
             } catch {
@@ -82,7 +73,7 @@ public struct CompareReport: Codable, Sendable {
             out += c.inliningMatched > 0 ? " (\(c.inliningMatched) matched across inlining)\n" : "\n"
             for o in f.outcomes where o.kind != .matched {
                 let s = o.site
-                var line = "  " + TextTable.pad(o.kind.rawValue, 16) + TextTable.pad(s.location, 30) + s.op.name
+                var line = "  " + TextTable.pad(o.kind.rawValue, 16) + TextTable.pad(s.location, 30) + s.op.description
                 if let cause = o.cause { line += " (\(cause.rawValue))" }
                 if o.kind == .sizeMismatched, let a = o.annotated, let r = o.found {
                     line += " \(a.length) vs \(r.length)"

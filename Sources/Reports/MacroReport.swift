@@ -66,7 +66,7 @@ public struct MacroReport: Codable, Sendable {
             out += "  layout \(f.layout): \(f.layoutReason)\n"
             for s in f.sites {
                 var line = "  " + TextTable.pad(s.location, 30) + TextTable.padLeft(String(s.length), 3)
-                    + " " + TextTable.pad(s.kind.rawValue, 5) + s.op.name
+                    + " " + TextTable.pad(s.kind.rawValue, 5) + s.op.description
                 if let c = s.clobbers { line += " [\(c)]" }
                 out += line + "\n"
                 if let frame = s.source.first { out += "      at \(frame.position)\n" }

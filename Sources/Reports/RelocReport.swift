@@ -58,11 +58,11 @@ public struct RelocReport: Codable, Sendable {
             out += "\(f.path): \(f.references.count) references to \(table), \(f.sites.count) sites (\(policy.rawValue))\n"
             for r in f.references {
                 out += "  ref  " + TextTable.pad(r.location, 28) + TextTable.pad(r.use.rawValue, 9)
-                    + (r.op?.name ?? "(address)") + "\n"
+                    + (r.op?.description ?? "(address)") + "\n"
             }
             for s in f.sites {
                 out += "  site " + TextTable.pad(s.location, 28) + TextTable.pad(s.kind.rawValue, 11)
-                    + TextTable.padLeft(String(s.length), 2) + " " + s.op.name + "\n"
+                    + TextTable.padLeft(String(s.length), 2) + " " + s.op.description + "\n"
                 if let frame = s.source.first { out += "       at \(frame.position)\n" }
             }
             for w in f.findings { out += "warning: \(w)\n" }

@@ -216,11 +216,9 @@ extension StudyMarkdownReport {
             ("spurious", counts.map(\.spurious)),
         ]
         var causes: [(label: String, counts: [Int])] = []
-        let known = Cause.allCases.map(\.rawValue)
-        let other = Set(counts.flatMap(\.causes.keys)).subtracting(known).sorted()
-        for cause in known + other {
+        for cause in Cause.allCases {
             let n = counts.map { $0.causes[cause] ?? 0 }
-            if n.contains(where: { $0 > 0 }) { causes.append((cause, n)) }
+            if n.contains(where: { $0 > 0 }) { causes.append((cause.rawValue, n)) }
         }
         var shapes: [(label: String, counts: [Int])] = []
         let found: [(String, (Counts) -> Int)] = [

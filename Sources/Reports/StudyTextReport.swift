@@ -42,8 +42,8 @@ public struct StudyTextReport {
             let c = result.byPolicy[policy.rawValue] ?? Counts()
             out.append("  \(policy.rawValue): \(c.annotated) annotated, \(found(c)) found, \(c.missed) missed, "
                 + "\(c.spurious) spurious")
-            for (cause, n) in c.causes.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
-                out.append("    " + TextTable.padLeft(String(n), 6) + "  " + cause)
+            for (cause, n) in c.causes.sorted(by: { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }) {
+                out.append("    " + TextTable.padLeft(String(n), 6) + "  " + cause.rawValue)
             }
             if c.kindMismatched > 0 { out.append("    " + TextTable.padLeft(String(c.kindMismatched), 6) + "  kind-mismatched (call became a tail jmp)") }
             if c.sizeMismatched > 0 { out.append("    " + TextTable.padLeft(String(c.sizeMismatched), 6) + "  size-mismatched") }

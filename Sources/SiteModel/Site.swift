@@ -22,12 +22,16 @@ public struct Site: Sendable, Hashable, Codable {
     /// The inline chain at the site, innermost first (empty without DWARF).
     public var source: [SourceFrame]
     /// Why the strategy believes this is a site (the load it came from, the
-    /// record index); one line.
+    /// record index); one line, for people.
     public let evidence: String
+    /// For a scanned site, the place of the reference it was found from
+    /// (its own relocation, or the load or address that reached it): what
+    /// a cause is decided from. Nil for a recorded site.
+    public let origin: Place?
 
     public init(section: String, sectionIndex: Int, offset: UInt64, address: UInt64, location: String,
                 length: Int, kind: SiteKind, op: Op, clobbers: ClobberSet?, source: [SourceFrame] = [],
-                evidence: String) {
+                evidence: String, origin: Place? = nil) {
         self.section = section
         self.sectionIndex = sectionIndex
         self.offset = offset
@@ -39,10 +43,21 @@ public struct Site: Sendable, Hashable, Codable {
         self.clobbers = clobbers
         self.source = source
         self.evidence = evidence
+        self.origin = origin
+    }
+
+    /// Where the site is in its file.
+    public var place: Place { Place(section: sectionIndex, offset: offset) }
+
+    /// The same site with another op (names borrowed across builds).
+    public func with(op: Op) -> Site {
+        Site(section: section, sectionIndex: sectionIndex, offset: offset, address: address, location: location,
+             length: length, kind: kind, op: op, clobbers: clobbers, source: source, evidence: evidence,
+             origin: origin)
     }
 
     enum CodingKeys: String, CodingKey {
-        case section, offset, address, location, length, kind, op, type, clobbers, source, evidence
+        case section, offset, address, location, length, kind, op, type, clobbers, source, evidence, origin
         case sectionIndex = "section_index"
         case opOffset = "op_offset"
     }
@@ -56,10 +71,13 @@ public struct Site: Sendable, Hashable, Codable {
         location = try c.decode(String.self, forKey: .location)
         length = try c.decode(Int.self, forKey: .length)
         kind = try c.decode(SiteKind.self, forKey: .kind)
-        op = Op(offset: try c.decode(Int64.self, forKey: .opOffset), name: try c.decode(String.self, forKey: .op))
+        let opOffset = try c.decode(Int64.self, forKey: .opOffset)
+        let opText = try c.decode(String.self, forKey: .op)
+        op = Op(offset: opOffset, name: opText == Op(offset: opOffset, name: nil).description ? nil : opText)
         clobbers = try c.decodeIfPresent(ClobberSet.self, forKey: .clobbers)
         source = try c.decode([SourceFrame].self, forKey: .source)
         evidence = try c.decode(String.self, forKey: .evidence)
+        origin = try c.decodeIfPresent(Place.self, forKey: .origin)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -71,11 +89,12 @@ public struct Site: Sendable, Hashable, Codable {
         try c.encode(location, forKey: .location)
         try c.encode(length, forKey: .length)
         try c.encode(kind, forKey: .kind)
-        try c.encode(op.name, forKey: .op)
+        try c.encode(op.description, forKey: .op)
         try c.encode(op.offset, forKey: .opOffset)
         try c.encode(op.type, forKey: .type)
         try c.encode(clobbers, forKey: .clobbers)
         try c.encode(source, forKey: .source)
         try c.encode(evidence, forKey: .evidence)
+        try c.encodeIfPresent(origin, forKey: .origin)
     }
 }

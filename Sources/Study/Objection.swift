@@ -49,10 +49,10 @@ public struct Objection: Codable, Sendable {
         let dec = policy(objects, .decoded)
         var figures4 = ["missed_decoded": dec.realMissed, "missed_dataflow": d.realMissed, "annotated": dec.annotated,
                         "copies_differ": d.missedCopiesDiffer]
-        for (k, v) in dec.causes { figures4["decoded_" + k] = v }
-        let top = dec.causes.filter { !$0.key.hasPrefix("unannotated") && $0.key != "non-call" && $0.key != "copies-differ" }
-            .sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(3)
-            .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        for (k, v) in dec.causes { figures4["decoded_" + k.rawValue] = v }
+        let top = dec.causes.filter { $0.key.isScanMiss }
+            .sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }.prefix(3)
+            .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         let o4 = Objection(number: 4, claim: "gcc may CSE or hoist the load; sites become unidentifiable",
                            answer: "decoded misses \(dec.realMissed) of \(dec.annotated) (\(top.isEmpty ? "none" : top)); "
                                + "dataflow still misses \(d.realMissed) (not counting \(d.missedCopiesDiffer) sites the "

@@ -60,10 +60,18 @@ public struct ConfigResult: Codable, Sendable {
 
     /// A missed or spurious site, by key, for the gate.
     public struct KeyedOutcome: Codable, Sendable, Hashable, Comparable {
-        public let key: String
-        public let cause: String?
+        /// Portable (file names without directories), so baselines hold across machines.
+        public let key: SiteKey
+        public let cause: Cause?
 
-        public static func < (a: KeyedOutcome, b: KeyedOutcome) -> Bool { (a.key, a.cause ?? "") < (b.key, b.cause ?? "") }
+        public init(key: SiteKey, cause: Cause?) {
+            self.key = key.portable
+            self.cause = cause
+        }
+
+        public static func < (a: KeyedOutcome, b: KeyedOutcome) -> Bool {
+            (a.key, a.cause?.rawValue ?? "") < (b.key, b.cause?.rawValue ?? "")
+        }
     }
 
     public struct PolicyKeys: Codable, Sendable {

@@ -2,6 +2,7 @@ import CorpusBuild
 import DebugInfo
 import X86
 import Compare
+import Pipeline
 import Foundation
 import MacroSites
 import ELF
@@ -135,40 +136,37 @@ public struct StudyRunner: Sendable {
                 let p = try ObjectFile(path: pair.plain)
                 textA += Self.textBytes(a)
                 textP += Self.textBytes(p)
-                let macro = try MacroScan(file: a)
-                let scans = try RelocScan.scan(file: p, options: RelocOptions(), policies: Policy.allCases)
-                    .map { $0.relabeled(names) }
-                let evidence = scans[Policy.allCases.firstIndex(of: .dataflow)!]
-                let annotated = OpNames.relabel(macro.sites, names: names)
+                let analysis = try Analysis(annotated: a, plain: p,
+                                            options: Analysis.Options(names: names, control: true))
+                let evidence = analysis.evidence.scan
                 for r in evidence.references {
                     refTotal += 1
                     byUse[r.use.rawValue, default: 0] += 1
                     if r.confirmedBySweep { confirmed += 1 }
                     if r.viaGOT { viaGOT += 1 }
                 }
-                for s in annotated {
+                for s in analysis.annotated {
                     let asm = Comparison.isHandWrittenAsm(s)
                     let narrow = s.clobbers.map { !$0.isSuperset(of: .cABI) } ?? false
                     if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
                 }
                 var sourceCache = SourceLines()
-                for scan in scans {
-                    let c = Comparison.crossBuild(annotated: annotated, plain: scan, evidence: evidence)
-                    policies[scan.policy.rawValue] = (policies[scan.policy.rawValue] ?? Counts()) + c.counts
-                    var entry = keys[scan.policy.rawValue] ?? ([], [])
+                for policy in Policy.allCases {
+                    let c = analysis.comparisons[policy]!
+                    policies[policy.rawValue] = (policies[policy.rawValue] ?? Counts()) + c.counts
+                    var entry = keys[policy.rawValue] ?? ([], [])
                     for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
-                        let k = ConfigResult.KeyedOutcome(key: Self.key(o.site), cause: o.cause?.rawValue)
+                        let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
                         if o.kind == .missed { entry.missed.append(k) } else { entry.spurious.append(k) }
                     }
-                    keys[scan.policy.rawValue] = entry
-                    guard scan.policy != .naive else { continue }
+                    keys[policy.rawValue] = entry
+                    guard policy != .naive else { continue }
                     for o in c.outcomes where o.kind != .matched {
-                        examples.append(Self.example(o, config: name, policy: scan.policy, annotatedFile: a,
+                        examples.append(Self.example(o, config: name, policy: policy, annotatedFile: a,
                                                      plainFile: p, evidence: evidence, sources: &sourceCache))
                     }
                 }
-                let controlScan = try RelocScan(file: a, options: RelocOptions(policy: .decoded, sourcePositions: false))
-                let controlResult = Comparison.sameObject(annotated: annotated, scan: controlScan)
+                let controlResult = analysis.control!
                 control = control + controlResult.counts
                 controlAsmSized += controlResult.outcomes.filter {
                     $0.kind == .sizeMismatched && $0.annotated.map(Comparison.isHandWrittenAsm) == true
@@ -191,13 +189,6 @@ public struct StudyRunner: Sendable {
 
     static func textBytes(_ f: ObjectFile) -> Int {
         f.sections.filter { $0.isExecutable && $0.type == .progbits }.reduce(0) { $0 + Int($1.size) }
-    }
-
-    /// `irq_disable @ irq_loops.c:30 <- paravirt.h:44`: stable across runs
-    /// and machines (file names without directories).
-    static func key(_ s: Site) -> String {
-        let chain = s.source.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" }
-        return "\(s.op.name) @ " + (chain.isEmpty ? s.location : chain.joined(separator: " <- "))
     }
 
     /// An example: the site, its source line, and the instructions around
@@ -236,7 +227,7 @@ public struct StudyRunner: Sendable {
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
         return Example(outcome: o.kind.rawValue, cause: o.cause?.rawValue, config: config, policy: policy.rawValue,
-                       op: s.op.name, location: s.location, position: position,
+                       op: s.op.description, location: s.location, position: position,
                        sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
     }
 }

@@ -1,3 +1,4 @@
+import SiteModel
 import Reports
 import CorpusBuild
 import Foundation
@@ -226,7 +227,7 @@ struct GateTests {
         let c = GateComparison(baseline: baseline, measured: GateBaseline(result), skipped: result.skipped)
         #expect(c.regressions.map(\.kind) == [.coverageDropped, .missed])
         #expect(c.regressions.allSatisfy { $0.config == name && $0.policy == "dataflow" })
-        #expect(c.regressions.last?.key == site.key && c.regressions.last?.cause == site.cause)
+        #expect(c.regressions.last?.key == site.key.description && c.regressions.last?.cause == site.cause?.rawValue)
 
         let dir = try Scratch("one-more")
         let path = try dir.write("baseline.json", baseline.render())
@@ -236,7 +237,7 @@ struct GateTests {
         let regressed = try #require(r.stdout.components(separatedBy: "\nregressed (2):\n").last)
         #expect(regressed.hasPrefix("""
               \(name), dataflow: coverage \(coverage) -> \(coverage - 1) (lost 1)
-              \(name), dataflow: newly missed: \(site.key) (\(site.cause ?? ""))
+              \(name), dataflow: newly missed: \(site.key) (\(site.cause?.rawValue ?? ""))
 
             """))
         #expect(r.stdout.contains("\nchanged, not gated (1):\n  \(name), dataflow: matched "))
@@ -265,7 +266,7 @@ struct GateTests {
         // Each newly missed key is one decoded misses more often than dataflow.
         for f in c.regressions where f.kind == .missed {
             let cfg = try #require(baseline.configs.first { $0.id.description == f.config })
-            let count = { (list: [ConfigResult.KeyedOutcome]) in list.filter { $0.key == f.key }.count }
+            let count = { (list: [ConfigResult.KeyedOutcome]) in list.filter { $0.key.description == f.key }.count }
             #expect(count(cfg.policies["decoded"]!.missed) > count(cfg.policies["dataflow"]!.missed))
         }
 
@@ -294,7 +295,7 @@ struct GateTests {
         let c = GateComparison(baseline: baseline, measured: GateBaseline(result), skipped: result.skipped, allowDrop: n)
         #expect(c.passed == (n >= 2))
         #expect((c.regressions + c.allowed).count == 3)
-        #expect(Set((c.regressions + c.allowed).compactMap(\.key)) == Set(removed.map(\.key)))
+        #expect(Set((c.regressions + c.allowed).compactMap(\.key)) == Set(removed.map(\.key.description)))
 
         let dir = try Scratch("allow-\(n)")
         let path = try dir.write("baseline.json", baseline.render())
@@ -313,11 +314,11 @@ struct GateTests {
         let result = try GateFixture.result()
         let baseline = GateBaseline(result)
         var measured = baseline
-        let extra = ConfigResult.KeyedOutcome(key: "write_cr3 @ spurious.c:1", cause: "non-call")
+        let extra = ConfigResult.KeyedOutcome(key: try #require(SiteKey("+0x30 @ spurious.c:1")), cause: .nonCall)
         measured.configs[0].policies["naive"]!.spurious.append(extra)
         let c = GateComparison(baseline: baseline, measured: measured, allowDrop: 100)
         #expect(c.regressions.map(\.kind) == [.spurious])
-        #expect(c.regressions.first?.line == "\(baseline.configs[0].id), naive: newly spurious: write_cr3 @ spurious.c:1 (non-call)")
+        #expect(c.regressions.first?.line == "\(baseline.configs[0].id), naive: newly spurious: +0x30 @ spurious.c:1 (non-call)")
     }
 
     @Test func aConfigMissingFromTheResultsFailsANewOneDoesNot() throws {

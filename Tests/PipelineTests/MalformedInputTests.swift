@@ -226,8 +226,8 @@ struct MalformedInputTests {
         #expect(Self.error(b, "fsize") == nil)
     }
 
-    /// A defined table whose st_size does not fit in Int64 (OpTable.find and
-    /// TableMatcher trapped converting it).
+    /// A defined table whose st_size does not fit in Int64 (OpsTable, before
+    /// OpTable and TableMatcher, trapped converting it).
     @Test func hugeTableSize() throws {
         let image = try #require(CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .annotated)?.image)
         var b = try ELFBytes(path: image)

@@ -277,7 +277,8 @@ enum SyntheticStudy {
         c.spuriousCopiesDiffer = spurious["copies-differ"] ?? 0
         c.spuriousUnannotatedCall = spurious["unannotated-call"] ?? 0
         c.spuriousNonCall = spurious["non-call"] ?? 0
-        c.causes = missed.merging(spurious, uniquingKeysWith: +).filter { $0.value > 0 }
+        c.causes = Dictionary(uniqueKeysWithValues: missed.merging(spurious, uniquingKeysWith: +).filter { $0.value > 0 }
+            .map { (Cause(rawValue: $0.key)!, $0.value) })
         return c
     }
 

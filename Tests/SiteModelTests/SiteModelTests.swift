@@ -23,11 +23,13 @@ struct SiteModelTests {
     }
 
     @Test func opNamesWithAndWithoutDWARF() {
-        let named = OpTable(symbol: "pv_ops", members: [0x18: "irq.save_fl"], size: 0x100)
+        let named = OpsTable(symbol: "pv_ops", members: [0x18: "irq.save_fl"], size: 0x100)
         #expect(named.op(offset: 0x18).name == "irq.save_fl")
         #expect(named.op(type: 3).name == "irq.save_fl")
-        #expect(named.op(offset: 0x20).name == "+0x20")
-        #expect(named.op(type: 5).name == "type 5")
+        #expect(named.op(offset: 0x20).name == nil)
+        #expect(named.op(offset: 0x20).description == "+0x20")
+        #expect(named.op(type: 5) == Op(offset: 0x28, name: nil))
+        #expect(Op(offset: 0x28, name: nil).named(from: [0x28: "irq.x"]).name == "irq.x")
         #expect(named.contains(offset: 0xf8) && !named.contains(offset: 0x100) && !named.contains(offset: -8))
         #expect(Op(offset: 0x18, name: "x").type == 3)
     }

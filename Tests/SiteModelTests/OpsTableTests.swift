@@ -1,5 +1,6 @@
+import RelocSites
 import ELF
-@testable import RelocSites
+
 import SiteModel
 import TestSupport
 import Testing
@@ -8,8 +9,8 @@ import Testing
 /// drops most relocations of a linked image (a vmlinux's `.rela.text` names
 /// tens of thousands of `.data` neighbours of the table). It must never drop
 /// one that `fieldOffset` would keep, whatever instruction holds it.
-@Suite("Table matcher")
-struct TableMatcherTests {
+@Suite("Ops table: relocation to field")
+struct OpsTableTests {
     /// A table in `.data` between two neighbours, reached directly, through
     /// a neighbour plus an offset, and through the section symbol (a local
     /// label), in every relocation form.
@@ -56,8 +57,7 @@ struct TableMatcherTests {
 
     @Test func quickTestNeverDropsATableReference() throws {
         for (file, dropsSome) in try Self.files() {
-            let table = try #require(OpTable.find(in: file, debugInfo: nil))
-            let matcher = try #require(TableMatcher(file: file, table: table))
+            let matcher = try #require(OpsTable(file: file, debugInfo: nil))
             var candidates = 0, dropped = 0
             for rs in file.relocationSections where rs.targetIndex != 0 {
                 guard let target = file.findSection(index: rs.targetIndex), target.isExecutable else { continue }

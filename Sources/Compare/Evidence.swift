@@ -1,0 +1,97 @@
+import ELF
+import RelocSites
+import SiteModel
+
+/// What the scanned build says about a place: its references to the table
+/// and the sites dataflow found from them, indexed by site key and by place.
+/// Causes are decided here, from these typed facts (the reference's use,
+/// whether it went through the GOT, the kind of call it reached), never
+/// from text. Built once per file or pair, and shared by every policy's
+/// comparison.
+public struct Evidence: Sendable {
+    /// The scan the facts come from (the dataflow scan of the plain build).
+    public let scan: RelocScan
+    private var refsByKey: [SiteKey: [Reference]] = [:]
+    private var sitesByKey: [SiteKey: [Site]] = [:]
+    private var refsByPlace: [Place: Reference] = [:]
+
+    public init(scan: RelocScan) {
+        self.scan = scan
+        for r in scan.references {
+            refsByPlace[r.place] = r
+            let key = SiteKey(op: r.op?.offset ?? -1, chain: r.source.map { SiteKey.Position(file: $0.file, line: $0.line) })
+            for k in [key, key.innermost] { refsByKey[k, default: []].append(r) }
+            // GOT loads and table addresses carry no op: index them under
+            // the position alone as well.
+            if r.op == nil || r.use == .address {
+                for k in [key.positionOnly, key.innermost.positionOnly] { refsByKey[k, default: []].append(r) }
+            }
+        }
+        for s in scan.sites {
+            let k = SiteKey(site: s)
+            sitesByKey[k, default: []].append(s)
+            sitesByKey[k.innermost, default: []].append(s)
+        }
+    }
+
+    /// Why an annotated site with this key found no partner in the other build.
+    func causeFor(key: SiteKey) -> (Cause, String?) {
+        for k in [key, key.innermost] {
+            if let s = sitesByKey[k]?.first(where: { $0.kind != .call && $0.kind != .jmp }) {
+                return (cause(of: s, key: k), "\(s.kind.rawValue) at \(s.location): \(s.evidence)")
+            }
+        }
+        for k in [key, key.innermost, key.positionOnly, key.innermost.positionOnly] {
+            if let r = refsByKey[k]?.first {
+                return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
+            }
+        }
+        return (.noReference, nil)
+    }
+
+    /// Why an annotated site at this address found no partner (same object).
+    func causeAt(_ a: Site) -> (Cause, String?) {
+        let end = a.offset + UInt64(max(a.length, 1))
+        if let r = scan.references.first(where: { $0.sectionIndex == a.sectionIndex && $0.relocationOffset >= a.offset && $0.relocationOffset < end }) {
+            return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
+        }
+        if let s = scan.sites.first(where: { $0.sectionIndex == a.sectionIndex && $0.offset >= a.offset && $0.offset < end }) {
+            return (cause(of: s, key: SiteKey(site: s)), "\(s.kind.rawValue) at \(s.location)")
+        }
+        return (.noReference, nil)
+    }
+
+    /// A call the plain build made in a shape the policy did not take.
+    private func cause(of s: Site, key: SiteKey) -> Cause {
+        switch s.kind {
+        case .thunkCall, .thunkJmp: return .retpolineThunk
+        case .callReg, .jmpReg: return .register
+        case .callBase, .jmpBase:
+            // The table's address came from the reference the site was found from.
+            if let origin = s.origin, let r = refsByPlace[origin] { return r.viaGOT ? .gotLoad : .baseRegister }
+            let got = (refsByKey[key.positionOnly] ?? refsByKey[key.innermost.positionOnly] ?? []).contains { $0.viaGOT }
+            return got ? .gotLoad : .baseRegister
+        default: return .noReference
+        }
+    }
+
+    private func cause(of r: Reference) -> Cause {
+        if r.viaGOT { return .gotLoad }
+        switch r.use {
+        case .load: return .register
+        case .address: return .baseRegister
+        case .undecodable: return .undecodable
+        case .compare, .store, .other: return .nonCallReference
+        case .callMem, .jmpMem: return .noReference
+        }
+    }
+
+    /// Spurious: a real call without annotation, or a non-call taken as a site.
+    func spuriousCause(_ s: Site, policy: Policy) -> Cause {
+        if policy == .naive {
+            let r = s.origin.flatMap { refsByPlace[$0] }
+            return r.map { $0.use == .callMem || $0.use == .jmpMem } == true ? .unannotatedCall : .nonCall
+        }
+        return s.kind == .other ? .nonCall : .unannotatedCall
+    }
+}

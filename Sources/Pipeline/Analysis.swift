@@ -1,0 +1,101 @@
+import Compare
+import ELF
+import MacroSites
+import RelocSites
+import SiteModel
+
+/// Both strategies and every policy asked for, run once on one input: a file
+/// (same-object: its records against its own scan, as on a real kernel) or
+/// a pair of builds of the same source (cross-build: the annotated build's
+/// records against the plain build's scan, matched by site key, plus the
+/// control, the scan of the annotated build itself). The one path that
+/// `pvsites compare`, the study, the fuzz target and the mutation test take.
+///
+/// The dataflow scan is always made: it is the evidence that explains
+/// misses, built once and shared by every policy's comparison.
+public struct Analysis: Sendable {
+    public let mode: CompareMode
+    /// The records of the annotated file.
+    public let macro: MacroScan
+    /// The annotated sites compared (ops named across builds).
+    public let annotated: [Site]
+    /// The scan of the plain build (or of the same file), per policy.
+    public let scans: [Policy: RelocScan]
+    public let evidence: Evidence
+    /// The comparison per policy asked for.
+    public let comparisons: [Policy: Comparison]
+    /// Cross-build only, when asked: the decoded scan of the annotated file
+    /// against its own records.
+    public let control: Comparison?
+
+    public struct Options: Sendable {
+        public var tableSymbol: String?
+        public var sourcePositions: Bool
+        /// Field offset → op name, for ops neither build's DWARF names (the
+        /// study passes the names of the whole table); else the plain
+        /// build's own names are borrowed.
+        public var names: [Int64: String]?
+        /// Cross-build: also scan the annotated file against its own records.
+        public var control: Bool
+
+        public init(tableSymbol: String? = nil, sourcePositions: Bool = true, names: [Int64: String]? = nil,
+                    control: Bool = false) {
+            self.tableSymbol = tableSymbol
+            self.sourcePositions = sourcePositions
+            self.names = names
+            self.control = control
+        }
+    }
+
+    /// Same-object: `file`'s records against its own scan, matched by address.
+    public init(file: ObjectFile, policies: [Policy] = Policy.allCases, options: Options = Options()) throws {
+        macro = try MacroScan(file: file, options: MacroOptions(tableSymbol: options.tableSymbol,
+                                                                 sourcePositions: options.sourcePositions))
+        scans = try Self.scan(file, policies, options)
+        evidence = Evidence(scan: scans[.dataflow]!)
+        annotated = macro.sites
+        mode = .sameObject
+        var comparisons: [Policy: Comparison] = [:]
+        for p in policies {
+            comparisons[p] = Comparison.sameObject(annotated: annotated, scan: scans[p]!, evidence: evidence)
+        }
+        self.comparisons = comparisons
+        control = nil
+    }
+
+    /// Cross-build: the records of `annotated` against the scan of `plain`,
+    /// matched by site key.
+    public init(annotated a: ObjectFile, plain p: ObjectFile, policies: [Policy] = Policy.allCases,
+                options: Options = Options()) throws {
+        macro = try MacroScan(file: a, options: MacroOptions(tableSymbol: options.tableSymbol,
+                                                              sourcePositions: options.sourcePositions))
+        var scans = try Self.scan(p, policies, options)
+        let names = options.names ?? OpNames.names(in: scans[.dataflow]!)
+        if options.names != nil { scans = scans.mapValues { $0.relabeled(names) } }
+        self.scans = scans
+        evidence = Evidence(scan: scans[.dataflow]!)
+        annotated = OpNames.relabel(macro.sites, names: names)
+        mode = .crossBuild
+        var comparisons: [Policy: Comparison] = [:]
+        for policy in policies {
+            comparisons[policy] = Comparison.crossBuild(annotated: annotated, plain: scans[policy]!, evidence: evidence)
+        }
+        self.comparisons = comparisons
+        if options.control {
+            let own = try RelocScan(file: a, options: RelocOptions(tableSymbol: options.tableSymbol, policy: .decoded,
+                                                                   sourcePositions: false))
+            control = Comparison.sameObject(annotated: annotated, scan: own)
+        } else {
+            control = nil
+        }
+    }
+
+    /// One decoding pass: the sites of every policy asked for, and dataflow's.
+    private static func scan(_ file: ObjectFile, _ policies: [Policy], _ options: Options) throws -> [Policy: RelocScan] {
+        let all = policies.contains(.dataflow) ? policies : policies + [.dataflow]
+        let list = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: options.tableSymbol,
+                                                                         sourcePositions: options.sourcePositions),
+                                      policies: all)
+        return Dictionary(uniqueKeysWithValues: zip(all, list))
+    }
+}
