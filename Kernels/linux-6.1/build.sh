@@ -23,7 +23,8 @@
 #   <cache>/build/6.1-gcc-<OPT>-retpoline-<on|off>-<MODE>
 #                                  the O= build directory; pvsites.info says
 #                                  what it is, pvsites-times.txt how long each
-#                                  step took (seconds)
+#                                  step took (wall and CPU seconds, and the
+#                                  load average when it started)
 #
 # .config = x86_64_defconfig + config.fragment + opt-<OPT>.fragment +
 # retpoline-<on|off>.fragment (scripts/kconfig/merge_config.sh -m), then
@@ -142,14 +143,28 @@ kcflags=
 mk() { nice -n 10 make -s -C "$patched" O="$build" -j"$jobs" KCFLAGS="$kcflags" "$@"; }
 
 times=$build/pvsites-times.txt
-timed() {   # timed LABEL CMD... : run, log and record the wall time
-    local label=$1 t0=$SECONDS rc=0
+# cpu_seconds VAR: CPU seconds (user + sys) used so far by the children of
+# this shell, into VAR; `times` must run in this shell, not in a $(...)
+# subshell, hence the file.
+cpu_seconds() {
+    times > "$build/.pvsites-times.tmp"
+    printf -v "$1" '%s' "$(awk 'NR == 2 { n = split($1 " " $2, t, /[ ms]+/); s = 0
+        for (i = 1; i < n; i += 2) s += t[i] * 60 + t[i + 1]; printf "%.1f", s }' \
+        "$build/.pvsites-times.tmp")"
+}
+timed() {   # timed LABEL CMD... : run, log and record wall and CPU time
+    local label=$1 t0=$SECONDS c0 c1 rc=0 load
     shift
+    cpu_seconds c0
+    load=$(cut -d' ' -f1 /proc/loadavg)
     log "$label ..."
     "$@" || rc=$?
-    printf '%s %s %d %s\n' "$(date -u +%FT%TZ)" "$label" $((SECONDS - t0)) \
-        "$([ $rc = 0 ] && echo ok || echo "failed($rc)")" >> "$times"
-    log "$label: $((SECONDS - t0)) s$([ $rc = 0 ] || echo ", FAILED ($rc)")"
+    cpu_seconds c1
+    # date label wall-seconds status cpu=user+sys-seconds load=1-min-loadavg-at-start
+    printf '%s %s %d %s cpu=%s load=%s\n' "$(date -u +%FT%TZ)" "$label" $((SECONDS - t0)) \
+        "$([ $rc = 0 ] && echo ok || echo "failed($rc)")" \
+        "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }')" "$load" >> "$times"
+    log "$label: $((SECONDS - t0)) s wall$([ $rc = 0 ] || echo ", FAILED ($rc)")"
     return $rc
 }
 
