@@ -47,14 +47,15 @@ public struct Comparison: Sendable, Codable {
             }
             if let r = hit {
                 used.insert(r.place)
-                outcomes.append(pair(a, r, inlining: false))
+                outcomes.append(pair(a, r, inlining: false, evidence: pool))
             } else {
                 let (cause, why) = pool.causeAt(a)
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
             }
         }
         for r in scan.sites where !used.contains(r.place) {
-            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: scan.policy)))
+            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: scan.policy),
+                                    misplacement: pool.misplacement(of: r)))
         }
         return Comparison(mode: .sameObject, policy: scan.policy, outcomes: sorted(outcomes))
     }
@@ -67,11 +68,11 @@ public struct Comparison: Sendable, Codable {
         var leftA: [Site] = [], leftR: [Site] = []
         // Pass 1: full chains.
         matchByKey(annotated, plain.sites, key: { SiteKey(site: $0) }, outcomes: &outcomes,
-                   inlining: false, leftA: &leftA, leftR: &leftR)
+                   inlining: false, evidence: pool, leftA: &leftA, leftR: &leftR)
         // Pass 2: the builds inlined differently.
         var restA: [Site] = [], restR: [Site] = []
         matchByKey(leftA, leftR, key: { SiteKey(site: $0).innermost }, outcomes: &outcomes,
-                   inlining: true, leftA: &restA, leftR: &restR)
+                   inlining: true, evidence: pool, leftA: &restA, leftR: &restR)
         // Where the two builds made a different number of copies of a call
         // (inlining, unrolling, cloning), the surplus on either side is not
         // a scan failure. Counted per op and innermost line against the
@@ -98,10 +99,12 @@ public struct Comparison: Sendable, Codable {
             let k = SiteKey(site: r).innermost
             if (annotatedCount[k] ?? 0) > 0, let n = surplusR[k], n > 0 {
                 surplusR[k] = n - 1
-                outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: .copiesDiffer))
+                outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: .copiesDiffer,
+                                        misplacement: pool.misplacement(of: r)))
                 continue
             }
-            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: plain.policy)))
+            outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: plain.policy),
+                                    misplacement: pool.misplacement(of: r)))
         }
         return Comparison(mode: .crossBuild, policy: plain.policy, outcomes: sorted(outcomes))
     }
@@ -114,7 +117,7 @@ public struct Comparison: Sendable, Codable {
     }
 
     private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> SiteKey, outcomes: inout [Outcome],
-                                   inlining: Bool, leftA: inout [Site], leftR: inout [Site]) {
+                                   inlining: Bool, evidence: Evidence, leftA: inout [Site], leftR: inout [Site]) {
         var pending: [SiteKey: [Site]] = [:]
         for s in r.sorted(by: siteOrder) { pending[key(s), default: []].append(s) }
         for s in a.sorted(by: siteOrder) {
@@ -122,7 +125,7 @@ public struct Comparison: Sendable, Codable {
             if var list = pending[k], !list.isEmpty, !s.source.isEmpty {
                 let found = list.removeFirst()
                 pending[k] = list
-                outcomes.append(pair(s, found, inlining: inlining))
+                outcomes.append(pair(s, found, inlining: inlining, evidence: evidence))
             } else {
                 leftA.append(s)
             }
@@ -130,10 +133,13 @@ public struct Comparison: Sendable, Codable {
         leftR += pending.values.flatMap { $0 }.sorted(by: siteOrder)
     }
 
-    /// The verdict on a matched pair. Kind before size before clobbers.
-    static func pair(_ a: Site, _ r: Site, inlining: Bool) -> Outcome {
+    /// The verdict on a matched pair. A guess that cannot be patched first,
+    /// then kind before size before clobbers.
+    static func pair(_ a: Site, _ r: Site, inlining: Bool, evidence: Evidence) -> Outcome {
         let kind: OutcomeKind
-        if a.kind.isTailCall != r.kind.isTailCall {
+        if let m = evidence.misplacement(of: r) {
+            return Outcome(kind: .misplaced, annotated: a, found: r, inliningDiffers: inlining, misplacement: m)
+        } else if a.kind.isTailCall != r.kind.isTailCall {
             kind = .kindMismatched
         } else if a.length != r.length {
             kind = .sizeMismatched

@@ -1,8 +1,19 @@
 /// The numbers of a comparison, under the names the JSON reports use.
 public struct Counts: Sendable, Codable, Equatable {
     public var annotated = 0
-    /// Scanned sites, whatever became of them.
+    /// Annotated sites found in a shape that is really there (matched,
+    /// size-, kind-mismatched or clobber-unsafe). found + misplaced +
+    /// missed = annotated.
     public var found = 0
+    /// Sites the scan reported, whatever became of them.
+    public var scanned = 0
+    /// Annotated sites whose only partner is a guess that cannot be patched.
+    public var misplaced = 0
+    /// Scanned sites (matched or spurious) that are guesses which cannot be
+    /// patched: starting inside an instruction, or on one that is not a
+    /// call or jmp through memory of the guessed length.
+    public var misplacedMidInstruction = 0
+    public var misplacedNonCall = 0
     public var matched = 0
     public var missed = 0
     public var spurious = 0
@@ -22,7 +33,9 @@ public struct Counts: Sendable, Codable, Equatable {
     public var causes: [Cause: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case annotated, found, matched, missed, spurious, causes
+        case annotated, found, scanned, misplaced, matched, missed, spurious, causes
+        case misplacedMidInstruction = "misplaced_mid_instruction"
+        case misplacedNonCall = "misplaced_non_call"
         case sizeMismatched = "size_mismatched"
         case kindMismatched = "kind_mismatched"
         case clobberUnsafe = "clobber_unsafe"
@@ -35,8 +48,6 @@ public struct Counts: Sendable, Codable, Equatable {
 
     public init() {}
 
-    /// Annotated sites found in any shape.
-    public var foundAnnotated: Int { matched + sizeMismatched + kindMismatched + clobberUnsafe }
     /// Misses that are not just a different number of copies.
     public var realMissed: Int { missed - missedCopiesDiffer }
     public var realSpurious: Int { spurious - spuriousCopiesDiffer }
@@ -44,12 +55,19 @@ public struct Counts: Sendable, Codable, Equatable {
     init(_ outcomes: [Outcome]) {
         for o in outcomes {
             if o.annotated != nil { annotated += 1 }
-            if o.found != nil { found += 1 }
+            if o.found != nil { scanned += 1 }
+            if o.kind.isFound { found += 1 }
+            switch o.misplacement {
+            case .midInstruction?: misplacedMidInstruction += 1
+            case .nonCallInstruction?: misplacedNonCall += 1
+            case nil: break
+            }
             switch o.kind {
             case .matched: matched += 1
             case .sizeMismatched: sizeMismatched += 1
             case .kindMismatched: kindMismatched += 1
             case .clobberUnsafe: clobberUnsafe += 1
+            case .misplaced: misplaced += 1
             case .missed:
                 missed += 1
                 if o.cause == .copiesDiffer { missedCopiesDiffer += 1 }
@@ -69,6 +87,10 @@ public struct Counts: Sendable, Codable, Equatable {
         var c = a
         c.annotated += b.annotated
         c.found += b.found
+        c.scanned += b.scanned
+        c.misplaced += b.misplaced
+        c.misplacedMidInstruction += b.misplacedMidInstruction
+        c.misplacedNonCall += b.misplacedNonCall
         c.matched += b.matched
         c.missed += b.missed
         c.spurious += b.spurious

@@ -86,6 +86,18 @@ public struct Evidence: Sendable {
         }
     }
 
+    /// What is wrong with a scanned call or jmp through memory, if anything:
+    /// it must start where the instruction holding its relocation starts,
+    /// and that instruction must be a call or jmp through memory of the
+    /// site's length. Sites found through a register are checked by their
+    /// own decode, not here.
+    public func misplacement(of s: Site) -> Misplacement? {
+        guard s.kind == .call || s.kind == .jmp, let origin = s.origin, let r = refsByPlace[origin] else { return nil }
+        if s.offset != r.offset { return .midInstruction }
+        if (r.use == .callMem || r.use == .jmpMem) && r.length == s.length { return nil }
+        return .nonCallInstruction
+    }
+
     /// Spurious: a real call without annotation, or a non-call taken as a site.
     func spuriousCause(_ s: Site, policy: Policy) -> Cause {
         if policy == .naive {

@@ -11,13 +11,18 @@ public enum OutcomeKind: String, Sendable, Codable, CaseIterable, Comparable {
     /// Matched, but the annotation declares fewer clobbers than the C ABI in
     /// hand-written asm: patching it as a C call would break the asm.
     case clobberUnsafe = "clobber-unsafe"
+    /// The scan's partner for the site is a guess that is not a patchable
+    /// call: it starts inside an instruction, or the instruction there is
+    /// not a call or jmp through memory of the guessed length. Patching it
+    /// would corrupt code, so the site is not found.
+    case misplaced
     /// An annotated site the scan did not find.
     case missed
     /// A scanned site with no annotation.
     case spurious
 
-    /// Found by the scan, in any shape.
-    public var isFound: Bool { self != .missed && self != .spurious }
+    /// Found by the scan, in any shape that is really there.
+    public var isFound: Bool { self != .missed && self != .spurious && self != .misplaced }
 
     public static func < (a: OutcomeKind, b: OutcomeKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -64,6 +69,17 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     }
 }
 
+/// What is wrong with a guessed site (the naive policy's `ff 15` assumed
+/// two bytes before every relocation).
+public enum Misplacement: String, Sendable, Codable, CaseIterable {
+    /// It does not start where the instruction holding the relocation
+    /// starts: patching it would write over the middle of an instruction.
+    case midInstruction = "mid-instruction"
+    /// It starts at that instruction, which is not a call or jmp through
+    /// memory of the guessed length (a load, a compare, a 7-byte call).
+    case nonCallInstruction = "non-call-instruction"
+}
+
 /// One compared site: the annotated side, the scanned side, or both.
 public struct Outcome: Sendable, Codable, Hashable {
     public let kind: OutcomeKind
@@ -75,20 +91,24 @@ public struct Outcome: Sendable, Codable, Hashable {
     public let inliningDiffers: Bool
     /// The reference that explains a miss (the load, the GOT access ...).
     public let evidence: String?
+    /// Set when the scanned site is a guess that could not be patched
+    /// (kind `misplaced`, or a spurious guess).
+    public let misplacement: Misplacement?
 
     enum CodingKeys: String, CodingKey {
-        case kind, annotated, found, cause, evidence
+        case kind, annotated, found, cause, evidence, misplacement
         case inliningDiffers = "inlining_differs"
     }
 
     public init(kind: OutcomeKind, annotated: Site?, found: Site?, cause: Cause? = nil,
-                inliningDiffers: Bool = false, evidence: String? = nil) {
+                inliningDiffers: Bool = false, evidence: String? = nil, misplacement: Misplacement? = nil) {
         self.kind = kind
         self.annotated = annotated
         self.found = found
         self.cause = cause
         self.inliningDiffers = inliningDiffers
         self.evidence = evidence
+        self.misplacement = misplacement
     }
 
     /// The site the outcome is about: the annotated one when there is one.

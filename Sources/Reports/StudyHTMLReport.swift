@@ -98,7 +98,7 @@ public struct StudyHTMLReport {
                 groups: g.rows.map { r in
                     SVGChart.Group(label: r.opt, bars: policies.map { p in
                         guard let c = r.policies[p], let coverage = MD.coverage(c) else { return nil }
-                        let found = c.foundAnnotated, base = found + c.realMissed
+                        let found = c.found, base = found + c.realMissed
                         let percent = Int((coverage * 100).rounded())
                         return SVGChart.Bar(
                             solid: Double(found - c.sizeMismatched) / Double(base) * 100,

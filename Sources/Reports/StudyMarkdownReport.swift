@@ -113,13 +113,13 @@ extension StudyMarkdownReport {
     /// The four numbers per policy in the tables, in this order.
     static let columns = ["fnd", "mis", "siz", "spu"]
 
-    static func cells(_ c: Counts) -> [Int] { [c.foundAnnotated, c.realMissed, c.sizeMismatched, c.realSpurious] }
+    static func cells(_ c: Counts) -> [Int] { [c.found, c.realMissed, c.sizeMismatched, c.realSpurious] }
 
     /// Coverage: found over found + missed, the annotated sites less those
     /// the two builds copied a different number of times; nil when none.
     static func coverage(_ c: Counts) -> Double? {
-        let n = c.foundAnnotated + c.realMissed
-        return n > 0 ? Double(c.foundAnnotated) / Double(n) : nil
+        let n = c.found + c.realMissed
+        return n > 0 ? Double(c.found) / Double(n) : nil
     }
 
     /// Text bytes of the annotated build over the plain build's.
@@ -188,7 +188,7 @@ extension StudyMarkdownReport {
     static func controlSentence(_ rows: [ConfigResult]) -> String {
         let control = rows.reduce(Counts()) { $0 + $1.control }
         let asm = rows.reduce(0) { $0 + $1.controlSizeMismatchedAsm }
-        return "Control (scan of the annotated build): \(control.foundAnnotated) of \(control.annotated) found, "
+        return "Control (scan of the annotated build): \(control.found) of \(control.annotated) found, "
             + "\(control.missed) missed, \(control.sizeMismatched - asm) size-mismatched"
             + (asm > 0 ? "; \(asm) asm sites longer (register saves)." : ".")
     }
@@ -211,7 +211,7 @@ extension StudyMarkdownReport {
         let counts = causePolicies.map { result.byPolicy[$0.rawValue] ?? Counts() }
         let totals: [(label: String, counts: [Int])] = [
             ("annotated", counts.map(\.annotated)),
-            ("found", counts.map(\.foundAnnotated)),
+            ("found", counts.map(\.found)),
             ("missed", counts.map(\.missed)),
             ("spurious", counts.map(\.spurious)),
         ]

@@ -80,7 +80,7 @@ public struct StudyTextReport {
         return seen
     }
 
-    private func found(_ c: Counts) -> Int { c.foundAnnotated }
+    private func found(_ c: Counts) -> Int { c.found }
 
     private func table(variant: String, link: String, rows: [ConfigResult], compiler: String?) -> [String] {
         var out = [(compiler.map { "\($0), " } ?? "") + "variant \(variant), \(link == "object" ? "objects" : "linked image (--emit-relocs)")"]

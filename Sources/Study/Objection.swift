@@ -22,16 +22,24 @@ public struct Objection: Codable, Sendable {
         let calls = sum(objects) { ($0.references.byUse["call-mem"] ?? 0) + ($0.references.byUse["jmp-mem"] ?? 0) }
         let undecodable = sum(objects) { $0.references.byUse["undecodable"] ?? 0 }
         let confirmed = sum(objects) { $0.references.confirmedBySweep }
+        // The literal 2007 proposal guesses an `ff 15` two bytes before
+        // every relocation: how many of its guesses would corrupt code.
+        let guessed = policy(objects, .naive)
         let o1 = Objection(number: 1, claim: "finding calls needs a bit of disassembly",
-                           answer: "\(refs) references decoded; \(calls) are calls or jumps through memory, "
-                               + "\(undecodable) could not be decoded; \(confirmed) agree with a linear sweep.",
+                           answer: "objects: \(refs) references decoded; \(calls) are calls or jumps through memory, "
+                               + "\(undecodable) could not be decoded; \(confirmed) agree with a linear sweep. "
+                               + "Without decoding, the literal proposal would have patched \(guessed.misplacedMidInstruction) "
+                               + "sites in the middle of an instruction and \(guessed.misplacedNonCall) non-call instructions.",
                            figures: ["references": refs, "calls": calls, "undecodable": undecodable,
-                                     "confirmed_by_sweep": confirmed])
+                                     "confirmed_by_sweep": confirmed,
+                                     "naive_mid_instruction": guessed.misplacedMidInstruction,
+                                     "naive_non_call": guessed.misplacedNonCall,
+                                     "naive_misplaced": guessed.misplaced])
 
         // 2. Patch size.
         let d = policy(objects, .dataflow), n = policy(objects, .naive)
         let o2 = Objection(number: 2, claim: "no explicit patch size; assume sizeof(indirect call)",
-                           answer: "dataflow: \(d.sizeMismatched) of \(d.annotated) sites differ in length from "
+                           answer: "objects, dataflow: \(d.sizeMismatched) of \(d.annotated) sites differ in length from "
                                + "the annotation; naive (6 bytes everywhere): \(n.sizeMismatched).",
                            figures: ["annotated": d.annotated, "size_mismatched_dataflow": d.sizeMismatched,
                                      "size_mismatched_naive": n.sizeMismatched])
@@ -40,7 +48,7 @@ public struct Objection: Codable, Sendable {
         let narrowC = sum(objects) { $0.clobbers.narrowC }, narrowAsm = sum(objects) { $0.clobbers.narrowAsm }
         let annC = sum(objects) { $0.clobbers.annotatedC }, annAsm = sum(objects) { $0.clobbers.annotatedAsm }
         let o3 = Objection(number: 3, claim: "no register environment; must assume the C ABI",
-                           answer: "\(narrowC) of \(annC) C sites and \(narrowAsm) of \(annAsm) asm sites declare "
+                           answer: "objects: \(narrowC) of \(annC) C sites and \(narrowAsm) of \(annAsm) asm sites declare "
                                + "fewer clobbers than the C ABI; \(d.clobberUnsafe) asm sites found are unsafe to patch as C calls.",
                            figures: ["narrow_c": narrowC, "annotated_c": annC, "narrow_asm": narrowAsm,
                                      "annotated_asm": annAsm, "clobber_unsafe": d.clobberUnsafe])
@@ -54,7 +62,7 @@ public struct Objection: Codable, Sendable {
             .sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }.prefix(3)
             .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         let o4 = Objection(number: 4, claim: "gcc may CSE or hoist the load; sites become unidentifiable",
-                           answer: "decoded misses \(dec.realMissed) of \(dec.annotated) (\(top.isEmpty ? "none" : top)); "
+                           answer: "objects: decoded misses \(dec.realMissed) of \(dec.annotated) (\(top.isEmpty ? "none" : top)); "
                                + "dataflow still misses \(d.realMissed) (not counting \(d.missedCopiesDiffer) sites the "
                                + "two builds copied a different number of times).",
                            figures: figures4)

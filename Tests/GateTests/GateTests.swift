@@ -161,7 +161,7 @@ struct GateTests {
         #expect(entry.hasPrefix("            {") && (entry.hasSuffix("}") || entry.hasSuffix("},")))
         // The gate's coverage is the study's.
         for c in result.configs {
-            for (_, counts) in c.policies { #expect(GateCounts(counts).coverage == counts.foundAnnotated) }
+            for (_, counts) in c.policies { #expect(GateCounts(counts).coverage == counts.found) }
         }
     }
 

@@ -39,7 +39,7 @@ struct StudyRunTests {
             let c = try Self.config(variant, opt)
             let decoded = try #require(c.policies["decoded"]), dataflow = try #require(c.policies["dataflow"])
             #expect(dataflow.realMissed <= decoded.realMissed, "\(c.name)")
-            #expect(dataflow.foundAnnotated >= decoded.foundAnnotated, "\(c.name)")
+            #expect(dataflow.found >= decoded.found, "\(c.name)")
             if decoded.realMissed > 20 {
                 #expect(dataflow.sizeMismatched > decoded.sizeMismatched, "\(c.name)")
             }
