@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "SiteModelTests", dependencies: ["ELF", "RelocSites", "SiteModel", "TestSupport"]),
         .testTarget(name: "MacroSitesTests", dependencies: ["ELF", "MacroSites", "SiteModel", "TestSupport", "X86"]),
         .testTarget(name: "RelocSitesTests", dependencies: ["ELF", "RelocSites", "SiteModel", "TestSupport", "X86"]),
-        .testTarget(name: "CompareTests", dependencies: ["Compare", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "TestSupport"]),
+        .testTarget(name: "CompareTests", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "TestSupport"]),
         .testTarget(name: "CorpusBuildTests", dependencies: ["CorpusBuild", "ELF", "MacroSites", "RelocSites", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["ELF", "MacroSites", "Pipeline", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Compare", "Reports", "Study", "TestSupport"]),
