@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "CompareTests", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "TestSupport"]),
         .testTarget(name: "CorpusBuildTests", dependencies: ["CorpusBuild", "ELF", "MacroSites", "RelocSites", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["ELF", "MacroSites", "Pipeline", "TestSupport"]),
-        .testTarget(name: "StudyTests", dependencies: ["Compare", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Compare", "ELF", "Pipeline", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),

@@ -26,7 +26,7 @@ public struct Comparison: Sendable, Codable {
     public static func sameObject(annotated: [Site], scan: RelocScan, evidence: Evidence? = nil) -> Comparison {
         let pool = evidence ?? Evidence(scan: scan)
         var bySection: [Int: [Site]] = [:]
-        for s in scan.sites { bySection[s.sectionIndex, default: []].append(s) }
+        for s in scan.sites where !s.isMerged { bySection[s.sectionIndex, default: []].append(s) }
         for k in bySection.keys { bySection[k]!.sort(by: siteOrder) }
         var used = Set<Place>()
         var outcomes: [Outcome] = []
@@ -53,7 +53,10 @@ public struct Comparison: Sendable, Codable {
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
             }
         }
-        for r in scan.sites where !used.contains(r.place) {
+        for r in scan.sites where r.isMerged {
+            outcomes.append(Outcome(kind: .merged, annotated: nil, found: r))
+        }
+        for r in scan.sites where !r.isMerged && !used.contains(r.place) {
             outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: scan.policy),
                                     misplacement: pool.misplacement(of: r)))
         }
@@ -66,12 +69,16 @@ public struct Comparison: Sendable, Codable {
         let pool = evidence ?? Evidence(scan: plain)
         var outcomes: [Outcome] = []
         var leftA: [Site] = [], leftR: [Site] = []
+        // A call that loads of several ops reach belongs to none of them.
+        for r in plain.sites where r.isMerged {
+            outcomes.append(Outcome(kind: .merged, annotated: nil, found: r))
+        }
         // Pass 1: full chains.
-        matchByKey(annotated, plain.sites, key: { SiteKey(site: $0) }, outcomes: &outcomes,
+        matchByKey(annotated, plain.sites.filter { !$0.isMerged }, key: { UnitKey($0, SiteKey(site: $0)) }, outcomes: &outcomes,
                    inlining: false, evidence: pool, leftA: &leftA, leftR: &leftR)
         // Pass 2: the builds inlined differently.
         var restA: [Site] = [], restR: [Site] = []
-        matchByKey(leftA, leftR, key: { SiteKey(site: $0).innermost }, outcomes: &outcomes,
+        matchByKey(leftA, leftR, key: { UnitKey($0, SiteKey(site: $0).innermost) }, outcomes: &outcomes,
                    inlining: true, evidence: pool, leftA: &restA, leftR: &restR)
         // Where the two builds made a different number of copies of a call
         // (inlining, unrolling, cloning), the surplus on either side is not
@@ -79,24 +86,27 @@ public struct Comparison: Sendable, Codable {
         // evidence scan (every call the plain build really makes), so the
         // verdict does not depend on the policy under test.
         let ev = pool.scan
-        var annotatedCount: [SiteKey: Int] = [:], plainCount: [SiteKey: Int] = [:]
-        for a in annotated where !a.source.isEmpty { annotatedCount[SiteKey(site: a).innermost, default: 0] += 1 }
-        for r in ev.sites where !r.source.isEmpty { plainCount[SiteKey(site: r).innermost, default: 0] += 1 }
-        var surplusA: [SiteKey: Int] = [:], surplusR: [SiteKey: Int] = [:]
+        var annotatedCount: [UnitKey: Int] = [:], plainCount: [UnitKey: Int] = [:]
+        for a in annotated where !a.source.isEmpty { annotatedCount[UnitKey(a, SiteKey(site: a).innermost), default: 0] += 1 }
+        for r in ev.sites where !r.source.isEmpty { plainCount[UnitKey(r, SiteKey(site: r).innermost), default: 0] += 1 }
+        var surplusA: [UnitKey: Int] = [:], surplusR: [UnitKey: Int] = [:]
         for (k, n) in annotatedCount { surplusA[k] = max(0, n - (plainCount[k] ?? 0)) }
         for (k, n) in plainCount { surplusR[k] = max(0, n - (annotatedCount[k] ?? 0)) }
-        for a in restA {
-            let k = SiteKey(site: a).innermost
+        // Which surplus copies are labelled goes by key, not by address, so
+        // that an image labels the ones its objects label.
+        let byKey = { (x: Site, y: Site) in (SiteKey(site: x), x.place) < (SiteKey(site: y), y.place) }
+        for a in restA.sorted(by: byKey) {
+            let k = UnitKey(a, SiteKey(site: a).innermost)
             if (plainCount[k] ?? 0) > 0, let n = surplusA[k], n > 0 {
                 surplusA[k] = n - 1
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: .copiesDiffer))
                 continue
             }
-            let (cause, why) = pool.causeFor(key: SiteKey(site: a))
+            let (cause, why) = pool.causeFor(site: a)
             outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
         }
-        for r in restR {
-            let k = SiteKey(site: r).innermost
+        for r in restR.sorted(by: byKey) {
+            let k = UnitKey(r, SiteKey(site: r).innermost)
             if (annotatedCount[k] ?? 0) > 0, let n = surplusR[k], n > 0 {
                 surplusR[k] = n - 1
                 outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: .copiesDiffer,
@@ -116,9 +126,9 @@ public struct Comparison: Sendable, Codable {
         counts = Counts(outcomes)
     }
 
-    private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> SiteKey, outcomes: inout [Outcome],
+    private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> UnitKey, outcomes: inout [Outcome],
                                    inlining: Bool, evidence: Evidence, leftA: inout [Site], leftR: inout [Site]) {
-        var pending: [SiteKey: [Site]] = [:]
+        var pending: [UnitKey: [Site]] = [:]
         for s in r.sorted(by: siteOrder) { pending[key(s), default: []].append(s) }
         for s in a.sorted(by: siteOrder) {
             let k = key(s)
@@ -171,5 +181,23 @@ public struct Comparison: Sendable, Codable {
             let a = x.site, b = y.site
             return (a.section, a.offset, x.kind) < (b.section, b.offset, y.kind)
         }
+    }
+}
+
+/// A site key within one compilation unit. An object is one unit, a linked
+/// image many: keying by unit too keeps an image's sites from matching, or
+/// counting as copies of, sites of another source file that reach the same
+/// header line, so that an image gives the verdicts its objects give.
+struct UnitKey: Hashable {
+    let unit: String?
+    let key: SiteKey
+
+    init(_ site: Site, _ key: SiteKey) {
+        self.init(unit: site.unit, key: key)
+    }
+
+    init(unit: String?, key: SiteKey) {
+        self.unit = unit
+        self.key = key
     }
 }

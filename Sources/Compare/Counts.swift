@@ -14,6 +14,9 @@ public struct Counts: Sendable, Codable, Equatable {
     /// call or jmp through memory of the guessed length.
     public var misplacedMidInstruction = 0
     public var misplacedNonCall = 0
+    /// Scanned calls that loads of several ops reach (not spurious: they
+    /// are real sites, of no one op).
+    public var merged = 0
     public var matched = 0
     public var missed = 0
     public var spurious = 0
@@ -33,7 +36,7 @@ public struct Counts: Sendable, Codable, Equatable {
     public var causes: [Cause: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case annotated, found, scanned, misplaced, matched, missed, spurious, causes
+        case annotated, found, scanned, misplaced, merged, matched, missed, spurious, causes
         case misplacedMidInstruction = "misplaced_mid_instruction"
         case misplacedNonCall = "misplaced_non_call"
         case sizeMismatched = "size_mismatched"
@@ -68,6 +71,7 @@ public struct Counts: Sendable, Codable, Equatable {
             case .kindMismatched: kindMismatched += 1
             case .clobberUnsafe: clobberUnsafe += 1
             case .misplaced: misplaced += 1
+            case .merged: merged += 1
             case .missed:
                 missed += 1
                 if o.cause == .copiesDiffer { missedCopiesDiffer += 1 }
@@ -89,6 +93,7 @@ public struct Counts: Sendable, Codable, Equatable {
         c.found += b.found
         c.scanned += b.scanned
         c.misplaced += b.misplaced
+        c.merged += b.merged
         c.misplacedMidInstruction += b.misplacedMidInstruction
         c.misplacedNonCall += b.misplacedNonCall
         c.matched += b.matched

@@ -11,38 +11,53 @@ import SiteModel
 public struct Evidence: Sendable {
     /// The scan the facts come from (the dataflow scan of the plain build).
     public let scan: RelocScan
-    private var refsByKey: [SiteKey: [Reference]] = [:]
-    private var sitesByKey: [SiteKey: [Site]] = [:]
+    private var refsByKey: [UnitKey: [Reference]] = [:]
+    private var sitesByKey: [UnitKey: [Site]] = [:]
     private var refsByPlace: [Place: Reference] = [:]
+    /// Each reference that reaches a merged call → that call.
+    private var mergedByOrigin: [Place: Site] = [:]
 
     public init(scan: RelocScan) {
         self.scan = scan
         for r in scan.references {
             refsByPlace[r.place] = r
             let key = SiteKey(op: r.op?.offset ?? -1, chain: r.source.map { SiteKey.Position(file: $0.file, line: $0.line) })
-            for k in [key, key.innermost] { refsByKey[k, default: []].append(r) }
+            for k in [key, key.innermost] { refsByKey[UnitKey(unit: r.unit, key: k), default: []].append(r) }
             // GOT loads and table addresses carry no op: index them under
             // the position alone as well.
             if r.op == nil || r.use == .address {
-                for k in [key.positionOnly, key.innermost.positionOnly] { refsByKey[k, default: []].append(r) }
+                for k in [key.positionOnly, key.innermost.positionOnly] {
+                    refsByKey[UnitKey(unit: r.unit, key: k), default: []].append(r)
+                }
             }
         }
         for s in scan.sites {
+            for o in s.mergedOrigins { mergedByOrigin[o] = s }
             let k = SiteKey(site: s)
-            sitesByKey[k, default: []].append(s)
-            sitesByKey[k.innermost, default: []].append(s)
+            sitesByKey[UnitKey(s, k), default: []].append(s)
+            sitesByKey[UnitKey(s, k.innermost), default: []].append(s)
         }
     }
 
-    /// Why an annotated site with this key found no partner in the other build.
-    func causeFor(key: SiteKey) -> (Cause, String?) {
+    /// Why an annotated site found no partner in the other build: what the
+    /// other build has at its key, in its compilation unit.
+    func causeFor(site a: Site) -> (Cause, String?) {
+        let key = SiteKey(site: a)
+        let at = { (k: SiteKey) in UnitKey(a, k) }
+        // The op's load reaches a call that loads of other ops reach too.
         for k in [key, key.innermost] {
-            if let s = sitesByKey[k]?.first(where: { $0.kind != .call && $0.kind != .jmp }) {
-                return (cause(of: s, key: k), "\(s.kind.rawValue) at \(s.location): \(s.evidence)")
+            if let r = refsByKey[at(k)]?.first(where: { mergedByOrigin[$0.place] != nil }), let m = mergedByOrigin[r.place] {
+                return (.merged, "\(m.kind.rawValue) at \(m.location) reached by "
+                    + m.mergedOps.map(\.description).joined(separator: ", "))
+            }
+        }
+        for k in [key, key.innermost] {
+            if let s = sitesByKey[at(k)]?.first(where: { $0.kind != .call && $0.kind != .jmp }) {
+                return (cause(of: s, key: at(k)), "\(s.kind.rawValue) at \(s.location): \(s.evidence)")
             }
         }
         for k in [key, key.innermost, key.positionOnly, key.innermost.positionOnly] {
-            if let r = refsByKey[k]?.first {
+            if let r = refsByKey[at(k)]?.first {
                 return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
             }
         }
@@ -56,20 +71,21 @@ public struct Evidence: Sendable {
             return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
         }
         if let s = scan.sites.first(where: { $0.sectionIndex == a.sectionIndex && $0.offset >= a.offset && $0.offset < end }) {
-            return (cause(of: s, key: SiteKey(site: s)), "\(s.kind.rawValue) at \(s.location)")
+            return (cause(of: s, key: UnitKey(s, SiteKey(site: s))), "\(s.kind.rawValue) at \(s.location)")
         }
         return (.noReference, nil)
     }
 
     /// A call the plain build made in a shape the policy did not take.
-    private func cause(of s: Site, key: SiteKey) -> Cause {
+    private func cause(of s: Site, key: UnitKey) -> Cause {
         switch s.kind {
         case .thunkCall, .thunkJmp: return .retpolineThunk
         case .callReg, .jmpReg: return .register
         case .callBase, .jmpBase:
             // The table's address came from the reference the site was found from.
             if let origin = s.origin, let r = refsByPlace[origin] { return r.viaGOT ? .gotLoad : .baseRegister }
-            let got = (refsByKey[key.positionOnly] ?? refsByKey[key.innermost.positionOnly] ?? []).contains { $0.viaGOT }
+            let got = (refsByKey[UnitKey(unit: key.unit, key: key.key.positionOnly)]
+                ?? refsByKey[UnitKey(unit: key.unit, key: key.key.innermost.positionOnly)] ?? []).contains { $0.viaGOT }
             return got ? .gotLoad : .baseRegister
         default: return .noReference
         }

@@ -20,9 +20,18 @@ public enum OutcomeKind: String, Sendable, Codable, CaseIterable, Comparable {
     case missed
     /// A scanned site with no annotation.
     case spurious
+    /// A scanned call reached by loads of several ops (tail-merging,
+    /// cross-jumping): it belongs to none of them, and each op's annotated
+    /// site is missed with cause `merged`.
+    case merged
 
     /// Found by the scan, in any shape that is really there.
-    public var isFound: Bool { self != .missed && self != .spurious && self != .misplaced }
+    public var isFound: Bool {
+        switch self {
+        case .matched, .sizeMismatched, .kindMismatched, .clobberUnsafe: return true
+        case .misplaced, .missed, .spurious, .merged: return false
+        }
+    }
 
     public static func < (a: OutcomeKind, b: OutcomeKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -52,6 +61,9 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     /// (inlining, unrolling, cloning differ between the asm and the C
     /// version): the same op at the same line is found elsewhere.
     case copiesDiffer = "copies-differ"
+    /// Missed: the plain build's call for this op is one that loads of
+    /// other ops reach too (an outcome `merged` lists them).
+    case merged
     /// Spurious: a real call through the table that carries no annotation.
     case unannotatedCall = "unannotated-call"
     /// Spurious: a data read, compare, store or address taken as a site.

@@ -66,6 +66,14 @@ public final class DebugInfo: @unchecked Sendable {
         }
     }
 
+    /// The compilation unit of each place (its DW_AT_name, the source file
+    /// compiled), nil where no unit covers it. Objects hold one unit; a
+    /// linked image many: what makes an image's sites comparable per
+    /// source file, as its objects' are.
+    public func unitNames(_ places: [(section: Int, offset: UInt64)]) -> [String?] {
+        state.withLock { session in places.map { session.unitName(section: $0.section, offset: $0.offset) } }
+    }
+
     /// The members of `struct name` (the first complete definition found),
     /// flattened; nil when no unit defines it. See `StructMember`.
     public func structMembers(named name: String) -> [StructMember]? {
@@ -202,6 +210,11 @@ final class DebugInfoSession {
     }
 
     // MARK: Inline chains
+
+    func unitName(section: Int, offset: UInt64) -> String? {
+        guard let addr = address(section: section, offset: offset) else { return nil }
+        return functionScopes(at: addr).1?.name
+    }
 
     func inlineChain(section: Int, offset: UInt64, callers: CallerLookup) -> [SourceFrame] {
         guard let addr = address(section: section, offset: offset) else { return [] }

@@ -42,6 +42,8 @@ final class ScopeIndex {
     /// The unit's DIE offset, and what eu-addr2line needs to print files.
     let unitOffset: Dwarf_Off
     let compDir: String?
+    /// The unit's DW_AT_name: the source file compiled.
+    let name: String?
     /// dwarf_getsrcfiles' table; owned by libdw, valid while the Dwarf lives.
     let files: OpaquePointer?
     private(set) var nodes: [Node] = []
@@ -52,6 +54,7 @@ final class ScopeIndex {
         var cu = unit
         unitOffset = DIE.offset(&cu)
         compDir = DIE.string(&cu, DW_AT_comp_dir)
+        name = DIE.string(&cu, DW_AT_name)
         var files: OpaquePointer?
         var count = 0
         self.files = dwarf_getsrcfiles(&cu, &files, &count) == 0 ? files : nil

@@ -80,7 +80,8 @@ extension MacroScan {
         findings += Self.overlaps(sites, path: file.path, section: name)
         if options.sourcePositions, let debugInfo, !sites.isEmpty {
             let chains = debugInfo.inlineChains(sites.map { (section: $0.sectionIndex, offset: $0.offset) })
-            for i in sites.indices { sites[i].source = chains[i] }
+            let units = debugInfo.unitNames(sites.map { (section: $0.sectionIndex, offset: $0.offset) })
+            for i in sites.indices { (sites[i].source, sites[i].unit) = (chains[i], units[i]) }
         }
         self.sites = sites
         self.findings = findings

@@ -30,6 +30,8 @@ public struct Reference: Sendable, Hashable, Codable {
     /// The inline chain at the instruction, innermost first (empty without
     /// DWARF or when source positions were not asked for).
     public var source: [SourceFrame] = []
+    /// The compilation unit the instruction belongs to (see `Site.unit`).
+    public var unit: String? = nil
 
     /// Where the instruction is in its file.
     public var place: Place { Place(section: sectionIndex, offset: offset) }

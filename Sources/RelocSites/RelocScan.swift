@@ -83,11 +83,16 @@ extension RelocScan {
             for r in refs { _ = slot(r.sectionIndex, r.offset) }
             for list in sitesByPolicy { for s in list { _ = slot(s.sectionIndex, s.offset) } }
             let chains = places.isEmpty ? [] : debugInfo.inlineChains(places)
-            for i in refs.indices { refs[i].source = chains[slot(refs[i].sectionIndex, refs[i].offset)] }
+            let units = places.isEmpty ? [] : debugInfo.unitNames(places)
+            for i in refs.indices {
+                refs[i].source = chains[slot(refs[i].sectionIndex, refs[i].offset)]
+                refs[i].unit = units[slot(refs[i].sectionIndex, refs[i].offset)]
+            }
             for p in sitesByPolicy.indices {
                 for i in sitesByPolicy[p].indices {
                     let s = sitesByPolicy[p][i]
                     sitesByPolicy[p][i].source = chains[slot(s.sectionIndex, s.offset)]
+                    sitesByPolicy[p][i].unit = units[slot(s.sectionIndex, s.offset)]
                 }
             }
         }
@@ -202,8 +207,11 @@ struct Scanner {
     /// Sites are keyed by section and offset: in a relocatable object every
     /// section starts at address 0 (`-ffunction-sections`).
     private mutating func followed(_ refs: [Reference], existing: Set<Place>) -> [Site] {
-        var seen = existing
-        var out: [Site] = []
+        // Every call each load or address reaches, then one site per call:
+        // a call reached by loads of different fields (gcc tail-merged or
+        // cross-jumped the calls) is marked merged, with all its ops.
+        var reached: [Place: [(ref: Reference, found: Dataflow.Found, section: Section)]] = [:]
+        var order: [Place] = []
         for ref in refs where ref.use == .load || ref.use == .address {
             guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
             let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
@@ -224,16 +232,26 @@ struct Scanner {
                 thunkRegister(insn, section: section)
             }
             for f in found {
-                let offset = f.instruction.address - file.address(of: section, offset: 0)
-                guard seen.insert(Place(section: section.index, offset: offset)).inserted else { continue }
-                let how = ref.use == .load ? "load" : "address"
-                out.append(Site(section: section.name, sectionIndex: section.index, offset: offset,
-                                address: f.instruction.address,
-                                location: file.describe(section: section.index, offset: offset),
-                                length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
-                                clobbers: .cABI,
-                                evidence: "\(how) at \(ref.location): \(ref.instruction)", origin: ref.place))
+                let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
+                guard !existing.contains(place) else { continue }
+                if reached[place] == nil { order.append(place) }
+                reached[place, default: []].append((ref, f, section))
             }
+        }
+        var out: [Site] = []
+        for place in order {
+            let all = reached[place]!
+            let (ref, f, section) = all[0]
+            let fields = Set(all.map(\.found.field))
+            let how = ref.use == .load ? "load" : "address"
+            out.append(Site(section: section.name, sectionIndex: section.index, offset: place.offset,
+                            address: f.instruction.address,
+                            location: file.describe(section: section.index, offset: place.offset),
+                            length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
+                            clobbers: .cABI,
+                            evidence: "\(how) at \(ref.location): \(ref.instruction)", origin: ref.place,
+                            mergedOps: fields.count > 1 ? fields.sorted().map { table.op(offset: $0) } : [],
+                            mergedOrigins: fields.count > 1 ? all.map(\.ref.place) : []))
         }
         return out
     }

@@ -21,6 +21,9 @@ public struct Site: Sendable, Hashable, Codable {
     public let clobbers: ClobberSet?
     /// The inline chain at the site, innermost first (empty without DWARF).
     public var source: [SourceFrame]
+    /// The compilation unit (source file compiled) the site's code belongs
+    /// to, from DWARF; nil without. Not part of the JSON.
+    public var unit: String?
     /// Why the strategy believes this is a site (the load it came from, the
     /// record index); one line, for people.
     public let evidence: String
@@ -28,10 +31,17 @@ public struct Site: Sendable, Hashable, Codable {
     /// (its own relocation, or the load or address that reached it): what
     /// a cause is decided from. Nil for a recorded site.
     public let origin: Place?
+    /// A call that loads of several ops reach (gcc tail-merged or
+    /// cross-jumped the calls): every op, in offset order, and the places
+    /// of every reference that reaches it. Empty for an ordinary site. Such
+    /// a call belongs to none of its ops.
+    public let mergedOps: [Op]
+    public let mergedOrigins: [Place]
 
     public init(section: String, sectionIndex: Int, offset: UInt64, address: UInt64, location: String,
                 length: Int, kind: SiteKind, op: Op, clobbers: ClobberSet?, source: [SourceFrame] = [],
-                evidence: String, origin: Place? = nil) {
+                evidence: String, origin: Place? = nil, mergedOps: [Op] = [], mergedOrigins: [Place] = [],
+                unit: String? = nil) {
         self.section = section
         self.sectionIndex = sectionIndex
         self.offset = offset
@@ -44,7 +54,13 @@ public struct Site: Sendable, Hashable, Codable {
         self.source = source
         self.evidence = evidence
         self.origin = origin
+        self.mergedOps = mergedOps
+        self.mergedOrigins = mergedOrigins
+        self.unit = unit
     }
+
+    /// Reached by loads of several ops: see `mergedOps`.
+    public var isMerged: Bool { !mergedOps.isEmpty }
 
     /// Where the site is in its file.
     public var place: Place { Place(section: sectionIndex, offset: offset) }
@@ -53,11 +69,13 @@ public struct Site: Sendable, Hashable, Codable {
     public func with(op: Op) -> Site {
         Site(section: section, sectionIndex: sectionIndex, offset: offset, address: address, location: location,
              length: length, kind: kind, op: op, clobbers: clobbers, source: source, evidence: evidence,
-             origin: origin)
+             origin: origin, mergedOps: mergedOps, mergedOrigins: mergedOrigins, unit: unit)
     }
 
     enum CodingKeys: String, CodingKey {
         case section, offset, address, location, length, kind, op, type, clobbers, source, evidence, origin
+        case mergedOps = "merged_ops"
+        case mergedOrigins = "merged_origins"
         case sectionIndex = "section_index"
         case opOffset = "op_offset"
     }
@@ -78,6 +96,8 @@ public struct Site: Sendable, Hashable, Codable {
         source = try c.decode([SourceFrame].self, forKey: .source)
         evidence = try c.decode(String.self, forKey: .evidence)
         origin = try c.decodeIfPresent(Place.self, forKey: .origin)
+        mergedOps = try c.decodeIfPresent([Op].self, forKey: .mergedOps) ?? []
+        mergedOrigins = try c.decodeIfPresent([Place].self, forKey: .mergedOrigins) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -96,5 +116,9 @@ public struct Site: Sendable, Hashable, Codable {
         try c.encode(source, forKey: .source)
         try c.encode(evidence, forKey: .evidence)
         try c.encodeIfPresent(origin, forKey: .origin)
+        if isMerged {
+            try c.encode(mergedOps, forKey: .mergedOps)
+            try c.encode(mergedOrigins, forKey: .mergedOrigins)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import ELF
+import Pipeline
 import Reports
 import Compare
 import Foundation
@@ -81,5 +83,66 @@ struct StudyRunTests {
         // Round trip.
         let back = try JSONDecoder().decode(StudyResult.self, from: Data(json.utf8))
         #expect(back.summary == Self.result.summary)
+    }
+}
+
+/// Verdicts that must not depend on the link form or on where gcc put the
+/// code: an image gives the verdicts its objects give, and a call that
+/// loads of several ops reach is credited to none of them.
+@Suite("Study verdicts", .serialized)
+struct StudyVerdictTests {
+    static var result: StudyResult { StudyRunTests.result }
+
+    static func keys(_ c: ConfigResult, _ policy: String) -> [String] {
+        (c.keys[policy]?.missed ?? []).map { "\($0.key) \($0.cause?.rawValue ?? "-")" }.sorted()
+    }
+
+    /// Per key, the objects and the linked image of every variant at -O2
+    /// and -Os miss the same sites for the same causes. The one exception is
+    /// the linker's: under -fPIC it relaxes GOT loads of the table's address
+    /// to `lea`, so a miss the objects blame on the GOT load the image
+    /// blames on the base register, and only where the image says it
+    /// relaxed GOT loads.
+    @Test(arguments: ["-O2", "-Os"])
+    func objectsAndImagesAgree(opt: String) throws {
+        for variant in ["kernel", "retpoline", "pic", "ro-ops", "abs"] {
+            let object = try StudyRunTests.config(variant, opt), linked = try StudyRunTests.config(variant, opt, "linked")
+            for policy in ["naive", "decoded", "dataflow"] {
+                let o = Self.keys(object, policy)
+                let l = Self.keys(linked, policy)
+                if linked.references.relaxed > 0 {
+                    let same = { (list: [String]) in list.map { $0.replacingOccurrences(of: " got-load", with: " base-register") } }
+                    #expect(same(o) == same(l), "\(variant) \(opt) \(policy)")
+                } else {
+                    #expect(o == l, "\(variant) \(opt) \(policy)")
+                }
+            }
+        }
+    }
+
+    /// switch_dispatch.c's control_reg_op: gcc 12 -Os with retpolines
+    /// tail-merges four switch arms, so loads of irq_disable... (fields
+    /// 0x80, 0x90, 0x170, 0x180) all reach one `jmp
+    /// __x86_indirect_thunk_rax` (objdump -dr: `mov paravirt_ops+0x7c`,
+    /// `+0x16c`, `+0x17c`, `+0x8c`, each followed by a jmp to the one
+    /// thunk jump). That call is one `merged` outcome listing the four ops,
+    /// and each op's annotated site in the function is missed with cause
+    /// `merged`; none is credited as found.
+    @Test func mergedCallIsNobodys() throws {
+        let a = try #require(CorpusFixture.object("src/switch_dispatch.c", "retpoline", "-Os", .annotated))
+        let p = try #require(CorpusFixture.object("src/switch_dispatch.c", "retpoline", "-Os", .plain))
+        let analysis = try Analysis(annotated: try ObjectFile(path: a), plain: try ObjectFile(path: p))
+        let c = try #require(analysis.comparisons[.dataflow])
+        let merged = c.outcomes.filter { $0.kind == .merged }.compactMap(\.found)
+        let four = try #require(merged.first { $0.location.hasPrefix("control_reg_op+") && $0.kind == .thunkJmp })
+        #expect(four.mergedOps.map(\.offset) == [0x80, 0x90, 0x170, 0x180])
+        #expect(four.mergedOrigins.count == 4)
+        for op in four.mergedOps {
+            let verdicts = c.outcomes.filter { $0.annotated?.op.offset == op.offset
+                && $0.annotated?.location.hasPrefix("control_reg_op+") == true }
+            #expect(!verdicts.isEmpty && verdicts.allSatisfy { $0.kind == .missed && $0.cause == .merged }, "\(op)")
+        }
+        // Never credited: no found outcome pairs with a merged call.
+        #expect(!c.outcomes.contains { $0.annotated != nil && $0.found?.isMerged == true })
     }
 }

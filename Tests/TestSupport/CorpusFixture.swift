@@ -3,7 +3,7 @@ import CorpusBuild
 
 /// The corpus built once per test process, into the fixture cache: a slice
 /// of the matrix small enough for CI (kernel at every opt level; the other
-/// variants at -O0 and -O2).
+/// variants at -O0, -O2 and -Os).
 public enum CorpusFixture {
     public static let cacheDirectory = Fixtures.cacheDirectory + "/corpus"
 
@@ -13,7 +13,7 @@ public enum CorpusFixture {
 
     public static let configurations: [BuildConfiguration] = {
         let all = corpus.configurations(compilers: ["gcc"])
-        return all.filter { $0.variant == "kernel" || $0.opt == "-O0" || $0.opt == "-O2" }
+        return all.filter { $0.variant == "kernel" || $0.opt == "-O0" || $0.opt == "-O2" || $0.opt == "-Os" }
     }()
 
     /// Build (or fetch from the cache) the slice; built once per process.
