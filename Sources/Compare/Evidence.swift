@@ -14,6 +14,10 @@ public struct Evidence: Sendable {
     private var refsByKey: [UnitKey: [Reference]] = [:]
     private var sitesByKey: [UnitKey: [Site]] = [:]
     private var refsByPlace: [Place: Reference] = [:]
+    /// References by compilation unit and outermost function (the last
+    /// frame of their chain): what a function of the plain build does with
+    /// the table at all.
+    private var refsByFunction: [FunctionKey: [Reference]] = [:]
     /// Each reference that reaches a merged call → that call.
     private var mergedByOrigin: [Place: Site] = [:]
 
@@ -21,6 +25,7 @@ public struct Evidence: Sendable {
         self.scan = scan
         for r in scan.references {
             refsByPlace[r.place] = r
+            if let f = r.source.last?.function { refsByFunction[FunctionKey(unit: r.unit, function: f), default: []].append(r) }
             let key = SiteKey(op: r.op?.offset ?? -1, chain: r.source.map { SiteKey.Position(file: $0.file, line: $0.line) })
             for k in [key, key.innermost] { refsByKey[UnitKey(unit: r.unit, key: k), default: []].append(r) }
             // GOT loads and table addresses carry no op: index them under
@@ -61,7 +66,28 @@ public struct Evidence: Sendable {
                 return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
             }
         }
+        // Nothing at the call's own lines: what the function does with the
+        // table elsewhere (a GOT load hoisted to the entry and reaching the
+        // call through a jump table, a pointer kept in a register). Only a
+        // function that never refers to the table is `no-reference`.
+        if let f = a.source.last?.function, let r = refsByFunction[FunctionKey(unit: a.unit, function: f)]?
+            .min(by: { preference($0) < preference($1) }) {
+            return (cause(of: r), "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
+        }
         return (.noReference, nil)
+    }
+
+    /// Which of a function's references explains a miss best: GOT loads
+    /// and loads before table addresses before the rest.
+    private func preference(_ r: Reference) -> Int {
+        if r.viaGOT { return 0 }
+        switch r.use {
+        case .load: return 1
+        case .address: return 2
+        case .undecodable: return 3
+        case .compare, .store, .other: return 4
+        case .callMem, .jmpMem: return 5
+        }
     }
 
     /// Why an annotated site at this address found no partner (same object).
@@ -122,4 +148,10 @@ public struct Evidence: Sendable {
         }
         return s.kind == .other ? .nonCall : .unannotatedCall
     }
+}
+
+/// A function of one compilation unit.
+struct FunctionKey: Hashable {
+    let unit: String?
+    let function: String
 }

@@ -82,9 +82,12 @@ public struct Analysis: Sendable {
         }
         self.comparisons = comparisons
         if options.control {
-            let own = try RelocScan(file: a, options: RelocOptions(tableSymbol: options.tableSymbol, policy: .decoded,
-                                                                   sourcePositions: false))
-            control = Comparison.sameObject(annotated: annotated, scan: own)
+            // Causes come from the same evidence as everywhere: the dataflow
+            // scan of the file compared.
+            let own = try RelocScan.scan(file: a, options: RelocOptions(tableSymbol: options.tableSymbol,
+                                                                        sourcePositions: false),
+                                         policies: [.decoded, .dataflow])
+            control = Comparison.sameObject(annotated: annotated, scan: own[0], evidence: Evidence(scan: own[1]))
         } else {
             control = nil
         }
