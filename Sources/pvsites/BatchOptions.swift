@@ -13,7 +13,9 @@ struct BatchOptions: ParsableArguments {
 
 /// How every batch command ends: each failed file on its own line, the
 /// report (files skipped in a directory walk are counted in it), then the
-/// count of failed files, and exit 2 when there were any.
+/// count of failed files, and exit 2 when there were any. A named
+/// directory with no object in it is an error too; when nothing at all was
+/// read, its line is the only output.
 struct BatchEnd {
     let inputs: InputFiles.Expansion
     let options: BatchOptions
@@ -23,7 +25,10 @@ struct BatchEnd {
     func finish<R: Encodable>(_ report: R, failures: [FileFailure], text: () -> String) throws {
         for f in failures { Diagnostics.error(f.line) }
         for dir in inputs.missing { Diagnostics.error("\(dir): cannot list the directory") }
-        let failed = failures.count + inputs.missing.count
+        for dir in inputs.empty { Diagnostics.error("no objects found under \(dir)") }
+        let unread = inputs.missing.count + inputs.empty.count
+        if inputs.files.isEmpty && unread > 0 { throw ExitCode(2) }
+        let failed = failures.count + unread
         if options.keepGoing || failed == 0 {
             switch output.format {
             case .text:

@@ -21,6 +21,8 @@ public enum InputFiles {
         public var missing: [String] = []
         /// Files found in a directory walk that are not objects after all.
         public var skipped: [String] = []
+        /// Named directories whose walk found no object.
+        public var empty: [String] = []
 
         public init() {}
     }
@@ -66,6 +68,7 @@ public enum InputFiles {
                 guard fm.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
                 if hasObjectMagic(full) { found.append(full) } else { result.skipped.append(full) }
             }
+            if found.isEmpty { result.empty.append(path) }
             result.files += found.sorted()
             result.skipped.sort()
         }
