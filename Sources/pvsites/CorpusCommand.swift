@@ -34,6 +34,24 @@ struct CorpusOptions: ParsableArguments {
         return c.configurations(compilers: compilers.isEmpty ? nil : compilers,
                                 variants: variants.isEmpty ? nil : variants, opts: opts.isEmpty ? nil : opts)
     }
+
+    /// For the commands that build (study, corpus build): a compiler named
+    /// with --compiler must be installed, and something must be selected.
+    func buildableConfigurations(_ c: Corpus) throws -> [BuildConfiguration] {
+        let configs = try configurations(c)
+        let missing = c.availableCompilers().skipped
+        for name in compilers {
+            if let (_, why) = missing.first(where: { $0.0 == name }) { throw CLIError("--compiler \(name): \(why)") }
+        }
+        if configs.isEmpty {
+            if c.availableCompilers().available.isEmpty {
+                throw CLIError("\(corpus)/configs.json: none of its compilers is installed ("
+                    + missing.map(\.1).joined(separator: ", ") + ")")
+            }
+            throw CLIError("\(corpus)/configs.json: no configuration selected")
+        }
+        return configs
+    }
 }
 
 /// A usage or input error found by the CLI itself: one line, exit 2.
@@ -59,10 +77,7 @@ struct CorpusCommand: ParsableCommand {
 
         func run() throws {
             let corpus = try selection.load()
-            let configs = try selection.configurations(corpus)
-            for (name, why) in corpus.availableCompilers().skipped where selection.compilers.contains(name) {
-                Diagnostics.warning("pvsites: skipping \(name): \(why)")
-            }
+            let configs = try selection.buildableConfigurations(corpus)
             let builder = CorpusBuilder(corpus: corpus, cacheDirectory: out ?? CorpusBuilder.defaultCacheDirectory)
             let start = Date()
             let build = try builder.build(configs, progress: Progress.line("building"))

@@ -27,7 +27,7 @@ struct StudyCommand: ParsableCommand {
 
     func run() throws {
         let corpus = try selection.load()
-        let configs = try selection.configurations(corpus)
+        let configs = try selection.buildableConfigurations(corpus)
         let runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
         var progress: (@Sendable (String, Int, Int) -> Void)?
         if Diagnostics.stderrIsTerminal {

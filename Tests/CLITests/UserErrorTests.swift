@@ -9,6 +9,31 @@ import Testing
 struct UserErrorTests {
     static func run(_ args: [String]) throws -> CommandResult { try CommandLineTests.run(args) }
 
+    /// A small corpus laid out like `Corpus/` (its headers, stubs and
+    /// configs.json, with one more compiler whose binary does not exist),
+    /// with the given sources under `src/`.
+    static func scratchCorpus(_ name: String, sources: [String: String]) throws -> String {
+        let dir = Fixtures.scratchPath(name)
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        for sub in ["src", "asm"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        for sub in ["include", "stubs"] {
+            try fm.copyItem(atPath: Fixtures.corpusDirectory + "/" + sub, toPath: dir + "/" + sub)
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.corpusDirectory + "/configs.json"))
+        var config = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var compilers = try #require(config["compilers"] as? [[String: Any]])
+        compilers.append(["name": "nocc", "command": "pvsites-no-such-cc", "family": "gcc", "optional": true])
+        config["compilers"] = compilers
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/configs.json"))
+        for (file, text) in sources { try text.write(toFile: dir + "/src/" + file, atomically: true, encoding: .utf8) }
+        return dir
+    }
+
+    static let sectionsSource: String = {
+        (try? String(contentsOfFile: Fixtures.corpusDirectory + "/src/func_sections.c", encoding: .utf8)) ?? ""
+    }()
+
     /// 1. A directory with no object in it: one line, no report.
     @Test(arguments: ["objinfo", "macro", "reloc", "compare"])
     func directoryWithoutObjects(command: String) throws {
@@ -29,5 +54,22 @@ struct UserErrorTests {
         #expect(r.status == 2)
         #expect(r.stderr == "pvsites: no objects found under \(dir)\npvsites: 1 file failed\n")
         #expect(!r.stdout.isEmpty)
+    }
+
+    /// 2. A compiler the corpus lists but that is not installed, asked for
+    /// by name: an error naming it, not a study of nothing.
+    @Test(arguments: [["study"], ["corpus", "build"]])
+    func compilerNotInstalled(command: [String]) throws {
+        let dir = try Self.scratchCorpus("nocc-\(command.joined())", sources: ["sections.c": Self.sectionsSource])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cache = command == ["study"] ? "--cache" : "--out"
+        let r = try Self.run(command + ["--corpus", dir, "--compiler", "nocc", cache, dir + "/cache"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "pvsites: --compiler nocc: pvsites-no-such-cc is not installed\n")
+        #expect(r.stdout.isEmpty)
+        // A name the corpus does not list at all is an error of its own.
+        let unknown = try Self.run(command + ["--corpus", dir, "--compiler", "tcc", cache, dir + "/cache"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "pvsites: \(dir)/configs.json: no compiler 'tcc'\n")
     }
 }
