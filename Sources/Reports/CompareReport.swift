@@ -48,9 +48,15 @@ public struct CompareReport: Codable, Sendable {
                 let p = try ObjectFile(path: plain)
                 let analysis = try Analysis(annotated: a, plain: p, policies: [policy],
                                             options: Analysis.Options(tableSymbol: tableSymbol))
-                let c = analysis.comparisons[policy]!
-                files = [FileEntry(path: annotated, plain: plain, counts: c.counts, outcomes: c.outcomes)]
-                errors = []
+                if analysis.macro.sites.isEmpty {
+                    // Nothing to compare: most likely the two builds given the wrong way round.
+                    files = []
+                    errors = [FileFailure(path: annotated, message: Self.noRecords(analysis.macro, plain: p, tableSymbol))]
+                } else {
+                    let c = analysis.comparisons[policy]!
+                    files = [FileEntry(path: annotated, plain: plain, counts: c.counts, outcomes: c.outcomes)]
+                    errors = []
+                }
             } catch {
                 files = []
                 errors = [FileFailure(path: plain, error: error)]
@@ -60,6 +66,15 @@ public struct CompareReport: Codable, Sendable {
             errors = [FileFailure(path: annotated, error: error)]
         }
         summary = files.reduce(Counts()) { $0 + $1.counts }
+    }
+
+    /// `no annotated records (.parainstructions); are --annotated and
+    /// --plain swapped?` when the plain build has them.
+    static func noRecords(_ macro: MacroScan, plain: ObjectFile, _ tableSymbol: String?) -> String {
+        let what = "no annotated records (\(macro.section ?? ".parainstructions"))"
+        let other = try? MacroScan(file: plain, options: MacroOptions(tableSymbol: tableSymbol, sourcePositions: false))
+        if let other, !other.sites.isEmpty { return what + "; are --annotated and --plain swapped?" }
+        return what + "; --annotated wants the build with the annotated macros"
     }
 
     public func text() -> String {

@@ -72,4 +72,25 @@ struct UserErrorTests {
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "pvsites: \(dir)/configs.json: no compiler 'tcc'\n")
     }
+
+    /// 3. The annotated and the plain build given the wrong way round.
+    @Test func annotatedAndPlainSwapped() throws {
+        let annotated = try #require(CorpusFixture.object("src/irq_loops.c", "kernel", "-O2", .annotated))
+        let plain = try #require(CorpusFixture.object("src/irq_loops.c", "kernel", "-O2", .plain))
+        let ok = try Self.run(["compare", "--annotated", annotated, "--plain", plain])
+        #expect(ok.status == 0, "\(ok.stderr)")
+
+        let swapped = try Self.run(["compare", "--annotated", plain, "--plain", annotated])
+        #expect(swapped.status == 2)
+        let lines = swapped.stderr.split(separator: "\n").map(String.init)
+        #expect(lines == ["pvsites: \(plain): no annotated records (.parainstructions); are --annotated and --plain swapped?",
+                          "pvsites: 1 file failed"])
+        #expect(!swapped.stdout.contains("vs"))
+
+        // Two plain builds: no swap to suggest.
+        let neither = try Self.run(["compare", "--annotated", plain, "--plain", plain])
+        #expect(neither.status == 2)
+        #expect(neither.stderr.hasPrefix("pvsites: \(plain): no annotated records (.parainstructions); "
+            + "--annotated wants the build with the annotated macros\n"))
+    }
 }
