@@ -191,7 +191,7 @@ public struct CorpusBuilder: Sendable {
         guard r.status == 0, rename(temp, out) == 0 else {
             unlink(temp)
             return (nil, .failed(BuildFailure(configuration: input.cfg, mode: input.mode, file: "(link)",
-                                              message: Self.firstError(r.output))))
+                                              message: Self.linkErrors(r.output))))
         }
         return (out, .built(out))
     }
@@ -213,6 +213,23 @@ public struct CorpusBuilder: Sendable {
     static func firstError(_ output: String) -> String {
         let lines = output.split(separator: "\n").map(String.init)
         return lines.first { $0.contains("error") } ?? lines.first ?? "failed with no output"
+    }
+
+    /// What the linker said went wrong, on one line: its error lines
+    /// (undefined references, multiple definitions, ...) joined by "; ",
+    /// at most `limit` of them, without the `in function 'f':` context
+    /// lines, the warnings and the driver's closing `collect2: error: ld
+    /// returned 1 exit status` (kept only when there is nothing else).
+    static func linkErrors(_ output: String, limit: Int = 3) -> String {
+        var lines: [String] = []
+        for l in output.split(separator: "\n").map(String.init) {
+            let t = l.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty || t.contains("ld returned") || t.hasSuffix("':") || t.hasSuffix("\u{2019}:") || t.contains("warning:") { continue }
+            if !lines.contains(t) { lines.append(t) }
+        }
+        guard !lines.isEmpty else { return firstError(output) }
+        let more = lines.count - limit
+        return lines.prefix(limit).joined(separator: "; ") + (more > 0 ? "; and \(more) more" : "")
     }
 }
 

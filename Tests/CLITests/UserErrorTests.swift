@@ -93,4 +93,24 @@ struct UserErrorTests {
         #expect(neither.stderr.hasPrefix("pvsites: \(plain): no annotated records (.parainstructions); "
             + "--annotated wants the build with the annotated macros\n"))
     }
+
+    /// 5. A link that fails says what the linker said (the undefined
+    /// reference), not only that ld returned 1.
+    @Test func linkFailureKeepsTheLinkersErrors() throws {
+        let undefined = "extern int pvsites_nowhere(void);\nint calls_nowhere(void) { return pvsites_nowhere(); }\n"
+        let dir = try Self.scratchCorpus("link", sources: ["sections.c": Self.sectionsSource, "undefined.c": undefined])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try Self.run(["corpus", "build", "--out", dir + "/cache", "--corpus", dir, "--compiler", "gcc",
+                              "--variant", "kernel", "--opt=-O2"])
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(lines)")
+        for mode in ["annotated", "plain"] {
+            #expect(lines.contains {
+                $0.hasPrefix("pvsites: (link) (gcc kernel -O2, \(mode)): ") && $0.contains("undefined reference to `pvsites_nowhere'")
+            }, "\(lines)")
+        }
+        #expect(!r.stderr.contains("collect2"))
+        #expect(lines.last == "pvsites: 2 files failed")
+    }
 }
