@@ -6,8 +6,31 @@ import Foundation
 /// under its real name. Two more guards: an output is trusted only when it
 /// is a complete ELF file (its section header table lies inside it — a
 /// file torn by a crash or a full disk is built again), and temporaries of
-/// builds that are no longer running are removed.
+/// builds that are no longer running are removed. Next to each output,
+/// `OUT.log` keeps what the compiler or linker printed making it (empty
+/// when it printed nothing), so that warnings are reported from the cache
+/// as from a fresh build; it is written before the output is renamed into
+/// place, and an output without it is built again.
 enum CacheFiles {
+    /// What the compiler printed making `output`, when the cache can
+    /// serve it: the output is complete and its log is there.
+    static func cachedLog(_ output: String) -> String? {
+        guard isComplete(output), let data = FileManager.default.contents(atPath: output + ".log") else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Put a finished build in place: its log first, then `temp` renamed
+    /// to `output`. False when either step fails.
+    static func keep(_ temp: String, as output: String, log: String) -> Bool {
+        let logTemp = output + ".log.tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
+        guard FileManager.default.createFile(atPath: logTemp, contents: Data(log.utf8)),
+              rename(logTemp, output + ".log") == 0 else {
+            unlink(logTemp)
+            return false
+        }
+        return rename(temp, output) == 0
+    }
+
     /// True when `path` exists and is a whole ELF64 file: the magic, and
     /// the section header table (which gcc and ld write last) inside it.
     static func isComplete(_ path: String) -> Bool {

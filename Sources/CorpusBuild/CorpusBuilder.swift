@@ -19,6 +19,68 @@ public struct BuildFailure: Codable, Sendable, Hashable {
     }
 }
 
+/// A compile or link that succeeded but said something: one per diagnostic,
+/// its first line (`src/x.c:12:1: warning: ...`), e.g. clang ignoring
+/// `__attribute__((optimize("O0")))`.
+public struct BuildWarning: Codable, Sendable, Hashable, Comparable {
+    public let configuration: BuildConfiguration
+    public let mode: BuildMode
+    public let file: String
+    public let firstLine: String
+
+    /// `src/x.c (clang-14 kernel -O2, plain): src/x.c:9:16: warning: ...`.
+    public var line: String { "\(file) (\(configuration), \(mode.rawValue)): \(firstLine)" }
+
+    public init(configuration: BuildConfiguration, mode: BuildMode, file: String, firstLine: String) {
+        self.configuration = configuration
+        self.mode = mode
+        self.file = file
+        self.firstLine = firstLine
+    }
+
+    /// In JSON the configuration is named as reports name it: `config`
+    /// is `gcc kernel -O2`.
+    enum CodingKeys: String, CodingKey {
+        case config, mode, file
+        case firstLine = "first_line"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(configuration.description, forKey: .config)
+        try c.encode(mode, forKey: .mode)
+        try c.encode(file, forKey: .file)
+        try c.encode(firstLine, forKey: .firstLine)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let parts = try c.decode(String.self, forKey: .config).split(separator: " ").map(String.init)
+        guard parts.count == 3 else {
+            throw DecodingError.dataCorruptedError(forKey: .config, in: c, debugDescription: "want 'compiler variant opt'")
+        }
+        configuration = BuildConfiguration(compiler: parts[0], variant: parts[1], opt: parts[2])
+        mode = try c.decode(BuildMode.self, forKey: .mode)
+        file = try c.decode(String.self, forKey: .file)
+        firstLine = try c.decode(String.self, forKey: .firstLine)
+    }
+
+    public static func < (a: BuildWarning, b: BuildWarning) -> Bool {
+        (a.configuration, a.mode.rawValue, a.file, a.firstLine) < (b.configuration, b.mode.rawValue, b.file, b.firstLine)
+    }
+
+    /// How many warnings each configuration had, in configuration order.
+    public static func counts(_ warnings: [BuildWarning]) -> [(configuration: BuildConfiguration, count: Int)] {
+        Dictionary(grouping: warnings, by: \.configuration).map { ($0.key, $0.value.count) }.sorted { $0.0 < $1.0 }
+    }
+
+    /// `12 compiler warnings (clang-14 kernel -O0: 8, clang-14 kernel -O2: 4)`.
+    public static func summary(_ warnings: [BuildWarning]) -> String {
+        let per = counts(warnings).map { "\($0.configuration): \($0.count)" }.joined(separator: ", ")
+        return "\(warnings.count) compiler warning\(warnings.count == 1 ? "" : "s") (\(per))"
+    }
+}
+
 /// The objects and the linked image of one configuration in one mode.
 public struct BuiltConfiguration: Sendable {
     public let configuration: BuildConfiguration
@@ -32,6 +94,9 @@ public struct BuiltConfiguration: Sendable {
 public struct CorpusBuild: Sendable {
     public let builds: [BuiltConfiguration]
     public let failures: [BuildFailure]
+    /// What compiles and links that succeeded printed, sorted; served from
+    /// the cache too (each output keeps its compiler's output next to it).
+    public let warnings: [BuildWarning]
     /// Compiler and linker runs, and results served from the cache.
     public let ran: Int
     public let cached: Int
@@ -74,8 +139,9 @@ public struct CorpusBuilder: Sendable {
         let argv: [String]
     }
 
+    /// An output and what the compiler or linker printed making it.
     private enum JobResult: Sendable {
-        case built(String), cached(String), failed(BuildFailure)
+        case built(String, log: String), cached(String, log: String), failed(BuildFailure)
     }
 
     /// Build `configurations` in both modes (or the given ones). `progress`
@@ -117,24 +183,25 @@ public struct CorpusBuilder: Sendable {
         let counter = ProgressCounter()
         let uniqueResults = WorkerPool.map(unique, maxConcurrency: self.jobs) { job -> JobResult in
             defer { progress?(counter.next(), total) }
-            if CacheFiles.isComplete(job.output) { return .cached(job.output) }
+            if let log = CacheFiles.cachedLog(job.output) { return .cached(job.output, log: log) }
             let temp = job.output + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
             let r = Toolchain.run(job.argv + [temp])
-            guard r.status == 0, rename(temp, job.output) == 0 else {
+            guard r.status == 0, CacheFiles.keep(temp, as: job.output, log: r.output) else {
                 unlink(temp)
                 return .failed(BuildFailure(configuration: job.configuration, mode: job.mode, file: job.source,
                                             message: Self.firstError(r.output)))
             }
-            return .built(job.output)
+            return .built(job.output, log: r.output)
         }
         var ran = 0, cached = 0
         var failures: [BuildFailure] = []
+        var warnings: [BuildWarning] = []
         var byOutput: [String: JobResult] = [:]
         for (job, result) in zip(unique, uniqueResults) {
             byOutput[job.output] = result
             switch result {
-            case .built: ran += 1
-            case .cached: cached += 1
+            case .built(_, let log): ran += 1; warnings += Self.warnings(log, job.configuration, job.mode, job.source)
+            case .cached(_, let log): cached += 1; warnings += Self.warnings(log, job.configuration, job.mode, job.source)
             case .failed(let f): failures.append(f)
             }
         }
@@ -142,7 +209,7 @@ public struct CorpusBuilder: Sendable {
         for job in jobs {
             let key = "\(job.configuration.slug)/\(job.mode.rawValue)"
             switch byOutput[job.output] {
-            case .built(let p)?, .cached(let p)?: objects[key, default: []].append((job.source, p))
+            case .built(let p, _)?, .cached(let p, _)?: objects[key, default: []].append((job.source, p))
             default: break
             }
         }
@@ -159,8 +226,8 @@ public struct CorpusBuilder: Sendable {
         var builds: [BuiltConfiguration] = []
         for (input, (image, result)) in zip(linkJobs, linked) {
             switch result {
-            case .built?: ran += 1
-            case .cached?: cached += 1
+            case .built(_, let log)?: ran += 1; warnings += Self.warnings(log, input.0, input.1, "(link)")
+            case .cached(_, let log)?: cached += 1; warnings += Self.warnings(log, input.0, input.1, "(link)")
             case .failed(let f)?: failures.append(f)
             case nil: break
             }
@@ -168,7 +235,8 @@ public struct CorpusBuilder: Sendable {
             builds.append(BuiltConfiguration(configuration: input.0, mode: input.1,
                                              objects: objs.map { (source: $0.0, path: $0.1) }, image: image))
         }
-        return CorpusBuild(builds: builds, failures: failures.sorted { $0.line < $1.line }, ran: ran, cached: cached)
+        return CorpusBuild(builds: builds, failures: failures.sorted { $0.line < $1.line }, warnings: warnings.sorted(),
+                           ran: ran, cached: cached)
     }
 
     private struct LinkInput: Sendable {
@@ -184,16 +252,16 @@ public struct CorpusBuilder: Sendable {
         for (_, p) in input.objects.sorted(by: { $0.0 < $1.0 }) { h.add(p) }
         for f in flags { h.add(f) }
         let out = "\(cacheDirectory)/img/\(input.cfg.slug)-\(input.mode.rawValue)-\(h.hex).elf"
-        if CacheFiles.isComplete(out) { return (out, .cached(out)) }
+        if let log = CacheFiles.cachedLog(out) { return (out, .cached(out, log: log)) }
         let temp = out + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
         let argv = [compiler.command] + input.objects.map(\.1) + flags + ["-o", temp]
         let r = Toolchain.run(argv)
-        guard r.status == 0, rename(temp, out) == 0 else {
+        guard r.status == 0, CacheFiles.keep(temp, as: out, log: r.output) else {
             unlink(temp)
             return (nil, .failed(BuildFailure(configuration: input.cfg, mode: input.mode, file: "(link)",
                                               message: Self.linkErrors(r.output))))
         }
-        return (out, .built(out))
+        return (out, .built(out, log: r.output))
     }
 
     /// Every header of the include directories, hashed once per build.
@@ -230,6 +298,18 @@ public struct CorpusBuilder: Sendable {
         guard !lines.isEmpty else { return firstError(output) }
         let more = lines.count - limit
         return lines.prefix(limit).joined(separator: "; ") + (more > 0 ? "; and \(more) more" : "")
+    }
+
+    /// The diagnostics in what a successful compile or link printed: the
+    /// lines that say `warning:` (else, if it printed anything, its first
+    /// line); the context lines (`In function 'f':`, the quoted source,
+    /// clang's `N warnings generated.`) are left out.
+    static func warnings(_ log: String, _ configuration: BuildConfiguration, _ mode: BuildMode,
+                         _ file: String) -> [BuildWarning] {
+        let lines = log.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        var found = lines.filter { $0.contains("warning:") }
+        if found.isEmpty, let first = lines.first { found = [first] }
+        return found.map { BuildWarning(configuration: configuration, mode: mode, file: file, firstLine: $0) }
     }
 }
 

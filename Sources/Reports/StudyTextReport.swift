@@ -17,6 +17,7 @@ public struct StudyTextReport {
         out.append("pvsites study of \(result.corpus)")
         for (name, version) in result.compilers.sorted(by: { $0.key < $1.key }) { out.append("  \(name): \(version)") }
         for s in result.skipped { out.append("  skipped \(s.compiler): \(s.reason)") }
+        if let w = result.warningSummary { out.append("  " + w) }
         out.append("")
         out += wrap("Annotated sites (.parainstructions of the annotated build) against "
             + "the relocation scan of the plain build, matched by op and inline "

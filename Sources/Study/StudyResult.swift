@@ -22,20 +22,25 @@ public struct StudyResult: Codable, Sendable {
     public let objections: [Objection]
     public let examples: [Example]
     public let failures: [BuildFailure]
+    /// What the compilers and the linker warned about while building the
+    /// corpus (one per diagnostic: config, mode, file, first line). Nil
+    /// only in a study written before warnings were kept.
+    public let warnings: [BuildWarning]?
 
     enum CodingKeys: String, CodingKey {
-        case schema, corpus, compilers, skipped, summary, configs, objections, examples, failures
+        case schema, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings
         case byPolicy = "by_policy"
     }
 
     public init(corpus: String, compilers: [String: String], skipped: [SkippedCompiler], configs: [ConfigResult],
-                examples: [Example], failures: [BuildFailure]) {
+                examples: [Example], failures: [BuildFailure], warnings: [BuildWarning] = []) {
         self.corpus = corpus
         self.compilers = compilers
         self.skipped = skipped
         self.configs = configs
         self.examples = examples
         self.failures = failures
+        self.warnings = warnings
         var by: [String: Counts] = [:]
         for p in Policy.allCases {
             by[p.rawValue] = configs.reduce(Counts()) { $0 + ($1.policies[p.rawValue] ?? Counts()) }
@@ -43,6 +48,15 @@ public struct StudyResult: Codable, Sendable {
         byPolicy = by
         summary = by[Policy.dataflow.rawValue] ?? Counts()
         objections = Objection.measure(configs)
+    }
+}
+
+extension StudyResult {
+    /// `3 compiler warnings (clang-14 kernel -O0: 2, clang-14 kernel -O2: 1)`,
+    /// nil when the build printed none: the header line of the reports.
+    public var warningSummary: String? {
+        guard let w = warnings, !w.isEmpty else { return nil }
+        return BuildWarning.summary(w)
     }
 }
 

@@ -85,7 +85,7 @@ public struct StudyRunner: Sendable {
         }
         return StudyResult(corpus: corpus.directory, compilers: compilers, skipped: skipped,
                            configs: configs, examples: examples,
-                           failures: build.failures + results.flatMap(\.failures))
+                           failures: build.failures + results.flatMap(\.failures), warnings: build.warnings)
     }
 
     private struct UnitResult: Sendable {

@@ -87,6 +87,12 @@ struct CorpusCommand: ParsableCommand {
             print("\(configs.count) configurations, \(build.builds.count) builds: \(build.ran) compiled or linked, "
                 + "\(build.cached) from cache, \(build.failures.count) failed in \(String(format: "%.1f", seconds)) s")
             print("cache: \(builder.cacheDirectory)")
+            if !build.warnings.isEmpty {
+                print(BuildWarning.summary(build.warnings) + ":")
+                let shown = 20
+                for w in build.warnings.prefix(shown) { print("  " + w.line) }
+                if build.warnings.count > shown { print("  and \(build.warnings.count - shown) more") }
+            }
             if !build.failures.isEmpty {
                 Diagnostics.failedCount(build.failures.count)
                 throw ExitCode(2)

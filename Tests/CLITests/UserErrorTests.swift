@@ -94,6 +94,38 @@ struct UserErrorTests {
             + "--annotated wants the build with the annotated macros\n"))
     }
 
+    /// 4. Compiler warnings: counted per configuration and listed by
+    /// `corpus build` (from the cache as from a fresh build), carried into
+    /// the study JSON, and one header line of the study text.
+    @Test func warningsAreReported() throws {
+        let warn = "#include \"paravirt.h\"\nint warns(void) { int unused; return 1; }\n"
+        let dir = try Self.scratchCorpus("warnings", sources: ["sections.c": Self.sectionsSource, "warn.c": warn])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let slice = ["--corpus", dir, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2"]
+        for pass in ["built", "cached"] {
+            let r = try Self.run(["corpus", "build", "--out", dir + "/cache"] + slice)
+            #expect(r.status == 0, "\(pass): \(r.stderr)")
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.contains("2 compiler warnings (gcc kernel -O2: 2):"), "\(pass): \(r.stdout)")
+            for mode in ["annotated", "plain"] {
+                #expect(lines.contains {
+                    $0.hasPrefix("  src/warn.c (gcc kernel -O2, \(mode)): ") && $0.contains("warning: unused variable")
+                }, "\(pass): \(r.stdout)")
+            }
+        }
+        let json = try Self.run(["study", "--cache", dir + "/cache", "--format", "json"] + slice)
+        #expect(json.status == 0, "\(json.stderr)")
+        let study = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let warnings = try #require(study["warnings"] as? [[String: Any]])
+        #expect(warnings.count == 2)
+        #expect(warnings.allSatisfy { $0["config"] as? String == "gcc kernel -O2" && $0["file"] as? String == "src/warn.c" })
+        #expect(warnings.allSatisfy { ($0["first_line"] as? String)?.contains("warning: unused variable") == true })
+        #expect(Set(warnings.compactMap { $0["mode"] as? String }) == ["annotated", "plain"])
+        let text = try Self.run(["study", "--cache", dir + "/cache"] + slice)
+        #expect(text.status == 0)
+        #expect(text.stdout.split(separator: "\n").contains("  2 compiler warnings (gcc kernel -O2: 2)"))
+    }
+
     /// 5. A link that fails says what the linker said (the undefined
     /// reference), not only that ld returned 1.
     @Test func linkFailureKeepsTheLinkersErrors() throws {

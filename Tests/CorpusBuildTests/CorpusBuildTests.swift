@@ -136,4 +136,45 @@ struct CorpusBuildTests {
         #expect(build.failures.allSatisfy { $0.line.hasPrefix("src/bad.c (gcc kernel -O2, ") && $0.line.contains("error") })
         #expect(build.builds.allSatisfy { $0.objects.map(\.source) == ["src/good.c"] })
     }
+
+    /// What a successful compile printed is kept, per diagnostic, and
+    /// served again from the cache; a failed link keeps the linker's own
+    /// error lines, not only `collect2: error: ld returned 1 exit status`.
+    @Test func warningsAndLinkErrorsAreKept() throws {
+        let dir = Fixtures.scratchPath("warncorpus")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        for sub in ["src", "asm"] { try fm.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        for item in ["include", "stubs", "configs.json"] {
+            try fm.copyItem(atPath: Fixtures.corpusDirectory + "/" + item, toPath: dir + "/" + item)
+        }
+        try "int warns(void) { int unused; return 1; }\n".write(toFile: dir + "/src/warn.c", atomically: true, encoding: .utf8)
+        try "extern int pvsites_nowhere(void);\nint calls(void) { return pvsites_nowhere(); }\n"
+            .write(toFile: dir + "/src/undefined.c", atomically: true, encoding: .utf8)
+        defer { try? fm.removeItem(atPath: dir) }
+        let builder = CorpusBuilder(corpus: try Corpus(directory: dir), cacheDirectory: dir + "/cache")
+        let cfg = CorpusFixture.configuration("kernel", "-O2")
+        let first = try builder.build([cfg])
+        let again = try builder.build([cfg])
+        #expect(again.ran == 0 && again.cached == first.ran)  // failed links count in neither
+        for build in [first, again] {
+            #expect(build.warnings.map(\.mode) == [.annotated, .plain])
+            #expect(build.warnings.allSatisfy {
+                $0.configuration == cfg && $0.file == "src/warn.c" && $0.firstLine.contains("warning: unused variable")
+            }, "\(build.warnings.map(\.line))")
+            #expect(build.failures.count == 2)
+            #expect(build.failures.allSatisfy {
+                $0.file == "(link)" && $0.message.contains("undefined reference to `pvsites_nowhere'")
+                    && !$0.message.contains("collect2")
+            }, "\(build.failures.map(\.line))")
+        }
+        #expect(BuildWarning.summary(first.warnings) == "2 compiler warnings (gcc kernel -O2: 2)")
+
+        // In JSON the configuration is named as reports name it, and reads back.
+        let json = try JSONEncoder().encode(first.warnings)
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [[String: Any]])
+        #expect(object.first?["config"] as? String == "gcc kernel -O2")
+        #expect(object.first?["first_line"] as? String == first.warnings.first?.firstLine)
+        #expect(try JSONDecoder().decode([BuildWarning].self, from: json) == first.warnings)
+    }
 }
