@@ -10,27 +10,24 @@ enum Classifier {
             // `call *sym@GOTPCREL(%rip)` would call the table itself.
             return insn.destinationRegister != nil ? .address : .other
         }
-        let m = insn.mnemonic
         if field == .displacement {
             switch insn.operation {
             case .call where insn.memoryOperand != nil: return .callMem
             case .jump where insn.memoryOperand != nil: return .jmpMem
+            case .lea: return .address
+            case .compare: return .compare
             default: break
             }
-            if m.hasPrefix("lea") { return .address }
-            if m.hasPrefix("cmp") || m.hasPrefix("test") { return .compare }
-            let memWritten = insn.operands.contains { op in
-                if case .memory = op.kind { return op.access.contains(.write) }
-                return false
-            }
-            if memWritten { return .store }
-            if m.hasPrefix("mov"), insn.destinationRegister != nil { return .load }
-            return .other
+            // Any write to the table is a store (`mov`, `add`, `xchg`).
+            if insn.writesMemory { return .store }
+            return insn.operation == .load ? .load : .other
         }
         // Immediate: the table's (or a field's) absolute address is the
         // value; wherever it goes, the address escapes.
-        if m.hasPrefix("cmp") || m.hasPrefix("test") { return .compare }
-        if m.hasPrefix("mov") || m.hasPrefix("lea") || m.hasPrefix("push") { return .address }
-        return .other
+        switch insn.operation {
+        case .compare: return .compare
+        case .load, .store, .move, .lea, .push: return .address
+        default: return .other
+        }
     }
 }

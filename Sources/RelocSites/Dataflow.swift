@@ -27,18 +27,18 @@ struct Dataflow {
     }
 
     static let stepLimit = 4096
-    private static let callerSaved = Set(Register.callerSaved)
 
     /// `thunkRegister(insn)` names the register of a retpoline thunk call
-    /// (`__x86_indirect_thunk_rax` → "rax"), nil for other instructions.
-    static func follow(instructions: [Instruction], from start: Int, register: String, value: Value,
-                       thunkRegister: (Instruction) -> String?) -> [Found] {
+    /// (`__x86_indirect_thunk_rax` → `%rax`), nil for other instructions.
+    /// Registers are tracked widened to 64 bits (`%eax` is `%rax`).
+    static func follow(instructions: [Instruction], from start: Int, register: Register, value: Value,
+                       thunkRegister: (Instruction) -> Register?) -> [Found] {
         guard start < instructions.count else { return [] }
         var index: [UInt64: Int] = [:]
         for (i, insn) in instructions.enumerated() { index[insn.address] = i }
         var found: [Found] = []
         var seen = Set<Int>()
-        var work: [(Int, [String: Value])] = [(start + 1, [register: value])]
+        var work: [(Int, [Register: Value])] = [(start + 1, [register.widened: value])]
         var steps = 0
         while let (first, initial) = work.popLast() {
             var i = first
@@ -58,7 +58,7 @@ struct Dataflow {
                 case .conditionalJump:
                     if let t = insn.branchTarget, let j = index[t] { work.append((j, state)) }
                 case .call:
-                    for r in Self.callerSaved { state[r] = nil }
+                    for r in Register.callerSaved { state[r] = nil }
                 default:
                     state = transfer(insn, state: state)
                 }
@@ -69,17 +69,17 @@ struct Dataflow {
     }
 
     /// A call or jump that uses a tracked register.
-    private static func use(_ insn: Instruction, state: [String: Value],
-                            thunkRegister: (Instruction) -> String?) -> Found? {
+    private static func use(_ insn: Instruction, state: [Register: Value],
+                            thunkRegister: (Instruction) -> Register?) -> Found? {
         guard insn.operation == .call || insn.operation == .jump else { return nil }
         let isCall = insn.operation == .call
-        if let r = insn.indirectRegister, case .field(let f)? = state[r.full] {
+        if let r = insn.indirectRegister, case .field(let f)? = state[r.widened] {
             return Found(instruction: insn, kind: isCall ? .callReg : .jmpReg, field: f)
         }
-        if let m = insn.memoryOperand, m.index == nil, let b = m.base, case .table(let t)? = state[b.full] {
+        if let m = insn.memoryOperand, m.index == nil, let b = m.base, case .table(let t)? = state[b.widened] {
             return Found(instruction: insn, kind: isCall ? .callBase : .jmpBase, field: t &+ m.displacement)
         }
-        if let reg = thunkRegister(insn), case .field(let f)? = state[reg] {
+        if let reg = thunkRegister(insn), case .field(let f)? = state[reg.widened] {
             return Found(instruction: insn, kind: isCall ? .thunkCall : .thunkJmp, field: f)
         }
         return nil
@@ -87,34 +87,34 @@ struct Dataflow {
 
     /// The state after an ordinary instruction: copies propagate, loads
     /// through a tracked table address become fields, other writes kill.
-    private static func transfer(_ insn: Instruction, state: [String: Value]) -> [String: Value] {
+    private static func transfer(_ insn: Instruction, state: [Register: Value]) -> [Register: Value] {
         var next = state
-        let m = insn.mnemonic
-        if m.hasPrefix("mov"), insn.operands.count == 2, let dst = insn.destinationRegister {
+        let operation = insn.operation
+        if operation == .load || operation == .move, insn.operands.count == 2, let dst = insn.destinationRegister {
             switch insn.operands[0].kind {
             case .register(let src):
-                next[dst.full] = state[src.full]
+                next[dst.widened] = state[src.widened]
                 return next
             case .memory(let mem):
-                if mem.index == nil, let b = mem.base, case .table(let t)? = state[b.full] {
-                    next[dst.full] = .field(t &+ mem.displacement)
+                if mem.index == nil, let b = mem.base, case .table(let t)? = state[b.widened] {
+                    next[dst.widened] = .field(t &+ mem.displacement)
                     return next
                 }
             default: break
             }
         }
-        if m.hasPrefix("lea"), insn.operands.count == 2, let dst = insn.destinationRegister,
+        if operation == .lea, insn.operands.count == 2, let dst = insn.destinationRegister,
            case .memory(let mem) = insn.operands[0].kind, mem.index == nil, let b = mem.base,
-           case .table(let t)? = state[b.full] {
-            next[dst.full] = .table(t &+ mem.displacement)
+           case .table(let t)? = state[b.widened] {
+            next[dst.widened] = .table(t &+ mem.displacement)
             return next
         }
-        if m.hasPrefix("add"), insn.operands.count == 2, let dst = insn.destinationRegister,
-           case .immediate(let v) = insn.operands[0].kind, case .table(let t)? = state[dst.full] {
-            next[dst.full] = .table(t &+ v)
+        if operation == .add, insn.operands.count == 2, let dst = insn.destinationRegister,
+           case .immediate(let v) = insn.operands[0].kind, case .table(let t)? = state[dst.widened] {
+            next[dst.widened] = .table(t &+ v)
             return next
         }
-        for r in insn.registersWritten { next[r.full] = nil }
+        for r in insn.registersWritten { next[r] = nil }
         return next
     }
 }

@@ -228,7 +228,8 @@ struct Scanner {
                 start = list.isEmpty ? nil : 0
             }
             guard let start else { continue }
-            let found = Dataflow.follow(instructions: list, from: start, register: reg, value: value) { insn in
+            let found = Dataflow.follow(instructions: list, from: start, register: Register(name: reg),
+                                        value: value) { insn in
                 thunkRegister(insn, section: section)
             }
             for f in found {
@@ -257,7 +258,7 @@ struct Scanner {
     }
 
     /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
-    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> String? {
+    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> Register? {
         guard insn.branchTarget != nil else { return nil }
         let prefix = "__x86_indirect_thunk_"
         let base = file.address(of: section, offset: 0)
@@ -286,7 +287,7 @@ struct Scanner {
             name = sym.name
         }
         guard let name, name.hasPrefix(prefix) else { return nil }
-        return String(name.dropFirst(prefix.count))
+        return Register(name: String(name.dropFirst(prefix.count)))
     }
 }
 

@@ -210,7 +210,7 @@ public final class CodeReader {
         var flipped = a.bytes
         for k in (field - start) ..< (field - start + width) { flipped[k] ^= 0xA5 }
         guard let b = decoder.decode(flipped, address: address, registerAccess: false), b.length == a.length,
-              b.mnemonic == a.mnemonic, b.operands.count == a.operands.count else { return nil }
+              decoder.hasSameOpcode(a, b), b.operands.count == a.operands.count else { return nil }
         let original = Self.fieldValue(a.bytes, at: field - start, width: width)
         let perturbed = Self.fieldValue(flipped, at: field - start, width: width)
         var found: RelocatedField?

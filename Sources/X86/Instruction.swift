@@ -7,8 +7,9 @@ public struct Instruction: Sendable, Equatable, CustomStringConvertible {
     /// objects, a virtual address in linked images.
     public let address: UInt64
     public let bytes: [UInt8]
-    /// AT&T mnemonic as capstone prints it (`callq`, `movq`, `jmpq`).
-    public let mnemonic: String
+    /// AT&T mnemonic as capstone prints it (`callq`, `movq`, `jmpq`): for
+    /// display (`text`) only; what the instruction does is `operation`.
+    let mnemonic: String
     /// AT&T operand text (`*0x10(%rip)`).
     public let operandText: String
     public let operation: Operation
@@ -23,10 +24,41 @@ public struct Instruction: Sendable, Equatable, CustomStringConvertible {
     public var length: Int { bytes.count }
     public var end: UInt64 { address + UInt64(bytes.count) }
 
+    /// What the instruction does, in the terms the analyses above the
+    /// decoder use (objtool's `insn->type`). The decoder derives it from
+    /// capstone's instruction id and groups, never from the mnemonic.
     public enum Operation: Sendable, Equatable {
-        case call, jump, conditionalJump, ret, interrupt, endbr, nop, other
+        case call, jump, conditionalJump, ret
         /// `ud2`, `int3`, `hlt`: control does not go on past it.
         case trap
+        /// `int $n`, `syscall` and the like.
+        case interrupt
+        case endbr, nop
+        /// A move into a register that reads memory: `mov`, `movzx`,
+        /// `movsx`, `movabs`, `movbe` and the SSE moves (`movq mem, %xmm0`).
+        case load
+        /// A move that writes memory (`mov %rax, mem`, `movq $0, mem`, `movsq`).
+        /// Other instructions that write memory keep their own operation;
+        /// `Instruction.writesMemory` tells.
+        case store
+        case lea
+        /// Any other move: into a register from a register or an immediate
+        /// (`mov %rsi, %rax`, `mov $1, %eax`, `mov %ds, %ax`, `mov %cr3, %rax`).
+        case move
+        /// `add` and its SSE forms (`addps`, `addsd`, ...).
+        case add
+        /// `cmp`, `test` and the compare family: `cmps`, the SSE compares,
+        /// `cmpxchg` without `lock`.
+        case compare
+        /// `push`, `pushf`.
+        case push
+        /// Everything else: arithmetic other than add, `cmov` (a conditional
+        /// move is not a move here), `xchg`, and any instruction with a
+        /// `lock` or `rep` prefix (`lock cmpxchg`, `rep movsq`).
+        case other
+
+        /// One of the moves: `load`, `store` or `move`.
+        public var isMove: Bool { self == .load || self == .store || self == .move }
     }
 
     public var isCall: Bool { operation == .call }
@@ -54,6 +86,15 @@ public struct Instruction: Sendable, Equatable, CustomStringConvertible {
         guard operation == .call || operation == .jump, operands.count == 1,
               case .register(let r) = operands[0].kind else { return nil }
         return r
+    }
+
+    /// An explicit memory operand is written (`mov %rax, mem`, `addq $1, mem`);
+    /// pushes and calls write the stack implicitly and do not count.
+    public var writesMemory: Bool {
+        operands.contains { op in
+            if case .memory = op.kind { return op.access.contains(.write) }
+            return false
+        }
     }
 
     /// The written register operand (`mov mem, %reg` writes `%reg`).
@@ -118,6 +159,10 @@ public struct Register: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "%" + name }
 
+    /// The 64-bit register this one is part of (`%eax` → `%rax`): what data
+    /// flow tracks.
+    public var widened: Register { name == full ? self : Register(name: full) }
+
     private static let aliases: [String: String] = {
         var m: [String: String] = [:]
         for (r64, subs) in [("rax", ["eax", "ax", "al", "ah"]), ("rbx", ["ebx", "bx", "bl", "bh"]),
@@ -136,5 +181,6 @@ public struct Register: Hashable, Sendable, CustomStringConvertible {
     static func fullName(_ name: String) -> String { aliases[name] ?? name }
 
     /// Caller-saved (clobbered) registers of the x86-64 SysV C ABI.
-    public static let callerSaved: [String] = ["rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11"]
+    public static let callerSaved: [Register] = ["rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11"]
+        .map(Register.init(name:))
 }

@@ -152,11 +152,23 @@ public final class X86Decoder {
         for i in 0 ..< Int(pv_cs_groups_count(insn)) { groups.insert(pv_cs_group(insn, UInt32(i))) }
         let (reads, writes) = registerAccess ? accessedRegisters(insn) : ([], [])
         return Instruction(address: insn.pointee.address, bytes: bytes, mnemonic: mnemonic, operandText: opText,
-                           operation: operation(id: insn.pointee.id, groups: groups),
+                           operation: operation(id: insn.pointee.id, groups: groups,
+                                                lockOrRep: pv_cs_x86_prefix(insn, 0), operands: operands),
                            operands: operands, prefixes: prefixes, registersRead: reads, registersWritten: writes)
     }
 
-    private func operation(id: UInt32, groups: Set<UInt8>) -> Instruction.Operation {
+    /// The generic operation, from capstone's instruction id and groups.
+    ///
+    /// The families are the ids whose AT&T mnemonics start with `mov`,
+    /// `lea`, `cmp`, `test`, `add` and `push` (checked against every
+    /// one-byte, 0f, 0f38 and 0f3a opcode under every legacy prefix, REX and
+    /// ModRM byte): `cmov` is not a move, `leave` not a lea. capstone
+    /// reports a lock or rep prefix in `prefix[0]` exactly when it prints
+    /// one (`lock cmpxchgq`, `rep movsq`, `xacquire lock addl`); such an
+    /// instruction is an atomic or repeated memory operation, not the plain
+    /// form, and is `.other`.
+    private func operation(id: UInt32, groups: Set<UInt8>, lockOrRep: UInt8,
+                           operands: [Operand]) -> Instruction.Operation {
         if groups.contains(UInt8(CS_GRP_CALL.rawValue)) { return .call }
         if groups.contains(UInt8(CS_GRP_RET.rawValue)) { return .ret }
         if groups.contains(UInt8(CS_GRP_JUMP.rawValue)) {
@@ -169,8 +181,65 @@ public final class X86Decoder {
         default: break
         }
         if groups.contains(UInt8(CS_GRP_INT.rawValue)) { return .interrupt }
-        return .other
+        guard lockOrRep == 0 else { return .other }
+        switch id {
+        case X86_INS_LEA.rawValue:
+            return .lea
+        case X86_INS_CMP.rawValue, X86_INS_TEST.rawValue,
+             X86_INS_CMPSB.rawValue, X86_INS_CMPSW.rawValue, X86_INS_CMPSD.rawValue, X86_INS_CMPSQ.rawValue,
+             X86_INS_CMPSS.rawValue, X86_INS_CMPPS.rawValue, X86_INS_CMPPD.rawValue,
+             // SSE compares with a predicate of 0-7 get an id of their own (`cmpeqps`).
+             X86_INS_CMPEQSS.rawValue, X86_INS_CMPLTSS.rawValue, X86_INS_CMPLESS.rawValue, X86_INS_CMPUNORDSS.rawValue,
+             X86_INS_CMPNEQSS.rawValue, X86_INS_CMPNLTSS.rawValue, X86_INS_CMPNLESS.rawValue, X86_INS_CMPORDSS.rawValue,
+             X86_INS_CMPEQSD.rawValue, X86_INS_CMPLTSD.rawValue, X86_INS_CMPLESD.rawValue, X86_INS_CMPUNORDSD.rawValue,
+             X86_INS_CMPNEQSD.rawValue, X86_INS_CMPNLTSD.rawValue, X86_INS_CMPNLESD.rawValue, X86_INS_CMPORDSD.rawValue,
+             X86_INS_CMPEQPS.rawValue, X86_INS_CMPLTPS.rawValue, X86_INS_CMPLEPS.rawValue, X86_INS_CMPUNORDPS.rawValue,
+             X86_INS_CMPNEQPS.rawValue, X86_INS_CMPNLTPS.rawValue, X86_INS_CMPNLEPS.rawValue, X86_INS_CMPORDPS.rawValue,
+             X86_INS_CMPEQPD.rawValue, X86_INS_CMPLTPD.rawValue, X86_INS_CMPLEPD.rawValue, X86_INS_CMPUNORDPD.rawValue,
+             X86_INS_CMPNEQPD.rawValue, X86_INS_CMPNLTPD.rawValue, X86_INS_CMPNLEPD.rawValue, X86_INS_CMPORDPD.rawValue,
+             X86_INS_CMPXCHG.rawValue, X86_INS_CMPXCHG8B.rawValue, X86_INS_CMPXCHG16B.rawValue:
+            return .compare
+        case X86_INS_ADD.rawValue, X86_INS_ADDPD.rawValue, X86_INS_ADDPS.rawValue, X86_INS_ADDSD.rawValue,
+             X86_INS_ADDSS.rawValue, X86_INS_ADDSUBPD.rawValue, X86_INS_ADDSUBPS.rawValue:
+            return .add
+        case X86_INS_PUSH.rawValue, X86_INS_PUSHF.rawValue, X86_INS_PUSHFQ.rawValue, X86_INS_PUSHFD.rawValue,
+             X86_INS_PUSHAL.rawValue, X86_INS_PUSHAW.rawValue:
+            return .push
+        case X86_INS_MOV.rawValue, X86_INS_MOVABS.rawValue, X86_INS_MOVZX.rawValue, X86_INS_MOVSX.rawValue,
+             X86_INS_MOVSXD.rawValue, X86_INS_MOVBE.rawValue, X86_INS_MOVNTI.rawValue,
+             X86_INS_MOVSB.rawValue, X86_INS_MOVSW.rawValue, X86_INS_MOVSD.rawValue, X86_INS_MOVSQ.rawValue,
+             X86_INS_MOVD.rawValue, X86_INS_MOVQ.rawValue, X86_INS_MOVDQ2Q.rawValue, X86_INS_MOVQ2DQ.rawValue,
+             X86_INS_MOVNTQ.rawValue, X86_INS_MOVAPD.rawValue, X86_INS_MOVAPS.rawValue, X86_INS_MOVUPD.rawValue,
+             X86_INS_MOVUPS.rawValue, X86_INS_MOVDQA.rawValue, X86_INS_MOVDQU.rawValue, X86_INS_MOVSS.rawValue,
+             X86_INS_MOVHPD.rawValue, X86_INS_MOVHPS.rawValue, X86_INS_MOVLPD.rawValue, X86_INS_MOVLPS.rawValue,
+             X86_INS_MOVHLPS.rawValue, X86_INS_MOVLHPS.rawValue, X86_INS_MOVDDUP.rawValue,
+             X86_INS_MOVSHDUP.rawValue, X86_INS_MOVSLDUP.rawValue, X86_INS_MOVMSKPD.rawValue,
+             X86_INS_MOVMSKPS.rawValue, X86_INS_MOVNTDQA.rawValue, X86_INS_MOVNTDQ.rawValue,
+             X86_INS_MOVNTPD.rawValue, X86_INS_MOVNTPS.rawValue, X86_INS_MOVNTSD.rawValue, X86_INS_MOVNTSS.rawValue:
+            return moveOperation(operands)
+        default:
+            return .other
+        }
     }
+
+    /// A move writing a register is a load when it has a memory operand;
+    /// one writing memory is a store; the rest are register moves.
+    private func moveOperation(_ operands: [Operand]) -> Instruction.Operation {
+        var writesRegister = false, hasMemory = false, writesMemory = false
+        for op in operands {
+            switch op.kind {
+            case .register: if op.access.contains(.write) { writesRegister = true }
+            case .memory: hasMemory = true; if op.access.contains(.write) { writesMemory = true }
+            case .immediate: break
+            }
+        }
+        if writesRegister { return hasMemory ? .load : .move }
+        return writesMemory ? .store : .move
+    }
+
+    /// Same opcode, operand size and printed prefixes (capstone's AT&T
+    /// mnemonic): what a changed displacement or immediate must leave alone.
+    func hasSameOpcode(_ a: Instruction, _ b: Instruction) -> Bool { a.mnemonic == b.mnemonic }
 
     /// Registers read and written, explicit and implicit (capstone's
     /// `cs_regs_access`), as full 64-bit registers.
