@@ -117,17 +117,11 @@ extension RelocScan {
 struct Scanner {
     let file: ObjectFile
     let table: OpsTable
-    let code: CodeReader
     var findings: [Finding] = []
-    /// Per code section: offset → name of a retpoline thunk a relocation calls.
-    private var thunkTargets: [Int: [UInt64: String]] = [:]
-    /// The `__x86_indirect_thunk_*` symbols, found on first need.
-    private var thunkSymbols: SymbolSet?
 
     init(file: ObjectFile, table: OpsTable) {
         self.file = file
         self.table = table
-        self.code = CodeReader(file: file)
     }
 
 
@@ -172,122 +166,22 @@ struct Scanner {
         let relocation: Relocation
     }
 
-    mutating func sites(policy: Policy, references refs: [Reference]) -> [Site] {
-        var sites: [Site] = []
+    /// The sites of one policy, in section and offset order. Each policy
+    /// is a file of its own: NaivePolicy.swift, DecodedPolicy.swift,
+    /// DataflowPolicy.swift.
+    func sites(policy: Policy, references refs: [Reference]) -> [Site] {
+        var sites: [Site]
         switch policy {
         case .naive:
-            for ref in refs {
-                // The proposal taken literally: the relocation is the
-                // disp32 of a 6-byte `ff 15` call; nothing is decoded.
-                let start = ref.relocationOffset >= 2 ? ref.relocationOffset - 2 : 0
-                let field = ref.op?.offset ?? 0
-                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: start,
-                                  address: ref.address &- ref.offset &+ start,
-                                  location: file.describe(section: ref.sectionIndex, offset: start),
-                                  length: Policy.assumedLength, kind: .call, op: table.op(offset: field),
-                                  clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))",
-                                  origin: ref.place))
-            }
-        case .decoded, .dataflow:
-            for ref in refs where ref.use == .callMem || ref.use == .jmpMem {
-                sites.append(Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
-                                  address: ref.address, location: ref.location, length: ref.length,
-                                  kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
-                                  clobbers: .cABI, evidence: ref.instruction, origin: ref.place))
-            }
-            if policy == .dataflow {
-                sites += followed(refs, existing: Set(sites.map { Place(section: $0.sectionIndex, offset: $0.offset) }))
-            }
+            sites = NaivePolicy(file: file, table: table).sites(refs)
+        case .decoded:
+            sites = DecodedPolicy(table: table).sites(refs)
+        case .dataflow:
+            var dataflow = DataflowPolicy(file: file, table: table)
+            sites = dataflow.sites(refs)
         }
         sites.sort { ($0.sectionIndex, $0.offset) < ($1.sectionIndex, $1.offset) }
         return sites
-    }
-
-    /// Dataflow: loads and addresses followed to their calls.
-    /// Sites are keyed by section and offset: in a relocatable object every
-    /// section starts at address 0 (`-ffunction-sections`).
-    private mutating func followed(_ refs: [Reference], existing: Set<Place>) -> [Site] {
-        // Every call each load or address reaches, then one site per call:
-        // a call reached by loads of different fields (gcc tail-merged or
-        // cross-jumped the calls) is marked merged, with all its ops.
-        var reached: [Place: [(ref: Reference, found: Dataflow.Found, section: Section)]] = [:]
-        var order: [Place] = []
-        for ref in refs where ref.use == .load || ref.use == .address {
-            guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
-            let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
-            let (_, insns) = code.functionInstructions(section: section, offset: ref.offset)
-            var list = insns
-            var start = list.firstIndex { $0.address == ref.address }
-            if start == nil {
-                // The sweep lost sync before the load: sweep from the load.
-                let (_, end) = code.codeRange(section: section, offset: ref.offset)
-                list = file.withBytes(of: section) { bytes in
-                    X86Decoder().sweep(bytes, range: Int(ref.offset) ..< Int(end),
-                                       baseAddress: file.address(of: section, offset: 0))
-                }
-                start = list.isEmpty ? nil : 0
-            }
-            guard let start else { continue }
-            let found = Dataflow.follow(instructions: list, from: start, register: Register(name: reg),
-                                        value: value) { insn in
-                thunkRegister(insn, section: section)
-            }
-            for f in found {
-                let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
-                guard !existing.contains(place) else { continue }
-                if reached[place] == nil { order.append(place) }
-                reached[place, default: []].append((ref, f, section))
-            }
-        }
-        var out: [Site] = []
-        for place in order {
-            let all = reached[place]!
-            let (ref, f, section) = all[0]
-            let fields = Set(all.map(\.found.field))
-            let how = ref.use == .load ? "load" : "address"
-            out.append(Site(section: section.name, sectionIndex: section.index, offset: place.offset,
-                            address: f.instruction.address,
-                            location: file.describe(section: section.index, offset: place.offset),
-                            length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
-                            clobbers: .cABI,
-                            evidence: "\(how) at \(ref.location): \(ref.instruction)", origin: ref.place,
-                            mergedOps: fields.count > 1 ? fields.sorted().map { table.op(offset: $0) } : [],
-                            mergedOrigins: fields.count > 1 ? all.map(\.ref.place) : []))
-        }
-        return out
-    }
-
-    /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
-    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> Register? {
-        guard insn.branchTarget != nil else { return nil }
-        let prefix = "__x86_indirect_thunk_"
-        let base = file.address(of: section, offset: 0)
-        let offset = insn.address - base
-        if thunkTargets[section.index] == nil {
-            if thunkSymbols == nil {
-                thunkSymbols = SymbolSet(file.findSymbolIndices(withPrefix: prefix), capacity: file.symbolCount)
-            }
-            var map: [UInt64: String] = [:]
-            if let thunks = thunkSymbols, !thunks.isEmpty {
-                for rs in file.relocationSections(for: section.index) {
-                    for r in (try? file.readRelocations(rs, against: thunks)) ?? [] {
-                        map[r.offset] = file.symbolName(index: r.symbolIndex)
-                    }
-                }
-            }
-            thunkTargets[section.index] = map
-        }
-        var name: String?
-        for k in 1 ..< max(insn.length, 1) {
-            if let n = thunkTargets[section.index]?[offset + UInt64(k)] { name = n; break }
-        }
-        if name == nil, !file.isRelocatable, let target = insn.branchTarget,
-           let sec = file.findSection(containingAddress: target),
-           let (sym, delta) = file.findFunction(section: sec.index, offset: target - sec.address), delta == 0 {
-            name = sym.name
-        }
-        guard let name, name.hasPrefix(prefix) else { return nil }
-        return Register(name: String(name.dropFirst(prefix.count)))
     }
 }
 

@@ -9,8 +9,9 @@
 // each one, anchored at the relocation, never trusting a linear sweep;
 // classify what the instruction does with the table (call or tail jump
 // through memory, load, address, compare, store, other). Then three
-// policies turn references into sites: `naive` takes every reference as a
-// 6-byte call; `decoded` keeps calls and jumps through memory at their
+// policies turn references into sites, a file each (NaivePolicy.swift,
+// DecodedPolicy.swift, DataflowPolicy.swift): `naive` takes every reference
+// as a 6-byte call; `decoded` keeps calls and jumps through memory at their
 // decoded length; `dataflow` also follows loads and addresses forward
 // through the function to the indirect call, jump or retpoline thunk call
 // that uses them, and reports that instruction, usually too short to patch.

@@ -1,0 +1,126 @@
+// Strategy: dataflow, follow the op from its load to the call.
+//
+// First the decoded sites. Then every load of a field into a register
+// (`mov table+off(%rip), %reg`) and every address of the table in a
+// register (`lea`, a GOT load, `mov $table, %reg`) is followed forward
+// through its function (Dataflow): through copies, `add $n`, loads through
+// the table's address, both ways of each branch, until the register is
+// overwritten or reaches `call *%reg`, `call *disp(%reg)`, a jump through
+// either, or `call __x86_indirect_thunk_<reg>`. That instruction is a site
+// of its own length (2 or 3 bytes for a register call, 5 for a thunk call:
+// too short to patch in place, and the comparison says so); a place already
+// found by decoded is not reported twice, and a call reached by loads of
+// several ops (tail-merged, cross-jumped) is one site marked merged.
+import X86
+import ELF
+import SiteModel
+
+/// `Policy.dataflow`: decoded, plus the calls that loads and addresses reach.
+/// Owns a CodeReader (function sweeps) and the retpoline thunk lookup.
+struct DataflowPolicy {
+    let file: ObjectFile
+    let table: OpsTable
+    let code: CodeReader
+    /// Per code section: offset → name of a retpoline thunk a relocation calls.
+    private var thunkTargets: [Int: [UInt64: String]] = [:]
+    /// The `__x86_indirect_thunk_*` symbols, found on first need.
+    private var thunkSymbols: SymbolSet?
+
+    init(file: ObjectFile, table: OpsTable) {
+        self.file = file
+        self.table = table
+        self.code = CodeReader(file: file)
+    }
+
+    mutating func sites(_ refs: [Reference]) -> [Site] {
+        let decoded = DecodedPolicy(table: table).sites(refs)
+        return decoded + followed(refs, existing: Set(decoded.map { Place(section: $0.sectionIndex, offset: $0.offset) }))
+    }
+
+    /// Loads and addresses followed to their calls. Sites are keyed by
+    /// section and offset: in a relocatable object every section starts at
+    /// address 0 (`-ffunction-sections`).
+    private mutating func followed(_ refs: [Reference], existing: Set<Place>) -> [Site] {
+        // Every call each load or address reaches, then one site per call:
+        // a call reached by loads of different fields (gcc tail-merged or
+        // cross-jumped the calls) is marked merged, with all its ops.
+        var reached: [Place: [(ref: Reference, found: Dataflow.Found, section: Section)]] = [:]
+        var order: [Place] = []
+        for ref in refs where ref.use == .load || ref.use == .address {
+            guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
+            let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
+            let (_, insns) = code.functionInstructions(section: section, offset: ref.offset)
+            var list = insns
+            var start = list.firstIndex { $0.address == ref.address }
+            if start == nil {
+                // The sweep lost sync before the load: sweep from the load.
+                let (_, end) = code.codeRange(section: section, offset: ref.offset)
+                list = file.withBytes(of: section) { bytes in
+                    X86Decoder().sweep(bytes, range: Int(ref.offset) ..< Int(end),
+                                       baseAddress: file.address(of: section, offset: 0))
+                }
+                start = list.isEmpty ? nil : 0
+            }
+            guard let start else { continue }
+            let found = Dataflow.follow(instructions: list, from: start, register: Register(name: reg),
+                                        value: value) { insn in
+                thunkRegister(insn, section: section)
+            }
+            for f in found {
+                let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
+                guard !existing.contains(place) else { continue }
+                if reached[place] == nil { order.append(place) }
+                reached[place, default: []].append((ref, f, section))
+            }
+        }
+        var out: [Site] = []
+        for place in order {
+            let all = reached[place]!
+            let (ref, f, section) = all[0]
+            let fields = Set(all.map(\.found.field))
+            let how = ref.use == .load ? "load" : "address"
+            out.append(Site(section: section.name, sectionIndex: section.index, offset: place.offset,
+                            address: f.instruction.address,
+                            location: file.describe(section: section.index, offset: place.offset),
+                            length: f.instruction.length, kind: f.kind, op: table.op(offset: f.field),
+                            clobbers: .cABI,
+                            evidence: "\(how) at \(ref.location): \(ref.instruction)", origin: ref.place,
+                            mergedOps: fields.count > 1 ? fields.sorted().map { table.op(offset: $0) } : [],
+                            mergedOrigins: fields.count > 1 ? all.map(\.ref.place) : []))
+        }
+        return out
+    }
+
+    /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
+    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> Register? {
+        guard insn.branchTarget != nil else { return nil }
+        let prefix = "__x86_indirect_thunk_"
+        let base = file.address(of: section, offset: 0)
+        let offset = insn.address - base
+        if thunkTargets[section.index] == nil {
+            if thunkSymbols == nil {
+                thunkSymbols = SymbolSet(file.findSymbolIndices(withPrefix: prefix), capacity: file.symbolCount)
+            }
+            var map: [UInt64: String] = [:]
+            if let thunks = thunkSymbols, !thunks.isEmpty {
+                for rs in file.relocationSections(for: section.index) {
+                    for r in (try? file.readRelocations(rs, against: thunks)) ?? [] {
+                        map[r.offset] = file.symbolName(index: r.symbolIndex)
+                    }
+                }
+            }
+            thunkTargets[section.index] = map
+        }
+        var name: String?
+        for k in 1 ..< max(insn.length, 1) {
+            if let n = thunkTargets[section.index]?[offset + UInt64(k)] { name = n; break }
+        }
+        if name == nil, !file.isRelocatable, let target = insn.branchTarget,
+           let sec = file.findSection(containingAddress: target),
+           let (sym, delta) = file.findFunction(section: sec.index, offset: target - sec.address), delta == 0 {
+            name = sym.name
+        }
+        guard let name, name.hasPrefix(prefix) else { return nil }
+        return Register(name: String(name.dropFirst(prefix.count)))
+    }
+}

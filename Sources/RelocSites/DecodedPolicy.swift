@@ -1,0 +1,24 @@
+// Strategy: decoded, trust the instruction that holds the relocation.
+//
+// Each reference was decoded anchored at its relocation (CodeReader) and
+// classified by what the instruction does with the table (Classifier). Keep
+// the calls and tail jumps through memory, `call *table+off(%rip)` and the
+// absolute `call *table+off`, at their decoded length, with the op their
+// displacement names. Every other use (load, address, compare, store) is a
+// reference but not a site: a call that gcc made through a register after
+// loading the op is missed here; dataflow follows it.
+import SiteModel
+
+/// `Policy.decoded`: the calls and jumps through memory.
+struct DecodedPolicy {
+    let table: OpsTable
+
+    func sites(_ refs: [Reference]) -> [Site] {
+        refs.filter { $0.use == .callMem || $0.use == .jmpMem }.map { ref in
+            Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
+                 address: ref.address, location: ref.location, length: ref.length,
+                 kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
+                 clobbers: .cABI, evidence: ref.instruction, origin: ref.place)
+        }
+    }
+}
