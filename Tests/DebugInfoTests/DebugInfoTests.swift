@@ -476,8 +476,10 @@ struct DebugInfoTests {
     /// -O3, 108,064 places, all equal) and libpython3.12.so (645,520
     /// places, 20,000 sampled: equal but for 3 places without DWARF, where
     /// eu-addr2line prints the symbol with `??:0`).
-    @Test func externalFile() throws {
-        guard let path = ProcessInfo.processInfo.environment["PVSITES_DEBUGINFO_ORACLE"] else { return }
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PVSITES_DEBUGINFO_ORACLE"] != nil,
+                   "opt-in: set PVSITES_DEBUGINFO_ORACLE=FILE to compare a file of your own"))
+    func externalFile() throws {
+        let path = try #require(ProcessInfo.processInfo.environment["PVSITES_DEBUGINFO_ORACLE"])
         let file = try ObjectFile(path: path)
         let info = try #require(try file.openDebugInfo())
         let all = try Oracle.instructionPlaces(file)
