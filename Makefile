@@ -1,13 +1,14 @@
 # pvsites: two commands on a fresh Debian 12 machine with Swift 6.3.
 #   make study   install what is missing, build, run the default study
 #   make test    install what is missing, build, run the test suite
+#   make test-kernels  fetch the Debian kernels, run the real-kernel tests
 SWIFT      ?= swift
 BUILD_FLAGS ?= -c release
 PVSITES    := .build/release/pvsites
 DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
                 zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
 
-.PHONY: all deps build study test bench fuzz clean
+.PHONY: all deps build study test test-kernels bench fuzz clean
 
 all: build
 
@@ -37,6 +38,16 @@ study: build
 test: deps
 	$(SWIFT) test
 	$(SWIFT) build --product pvsites && .build/debug/pvsites gate --baseline Corpus/baseline.json --cache .build/pvsites-fixtures/corpus
+
+# The real-kernel tests (suites named RealKernel*), which `make test` skips,
+# with the reason, when the kernels are not in the cache: fetch them first,
+# then run them with PVSITES_REQUIRE_KERNELS=1, under which a missing
+# kernel fails the test instead of skipping it. Stops if no test matches.
+test-kernels: deps
+	./scripts/fetch-kernels.sh all >/dev/null
+	$(SWIFT) build --build-tests
+	@$(SWIFT) test list --skip-build | grep RealKernel || { echo "no RealKernel tests"; exit 1; }
+	PVSITES_REQUIRE_KERNELS=1 $(SWIFT) test --skip-build --filter RealKernel
 
 bench: build
 	@./scripts/bench.sh $(PVSITES)
