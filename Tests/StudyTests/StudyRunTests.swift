@@ -50,9 +50,125 @@ struct StudyRunTests {
         #expect(try #require(o0.policies["decoded"]).realMissed > 100)
     }
 
-    @Test func objectionsAnswered() {
-        #expect(Self.result.objections.map(\.number) == [1, 2, 3, 4, 5])
-        for o in Self.result.objections { #expect(o.answer.contains { $0.isNumber }) }
+    /// The integers in `text`, in order (`PC32` gives 32).
+    static func numbers(_ text: String) -> [Int] {
+        text.split { !$0.isASCII || !$0.isNumber }.compactMap { Int($0) }
+    }
+
+    /// What readelf and the bytes count in the objects the study compared.
+    struct Counted {
+        var references = 0, calls = 0, records = 0
+        var annotatedC = 0, annotatedAsm = 0, narrowC = 0, narrowAsm = 0
+        /// GOT relocations against the table the linker relaxed away.
+        var relaxed = 0
+    }
+
+    static func countWithReadelf() throws -> Counted {
+        let table = CorpusFixture.corpus.config.tableSymbol
+        let got: Set = ["R_X86_64_GOT32", "R_X86_64_GOTPCREL", "R_X86_64_GOT64", "R_X86_64_GOTPCREL64",
+                        "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX"]
+        var c = Counted()
+        for cfg in CorpusFixture.configurations {
+            let a = try #require(CorpusFixture.build.find(cfg, .annotated)), p = try #require(CorpusFixture.build.find(cfg, .plain))
+            // The study pairs objects by source.
+            let pairs = a.objects.compactMap { o in p.objects.first { $0.source == o.source }.map { (o.source, o.path, $0.path) } }
+            let plainImage = try #require(p.image)
+            let plain = try Readelf.read(pairs.map(\.2) + [plainImage], against: table)
+            let annotated = try Readelf.read(pairs.map(\.1), against: table, in: [".rela.parainstructions"])
+            var objectGOT = 0
+            for (source, annotatedPath, plainPath) in pairs {
+                let f = try #require(plain[plainPath])
+                let refs = try KernelOracle.references(f, code: .init(f, table: table))
+                c.references += refs.count
+                c.calls += refs.filter { $0.call != nil }.count
+                objectGOT += refs.filter { got.contains($0.type) }.count
+                let g = try #require(annotated[annotatedPath])
+                let records = try KernelOracle.parainstructions(g, code: .init(g, table: table))
+                c.records += records.records
+                for site in records.sites {
+                    // Narrower than CLBR_ANY, the nine caller-saved registers.
+                    let narrow = (site.clobbers ?? 0) & 0x1ff != 0x1ff
+                    if source.hasSuffix(".S") {
+                        c.annotatedAsm += 1
+                        if narrow { c.narrowAsm += 1 }
+                    } else {
+                        c.annotatedC += 1
+                        if narrow { c.narrowC += 1 }
+                    }
+                }
+            }
+            let image = try #require(plain[plainImage])
+            let imageGOT = try KernelOracle.references(image, code: .init(image, table: table)).filter { got.contains($0.type) }.count
+            c.relaxed += max(0, objectGOT - imageGOT)
+        }
+        return c
+    }
+
+    /// Each answer states its figures, in order, and the figures are the
+    /// configurations' totals; those readelf can count are counted from the
+    /// objects themselves: references to the table in code, calls and jumps
+    /// through it (by their bytes), records and their clobbers, and GOT
+    /// relocations the link relaxed.
+    @Test func objectionsAnswered() throws {
+        let r = Self.result
+        #expect(r.objections.map(\.number) == [1, 2, 3, 4, 5])
+        try #require(r.objections.count == 5)
+        let objects = r.configs.filter { $0.link == "object" }, linked = r.configs.filter { $0.link == "linked" }
+        #expect(objects.count == CorpusFixture.configurations.count && linked.count == objects.count)
+        func sum(_ list: [ConfigResult], _ f: (ConfigResult) -> Int) -> Int { list.reduce(0) { $0 + f($1) } }
+        func counts(_ list: [ConfigResult], _ policy: String) -> Counts {
+            list.reduce(Counts()) { $0 + ($1.policies[policy] ?? Counts()) }
+        }
+        let counted = try Self.countWithReadelf()
+        print("objections: readelf counts \(counted); answers: \(r.objections.map(\.answer))")
+        let dataflow = counts(objects, "dataflow"), naive = counts(objects, "naive"), decoded = counts(objects, "decoded")
+        #expect(dataflow.annotated == counted.records && decoded.annotated == counted.records)
+        #expect(counted.annotatedC + counted.annotatedAsm == counted.records)
+
+        // 1. Disassembly.
+        let undecodable = sum(objects) { $0.references.byUse["undecodable"] ?? 0 }
+        let confirmed = sum(objects) { $0.references.confirmedBySweep }
+        #expect(sum(objects) { ($0.references.byUse["call-mem"] ?? 0) + ($0.references.byUse["jmp-mem"] ?? 0) } == counted.calls)
+        #expect(r.objections[0].figures == ["references": counted.references, "calls": counted.calls,
+                                           "undecodable": undecodable, "confirmed_by_sweep": confirmed,
+                                           "naive_mid_instruction": naive.misplacedMidInstruction,
+                                           "naive_non_call": naive.misplacedNonCall, "naive_misplaced": naive.misplaced])
+        #expect(Self.numbers(r.objections[0].answer) == [counted.references, counted.calls, undecodable, confirmed,
+                                                         naive.misplacedMidInstruction, naive.misplacedNonCall])
+
+        // 2. Patch size ("naive (6 bytes everywhere)").
+        #expect(r.objections[1].figures == ["annotated": counted.records, "size_mismatched_dataflow": dataflow.sizeMismatched,
+                                           "size_mismatched_naive": naive.sizeMismatched])
+        #expect(Self.numbers(r.objections[1].answer) == [dataflow.sizeMismatched, counted.records, 6, naive.sizeMismatched])
+
+        // 3. Register environment.
+        #expect(r.objections[2].figures == ["narrow_c": counted.narrowC, "annotated_c": counted.annotatedC,
+                                           "narrow_asm": counted.narrowAsm, "annotated_asm": counted.annotatedAsm,
+                                           "clobber_unsafe": dataflow.clobberUnsafe])
+        #expect(Self.numbers(r.objections[2].answer)
+                == [counted.narrowC, counted.annotatedC, counted.narrowAsm, counted.annotatedAsm, dataflow.clobberUnsafe])
+
+        // 4. Hidden sites: decoded's three largest causes of a miss (ties
+        // by name), leaving out spurious causes and copies-differ.
+        var figures4 = ["missed_decoded": decoded.realMissed, "missed_dataflow": dataflow.realMissed,
+                        "annotated": counted.records, "copies_differ": dataflow.missedCopiesDiffer]
+        for (k, v) in decoded.causes { figures4["decoded_" + k.rawValue] = v }
+        #expect(r.objections[3].figures == figures4)
+        let top = decoded.causes.filter { $0.key.isScanMiss }.map { (key: $0.key.rawValue, value: $0.value) }
+            .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
+        #expect(Self.numbers(r.objections[3].answer)
+                == [decoded.realMissed, counted.records] + top.map(\.value) + [dataflow.realMissed, dataflow.missedCopiesDiffer])
+        for cause in top { #expect(r.objections[3].answer.contains("\(cause.key) \(cause.value)")) }
+
+        // 5. Relocations kept through the link ("rewrote ... to PC32").
+        let inImages = counts(linked, "decoded")
+        #expect(inImages.annotated == counted.records)
+        #expect(sum(linked) { $0.references.relaxed } == counted.relaxed)
+        #expect(r.objections[4].figures == ["found_linked": inImages.found, "found_objects": decoded.found,
+                                           "relaxed": counted.relaxed, "annotated_linked": inImages.annotated,
+                                           "annotated_objects": counted.records])
+        func shapes(_ c: Counts) -> Int { c.matched + c.sizeMismatched + c.kindMismatched + c.clobberUnsafe }
+        #expect(Self.numbers(r.objections[4].answer) == [shapes(inImages), shapes(decoded), counted.relaxed, 32])
     }
 
     @Test func textReportFitsMail() {

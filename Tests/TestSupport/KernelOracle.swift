@@ -123,15 +123,18 @@ public struct ExpectedReference: Sendable, Hashable, CustomStringConvertible {
 
 extension KernelOracle {
     /// Code bytes by section index, read once per file, and the
-    /// relocations against the table by the section they patch.
+    /// relocations against the table (`pv_ops`, or the corpus's
+    /// `paravirt_ops`) by the section they patch.
     public final class Code: @unchecked Sendable {
         let file: ReadelfFile
+        let table: String
         private var cache: [Int: [UInt8]] = [:]
         let tableRelocations: [Int: [ReadelfFile.Relocation]]
 
-        public init(_ file: ReadelfFile) {
+        public init(_ file: ReadelfFile, table: String = KernelOracle.table) {
             self.file = file
-            tableRelocations = Dictionary(grouping: file.relocations.filter { $0.symbol == KernelOracle.table }, by: \.target)
+            self.table = table
+            tableRelocations = Dictionary(grouping: file.relocations.filter { $0.symbol == table }, by: \.target)
         }
 
         public func bytes(_ section: ReadelfFile.Section) throws -> [UInt8] {
@@ -142,10 +145,11 @@ extension KernelOracle {
         }
     }
 
-    /// Every relocation against the table in an executable section.
+    /// Every relocation against the table in an executable section (also
+    /// of objects other than kernels: the table is `code`'s).
     public static func references(_ file: ReadelfFile, code: Code) throws -> [ExpectedReference] {
         var out: [ExpectedReference] = []
-        for r in file.relocations where r.symbol == table {
+        for r in file.relocations where r.symbol == code.table {
             guard let target = file.section(index: r.target), target.isExecutable else { continue }
             let at = file.sectionOffset(r)
             out.append(ExpectedReference(section: target.name, relocationOffset: at, type: r.type,
