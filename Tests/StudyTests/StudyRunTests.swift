@@ -35,11 +35,20 @@ struct StudyRunTests {
     }
 
     /// What decoded misses, dataflow recovers, as size-mismatched sites.
+    /// The counts are anchored in readelf: the annotated sites are the
+    /// records, and decoded finds exactly the calls and jumps through the
+    /// table (by their bytes), so that its misses are the records those
+    /// calls do not match.
     @Test(arguments: ["-O0", "-O2"])
     func dataflowRecoversWhatDecodedMisses(opt: String) throws {
         for variant in ["kernel", "retpoline", "pic", "ro-ops"] {
             let c = try Self.config(variant, opt)
             let decoded = try #require(c.policies["decoded"]), dataflow = try #require(c.policies["dataflow"])
+            let counted = try Self.counted(c)
+            #expect(decoded.annotated == counted.records && dataflow.annotated == counted.records, "\(c.name)")
+            #expect(decoded.scanned == counted.calls, "\(c.name)")
+            #expect(decoded.realMissed == counted.records - (counted.calls - decoded.spurious) - decoded.missedCopiesDiffer,
+                    "\(c.name)")
             #expect(dataflow.realMissed <= decoded.realMissed, "\(c.name)")
             #expect(dataflow.found >= decoded.found, "\(c.name)")
             if decoded.realMissed > 20 {
@@ -63,12 +72,26 @@ struct StudyRunTests {
         var relaxed = 0
     }
 
-    static func countWithReadelf() throws -> Counted {
+    /// By configuration (`kernel -O2`), once per test process.
+    static let counted: Result<[String: Counted], any Error> = Result {
+        var byConfig: [String: Counted] = [:]
+        for cfg in CorpusFixture.configurations {
+            byConfig["\(cfg.variant) \(cfg.opt)"] = try countWithReadelf(cfg.variant, cfg.opt)
+        }
+        return byConfig
+    }
+
+    static func counted(_ c: ConfigResult) throws -> Counted {
+        try #require(try counted.get()["\(c.variant) \(c.opt)"])
+    }
+
+    static func countWithReadelf(_ variant: String, _ opt: String) throws -> Counted {
+        let cfg = CorpusFixture.configuration(variant, opt)
         let table = CorpusFixture.corpus.config.tableSymbol
         let got: Set = ["R_X86_64_GOT32", "R_X86_64_GOTPCREL", "R_X86_64_GOT64", "R_X86_64_GOTPCREL64",
                         "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX"]
         var c = Counted()
-        for cfg in CorpusFixture.configurations {
+        do {
             let a = try #require(CorpusFixture.build.find(cfg, .annotated)), p = try #require(CorpusFixture.build.find(cfg, .plain))
             // The study pairs objects by source.
             let pairs = a.objects.compactMap { o in p.objects.first { $0.source == o.source }.map { (o.source, o.path, $0.path) } }
@@ -119,7 +142,17 @@ struct StudyRunTests {
         func counts(_ list: [ConfigResult], _ policy: String) -> Counts {
             list.reduce(Counts()) { $0 + ($1.policies[policy] ?? Counts()) }
         }
-        let counted = try Self.countWithReadelf()
+        var counted = Counted()
+        for c in try Self.counted.get().values {
+            counted.references += c.references
+            counted.calls += c.calls
+            counted.records += c.records
+            counted.annotatedC += c.annotatedC
+            counted.annotatedAsm += c.annotatedAsm
+            counted.narrowC += c.narrowC
+            counted.narrowAsm += c.narrowAsm
+            counted.relaxed += c.relaxed
+        }
         print("objections: readelf counts \(counted); answers: \(r.objections.map(\.answer))")
         let dataflow = counts(objects, "dataflow"), naive = counts(objects, "naive"), decoded = counts(objects, "decoded")
         #expect(dataflow.annotated == counted.records && decoded.annotated == counted.records)
