@@ -26,6 +26,13 @@ struct FastPathTests {
             let all = file.symbols
             #expect(file.symbolCount == all.count)
             #expect(all.count > 10)
+            // Entry by entry what readelf lists (it names section symbols
+            // after their section; their own name is empty).
+            let listed = try Readelf.symbols(path)
+            #expect(all.count == listed.count)
+            for (s, r) in zip(all, listed) where r.type != "SECTION" {
+                #expect(s.index == r.index && s.name == r.name && s.value == r.value && s.size == r.size, "\(r)")
+            }
             for name in Set(all.map(\.name)) where !name.isEmpty {
                 #expect(file.findSymbolIndices(named: name) == all.filter { $0.name == name }.map(\.index), "\(name)")
                 // Twice: the second answer comes from the cache.
@@ -71,6 +78,8 @@ struct FastPathTests {
                 #expect(pieces == full)
             }
             #expect(kept > 5)
+            // Exactly the relocations readelf lists against the table.
+            #expect(kept == (try Readelf.read([path], all: true)[path]?.relocations.filter { $0.symbol == "paravirt_ops" }.count))
         }
     }
 
@@ -136,6 +145,9 @@ struct FastPathTests {
                 for r in try file.readRelocations(rs) { work.append((target, r)) }
             }
             #expect(work.count >= 6)
+            // Exactly the relocations readelf lists for executable sections.
+            let readelf = try #require(try Readelf.read([path], all: true)[path])
+            #expect(work.count == readelf.relocations.filter { readelf.section(index: $0.target)?.isExecutable == true }.count)
             func key(_ a: AnchoredInstruction?) -> String {
                 guard let a else { return "nil" }
                 return "\(a.offset) \(a.instruction.length) \(a.field) \(a.confirmedBySweep) \(a.instruction.text)"

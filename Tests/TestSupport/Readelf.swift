@@ -168,13 +168,34 @@ public enum Readelf {
         return files
     }
 
-    /// Entries in `.symtab`, from `readelf -sW`'s header line.
-    public static func symbolCount(_ path: String) throws -> Int {
+    /// One `.symtab` entry as `readelf -sW` prints it.
+    public struct Symbol: Sendable, Hashable {
+        public let index: Int
+        public let value: UInt64
+        public let size: UInt64
+        public let type: String
+        public let binding: String
+        /// The section index, or `UND`, `ABS`, `COM`.
+        public let section: String
+        public let name: String
+    }
+
+    /// `.symtab` of `path`, every entry (the null symbol included).
+    public static func symbols(_ path: String) throws -> [Symbol] {
         let out = try Command.check(["readelf", "-sW", path])
-        return out.split(separator: "\n").reduce(0) { n, line in
-            guard line.hasPrefix("Symbol table '.symtab' contains ") else { return n }
-            return n + (Int(line.split(separator: " ")[4]) ?? 0)
+        var inSymtab = false
+        var symbols: [Symbol] = []
+        for line in out.split(separator: "\n") {
+            if line.hasPrefix("Symbol table ") { inSymtab = line.contains("'.symtab'"); continue }
+            // Num: Value Size Type Bind Vis Ndx [Name]
+            let f = line.split(separator: " ")
+            guard inSymtab, f.count >= 7, f[0].hasSuffix(":"), let index = Int(f[0].dropLast()),
+                  let value = UInt64(f[1], radix: 16) else { continue }
+            let size = f[2].hasPrefix("0x") ? UInt64(f[2].dropFirst(2), radix: 16) : UInt64(f[2])
+            symbols.append(Symbol(index: index, value: value, size: size ?? 0, type: String(f[3]), binding: String(f[4]),
+                                  section: String(f[6]), name: f.count > 7 ? String(f[7]) : ""))
         }
+        return symbols
     }
 }
 
