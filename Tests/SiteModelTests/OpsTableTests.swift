@@ -77,7 +77,43 @@ struct OpsTableTests {
             }
             #expect(candidates > 0)
             if dropsSome { #expect(dropped > 0, "\(file.path)") }
+            let expected = try Self.readelfCandidates(file.path)
+            #expect(candidates == expected.candidates, "\(file.path)")
+            #expect(dropped == expected.dropped, "\(file.path)")
         }
+    }
+
+    /// From `readelf -sW` and `-rW`: the relocations in code that name the
+    /// table or another symbol of its section (a section, object or
+    /// untyped symbol), and of those, the ones that cannot land in the
+    /// table whatever instruction holds them: a GOT relocation names a
+    /// neighbour's GOT slot; a PC-relative field reaches symbol + addend
+    /// plus 1 to 15 bytes (the rest of its instruction); an absolute one,
+    /// symbol + addend.
+    static func readelfCandidates(_ path: String) throws -> (candidates: Int, dropped: Int) {
+        let symbols = try Readelf.symbols(path)
+        let table = try #require(symbols.first { $0.name == "paravirt_ops" && $0.section != "UND" })
+        let neighbours = Set(symbols.filter {
+            $0.section == table.section && $0.name != table.name && ["SECTION", "OBJECT", "NOTYPE"].contains($0.type)
+        }.map(\.name))
+        let readelf = try #require(try Readelf.read([path], all: true)[path])
+        var candidates = 0, dropped = 0
+        for r in readelf.relocations where readelf.section(index: r.target)?.isExecutable == true {
+            guard r.symbol == table.name || neighbours.contains(r.symbol) else { continue }
+            candidates += 1
+            guard r.symbol != table.name else { continue }
+            let base = Int64(bitPattern: r.symbolValue &- table.value) &+ r.addend
+            let size = Int64(table.size)
+            let reach: ClosedRange<Int64>?
+            switch r.type {
+            case "R_X86_64_GOTPCREL", "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX": reach = nil
+            case "R_X86_64_PC32", "R_X86_64_PLT32", "R_X86_64_PC64": reach = base + 1 ... base + 15
+            default: reach = base ... base
+            }
+            if let reach, reach.upperBound >= 0, reach.lowerBound < size { continue }
+            dropped += 1
+        }
+        return (candidates, dropped)
     }
 
     /// What the scan makes of the forms above: the references that land in
