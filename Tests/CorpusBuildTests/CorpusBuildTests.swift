@@ -17,11 +17,19 @@ struct CorpusBuildTests {
         #expect(build.builds.allSatisfy { $0.image != nil })
     }
 
-    @Test func listing() {
+    @Test func listing() throws {
         let c = CorpusFixture.corpus
         #expect(c.sources.count >= 16)
         #expect(c.sources.contains { $0.hasSuffix(".S") })
         #expect(c.configurations(compilers: ["gcc"]).count >= 20)
+        // Exactly: the files the globs name, and one configuration per
+        // (opt, variant) for one compiler.
+        let onDisk = try [("src", ".c"), ("asm", ".S")].flatMap { dir, suffix in
+            try FileManager.default.contentsOfDirectory(atPath: c.directory + "/" + dir)
+                .filter { $0.hasSuffix(suffix) }.map { dir + "/" + $0 }
+        }
+        #expect(c.sources.sorted() == onDisk.sorted())
+        #expect(c.configurations(compilers: ["gcc"]).count == c.config.opts.count * c.config.variants.count)
     }
 
     /// One record per macro use that survives compilation: the records
