@@ -18,6 +18,8 @@ public struct Evidence: Sendable {
     /// frame of their chain): what a function of the plain build does with
     /// the table at all.
     private var refsByFunction: [FunctionKey: [Reference]] = [:]
+    /// Merged calls by compilation unit and function.
+    private var mergedByFunction: [FunctionKey: [Site]] = [:]
     /// Each reference that reaches a merged call → that call.
     private var mergedByOrigin: [Place: Site] = [:]
 
@@ -38,6 +40,9 @@ public struct Evidence: Sendable {
         }
         for s in scan.sites {
             for o in s.mergedOrigins { mergedByOrigin[o] = s }
+            if s.isMerged, let f = s.source.last?.function {
+                mergedByFunction[FunctionKey(unit: s.unit, function: f), default: []].append(s)
+            }
             let k = SiteKey(site: s)
             sitesByKey[UnitKey(s, k), default: []].append(s)
             sitesByKey[UnitKey(s, k.innermost), default: []].append(s)
@@ -55,6 +60,12 @@ public struct Evidence: Sendable {
                 return (.merged, "\(m.kind.rawValue) at \(m.location) reached by "
                     + m.mergedOps.map(\.description).joined(separator: ", "))
             }
+        }
+        // One table address (a GOT load) reaching several fields' loads
+        // that meet at one call: the call is merged, in the same function.
+        if let f = a.source.last?.function,
+           let m = mergedByFunction[FunctionKey(unit: a.unit, function: f)]?.first(where: { $0.mergedOps.contains { $0.offset == a.op.offset } }) {
+            return (.merged, "\(m.kind.rawValue) at \(m.location) reached by " + m.mergedOps.map(\.description).joined(separator: ", "))
         }
         for k in [key, key.innermost] {
             if let s = sitesByKey[at(k)]?.first(where: { $0.kind != .call && $0.kind != .jmp }) {
