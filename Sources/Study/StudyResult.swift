@@ -63,6 +63,11 @@ extension StudyResult {
 public struct SkippedCompiler: Codable, Sendable, Hashable {
     public let compiler: String
     public let reason: String
+
+    public init(compiler: String, reason: String) {
+        self.compiler = compiler
+        self.reason = reason
+    }
 }
 
 /// One (compiler, variant, opt, link) cell of the study.
@@ -148,9 +153,15 @@ public struct ConfigResult: Codable, Sendable {
     public let clobbers: Clobbers
     /// Policy name → the missed and spurious site keys.
     public let keys: [String: PolicyKeys]
+    /// The Linux A/B only: the kernel version (`6.1`), `on` or `off`
+    /// for retpolines, and the number of object pairs compared.
+    public var kernel: String? = nil
+    public var retpoline: String? = nil
+    public var objects: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case compiler, variant, opt, link, policies, control, references, clobbers, keys
+        case kernel, retpoline, objects
         case textBytes = "text_bytes"
         case controlSizeMismatchedAsm = "control_size_mismatched_asm"
     }

@@ -24,167 +24,53 @@ public struct StudyRunner: Sendable {
         self.cacheDirectory = cacheDirectory
     }
 
-    private struct Unit: Sendable {
-        let configuration: BuildConfiguration
-        let link: String
-        let pairs: [(annotated: String, plain: String)]
-    }
-
     public func run(_ configurations: [BuildConfiguration],
                     progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws -> StudyResult {
         let builder = CorpusBuilder(corpus: corpus, cacheDirectory: cacheDirectory)
         var buildProgress: (@Sendable (Int, Int) -> Void)?
         if let progress { buildProgress = { done, total in progress("building", done, total) } }
         let build = try builder.build(configurations, progress: buildProgress)
-        var units: [Unit] = []
+        var units: [StudyUnit] = []
         for cfg in configurations {
             guard let a = build.find(cfg, .annotated), let p = build.find(cfg, .plain) else { continue }
             if corpus.config.links.contains("object") {
                 var plainBySource: [String: String] = [:]
                 for o in p.objects { plainBySource[o.source] = o.path }
-                var pairs: [(annotated: String, plain: String)] = []
+                var pairs: [ObjectPair] = []
                 for o in a.objects {
-                    if let q = plainBySource[o.source] { pairs.append((annotated: o.path, plain: q)) }
+                    if let q = plainBySource[o.source] {
+                        pairs.append(ObjectPair(annotated: o.path, plain: q,
+                                                name: URL(fileURLWithPath: o.path).lastPathComponent))
+                    }
                 }
-                units.append(Unit(configuration: cfg, link: "object", pairs: pairs))
+                units.append(StudyUnit(configuration: cfg, link: "object", pairs: pairs))
             }
             if corpus.config.links.contains("linked"), let ai = a.image, let pi = p.image {
-                units.append(Unit(configuration: cfg, link: "linked", pairs: [(ai, pi)]))
+                units.append(StudyUnit(configuration: cfg, link: "linked",
+                                       pairs: [ObjectPair(annotated: ai, plain: pi,
+                                                          name: URL(fileURLWithPath: ai).lastPathComponent)]))
             }
         }
-        let names = opNames(units)
-        let counter = ProgressCounter()
-        let unitCount = units.count
-        let results = WorkerPool.map(units) { unit -> UnitResult in
-            defer { progress?("comparing", counter.next(), unitCount) }
-            return measure(unit, names: names)
-        }
+        let names = StudyMeasurement.opNames(plainFiles: units.reversed().flatMap { $0.pairs.map(\.plain) })
+        var pairProgress: (@Sendable (Int, Int) -> Void)?
+        if let progress { pairProgress = { done, total in progress("comparing", done, total) } }
+        let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause,
+                                            progress: pairProgress)
         var compilers: [String: String] = [:]
         for c in corpus.availableCompilers().available where configurations.contains(where: { $0.compiler == c.name }) {
             compilers[c.name] = Toolchain.version(of: c.command)
         }
         let skipped = corpus.availableCompilers().skipped.map { SkippedCompiler(compiler: $0.0, reason: $0.1) }
-        // Examples: the first few per (outcome, cause, policy), in config order.
-        var examples: [Example] = []
-        var taken: [String: Int] = [:]
-        for r in results {
-            for e in r.examples {
-                let k = "\(e.outcome)/\(e.cause ?? "")/\(e.policy)"
-                if taken[k, default: 0] < examplesPerCause {
-                    taken[k, default: 0] += 1
-                    examples.append(e)
-                }
-            }
-        }
         // Relaxation: GOT references the objects have and the image lost.
-        var configs = results.map(\.config)
+        var configs = measured.configs
         for i in configs.indices where configs[i].link == "linked" {
             if let o = configs.first(where: { $0.link == "object" && $0.configuration == configs[i].configuration }) {
                 configs[i].references.relaxed = max(0, o.references.viaGOT - configs[i].references.viaGOT)
             }
         }
         return StudyResult(corpus: corpus.directory, compilers: compilers, skipped: skipped,
-                           configs: configs, examples: examples,
-                           failures: build.failures + results.flatMap(\.failures), warnings: build.warnings)
-    }
-
-    private struct UnitResult: Sendable {
-        let config: ConfigResult
-        let examples: [Example]
-        let failures: [BuildFailure]
-    }
-
-    /// The table's op names, from the DWARF of the first plain build that
-    /// has them (asm-only objects and annotated C objects carry none).
-    private func opNames(_ units: [Unit]) -> [Int64: String] {
-        for unit in units.reversed() {
-            for pair in unit.pairs {
-                guard let file = try? ObjectFile(path: pair.plain),
-                      let scan = try? RelocScan(file: file, options: RelocOptions(policy: .decoded, sourcePositions: false))
-                else { continue }
-                let names = OpNames.names(in: scan)
-                if !names.isEmpty {
-                    // Every field the table has, not just those this file uses.
-                    if let info = try? file.openDebugInfo(), let table = scan.table,
-                       let members = info.variableMembers(named: table) {
-                        var all = names
-                        for m in members where all[Int64(m.offset)] == nil { all[Int64(m.offset)] = m.name }
-                        return all
-                    }
-                    return names
-                }
-            }
-        }
-        return [:]
-    }
-
-    private func measure(_ unit: Unit, names: [Int64: String]) -> UnitResult {
-        var policies: [String: Counts] = [:]
-        var keys: [String: (missed: [ConfigResult.KeyedOutcome], spurious: [ConfigResult.KeyedOutcome])] = [:]
-        var control = Counts()
-        var controlAsmSized = 0
-        var textA = 0, textP = 0
-        var byUse: [String: Int] = [:]
-        var refTotal = 0, confirmed = 0, viaGOT = 0
-        var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
-        var examples: [Example] = []
-        var failures: [BuildFailure] = []
-        let name = "\(unit.configuration) \(unit.link)"
-        for pair in unit.pairs {
-            do {
-                let a = try ObjectFile(path: pair.annotated)
-                let p = try ObjectFile(path: pair.plain)
-                textA += Self.textBytes(a)
-                textP += Self.textBytes(p)
-                let analysis = try Analysis(annotated: a, plain: p,
-                                            options: Analysis.Options(names: names, control: true))
-                let evidence = analysis.evidence.scan
-                for r in evidence.references {
-                    refTotal += 1
-                    byUse[r.use.rawValue, default: 0] += 1
-                    if r.confirmedBySweep { confirmed += 1 }
-                    if r.viaGOT { viaGOT += 1 }
-                }
-                for s in analysis.annotated {
-                    let asm = Comparison.isHandWrittenAsm(s)
-                    let narrow = s.clobbers.map { !$0.isSuperset(of: .cABI) } ?? false
-                    if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
-                }
-                var sourceCache = SourceLines()
-                for policy in Policy.allCases {
-                    let c = analysis.comparisons[policy]!
-                    policies[policy.rawValue] = (policies[policy.rawValue] ?? Counts()) + c.counts
-                    var entry = keys[policy.rawValue] ?? ([], [])
-                    for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
-                        let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
-                        if o.kind == .missed { entry.missed.append(k) } else { entry.spurious.append(k) }
-                    }
-                    keys[policy.rawValue] = entry
-                    guard policy != .naive else { continue }
-                    for o in c.outcomes where o.kind != .matched {
-                        examples.append(Self.example(o, config: name, policy: policy, annotatedFile: a,
-                                                     plainFile: p, evidence: evidence, sources: &sourceCache))
-                    }
-                }
-                let controlResult = analysis.control!
-                control = control + controlResult.counts
-                controlAsmSized += controlResult.outcomes.filter {
-                    $0.kind == .sizeMismatched && $0.annotated.map(Comparison.isHandWrittenAsm) == true
-                }.count
-            } catch {
-                let source = URL(fileURLWithPath: pair.annotated).lastPathComponent
-                failures.append(BuildFailure(configuration: unit.configuration, mode: .annotated, file: source,
-                                             message: String(describing: error)))
-            }
-        }
-        let config = ConfigResult(
-            compiler: unit.configuration.compiler, variant: unit.configuration.variant, opt: unit.configuration.opt,
-            link: unit.link, textBytes: .init(annotated: textA, plain: textP), policies: policies, control: control,
-            controlSizeMismatchedAsm: controlAsmSized,
-            references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, viaGOT: viaGOT, relaxed: 0),
-            clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
-            keys: keys.mapValues { ConfigResult.PolicyKeys(missed: $0.missed.sorted(), spurious: $0.spurious.sorted()) })
-        return UnitResult(config: config, examples: examples, failures: failures)
+                           configs: configs, examples: measured.examples,
+                           failures: build.failures + measured.failures, warnings: build.warnings)
     }
 
     static func textBytes(_ f: ObjectFile) -> Int {

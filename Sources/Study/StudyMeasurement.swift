@@ -1,0 +1,207 @@
+import CorpusBuild
+import Compare
+import ELF
+import Foundation
+import Pipeline
+import RelocSites
+import SiteModel
+
+/// An annotated object and the plain build of the same source.
+public struct ObjectPair: Sendable, Hashable {
+    public let annotated: String
+    public let plain: String
+    /// How failures name the pair (a file name, or a path in a kernel tree).
+    public let name: String
+
+    public init(annotated: String, plain: String, name: String) {
+        self.annotated = annotated
+        self.plain = plain
+        self.name = name
+    }
+}
+
+/// The pairs of one configuration in one link form: one `ConfigResult`.
+public struct StudyUnit: Sendable {
+    public let configuration: BuildConfiguration
+    public let link: String
+    public let pairs: [ObjectPair]
+    /// Set by the Linux A/B: the kernel version, `on`/`off`, and the
+    /// number of object pairs go into the config's result.
+    public var kernel: String?
+    public var retpoline: String?
+
+    public init(configuration: BuildConfiguration, link: String, pairs: [ObjectPair],
+                kernel: String? = nil, retpoline: String? = nil) {
+        self.configuration = configuration
+        self.link = link
+        self.pairs = pairs
+        self.kernel = kernel
+        self.retpoline = retpoline
+    }
+}
+
+/// The cross-build measurement of units of object pairs, shared by the
+/// corpus study and the Linux A/B: every pair is one `Analysis` (all
+/// policies and the control), run on the worker pool; the pairs' numbers
+/// are summed per unit in input order, so the result does not depend on
+/// which thread measured what.
+public enum StudyMeasurement {
+    public struct Result: Sendable {
+        public let configs: [ConfigResult]
+        public let examples: [Example]
+        public let failures: [BuildFailure]
+    }
+
+    /// `progress(done, total)` counts pairs.
+    public static func run(_ units: [StudyUnit], names: [Int64: String], examplesPerCause: Int = 3,
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) -> Result {
+        let work = units.indices.flatMap { u in units[u].pairs.map { (unit: u, pair: $0) } }
+        let counter = ProgressCounter()
+        let total = work.count
+        let measured = WorkerPool.map(work) { item -> PairResult in
+            defer { progress?(counter.next(), total) }
+            let unit = units[item.unit]
+            return PairResult(item.pair, unit: unit, label: "\(unit.configuration) \(unit.link)", names: names)
+        }
+        var sums = units.map { _ in PairResult() }
+        for (item, r) in zip(work, measured) { sums[item.unit].add(r) }
+        // Examples: the first few per (outcome, cause, policy), in unit order.
+        var examples: [Example] = []
+        var taken: [String: Int] = [:]
+        for e in sums.flatMap(\.examples) {
+            let k = "\(e.outcome)/\(e.cause ?? "")/\(e.policy)"
+            if taken[k, default: 0] < examplesPerCause {
+                taken[k, default: 0] += 1
+                examples.append(e)
+            }
+        }
+        let configs = zip(units, sums).map { unit, sum in sum.config(unit) }
+        return Result(configs: configs, examples: examples, failures: sums.flatMap(\.failures))
+    }
+
+    /// The table's op names, from the DWARF of the first plain file that
+    /// has them (asm-only objects and annotated C objects carry none), with
+    /// every field of the table, not just those that file uses.
+    public static func opNames(plainFiles: [String]) -> [Int64: String] {
+        for path in plainFiles {
+            guard let file = try? ObjectFile(path: path),
+                  let scan = try? RelocScan(file: file, options: RelocOptions(policy: .decoded, sourcePositions: false))
+            else { continue }
+            let names = OpNames.names(in: scan)
+            guard !names.isEmpty else { continue }
+            if let info = try? file.openDebugInfo(), let table = scan.table,
+               let members = info.variableMembers(named: table) {
+                var all = names
+                for m in members where all[Int64(m.offset)] == nil { all[Int64(m.offset)] = m.name }
+                return all
+            }
+            return names
+        }
+        return [:]
+    }
+}
+
+/// What one pair measured; pairs of a unit add up.
+struct PairResult: Sendable {
+    var policies: [String: Counts] = [:]
+    var missed: [String: [ConfigResult.KeyedOutcome]] = [:]
+    var spurious: [String: [ConfigResult.KeyedOutcome]] = [:]
+    var control = Counts()
+    var controlAsmSized = 0
+    var textA = 0, textP = 0
+    var byUse: [String: Int] = [:]
+    var refTotal = 0, confirmed = 0, viaGOT = 0
+    var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
+    var examples: [Example] = []
+    var failures: [BuildFailure] = []
+
+    init() {}
+
+    init(_ pair: ObjectPair, unit: StudyUnit, label: String, names: [Int64: String]) {
+        do {
+            let a = try ObjectFile(path: pair.annotated)
+            let p = try ObjectFile(path: pair.plain)
+            textA = StudyRunner.textBytes(a)
+            textP = StudyRunner.textBytes(p)
+            let analysis = try Analysis(annotated: a, plain: p, options: Analysis.Options(names: names, control: true))
+            let evidence = analysis.evidence.scan
+            for r in evidence.references {
+                refTotal += 1
+                byUse[r.use.rawValue, default: 0] += 1
+                if r.confirmedBySweep { confirmed += 1 }
+                if r.viaGOT { viaGOT += 1 }
+            }
+            for s in analysis.annotated {
+                let asm = Comparison.isHandWrittenAsm(s)
+                let narrow = s.clobbers.map { !$0.isSuperset(of: .cABI) } ?? false
+                if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
+            }
+            var sourceCache = SourceLines()
+            for policy in Policy.allCases {
+                let c = analysis.comparisons[policy]!
+                policies[policy.rawValue] = c.counts
+                for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
+                    let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
+                    if o.kind == .missed { missed[policy.rawValue, default: []].append(k) }
+                    else { spurious[policy.rawValue, default: []].append(k) }
+                }
+                guard policy != .naive else { continue }
+                for o in c.outcomes where o.kind != .matched {
+                    examples.append(StudyRunner.example(o, config: label, policy: policy, annotatedFile: a,
+                                                        plainFile: p, evidence: evidence, sources: &sourceCache))
+                }
+            }
+            let controlResult = analysis.control!
+            control = controlResult.counts
+            controlAsmSized = controlResult.outcomes.filter {
+                $0.kind == .sizeMismatched && $0.annotated.map(Comparison.isHandWrittenAsm) == true
+            }.count
+        } catch {
+            self = PairResult()
+            failures.append(BuildFailure(configuration: unit.configuration, mode: .annotated, file: pair.name,
+                                         message: String(describing: error)))
+        }
+    }
+
+    mutating func add(_ r: PairResult) {
+        policies.merge(r.policies, uniquingKeysWith: +)
+        missed.merge(r.missed, uniquingKeysWith: +)
+        spurious.merge(r.spurious, uniquingKeysWith: +)
+        control = control + r.control
+        controlAsmSized += r.controlAsmSized
+        textA += r.textA
+        textP += r.textP
+        byUse.merge(r.byUse, uniquingKeysWith: +)
+        refTotal += r.refTotal
+        confirmed += r.confirmed
+        viaGOT += r.viaGOT
+        annC += r.annC
+        annAsm += r.annAsm
+        narrowC += r.narrowC
+        narrowAsm += r.narrowAsm
+        examples += r.examples
+        failures += r.failures
+    }
+
+    func config(_ unit: StudyUnit) -> ConfigResult {
+        var keys: [String: ConfigResult.PolicyKeys] = [:]
+        for p in Policy.allCases where policies[p.rawValue] != nil {
+            keys[p.rawValue] = ConfigResult.PolicyKeys(missed: (missed[p.rawValue] ?? []).sorted(),
+                                                       spurious: (spurious[p.rawValue] ?? []).sorted())
+        }
+        let cfg = unit.configuration
+        var result = ConfigResult(
+            compiler: cfg.compiler, variant: cfg.variant, opt: cfg.opt,
+            link: unit.link, textBytes: .init(annotated: textA, plain: textP), policies: policies, control: control,
+            controlSizeMismatchedAsm: controlAsmSized,
+            references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, viaGOT: viaGOT, relaxed: 0),
+            clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
+            keys: keys)
+        if unit.kernel != nil {
+            result.kernel = unit.kernel
+            result.retpoline = unit.retpoline
+            result.objects = unit.pairs.count
+        }
+        return result
+    }
+}
