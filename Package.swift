@@ -9,6 +9,7 @@ import PackageDescription
 //   Pipeline                   both strategies and every policy, once per input
 //   CorpusBuild                corpus configuration, toolchains, builder, cache
 //   Study, Reports, Gate       the study, its renderings, the coverage gate
+//   Kernel                     the Linux A/B: source, plain patch, builds, pairs
 //   pvsites                    thin CLI; the only module that prints
 let package = Package(
     name: "pvsites",
@@ -36,11 +37,12 @@ let package = Package(
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
         .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Study"]),
+        .target(name: "Kernel", dependencies: ["CorpusBuild", "Study"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [
                 "MacroSites", "RelocSites", "Study",
-                "Reports", "Gate",
+                "Reports", "Gate", "Kernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,5 +63,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Study", "TestSupport"]),
     ]
 )

@@ -2,6 +2,8 @@
 # build.sh -- build a subset of Linux 6.1 objects for the pvsites A/B.
 #
 # usage: Kernels/linux-6.1/build.sh [--cache DIR] [-j N] [--config-only]
+#                                   [--cc CC] [--source DIR --tag TAG]
+#                                   [--full] [--progress]
 #                                   MODE OPT RETPOLINE [SUBDIR/...]
 #
 #   MODE       annotated   the real PVOP_* macros (inline asm + .parainstructions)
@@ -11,6 +13,18 @@
 #   RETPOLINE  on | off    CONFIG_RETPOLINE=y / n
 #   SUBDIR/    directories to build (objects only, no vmlinux); default:
 #              arch/x86/kernel/ arch/x86/mm/ arch/x86/xen/ mm/ kernel/sched/
+#   --cc CC    the compiler (gcc, gcc-11, clang-14, ...), passed as CC=; it is
+#              part of the build directory's name
+#   --source DIR --tag TAG
+#              build a tree the user already has instead of the cache's
+#              pristine one; DIR is never written: its hard-link copy
+#              <cache>/src/TAG-patched is refreshed with rsync --link-dest on
+#              every run (changed files are re-linked, deleted ones removed,
+#              the patched files re-patched only when their original changed)
+#   --full     also build and link vmlinux (x86_64_defconfig's RANDOMIZE_BASE
+#              selects X86_NEED_RELOCS, so arch/x86/Makefile links it with
+#              --emit-relocs: the relocations the scan needs stay in it)
+#   --progress make without -s: Kbuild's "  CC      path.o" lines on stdout
 #
 # Layout (<cache> = --cache, else ${PVSITES_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pvsites}/kernels,
 # the same cache as scripts/fetch-kernels.sh):
@@ -20,11 +34,14 @@
 #                                  applied; both modes build from it (the patch
 #                                  is inert without -DPVOPS_PLAIN), so the two
 #                                  builds differ only in KCFLAGS
-#   <cache>/build/6.1-gcc-<OPT>-retpoline-<on|off>-<MODE>
+#   <cache>/build/<TAG>-<CC>-<OPT>-retpoline-<on|off>-<MODE>
+#                                  (TAG 6.1 and CC gcc by default)
 #                                  the O= build directory; pvsites.info says
 #                                  what it is, pvsites-times.txt how long each
 #                                  step took (wall and CPU seconds, and the
-#                                  load average when it started)
+#                                  load average when it started);
+#                                  pvsites.incomplete is there while a run
+#                                  has not completed
 #
 # .config = x86_64_defconfig + config.fragment + opt-<OPT>.fragment +
 # retpoline-<on|off>.fragment (scripts/kconfig/merge_config.sh -m), then
@@ -59,6 +76,10 @@ usage() {
 cache=${PVSITES_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pvsites}/kernels
 jobs=2
 config_only=0
+cc=gcc
+source= tag=6.1
+full=0
+quiet=-s
 while [ $# -gt 0 ]; do
     case $1 in
         --cache) cache=$2; shift 2 ;;
@@ -66,6 +87,14 @@ while [ $# -gt 0 ]; do
         -j) jobs=$2; shift 2 ;;
         -j*) jobs=${1#-j}; shift ;;
         --config-only) config_only=1; shift ;;
+        --cc) cc=$2; shift 2 ;;
+        --cc=*) cc=${1#*=}; shift ;;
+        --source) source=$2; shift 2 ;;
+        --source=*) source=${1#*=}; shift ;;
+        --tag) tag=$2; shift 2 ;;
+        --tag=*) tag=${1#*=}; shift ;;
+        --full) full=1; shift ;;
+        --progress) quiet=; shift ;;
         -h|--help) usage 0 ;;
         --) shift; break ;;
         -*) log "unknown option: $1"; usage 2 ;;
@@ -86,23 +115,37 @@ patchfile=$here/plain-mode.patch
 fragments=("$here/config.fragment" "$here/opt-$opt.fragment" "$here/retpoline-$ret.fragment")
 for f in "$patchfile" "${fragments[@]}"; do [ -f "$f" ] || die "missing $f"; done
 
-pristine=$cache/src/linux-6.1
-patched=$cache/src/linux-6.1-patched
-build=$cache/build/6.1-gcc-$opt-retpoline-$ret-$mode
-[ -f "$pristine/Makefile" ] || die "no pristine tree at $pristine (extract linux-source-6.1 there)"
+command -v "$cc" >/dev/null || die "compiler $cc is not installed"
+case $tag in ''|*/*) die "bad --tag '$tag'" ;; esac
+if [ -n "$source" ]; then
+    [ "$tag" != 6.1 ] || die "--source needs a --tag of its own"
+    pristine=$(cd "$source" && pwd)
+    patched=$cache/src/$tag-patched
+    sums=$cache/src/$tag.pristine.sha256
+else
+    pristine=$cache/src/linux-6.1
+    patched=$cache/src/linux-6.1-patched
+    sums=$cache/src/linux-6.1.pristine.sha256   # pristine sums of the patched files
+fi
+build=$cache/build/$tag-$cc-$opt-retpoline-$ret-$mode
+[ -f "$pristine/Makefile" ] || die "no kernel tree at $pristine (extract linux-source-6.1 there)"
 
 mkdir -p "$cache/build"
 exec 9>"$cache/build/.lock"
 flock -n 9 || { log "waiting for another kernel build (lock $cache/build/.lock)"; flock 9; }
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+# version_of TREE: "Linux X.Y.Z" from the tree's Makefile
+version_of() {
+    awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 } $1 == "SUBLEVEL" { s = $2 }
+        END { printf "Linux %s.%s.%s", v, p, s }' "$1/Makefile"
+}
 # files the patch touches, relative to the tree root
 patched_files() { sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patchfile"; }
 
 # --- the patched copy -------------------------------------------------------
 
 patch_sha=$(sha "$patchfile")
-sums=$cache/src/linux-6.1.pristine.sha256   # pristine sums of the patched files
 
 check_pristine() {
     # The patched files in the pristine tree must still be the originals and
@@ -116,13 +159,34 @@ check_pristine() {
     done
 }
 
+if [ -n "$source" ] && [ -f "$patched/.pvsites-patch.sha256" ]; then
+    # A user's tree changes between runs: bring the copy up to date without
+    # touching what did not change (make then rebuilds only what did).
+    log "refreshing $patched from $pristine"
+    excludes=(--exclude=/.pvsites-patch.sha256)
+    for f in $(patched_files); do excludes+=(--exclude="/$f"); done
+    rsync -a --delete --link-dest="$pristine/" --exclude=/.git "${excludes[@]}" "$pristine/" "$patched/"
+    if ! (cd "$pristine" && sha256sum --quiet -c "$sums" >/dev/null 2>&1); then
+        log "$pristine changed a file the patch touches: re-patching"
+        rm -f "$patched/.pvsites-patch.sha256"
+    fi
+fi
 if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; then
+    if [ -n "$source" ]; then
+        rm -f "$sums"
+        out=$(cd "$pristine" && patch -p1 --dry-run -f < "$patchfile" 2>&1) ||
+            die "plain-mode.patch (Linux 6.1) does not apply to $pristine ($(version_of "$pristine")): $(printf '%s\n' "$out" | grep -E 'patching file|FAILED|can.t find file|No file to patch|malformed' | tr '\n' ' ')"
+    fi
     [ -f "$sums" ] || (cd "$pristine" && sha256sum $(patched_files)) > "$sums"
     (cd "$pristine" && sha256sum --quiet -c "$sums") ||
         die "pristine tree $pristine was modified (see $sums)"
     log "making the patched copy $patched (cp -al + plain-mode.patch)"
     rm -rf "$patched.tmp"
-    cp -al "$pristine" "$patched.tmp"
+    if [ -n "$source" ]; then
+        rsync -a --link-dest="$pristine/" --exclude=/.git "$pristine/" "$patched.tmp/"
+    else
+        cp -al "$pristine" "$patched.tmp"
+    fi
     # patch(1) writes each file anew and renames it into place, which breaks
     # the hard link; the pristine inode is left alone.
     (cd "$patched.tmp" && patch -p1 --no-backup-if-mismatch -s < "$patchfile")
@@ -140,7 +204,7 @@ check_pristine
 
 kcflags=
 [ "$mode" = plain ] && kcflags=-DPVOPS_PLAIN
-mk() { nice -n 10 make -s -C "$patched" O="$build" -j"$jobs" KCFLAGS="$kcflags" "$@"; }
+mk() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" CC="$cc" KCFLAGS="$kcflags" "$@"; }
 
 times=$build/pvsites-times.txt
 # cpu_seconds VAR: CPU seconds (user + sys) used so far by the children of
@@ -190,14 +254,15 @@ verify_config() {
 
 # (called from timed, where set -e does not apply: hence the &&)
 make_config() {
-    nice -n 10 make -s -C "$patched" O="$build" x86_64_defconfig &&
+    nice -n 10 make -s -C "$patched" O="$build" CC="$cc" x86_64_defconfig &&
     "$patched/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" \
         "${fragments[@]}" > "$build/pvsites-merge_config.log" &&
-    nice -n 10 make -s -C "$patched" O="$build" olddefconfig
+    nice -n 10 make -s -C "$patched" O="$build" CC="$cc" olddefconfig
 }
 
 mkdir -p "$build"
 config_sha=$(cat "${fragments[@]}" | sha256sum | cut -d' ' -f1)
+touch "$build/pvsites.incomplete"
 if [ ! -f "$build/.config" ] || [ "$(cat "$build/.pvsites-config.sha256" 2>/dev/null)" != "$config_sha" ]; then
     rm -f "$build/.pvsites-config.sha256"
     timed config make_config
@@ -215,11 +280,12 @@ retpoline $ret
 kcflags $kcflags
 source $patched
 pristine $pristine
-source-version $(cat "$cache/src/linux-6.1.VERSION" 2>/dev/null || echo unknown)
+source-version $( ([ -z "$source" ] && cat "$cache/src/linux-6.1.VERSION" 2>/dev/null) || version_of "$pristine")
 patch-sha256 $patch_sha
 config-sha256 $config_sha
-cc $(gcc --version | head -1)
+cc $("$cc" --version | head -1)
 subdirs ${subdirs[*]}
+full $full
 EOF
 
 [ "$config_only" = 0 ] || exit 0
@@ -230,6 +296,8 @@ timed prepare mk prepare
 for d in "${subdirs[@]}"; do
     timed "build $d" mk "$d"
 done
+[ "$full" = 0 ] || timed "build vmlinux" mk vmlinux
+rm -f "$build/pvsites.incomplete"
 n=$(find "$build" -name '*.o' | wc -l)
 log "done: $build ($n objects)"
 echo "$build"

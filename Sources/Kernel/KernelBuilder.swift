@@ -1,0 +1,110 @@
+import Foundation
+
+/// Builds one configuration in one mode by running
+/// `Kernels/linux-<version>/build.sh` (the patched hard-link copy, the
+/// .config from the fragments, `make O=<build dir>`, incremental, one build
+/// at a time under a lock): the build logic lives in that one script, which
+/// also runs by hand. This drives it, counts Kbuild's `CC`/`AS` lines for
+/// progress, and keeps make's other lines for a failure.
+public struct KernelBuilder: Sendable {
+    public let setup: KernelSetup
+    public var jobs = 2
+
+    public init(setup: KernelSetup) { self.setup = setup }
+
+    /// Progress of one build: objects compiled so far, the expected total
+    /// when a tree of the same configuration shows it, elapsed seconds.
+    public struct Progress: Sendable {
+        public let config: KernelConfig
+        public let mode: KernelMode
+        public let step: String
+        public let compiled: Int
+        public let total: Int?
+        public let seconds: Double
+    }
+
+    public static func isInstalled(_ compiler: String) -> Bool {
+        Shell.run(["sh", "-c", "command -v \"$1\"", "sh", compiler]).status == 0
+    }
+
+    /// The build.sh command line for `config` in `mode`.
+    public func arguments(_ config: KernelConfig, _ mode: KernelMode) -> [String] {
+        var argv = ["bash", setup.buildScript, "--cache", setup.cache, "-j", String(jobs), "--cc", config.compiler,
+                    "--progress"]
+        if let source = setup.source, let tag = setup.tag { argv += ["--source", source, "--tag", tag] }
+        if setup.full { argv.append("--full") }
+        argv += [mode.rawValue, String(config.opt.dropFirst()), config.retpolineName]
+        return argv + setup.subset
+    }
+
+    /// Runs build.sh; returns the wall seconds it took. Throws
+    /// `KernelError.buildFailed` with build.sh's error line or the
+    /// compiler's lines and the .config's path.
+    @discardableResult
+    public func build(_ config: KernelConfig, _ mode: KernelMode,
+                      progress: (@Sendable (Progress) -> Void)? = nil) throws -> Double {
+        guard Self.isInstalled(config.compiler) else { throw KernelError.compilerMissing(config.compiler) }
+        let dir = setup.buildDirectory(config, mode)
+        let total = expectedObjects(config, mode)
+        let start = Date()
+        var compiled = 0
+        var step = "preparing"
+        var kept: [String] = []
+        var errorLine: String?
+        let r = Shell.run(arguments(config, mode)) { line in
+            if let object = Self.compiledObject(line) {
+                if setup.subset.contains(where: { object.hasPrefix($0) }) { compiled += 1 }
+            } else if line.hasPrefix("build.sh: ") {
+                let text = line.dropFirst("build.sh: ".count)
+                if text.hasPrefix("error: ") { errorLine = String(text.dropFirst("error: ".count)) }
+                if text.hasSuffix(" ...") { step = String(text.dropLast(4)) }
+            } else if !line.hasPrefix("make[") && !line.hasPrefix("make: Entering") && !line.hasPrefix("make: Leaving")
+                        && !Self.isKbuildQuiet(line) {
+                kept.append(line)
+                if kept.count > 400 { kept.removeFirst(kept.count - 300) }
+            }
+            progress?(Progress(config: config, mode: mode, step: step, compiled: compiled, total: total,
+                               seconds: Date().timeIntervalSince(start)))
+        }
+        if r.status != 0 {
+            let message = errorLine ?? "make failed (exit \(r.status)); the compiler said:"
+            throw KernelError.buildFailed(config: config, mode: mode, message: message,
+                                          lines: errorLine == nil ? Self.compilerLines(kept) : [],
+                                          dotConfig: dir + "/.config")
+        }
+        return Date().timeIntervalSince(start)
+    }
+
+    /// `  CC      arch/x86/mm/init.o` → `arch/x86/mm/init.o`.
+    static func compiledObject(_ line: String) -> String? {
+        let f = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard line.hasPrefix("  "), f.count >= 2, f[0] == "CC" || f[0] == "AS",
+              let last = f.last, last.hasSuffix(".o") else { return nil }
+        return String(last)
+    }
+
+    /// Kbuild's other short lines (`  LD`, `  AR`, `  GEN`, ...).
+    static func isKbuildQuiet(_ line: String) -> Bool {
+        guard line.hasPrefix("  "), let first = line.split(separator: " ").first else { return false }
+        return first.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" || $0 == "-" } && first.count <= 10
+    }
+
+    /// The lines around the first error, as the compiler printed them.
+    static func compilerLines(_ lines: [String]) -> [String] {
+        guard let first = lines.firstIndex(where: { $0.contains("error:") || $0.contains("Error ") }) else {
+            return Array(lines.suffix(40))
+        }
+        return Array(lines[max(0, first - 5) ..< min(lines.count, first + 40)])
+    }
+
+    /// Objects of the subset in this tree or the other mode's (a rebuild
+    /// compiles at most that many), nil when neither has any yet.
+    func expectedObjects(_ config: KernelConfig, _ mode: KernelMode) -> Int? {
+        var best = 0
+        for m in KernelMode.allCases {
+            let dir = setup.buildDirectory(config, m)
+            best = max(best, KernelPairs.objects(in: dir, subset: setup.subset).count)
+        }
+        return best > 0 ? best : nil
+    }
+}

@@ -1,0 +1,31 @@
+/// What stops the A/B, each said in one line (a compile failure adds the
+/// compiler's own lines).
+public enum KernelError: Error, CustomStringConvertible, Sendable {
+    /// No such version in Kernels/.
+    case unknownKernel(String)
+    /// Kernels/<version>/ or a file in it is missing.
+    case missingFiles(String)
+    /// The source package could not be downloaded; says what to run.
+    case fetchFailed(package: String, command: String, output: String)
+    case extractFailed(String)
+    /// `--source DIR` that is not a kernel tree.
+    case notATree(String)
+    /// build.sh failed: its error line (a patch that does not apply, a
+    /// config option that did not survive), or make's: the compiler's lines.
+    case buildFailed(config: KernelConfig, mode: KernelMode, message: String, lines: [String], dotConfig: String)
+    case compilerMissing(String)
+
+    public var description: String {
+        switch self {
+        case .unknownKernel(let k): return "unknown kernel '\(k)' (known: \(KernelVersion.known.map(\.name).joined(separator: ", ")))"
+        case .missingFiles(let what): return "missing \(what)"
+        case let .fetchFailed(package, command, output):
+            let why = output.split(separator: "\n").last.map { ": \($0)" } ?? ""
+            return "could not download \(package)\(why); run: \(command)"
+        case .extractFailed(let m): return m
+        case .notATree(let d): return "\(d): not a kernel tree (no Makefile with VERSION and PATCHLEVEL)"
+        case let .buildFailed(config, mode, message, _, _): return "\(config), \(mode.rawValue): \(message)"
+        case .compilerMissing(let c): return "compiler \(c) is not installed"
+        }
+    }
+}

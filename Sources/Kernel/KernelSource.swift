@@ -1,0 +1,135 @@
+import Foundation
+
+/// The pristine source: Debian's `linux-source-<version>`, downloaded with
+/// `apt-get download` into `<cache>/debs/` and unpacked once into
+/// `<cache>/src/linux-<version>/` (through a temporary directory and a
+/// rename, so an interrupted unpack is never trusted). build.sh only reads
+/// it; the patch is applied in a hard-link copy.
+public enum KernelSource {
+    /// The version line of an unpacked package: `linux-source-6.1 6.1.192-3`.
+    public static func versionFile(_ setup: KernelSetup) -> String { "\(setup.cache)/src/\(setup.kernel.directoryName).VERSION" }
+
+    public static func isCached(_ setup: KernelSetup) -> Bool {
+        FileManager.default.fileExists(atPath: setup.pristine + "/Makefile")
+    }
+
+    /// `Linux 6.1.192` from a tree's Makefile, nil when it is not a tree.
+    public static func treeVersion(_ dir: String) -> String? {
+        guard let text = try? String(contentsOfFile: dir + "/Makefile", encoding: .utf8) else { return nil }
+        var v: [String: String] = [:]
+        for line in text.split(separator: "\n").prefix(20) {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, ["VERSION", "PATCHLEVEL", "SUBLEVEL"].contains(parts[0]) { v[parts[0]] = parts[1] }
+        }
+        guard let major = v["VERSION"], let minor = v["PATCHLEVEL"] else { return nil }
+        return "Linux \(major).\(minor)" + (v["SUBLEVEL"].map { ".\($0)" } ?? "")
+    }
+
+    /// Makes sure the pristine tree exists: the user's (checked, never
+    /// written), or the cache's (downloaded and unpacked when missing).
+    /// `log` gets one line per step.
+    public static func ensure(_ setup: KernelSetup, log: (String) -> Void) throws {
+        if let source = setup.source {
+            guard treeVersion(source) != nil else { throw KernelError.notATree(source) }
+            return
+        }
+        if isCached(setup) { return }
+        let fm = FileManager.default
+        let package = setup.kernel.package
+        let debs = setup.cache + "/debs"
+        try? fm.createDirectory(atPath: debs, withIntermediateDirectories: true)
+        func findDeb() -> String? {
+            ((try? fm.contentsOfDirectory(atPath: debs)) ?? [])
+                .filter { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }.sorted().last.map { debs + "/" + $0 }
+        }
+        if findDeb() == nil {
+            log("downloading \(package) into \(debs)")
+            let r = Shell.run(["apt-get", "download", package], in: debs)
+            if r.status != 0 || findDeb() == nil {
+                throw KernelError.fetchFailed(package: package, command: "(cd \(debs) && apt-get download \(package))"
+                                              + " (after sudo apt-get update if the package is unknown)", output: r.output)
+            }
+        }
+        let deb = findDeb()!
+        let version = Shell.run(["dpkg-deb", "-f", deb, "Version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let tarball = "./usr/src/\(package).tar.xz"
+        let dest = setup.pristine
+        let tmp = dest + ".tmp"
+        log("unpacking \(package) \(version) into \(dest)")
+        try? fm.removeItem(atPath: tmp)
+        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let script = "dpkg-deb --fsys-tarfile \"$1\" | tar -xO \"$2\" | tar -xJ -C \"$3\""
+        let r = Shell.run(["sh", "-c", script, "sh", deb, tarball, tmp])
+        guard r.status == 0, let top = try? fm.contentsOfDirectory(atPath: tmp), top.count == 1,
+              fm.fileExists(atPath: "\(tmp)/\(top[0])/Makefile") else {
+            throw KernelError.extractFailed("could not unpack \(tarball) from \(deb): \(r.output.split(separator: "\n").last ?? "")")
+        }
+        try fm.moveItem(atPath: "\(tmp)/\(top[0])", toPath: dest)
+        try? fm.removeItem(atPath: tmp)
+        try "\(package) \(version)\n".write(toFile: versionFile(setup), atomically: true, encoding: .utf8)
+    }
+
+    /// The source's version for reports: `linux-source-6.1 6.1.192-3`, or
+    /// the user's tree's `Linux 6.1.x (DIR)`.
+    public static func describe(_ setup: KernelSetup) -> String {
+        if let source = setup.source { return "\(treeVersion(source) ?? "?") (\(source))" }
+        return (try? String(contentsOfFile: versionFile(setup), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? (treeVersion(setup.pristine) ?? "?")
+    }
+
+    /// `patch --dry-run` of the plain-mode patch on a tree; nil when it
+    /// applies, else the lines that say which file and hunk failed.
+    public static func patchFailure(_ setup: KernelSetup, tree: String) -> String? {
+        let r = Shell.run(["patch", "-p1", "--dry-run", "-f", "-s", "-i", setup.patch], in: tree)
+        if r.status == 0 { return nil }
+        let lines = r.output.split(separator: "\n").filter {
+            $0.contains("FAILED") || $0.contains("patching file") || $0.contains("can't find file") || $0.contains("No file to patch")
+        }
+        return (lines.isEmpty ? r.output.split(separator: "\n").suffix(3) : lines[...]).joined(separator: "; ")
+    }
+}
+
+/// Subprocesses: output merged, optionally streamed line by line.
+enum Shell {
+    struct Result {
+        let status: Int32
+        let output: String
+    }
+
+    static func run(_ argv: [String], in directory: String? = nil, environment: [String: String]? = nil,
+                    line: ((String) -> Void)? = nil) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return Result(status: 127, output: "\(argv[0]): \(error)") }
+        var data = Data()
+        var pending = Data()
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+            if n > 0 {
+                data.append(contentsOf: buffer[0 ..< n])
+                if let line {
+                    pending.append(contentsOf: buffer[0 ..< n])
+                    while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        line(String(decoding: pending[pending.startIndex ..< nl], as: UTF8.self))
+                        pending.removeSubrange(pending.startIndex ... nl)
+                    }
+                }
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        if let line, !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,128 @@
+import CorpusBuild
+import Foundation
+import Study
+
+/// The Linux A/B: for every configuration, the annotated and the plain
+/// build of the same tree (built when missing), paired object by object,
+/// each pair compared across builds with every policy and the control, on
+/// all cores. The result is a `StudyResult` like the corpus study's, so the
+/// same renderers and the same gate read it; each config carries `kernel`,
+/// `retpoline` and `objects`.
+///
+/// `.S` sites stay annotated in both builds (the patch changes only the C
+/// macros): the plain build still has their records and `call *pv_ops+off`,
+/// so the scan finds them trivially. `clobbers.annotated_asm` counts them
+/// apart from `annotated_c`.
+public struct KernelStudy: Sendable {
+    public let setup: KernelSetup
+    public var examplesPerCause = 3
+
+    public init(setup: KernelSetup) { self.setup = setup }
+
+    public enum Event: Sendable {
+        case log(String)
+        case building(KernelBuilder.Progress)
+        case built(KernelConfig, KernelMode, seconds: Double)
+        case comparing(done: Int, total: Int)
+    }
+
+    /// Builds what is missing, then compares. Configurations whose compiler
+    /// is not installed are skipped (and listed as skipped).
+    public func run(_ configs: [KernelConfig], jobs: Int = 2,
+                    events: (@Sendable (Event) -> Void)? = nil) throws -> StudyResult {
+        let available = configs.filter { KernelBuilder.isInstalled($0.compiler) }
+        var skipped: [SkippedCompiler] = []
+        for c in Set(configs.map(\.compiler)).sorted() where !available.contains(where: { $0.compiler == c }) {
+            skipped.append(SkippedCompiler(compiler: c, reason: "\(c) is not installed"))
+        }
+        try KernelSource.ensure(setup) { events?(.log($0)) }
+        var builder = KernelBuilder(setup: setup)
+        builder.jobs = jobs
+        let patchSHA = KernelStatus.patchSHA(setup)
+        for config in available {
+            for mode in KernelMode.allCases where !setup.isBuilt(config, mode, patchSHA: patchSHA) {
+                events?(.log("building \(config) \(mode.rawValue) in \(setup.buildDirectory(config, mode))"))
+                let seconds = try builder.build(config, mode) { events?(.building($0)) }
+                events?(.built(config, mode, seconds: seconds))
+            }
+        }
+        return compare(available, skipped: skipped, events: events)
+    }
+
+    /// The comparison alone, on trees already built.
+    public func compare(_ configs: [KernelConfig], skipped: [SkippedCompiler] = [],
+                        events: (@Sendable (Event) -> Void)? = nil) -> StudyResult {
+        var units: [StudyUnit] = []
+        var failures: [BuildFailure] = []
+        for config in configs {
+            let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, .plain)
+            let pairing = KernelPairs.pair(annotated: a, plain: p, subset: setup.subset)
+            let cfg = config.buildConfiguration
+            for o in pairing.onlyAnnotated {
+                failures.append(BuildFailure(configuration: cfg, mode: .plain, file: o, message: "only in the annotated build"))
+            }
+            for o in pairing.onlyPlain {
+                failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o, message: "only in the plain build"))
+            }
+            units.append(StudyUnit(configuration: cfg, link: "object", pairs: pairing.pairs, kernel: config.kernel.name,
+                                   retpoline: config.retpolineName))
+            if setup.full {
+                units.append(StudyUnit(configuration: cfg, link: "linked",
+                                       pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
+                                       kernel: config.kernel.name, retpoline: config.retpolineName))
+            }
+        }
+        // Op names from the first plain object whose DWARF has pv_ops
+        // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`).
+        let names = StudyMeasurement.opNames(plainFiles: units.flatMap { $0.pairs.filter { $0.name != "vmlinux" }.map(\.plain) })
+        let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
+            events?(.comparing(done: done, total: total))
+        }
+        var compilers: [String: String] = [:]
+        for c in Set(configs.map(\.compiler)) { compilers[c] = Toolchain.version(of: c) }
+        let subset = setup.full ? "vmlinux and " + setup.subset.joined(separator: " ") : setup.subset.joined(separator: " ")
+        return StudyResult(corpus: "\(setup.kernel) A/B, \(KernelSource.describe(setup)), \(subset)",
+                           compilers: compilers, skipped: skipped, configs: measured.configs,
+                           examples: measured.examples, failures: failures + measured.failures)
+    }
+}
+
+/// What `pvsites kernel list` says about each configuration.
+public struct KernelStatus: Codable, Sendable {
+    public let name: String
+    public let kernel: String
+    public let compiler: String
+    public let opt: String
+    public let retpoline: String
+    public let installed: Bool
+    public let annotated: Tree
+    public let plain: Tree
+
+    public struct Tree: Codable, Sendable {
+        public let directory: String
+        public let built: Bool
+        /// Objects of the subset in it now (0 when not built).
+        public let objects: Int
+    }
+
+    public static func of(_ configs: [KernelConfig], setup: KernelSetup) -> [KernelStatus] {
+        let sha = patchSHA(setup)
+        return configs.map { c in
+            func tree(_ m: KernelMode) -> Tree {
+                let dir = setup.buildDirectory(c, m)
+                return Tree(directory: dir, built: setup.isBuilt(c, m, patchSHA: sha),
+                            objects: KernelPairs.objects(in: dir, subset: setup.subset).count)
+            }
+            return KernelStatus(name: c.buildDirectoryName(.annotated, tag: setup.tag).replacingOccurrences(of: "-annotated", with: ""),
+                                kernel: c.kernel.name, compiler: c.compiler, opt: c.opt, retpoline: c.retpolineName,
+                                installed: KernelBuilder.isInstalled(c.compiler), annotated: tree(.annotated), plain: tree(.plain))
+        }
+    }
+
+    /// sha256 of the plain-mode patch (build.sh records it in pvsites.info).
+    public static func patchSHA(_ setup: KernelSetup) -> String? {
+        let r = Shell.run(["sha256sum", setup.patch])
+        guard r.status == 0 else { return nil }
+        return r.output.split(separator: " ").first.map(String.init)
+    }
+}

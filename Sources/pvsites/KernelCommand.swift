@@ -1,0 +1,232 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import Reports
+import Study
+
+/// Options naming the kernel matrix and where its trees are.
+struct KernelOptions: ParsableArguments {
+    @Option(help: "Kernel version (one with a Kernels/linux-<version>/ directory).")
+    var kernel: String = "6.1"
+
+    @Option(name: .customLong("compiler"), help: "Compiler: gcc, gcc-11, clang-14 (repeatable; default gcc).")
+    var compilers: [String] = []
+
+    @Option(name: .customLong("opt"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("-O2 or -Os, also written O2 or --opt=-O2 (repeatable; default both).", valueName: "level"))
+    var opts: [String] = []
+
+    @Option(name: .customLong("retpoline"), help: ArgumentHelp("on or off (repeatable; default both).", valueName: "on|off"))
+    var retpolines: [String] = []
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Directories to build and compare (default: \(KernelVersion.defaultSubset.joined(separator: " "))).",
+                               valueName: "dir"))
+    var subset: [String] = []
+
+    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and compare the two images.")
+    var full = false
+
+    @Option(help: ArgumentHelp("Your own kernel tree instead of Debian's linux-source; never modified (built from a hard-link copy).",
+                             valueName: "dir"))
+    var source: String?
+
+    @Option(help: ArgumentHelp("Cache for sources and builds (default: $PVSITES_CACHE/kernels or ~/.cache/pvsites/kernels).",
+                             valueName: "dir"))
+    var cache: String?
+
+    @Option(help: ArgumentHelp("The repository's Kernels/ directory (default: ./Kernels, else next to the executable).",
+                             valueName: "dir"))
+    var kernels: String?
+
+    @Option(name: .short, help: "Parallel compile jobs per build (default 2).")
+    var jobs: Int = 2
+
+    func validate() throws {
+        for o in opts where KernelConfig.opt(o) == nil { throw ValidationError("--opt \(o): use -O2 or -Os") }
+        for r in retpolines where r != "on" && r != "off" { throw ValidationError("--retpoline \(r): use on or off") }
+        if jobs < 1 { throw ValidationError("-j must be 1 or more") }
+        if full && !subset.isEmpty { throw ValidationError("--full builds vmlinux and the default subset; it does not go with --subset") }
+        for d in subset where d.hasPrefix("/") || d.contains("..") {
+            throw ValidationError("--subset \(d): a directory relative to the kernel tree")
+        }
+    }
+
+    func setup() throws -> KernelSetup {
+        guard let version = KernelVersion.named(kernel) else {
+            throw CLIError(KernelError.unknownKernel(kernel).description)
+        }
+        guard let files = KernelFiles.locate(kernels) else {
+            throw CLIError("no Kernels/ directory with \(version.directoryName)/ (run from the repository or pass --kernels)")
+        }
+        let setup = KernelSetup(kernel: version, files: files, cache: cache ?? KernelSetup.defaultCache, source: source,
+                                subset: subset.isEmpty ? KernelVersion.defaultSubset : subset, full: full)
+        for f in [setup.buildScript, setup.patch] where !FileManager.default.fileExists(atPath: f) {
+            throw CLIError(KernelError.missingFiles(f).description)
+        }
+        if let source = setup.source, KernelSource.treeVersion(source) == nil {
+            throw CLIError(KernelError.notATree(source).description)
+        }
+        return setup
+    }
+
+    func configs(_ setup: KernelSetup) -> [KernelConfig] {
+        KernelConfig.matrix(kernel: setup.kernel, compilers: compilers.isEmpty ? ["gcc"] : compilers,
+                            opts: opts.isEmpty ? KernelConfig.opts : opts.compactMap(KernelConfig.opt),
+                            retpolines: retpolines.isEmpty ? [true, false] : retpolines.map { $0 == "on" })
+    }
+}
+
+struct KernelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernel",
+        abstract: "The Linux A/B: build a kernel both ways (annotated, plain C calls) and compare them object by object.",
+        discussion: """
+            The source is Debian's linux-source-<version> (apt-get download, \
+            unpacked once into the cache) or your own tree (--source). The \
+            plain-mode patch in Kernels/linux-<version>/ is applied in a \
+            hard-link copy; each configuration and mode builds out of tree in \
+            the cache, incrementally.
+            """,
+        subcommands: [Build.self, Compare.self, List.self]
+    )
+
+    /// Progress and failures of builds, on stderr.
+    static func report(_ event: KernelStudy.Event) {
+        switch event {
+        case .log(let line):
+            Progress.finish()
+            Diagnostics.warning("pvsites: " + line)
+        case .building(let p):
+            guard Diagnostics.stderrIsTerminal else { return }
+            let count = p.total.map { "\(p.compiled)/\($0)" } ?? "\(p.compiled)"
+            let line = "\(p.config) \(p.mode.rawValue): \(p.step), \(count) objects compiled, \(Int(p.seconds)) s"
+            FileHandle.standardError.write(Data("\r\(line)\u{1b}[K".utf8))
+        case let .built(config, mode, seconds):
+            Progress.finish()
+            if Diagnostics.stderrIsTerminal {
+                Diagnostics.warning("pvsites: built \(config) \(mode.rawValue) in \(Int(seconds)) s")
+            }
+        case let .comparing(done, total):
+            guard Diagnostics.stderrIsTerminal, done == total || done % 8 == 0 else { return }
+            FileHandle.standardError.write(Data("\rcomparing \(done)/\(total) object pairs\u{1b}[K".utf8))
+        }
+    }
+
+    /// A failed build: one line, then the compiler's own lines and the config.
+    static func fail(_ error: KernelError) -> Error {
+        Progress.finish()
+        if case let .buildFailed(config, mode, _, lines, dotConfig) = error {
+            Diagnostics.error(error.description)
+            for l in lines { Diagnostics.warning(l) }
+            if !lines.isEmpty {
+                Diagnostics.warning("pvsites: config: \(config) \(mode.rawValue); .config: \(dotConfig)")
+            }
+            return ExitCode(2)
+        }
+        return CLIError(error.description)
+    }
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build the annotated and the plain tree of each configuration.")
+
+        @OptionGroup var options: KernelOptions
+
+        func run() throws {
+            let setup = try options.setup()
+            var builder = KernelBuilder(setup: setup)
+            builder.jobs = options.jobs
+            do {
+                try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
+                for config in options.configs(setup) {
+                    for mode in KernelMode.allCases {
+                        let seconds = try builder.build(config, mode) { KernelCommand.report(.building($0)) }
+                        Progress.finish()
+                        print("\(config) \(mode.rawValue): \(setup.buildDirectory(config, mode)) (\(Int(seconds)) s)")
+                    }
+                }
+            } catch let e as KernelError {
+                throw KernelCommand.fail(e)
+            }
+        }
+    }
+
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "study",
+            abstract: "Build what is missing, compare every object pair with every policy, and report.")
+
+        @OptionGroup var options: KernelOptions
+
+        @Option(help: "text, markdown, json or html.")
+        var format: ReportFormat = .text
+
+        @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
+        var output: String?
+
+        func run() throws {
+            let setup = try options.setup()
+            var study = KernelStudy(setup: setup)
+            study.examplesPerCause = 3
+            let result: StudyResult
+            do {
+                result = try study.run(options.configs(setup), jobs: options.jobs) { KernelCommand.report($0) }
+            } catch let e as KernelError {
+                throw KernelCommand.fail(e)
+            }
+            Progress.finish()
+            try Output.write(try StudyReports.render(result, format: format.rawValue), to: output)
+            for f in result.failures { Diagnostics.error(f.line) }
+            if !result.failures.isEmpty {
+                Diagnostics.failedCount(result.failures.count, noun: "object")
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the configurations, their annotated and plain build directories, and whether they are built.")
+
+        @OptionGroup var options: KernelOptions
+
+        @Option(help: "text or json.")
+        var format: OutputFormat = .text
+
+        struct Listing: Codable {
+            var schema = 1
+            let kernel: String
+            let source: String
+            let sourceCached: Bool
+            let cache: String
+            let subset: [String]
+            let full: Bool
+            let configs: [KernelStatus]
+
+            enum CodingKeys: String, CodingKey {
+                case schema, kernel, source, cache, subset, full, configs
+                case sourceCached = "source_cached"
+            }
+        }
+
+        func run() throws {
+            let setup = try options.setup()
+            let status = KernelStatus.of(options.configs(setup), setup: setup)
+            let listing = Listing(kernel: setup.kernel.name, source: setup.pristine, sourceCached: KernelSource.isCached(setup),
+                                  cache: setup.cache, subset: setup.subset, full: setup.full, configs: status)
+            switch format {
+            case .json: print(try JSONOutput.encode(listing), terminator: "")
+            case .text:
+                print("\(setup.kernel): source \(setup.pristine)\(KernelSource.isCached(setup) ? "" : " (not there yet)")")
+                print("subset: \(setup.subset.joined(separator: " "))\(setup.full ? " and vmlinux" : "")")
+                for s in status {
+                    let note = s.installed ? "" : " (\(s.compiler) not installed)"
+                    print("\(s.name)\(note)")
+                    for (mode, t) in [("annotated", s.annotated), ("plain", s.plain)] {
+                        print("  \(TextTable.pad(mode, 10)) \(t.built ? "built" : "not built"), \(t.objects) objects: \(t.directory)")
+                    }
+                }
+            }
+        }
+    }
+}
