@@ -2,13 +2,15 @@
 #   make study   install what is missing, build, run the default study
 #   make test    install what is missing, build, run the test suite
 #   make test-kernels  fetch the Debian kernels, run the real-kernel tests
+#   make kernel-study   the Linux 6.1 A/B (builds what is missing: about
+#                       10 min per tree cold on 2 cores), prints the report
 SWIFT      ?= swift
 BUILD_FLAGS ?= -c release
 PVSITES    := .build/release/pvsites
 DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
                 zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
 
-.PHONY: all deps build study test test-kernels bench fuzz clean
+.PHONY: all deps build study test test-kernels bench fuzz clean kernel-study kernel-gate kernel-baseline
 
 all: build
 
@@ -48,6 +50,29 @@ test-kernels: deps
 	$(SWIFT) build --build-tests
 	@$(SWIFT) test list --skip-build | grep RealKernel || { echo "no RealKernel tests"; exit 1; }
 	PVSITES_REQUIRE_KERNELS=1 $(SWIFT) test --skip-build --filter RealKernel
+
+# The Linux A/B, default matrix: 6.1, gcc, -O2 and -Os, retpolines on and
+# off, the default subset. Not part of `make test` (the small A/B in
+# Tests/KernelTests is, when the source is cached). KERNEL_FLAGS adds options
+# (e.g. --cache DIR, --source DIR, --format markdown).
+KERNEL_FLAGS ?=
+KERNEL_STUDY_JSON := .build/kernel-study-6.1.json
+kernel-study: build
+	$(PVSITES) kernel study $(KERNEL_FLAGS)
+
+# The gate over the kernel study: same format and exit codes as the corpus
+# gate (0 ok, 1 regression, 2 bad input).
+kernel-gate: build
+	$(PVSITES) kernel study --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
+	$(PVSITES) gate --baseline Kernels/baseline-6.1.json --results $(KERNEL_STUDY_JSON)
+
+# Rewrite Kernels/baseline-6.1.json and the small A/B's baseline
+# (arch/x86/mm/, -O2, retpolines on) that `make test` checks.
+kernel-baseline: build
+	$(PVSITES) kernel study --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
+	$(PVSITES) gate --baseline Kernels/baseline-6.1.json --results $(KERNEL_STUDY_JSON) --update
+	$(PVSITES) kernel study --opt -O2 --retpoline on --subset arch/x86/mm/ --format json -o .build/kernel-study-6.1-x86-mm.json $(KERNEL_FLAGS)
+	$(PVSITES) gate --baseline Kernels/baseline-6.1-x86-mm.json --results .build/kernel-study-6.1-x86-mm.json --update
 
 bench: build
 	@./scripts/bench.sh $(PVSITES)

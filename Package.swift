@@ -63,6 +63,6 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Study", "TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "RelocSites", "Study", "TestSupport"]),
     ]
 )

@@ -175,7 +175,7 @@ if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; th
     if [ -n "$source" ]; then
         rm -f "$sums"
         out=$(cd "$pristine" && patch -p1 --dry-run -f < "$patchfile" 2>&1) ||
-            die "plain-mode.patch (Linux 6.1) does not apply to $pristine ($(version_of "$pristine")): $(printf '%s\n' "$out" | grep -E 'patching file|FAILED|can.t find file|No file to patch|malformed' | tr '\n' ' ')"
+            die "plain-mode.patch (Linux 6.1) does not apply to $pristine ($(version_of "$pristine")): $(printf '%s\n' "$out" | grep -E 'patching file|checking file|FAILED|can.t find file|No file to patch|malformed' | tr '\n' ' ')"
     fi
     [ -f "$sums" ] || (cd "$pristine" && sha256sum $(patched_files)) > "$sums"
     (cd "$pristine" && sha256sum --quiet -c "$sums") ||

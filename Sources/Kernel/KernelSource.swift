@@ -83,7 +83,7 @@ public enum KernelSource {
         let r = Shell.run(["patch", "-p1", "--dry-run", "-f", "-s", "-i", setup.patch], in: tree)
         if r.status == 0 { return nil }
         let lines = r.output.split(separator: "\n").filter {
-            $0.contains("FAILED") || $0.contains("patching file") || $0.contains("can't find file") || $0.contains("No file to patch")
+            $0.contains("FAILED") || $0.contains("patching file") || $0.contains("checking file") || $0.contains("can't find file") || $0.contains("No file to patch")
         }
         return (lines.isEmpty ? r.output.split(separator: "\n").suffix(3) : lines[...]).joined(separator: "; ")
     }

@@ -61,7 +61,8 @@ public enum StudyMeasurement {
         let measured = WorkerPool.map(work) { item -> PairResult in
             defer { progress?(counter.next(), total) }
             let unit = units[item.unit]
-            return PairResult(item.pair, unit: unit, label: "\(unit.configuration) \(unit.link)", names: names)
+            return PairResult(item.pair, unit: unit, label: "\(unit.configuration) \(unit.link)", names: names,
+                              examplesPerCause: examplesPerCause)
         }
         var sums = units.map { _ in PairResult() }
         for (item, r) in zip(work, measured) { sums[item.unit].add(r) }
@@ -117,7 +118,10 @@ struct PairResult: Sendable {
 
     init() {}
 
-    init(_ pair: ObjectPair, unit: StudyUnit, label: String, names: [Int64: String]) {
+    /// Examples are made for the first `examplesPerCause` outcomes of each
+    /// (outcome, cause, policy) only: no more of a pair can be among the
+    /// first of its unit, and each costs a disassembly.
+    init(_ pair: ObjectPair, unit: StudyUnit, label: String, names: [Int64: String], examplesPerCause: Int) {
         do {
             let a = try ObjectFile(path: pair.annotated)
             let p = try ObjectFile(path: pair.plain)
@@ -137,6 +141,7 @@ struct PairResult: Sendable {
                 if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
             }
             var sourceCache = SourceLines()
+            var taken: [String: Int] = [:]
             for policy in Policy.allCases {
                 let c = analysis.comparisons[policy]!
                 policies[policy.rawValue] = c.counts
@@ -147,6 +152,9 @@ struct PairResult: Sendable {
                 }
                 guard policy != .naive else { continue }
                 for o in c.outcomes where o.kind != .matched {
+                    let k = "\(o.kind.rawValue)/\(o.cause?.rawValue ?? "")/\(policy.rawValue)"
+                    guard taken[k, default: 0] < examplesPerCause else { continue }
+                    taken[k, default: 0] += 1
                     examples.append(StudyRunner.example(o, config: label, policy: policy, annotatedFile: a,
                                                         plainFile: p, evidence: evidence, sources: &sourceCache))
                 }
@@ -183,11 +191,19 @@ struct PairResult: Sendable {
         failures += r.failures
     }
 
+    /// `KeyedOutcome`'s order, each key's text made once (thousands of
+    /// keys in a kernel configuration).
+    static func sorted(_ list: [ConfigResult.KeyedOutcome]) -> [ConfigResult.KeyedOutcome] {
+        list.map { (key: $0.key.description, cause: $0.cause?.rawValue ?? "", outcome: $0) }
+            .sorted { ($0.key, $0.cause) < ($1.key, $1.cause) }
+            .map(\.outcome)
+    }
+
     func config(_ unit: StudyUnit) -> ConfigResult {
         var keys: [String: ConfigResult.PolicyKeys] = [:]
         for p in Policy.allCases where policies[p.rawValue] != nil {
-            keys[p.rawValue] = ConfigResult.PolicyKeys(missed: (missed[p.rawValue] ?? []).sorted(),
-                                                       spurious: (spurious[p.rawValue] ?? []).sorted())
+            keys[p.rawValue] = ConfigResult.PolicyKeys(missed: Self.sorted(missed[p.rawValue] ?? []),
+                                                       spurious: Self.sorted(spurious[p.rawValue] ?? []))
         }
         let cfg = unit.configuration
         var result = ConfigResult(

@@ -136,9 +136,13 @@ struct KernelCommand: ParsableCommand {
             let setup = try options.setup()
             var builder = KernelBuilder(setup: setup)
             builder.jobs = options.jobs
+            let configs = options.configs(setup)
+            for c in Set(configs.map(\.compiler)).sorted() where !KernelBuilder.isInstalled(c) {
+                throw CLIError(KernelError.compilerMissing(c).description)
+            }
             do {
                 try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
-                for config in options.configs(setup) {
+                for config in configs {
                     for mode in KernelMode.allCases {
                         let seconds = try builder.build(config, mode) { KernelCommand.report(.building($0)) }
                         Progress.finish()
