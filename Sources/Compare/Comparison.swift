@@ -94,8 +94,12 @@ public struct Comparison: Sendable, Codable {
         for (k, n) in plainCount { surplusR[k] = max(0, n - (annotatedCount[k] ?? 0)) }
         // Which surplus copies are labelled goes by key, not by address, so
         // that an image labels the ones its objects label.
-        let byKey = { (x: Site, y: Site) in (SiteKey(site: x), x.place) < (SiteKey(site: y), y.place) }
-        for a in restA.sorted(by: byKey) {
+        // (SiteKey's order is its text's: made once per site, not per comparison.)
+        let byKey = { (sites: [Site]) in
+            sites.map { (text: SiteKey(site: $0).description, site: $0) }
+                .sorted { ($0.text, $0.site.place) < ($1.text, $1.site.place) }.map(\.site)
+        }
+        for a in byKey(restA) {
             let k = UnitKey(a, SiteKey(site: a).innermost)
             if (plainCount[k] ?? 0) > 0, let n = surplusA[k], n > 0 {
                 surplusA[k] = n - 1
@@ -105,7 +109,7 @@ public struct Comparison: Sendable, Codable {
             let (cause, why) = pool.causeFor(site: a)
             outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
         }
-        for r in restR.sorted(by: byKey) {
+        for r in byKey(restR) {
             let k = UnitKey(r, SiteKey(site: r).innermost)
             if (annotatedCount[k] ?? 0) > 0, let n = surplusR[k], n > 0 {
                 surplusR[k] = n - 1
