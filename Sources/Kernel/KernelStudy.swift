@@ -81,7 +81,7 @@ public struct KernelStudy: Sendable {
         var compilers: [String: String] = [:]
         for c in Set(configs.map(\.compiler)) { compilers[c] = Toolchain.version(of: c) }
         let subset = setup.full ? "vmlinux and " + setup.subset.joined(separator: " ") : setup.subset.joined(separator: " ")
-        return StudyResult(corpus: "\(setup.kernel) A/B, \(KernelSource.describe(setup)), \(subset)",
+        return StudyResult(corpus: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
                            compilers: compilers, skipped: skipped, configs: measured.configs,
                            examples: measured.examples, failures: failures + measured.failures)
     }

@@ -14,7 +14,7 @@ public struct StudyTextReport {
 
     public func render() -> String {
         var out: [String] = []
-        out.append("pvsites study of \(result.corpus)")
+        out += wrap("pvsites study of \(result.corpus)", indent: "  ")
         for (name, version) in result.compilers.sorted(by: { $0.key < $1.key }) { out.append("  \(name): \(version)") }
         for s in result.skipped { out.append("  skipped \(s.compiler): \(s.reason)") }
         if let w = result.warningSummary { out.append("  " + w) }
@@ -86,16 +86,22 @@ public struct StudyTextReport {
     private func table(variant: String, link: String, rows: [ConfigResult], compiler: String?) -> [String] {
         var out = [(compiler.map { "\($0), " } ?? "") + "variant \(variant), \(link == "object" ? "objects" : "linked image (--emit-relocs)")"]
         let policies = Policy.allCases
-        out.append("       " + policies.map { TextTable.pad($0.rawValue, 18) }.joined())
-        out.append("  opt  " + policies.map { _ in " fnd mis siz spu  " }.joined() + "text a/p")
+        let cells = { (c: Counts) in [self.found(c), c.realMissed, c.sizeMismatched, c.realSpurious] }
+        // Four-digit counts (a kernel) widen every column by one and drop
+        // the gaps between policies, to stay within the width.
+        let widest = rows.flatMap { r in policies.flatMap { cells(r.policies[$0.rawValue] ?? Counts()) } }.max() ?? 0
+        let w = max(4, String(widest).count + 1)
+        let gap = w == 4 ? "  " : ""
+        out.append("       " + policies.map { TextTable.pad($0.rawValue, 4 * w + gap.count) }.joined())
+        out.append("  opt  " + policies.map { _ in ["fnd", "mis", "siz", "spu"].map { TextTable.padLeft($0, w) }.joined() + gap }.joined()
+            + (w == 4 ? "text a/p" : " a/p"))
         for r in rows.sorted(by: { optOrder($0.opt) < optOrder($1.opt) }) {
             var line = "  " + TextTable.pad(r.opt, 5)
             for p in policies {
-                let c = r.policies[p.rawValue] ?? Counts()
-                line += [found(c), c.realMissed, c.sizeMismatched, c.realSpurious].map { TextTable.padLeft(String($0), 4) }.joined() + "  "
+                line += cells(r.policies[p.rawValue] ?? Counts()).map { TextTable.padLeft(String($0), w) }.joined() + gap
             }
             let a = r.textBytes.annotated, pl = r.textBytes.plain
-            line += pl > 0 ? String(format: "%.2f", Double(a) / Double(pl)) : "-"
+            line += (w == 4 ? "" : " ") + (pl > 0 ? String(format: "%.2f", Double(a) / Double(pl)) : "-")
             out.append(line)
         }
         let control = rows.reduce(Counts()) { $0 + $1.control }
