@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CorpusBuild", dependencies: ["ELF"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
-        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Study"]),
+        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "RelocSites", "Study"]),
         .target(name: "Kernel", dependencies: ["CorpusBuild", "Study"]),
         .executableTarget(
             name: "pvsites",

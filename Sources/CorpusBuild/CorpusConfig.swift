@@ -45,7 +45,7 @@ public struct CorpusConfig: Codable, Sendable {
     public let familyCflags: [String: [String]]?
     public let modes: [String]
     public let variants: [Variant]
-    public let links: [String]
+    public let links: [LinkForm]
     public let commonLinkFlags: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -58,6 +58,17 @@ public struct CorpusConfig: Codable, Sendable {
         case familyCflags = "family_cflags"
         case commonLinkFlags = "common_link_flags"
     }
+}
+
+/// The two forms every build is scanned in (`links` in configs.json, by
+/// these names).
+public enum LinkForm: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// Each source's `.o` alone.
+    case object
+    /// One image of all the objects, linked with `--emit-relocs`.
+    case linked
+
+    public var description: String { rawValue }
 }
 
 /// The two ways every configuration is built.

@@ -1,6 +1,8 @@
 import Study
 import Compare
+import CorpusBuild
 import Foundation
+import RelocSites
 
 /// The gate's committed baseline (`Corpus/baseline.json`): for every
 /// (compiler, variant, opt, link) and policy of a study, the counts under
@@ -26,10 +28,9 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         public let compiler: String
         public let variant: String
         public let opt: String
-        /// "object" or "linked".
-        public let link: String
+        public let link: LinkForm
 
-        public init(compiler: String, variant: String, opt: String, link: String) {
+        public init(compiler: String, variant: String, opt: String, link: LinkForm) {
             self.compiler = compiler
             self.variant = variant
             self.opt = opt
@@ -39,8 +40,9 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         /// `gcc kernel -O2 object`, as `ConfigResult.name` says it.
         public var description: String { "\(compiler) \(variant) \(opt) \(link)" }
 
+        /// By name throughout (`linked` before `object`), as the file is sorted.
         public static func < (a: ConfigID, b: ConfigID) -> Bool {
-            (a.compiler, a.variant, a.opt, a.link) < (b.compiler, b.variant, b.opt, b.link)
+            (a.compiler, a.variant, a.opt, a.link.rawValue) < (b.compiler, b.variant, b.opt, b.link.rawValue)
         }
     }
 
@@ -48,11 +50,11 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         public let compiler: String
         public let variant: String
         public let opt: String
-        public let link: String
-        /// Policy name (`naive`, `decoded`, `dataflow`) → what it found.
-        public var policies: [String: PolicyEntry]
+        public let link: LinkForm
+        /// What each policy found.
+        public var policies: [Policy: PolicyEntry]
 
-        public init(_ id: ConfigID, policies: [String: PolicyEntry]) {
+        public init(_ id: ConfigID, policies: [Policy: PolicyEntry]) {
             compiler = id.compiler
             variant = id.variant
             opt = id.opt
@@ -86,10 +88,10 @@ public struct GateBaseline: Codable, Sendable, Equatable {
     public init(_ result: StudyResult) {
         var configs: [Config] = []
         for c in result.configs {
-            var policies: [String: PolicyEntry] = [:]
-            for (name, counts) in c.policies {
-                let keys = c.keys[name]
-                policies[name] = PolicyEntry(counts: GateCounts(counts), missed: keys?.missed ?? [],
+            var policies: [Policy: PolicyEntry] = [:]
+            for (policy, counts) in c.policies {
+                let keys = c.keys[policy]
+                policies[policy] = PolicyEntry(counts: GateCounts(counts), missed: keys?.missed ?? [],
                                              spurious: keys?.spurious ?? [])
             }
             configs.append(Config(ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link),
@@ -99,6 +101,11 @@ public struct GateBaseline: Codable, Sendable, Equatable {
     }
 
     public func find(_ id: ConfigID) -> Config? { configs.first { $0.id == id } }
+}
+
+extension Sequence<Policy> {
+    /// By name: the order of the baseline file and of the gate's reports.
+    func sortedByName() -> [Policy] { sorted { $0.rawValue < $1.rawValue } }
 }
 
 /// The counts of one comparison as the study JSON names them (`matched`,
@@ -274,13 +281,13 @@ extension GateBaseline {
         for (i, c) in configs.sorted(by: { $0.id < $1.id }).enumerated() {
             w.open("{")
             w.field("compiler", JSONLines.string(c.compiler))
-            w.field("link", JSONLines.string(c.link))
+            w.field("link", JSONLines.string(c.link.rawValue))
             w.field("opt", JSONLines.string(c.opt))
             w.key("policies")
             w.open("{")
-            for (j, name) in c.policies.keys.sorted().enumerated() {
-                let p = c.policies[name]!
-                w.key(name)
+            for (j, policy) in c.policies.keys.sortedByName().enumerated() {
+                let p = c.policies[policy]!
+                w.key(policy.rawValue)
                 w.open("{")
                 // The counts, `causes` among them in key order.
                 var fields = p.counts.values.mapValues { (String($0), false) }

@@ -1,4 +1,5 @@
 import CorpusBuild
+import RelocSites
 import Study
 
 /// The gate: compare a measured study with the baseline, configuration by
@@ -64,9 +65,9 @@ public struct GateComparison: Sendable {
             guard let m = measuredByID[id] else {
                 if let reason = skippedReason[id.compiler] {
                     skips[id.compiler, default: GateSkip(compiler: id.compiler, reason: reason, configs: [])].configs.append(name)
-                    for p in b.policies.keys.sorted() { cases.append(GateCase(config: name, policy: p, status: .skipped(reason))) }
+                    for p in b.policies.keys.sortedByName() { cases.append(GateCase(config: name, policy: p, status: .skipped(reason))) }
                 } else {
-                    for p in b.policies.keys.sorted() {
+                    for p in b.policies.keys.sortedByName() {
                         regressions.append(GateFinding(.missingConfig, config: name, policy: p,
                                                        detail: "in the baseline, not in the results"))
                         cases.append(GateCase(config: name, policy: p, status: .compared))
@@ -74,7 +75,7 @@ public struct GateComparison: Sendable {
                 }
                 continue
             }
-            for p in Set(b.policies.keys).union(m.policies.keys).sorted() {
+            for p in Set(b.policies.keys).union(m.policies.keys).sortedByName() {
                 cases.append(GateCase(config: name, policy: p, status: .compared))
                 guard let bp = b.policies[p] else {
                     changes.append(GateFinding(.newPolicy, config: name, policy: p, detail: "new policy (not in the baseline)"))
@@ -96,7 +97,7 @@ public struct GateComparison: Sendable {
         where !baselineIDs.contains(m.id) && isSelected(m.id.configuration) {
             changes.append(GateFinding(.newConfig, config: m.id.description, policy: nil,
                                        detail: "new configuration (not in the baseline)"))
-            for p in m.policies.keys.sorted() { cases.append(GateCase(config: m.id.description, policy: p, status: .compared)) }
+            for p in m.policies.keys.sortedByName() { cases.append(GateCase(config: m.id.description, policy: p, status: .compared)) }
         }
         // A file that did not build or could not be read leaves its
         // configuration measured in part: never a clean result.
@@ -128,7 +129,7 @@ public struct GateComparison: Sendable {
     }
 
     private static func compare(_ b: GateBaseline.PolicyEntry, _ m: GateBaseline.PolicyEntry, config: String,
-                                policy: String, allowDrop: Int) -> PolicyDiff {
+                                policy: Policy, allowDrop: Int) -> PolicyDiff {
         var d = PolicyDiff()
         let before = b.counts.coverage, after = m.counts.coverage
         if after < before {
@@ -194,7 +195,7 @@ public struct GateComparison: Sendable {
 
     /// Keys on both sides as often, whose causes differ.
     private static func causeChanges(_ b: [ConfigResult.KeyedOutcome], _ m: [ConfigResult.KeyedOutcome],
-                                     outcome: String, config: String, policy: String) -> [GateFinding] {
+                                     outcome: String, config: String, policy: Policy) -> [GateFinding] {
         let before = Dictionary(grouping: b, by: \.key), after = Dictionary(grouping: m, by: \.key)
         var out: [GateFinding] = []
         for key in before.keys.sorted() {
@@ -233,13 +234,13 @@ public struct GateFinding: Sendable, Hashable {
     public let kind: Kind
     /// `gcc kernel -O2 object` (a build failure: `gcc kernel -O2`).
     public let config: String
-    public let policy: String?
+    public let policy: Policy?
     public let key: String?
     public let cause: String?
     /// What happened, in a few words: `coverage 138 -> 137 (lost 1)`.
     public let detail: String
 
-    public init(_ kind: Kind, config: String, policy: String?, key: String? = nil, cause: String? = nil, detail: String) {
+    public init(_ kind: Kind, config: String, policy: Policy?, key: String? = nil, cause: String? = nil, detail: String) {
         self.kind = kind
         self.config = config
         self.policy = policy
@@ -250,7 +251,7 @@ public struct GateFinding: Sendable, Hashable {
 
     /// `gcc kernel -O2 object, dataflow: newly missed: irq_disable @ paravirt.h:44 (pointer-in-register)`
     public var line: String {
-        var s = config + (policy.map { ", " + $0 } ?? "") + ": " + detail
+        var s = config + (policy.map { ", " + $0.rawValue } ?? "") + ": " + detail
         if let key {
             s += ": " + key
             if let cause, kind != .causeChanged { s += " (\(cause))" }
@@ -274,7 +275,7 @@ public struct GateCase: Sendable, Hashable {
     }
 
     public let config: String
-    public let policy: String?
+    public let policy: Policy?
     public let status: Status
 }
 

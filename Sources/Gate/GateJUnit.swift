@@ -1,3 +1,5 @@
+import RelocSites
+
 /// The gate's result as JUnit XML for CI systems: one test case per
 /// (config, policy), a `<failure>` per regression, `<skipped>` for the
 /// configurations of a compiler that is not installed. Test cases are
@@ -14,7 +16,7 @@ public enum GateJUnit {
         out += "<testsuites name=\"pvsites gate\" \(counts)>\n"
         out += "  <testsuite name=\"pvsites gate \(attribute(path))\" \(counts)>\n"
         for t in c.cases {
-            let name = t.policy ?? "build"
+            let name = t.policy?.rawValue ?? "build"
             out += "    <testcase classname=\"\(attribute(t.config))\" name=\"\(attribute(name))\""
             let findings = byCase[caseID(t.config, t.policy)] ?? []
             if case .skipped(let why) = t.status {
@@ -25,7 +27,7 @@ public enum GateJUnit {
                 out += ">\n"
                 for f in findings {
                     var body = "config: \(f.config)\n"
-                    if let p = f.policy { body += "policy: \(p)\n" }
+                    if let p = f.policy { body += "policy: \(p.rawValue)\n" }
                     body += "what: \(f.detail)\n"
                     if let k = f.key { body += "key: \(k)\n" }
                     if let cause = f.cause { body += "cause: \(cause)\n" }
@@ -39,7 +41,7 @@ public enum GateJUnit {
         return out
     }
 
-    private static func caseID(_ config: String, _ policy: String?) -> String { config + "\u{0}" + (policy ?? "") }
+    private static func caseID(_ config: String, _ policy: Policy?) -> String { config + "\u{0}" + (policy?.rawValue ?? "") }
 
     /// Character data: `&`, `<`, `>` escaped; characters XML 1.0 forbids
     /// (C0 controls other than tab, newline, return; lone surrogates cannot

@@ -64,10 +64,10 @@ public struct KernelStudy: Sendable {
             for o in pairing.onlyPlain {
                 failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o, message: "only in the plain build"))
             }
-            units.append(StudyUnit(configuration: cfg, link: "object", pairs: pairing.pairs, kernel: config.kernel.name,
+            units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
                                    retpoline: config.retpolineName))
             if setup.full {
-                units.append(StudyUnit(configuration: cfg, link: "linked",
+                units.append(StudyUnit(configuration: cfg, link: .linked,
                                        pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
                                        kernel: config.kernel.name, retpoline: config.retpolineName))
             }

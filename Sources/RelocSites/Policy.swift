@@ -1,5 +1,6 @@
 /// How references become sites (DESIGN.md, "Policies of the reloc scan").
-public enum Policy: String, Sendable, Codable, CaseIterable {
+/// A dictionary keyed by policy encodes as a JSON object keyed by name.
+public enum Policy: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable {
     /// Every reference in code is a site of sizeof(indirect call), 6 bytes.
     case naive
     /// Calls and jumps through memory only, at their decoded length.

@@ -1,5 +1,6 @@
-/// What an instruction does with the ops table it references.
-public enum ReferenceUse: String, Sendable, Codable, CaseIterable, Comparable {
+/// What an instruction does with the ops table it references. A
+/// dictionary keyed by use encodes as a JSON object keyed by name.
+public enum ReferenceUse: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
     /// `call *table+off(%rip)`.
     case callMem = "call-mem"
     /// `jmp *table+off(%rip)`: a tail call.

@@ -16,7 +16,7 @@ public struct StudyHTMLReport {
     typealias MD = StudyMarkdownReport
 
     /// A colour per policy (grey for the 2007 proposal, then blue, orange).
-    static let colours = ["naive": "#8c8c8c", "decoded": "#3b6fb6", "dataflow": "#e07b28"]
+    static let colours: [Policy: String] = [.naive: "#8c8c8c", .decoded: "#3b6fb6", .dataflow: "#e07b28"]
 
     public func render() -> String {
         let title = "pvsites study of \(result.corpus)"
@@ -91,7 +91,7 @@ public struct StudyHTMLReport {
     }
 
     func chart(variant: String, index: Int, groups: [MD.Group]) -> SVGChart {
-        let policies = Policy.allCases.map(\.rawValue)
+        let policies = Policy.allCases
         let panels = groups.map { g in
             SVGChart.Panel(
                 title: MD.linkTitle(g.link) + (g.compiler.map { ", \($0)" } ?? ""),
@@ -104,13 +104,13 @@ public struct StudyHTMLReport {
                             solid: Double(found - c.sizeMismatched) / Double(base) * 100,
                             hatched: Double(c.sizeMismatched) / Double(base) * 100,
                             label: String(percent),
-                            tooltip: "\(p), \(r.opt), \(MD.linkTitle(g.link)): \(found) of \(base) found "
+                            tooltip: "\(p.rawValue), \(r.opt), \(MD.linkTitle(g.link)): \(found) of \(base) found "
                                 + "(\(percent)%), \(c.sizeMismatched) of them size-mismatched; \(c.realSpurious) spurious")
                     })
                 })
         }
         return SVGChart(id: "chart-\(index)", title: "variant \(variant): annotated sites found by the scan",
-                        series: policies.map { SVGChart.Series(name: $0, colour: Self.colours[$0] ?? "#444444") },
+                        series: policies.map { SVGChart.Series(name: $0.rawValue, colour: Self.colours[$0] ?? "#444444") },
                         hatchedLabel: "of which size-mismatched", xLabel: "optimisation level",
                         yLabel: "found, % of fnd + mis", panels: panels)
     }
@@ -128,10 +128,10 @@ public struct StudyHTMLReport {
     ]
 
     private func table(_ g: MD.Group) -> [String] {
-        let policies = Policy.allCases.map(\.rawValue)
+        let policies = Policy.allCases
         var h = ["<table class=\"counts\">", "<thead>"]
         h.append("<tr><th rowspan=\"2\">opt</th>"
-            + policies.map { "<th colspan=\"\(MD.columns.count)\" class=\"policy\">\(e($0))</th>" }.joined()
+            + policies.map { "<th colspan=\"\(MD.columns.count)\" class=\"policy\">\(e($0.rawValue))</th>" }.joined()
             + "<th rowspan=\"2\"><abbr title=\"text bytes, annotated over plain build\">text a/p</abbr></th></tr>")
         h.append("<tr>" + policies.map { _ in
             MD.columns.enumerated().map { i, c in
@@ -187,7 +187,7 @@ public struct StudyHTMLReport {
         guard !result.examples.isEmpty else { return [] }
         var h = ["<section id=\"examples\">", "<h2>Examples</h2>", "<div class=\"examples\">"]
         for x in result.examples {
-            h.append("<article class=\"example \(e(x.outcome))\">")
+            h.append("<article class=\"example \(e(x.outcome.rawValue))\">")
             h.append("<h3>\(e(MD.exampleTitle(x)))</h3>")
             h.append("<p><code>\(e(x.op))</code> at <code>\(e(x.position))</code>"
                 + (x.lengths.map { ", length \(e($0))" } ?? "") + "</p>")

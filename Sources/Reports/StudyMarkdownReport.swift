@@ -1,5 +1,6 @@
 import Study
 import Compare
+import CorpusBuild
 import Foundation
 import RelocSites
 
@@ -69,12 +70,12 @@ public struct StudyMarkdownReport {
     }
 
     private func table(_ group: Group) -> [String] {
-        let policies = Policy.allCases.map(\.rawValue)
+        let policies = Policy.allCases
         var head = "| opt |"
         var rule = "|---|"
         for p in policies {
             for column in Self.columns {
-                head += " \(p) \(column) |"
+                head += " \(p.rawValue) \(column) |"
                 rule += "---:|"
             }
         }
@@ -132,16 +133,16 @@ extension StudyMarkdownReport {
 
     static func optOrder(_ o: String) -> Int { optLevels.firstIndex(of: o) ?? optLevels.count }
 
-    static let links = ["object", "linked"]
+    static let links = LinkForm.allCases
 
-    static func linkTitle(_ link: String) -> String { link == "object" ? "objects" : "linked image (--emit-relocs)" }
+    static func linkTitle(_ link: LinkForm) -> String { link == .object ? "objects" : "linked image (--emit-relocs)" }
 
     /// One table: the rows of one variant and link form (and compiler, when
     /// the study has more than one), sorted by opt level.
     struct Group {
         let compiler: String?
         let variant: String
-        let link: String
+        let link: LinkForm
         let rows: [ConfigResult]
 
         var title: String {
@@ -173,7 +174,7 @@ extension StudyMarkdownReport {
     }
 
     /// The tables of one variant and link form: one, or one per compiler.
-    static func groups(_ result: StudyResult, variant: String, link: String) -> [Group] {
+    static func groups(_ result: StudyResult, variant: String, link: LinkForm) -> [Group] {
         let compilers = compilers(result)
         return compilers.compactMap { compiler in
             let rows = result.configs.filter { $0.variant == variant && $0.link == link && $0.compiler == compiler }
@@ -208,7 +209,7 @@ extension StudyMarkdownReport {
     /// then the sites found in another shape. Rows that are zero under
     /// every policy are left out.
     static func causeSections(_ result: StudyResult) -> [CauseSection] {
-        let counts = causePolicies.map { result.byPolicy[$0.rawValue] ?? Counts() }
+        let counts = causePolicies.map { result.byPolicy[$0] ?? Counts() }
         let totals: [(label: String, counts: [Int])] = [
             ("annotated", counts.map(\.annotated)),
             ("found", counts.map(\.found)),
@@ -237,7 +238,7 @@ extension StudyMarkdownReport {
     }
 
     static func exampleTitle(_ e: Example) -> String {
-        (e.cause.map { "\(e.outcome) (\($0))" } ?? e.outcome) + ", \(e.policy), \(e.config)"
+        (e.cause.map { "\(e.outcome.rawValue) (\($0.rawValue))" } ?? e.outcome.rawValue) + ", \(e.policy.rawValue), \(e.config)"
     }
 
     /// The source line (`| ...`) and the instructions, as the text report

@@ -1,5 +1,6 @@
 import Study
 import Compare
+import CorpusBuild
 import Foundation
 import RelocSites
 
@@ -28,7 +29,7 @@ public struct StudyTextReport {
         var compilers: [String] = []
         for c in result.configs where !compilers.contains(c.compiler) { compilers.append(c.compiler) }
         for compiler in compilers {
-            for link in ["object", "linked"] {
+            for link in LinkForm.allCases {
                 for variant in variants {
                     let rows = result.configs.filter { $0.compiler == compiler && $0.variant == variant && $0.link == link }
                     guard !rows.isEmpty else { continue }
@@ -40,7 +41,7 @@ public struct StudyTextReport {
         out.append("")
         out.append("Causes, over all configurations")
         for policy in [Policy.decoded, .dataflow] {
-            let c = result.byPolicy[policy.rawValue] ?? Counts()
+            let c = result.byPolicy[policy] ?? Counts()
             out.append("  \(policy.rawValue): \(c.annotated) annotated, \(found(c)) found, \(c.missed) missed, "
                 + "\(c.spurious) spurious")
             for (cause, n) in c.causes.sorted(by: { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }) {
@@ -60,8 +61,8 @@ public struct StudyTextReport {
             out.append("Examples")
             for e in result.examples {
                 out.append("")
-                let head = e.cause.map { "\(e.outcome) (\($0))" } ?? e.outcome
-                out.append("\(head), \(e.policy), \(e.config)")
+                let head = e.cause.map { "\(e.outcome.rawValue) (\($0.rawValue))" } ?? e.outcome.rawValue
+                out.append("\(head), \(e.policy.rawValue), \(e.config)")
                 out.append("  \(e.op) at \(e.position)" + (e.lengths.map { ", length \($0)" } ?? ""))
                 if !e.sourceLine.isEmpty { out.append("    | \(e.sourceLine)") }
                 for i in e.instructions { out.append("    \(i)") }
@@ -83,13 +84,13 @@ public struct StudyTextReport {
 
     private func found(_ c: Counts) -> Int { c.found }
 
-    private func table(variant: String, link: String, rows: [ConfigResult], compiler: String?) -> [String] {
-        var out = [(compiler.map { "\($0), " } ?? "") + "variant \(variant), \(link == "object" ? "objects" : "linked image (--emit-relocs)")"]
+    private func table(variant: String, link: LinkForm, rows: [ConfigResult], compiler: String?) -> [String] {
+        var out = [(compiler.map { "\($0), " } ?? "") + "variant \(variant), \(link == .object ? "objects" : "linked image (--emit-relocs)")"]
         let policies = Policy.allCases
         let cells = { (c: Counts) in [self.found(c), c.realMissed, c.sizeMismatched, c.realSpurious] }
         // Four-digit counts (a kernel) widen every column by one and drop
         // the gaps between policies, to stay within the width.
-        let widest = rows.flatMap { r in policies.flatMap { cells(r.policies[$0.rawValue] ?? Counts()) } }.max() ?? 0
+        let widest = rows.flatMap { r in policies.flatMap { cells(r.policies[$0] ?? Counts()) } }.max() ?? 0
         let w = max(4, String(widest).count + 1)
         let gap = w == 4 ? "  " : ""
         out.append("       " + policies.map { TextTable.pad($0.rawValue, 4 * w + gap.count) }.joined())
@@ -98,7 +99,7 @@ public struct StudyTextReport {
         for r in rows.sorted(by: { optOrder($0.opt) < optOrder($1.opt) }) {
             var line = "  " + TextTable.pad(r.opt, 5)
             for p in policies {
-                line += cells(r.policies[p.rawValue] ?? Counts()).map { TextTable.padLeft(String($0), w) }.joined() + gap
+                line += cells(r.policies[p] ?? Counts()).map { TextTable.padLeft(String($0), w) }.joined() + gap
             }
             let a = r.textBytes.annotated, pl = r.textBytes.plain
             line += (w == 4 ? "" : " ") + (pl > 0 ? String(format: "%.2f", Double(a) / Double(pl)) : "-")

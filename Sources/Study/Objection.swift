@@ -10,17 +10,17 @@ public struct Objection: Codable, Sendable {
     public let figures: [String: Int]
 
     static func measure(_ configs: [ConfigResult]) -> [Objection] {
-        let objects = configs.filter { $0.link == "object" }
-        let linked = configs.filter { $0.link == "linked" }
+        let objects = configs.filter { $0.link == .object }
+        let linked = configs.filter { $0.link == .linked }
         func sum(_ list: [ConfigResult], _ f: (ConfigResult) -> Int) -> Int { list.reduce(0) { $0 + f($1) } }
         func policy(_ list: [ConfigResult], _ p: Policy) -> Counts {
-            list.reduce(Counts()) { $0 + ($1.policies[p.rawValue] ?? Counts()) }
+            list.reduce(Counts()) { $0 + ($1.policies[p] ?? Counts()) }
         }
 
         // 1. Disassembly.
         let refs = sum(objects) { $0.references.total }
-        let calls = sum(objects) { ($0.references.byUse["call-mem"] ?? 0) + ($0.references.byUse["jmp-mem"] ?? 0) }
-        let undecodable = sum(objects) { $0.references.byUse["undecodable"] ?? 0 }
+        let calls = sum(objects) { ($0.references.byUse[.callMem] ?? 0) + ($0.references.byUse[.jmpMem] ?? 0) }
+        let undecodable = sum(objects) { $0.references.byUse[.undecodable] ?? 0 }
         let confirmed = sum(objects) { $0.references.confirmedBySweep }
         // The literal 2007 proposal guesses an `ff 15` two bytes before
         // every relocation: how many of its guesses would corrupt code.

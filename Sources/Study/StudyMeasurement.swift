@@ -23,14 +23,14 @@ public struct ObjectPair: Sendable, Hashable {
 /// The pairs of one configuration in one link form: one `ConfigResult`.
 public struct StudyUnit: Sendable {
     public let configuration: BuildConfiguration
-    public let link: String
+    public let link: LinkForm
     public let pairs: [ObjectPair]
     /// Set by the Linux A/B: the kernel version, `on`/`off`, and the
     /// number of object pairs go into the config's result.
     public var kernel: String?
     public var retpoline: String?
 
-    public init(configuration: BuildConfiguration, link: String, pairs: [ObjectPair],
+    public init(configuration: BuildConfiguration, link: LinkForm, pairs: [ObjectPair],
                 kernel: String? = nil, retpoline: String? = nil) {
         self.configuration = configuration
         self.link = link
@@ -68,9 +68,9 @@ public enum StudyMeasurement {
         for (item, r) in zip(work, measured) { sums[item.unit].add(r) }
         // Examples: the first few per (outcome, cause, policy), in unit order.
         var examples: [Example] = []
-        var taken: [String: Int] = [:]
+        var taken: [Shown: Int] = [:]
         for e in sums.flatMap(\.examples) {
-            let k = "\(e.outcome)/\(e.cause ?? "")/\(e.policy)"
+            let k = Shown(outcome: e.outcome, cause: e.cause, policy: e.policy)
             if taken[k, default: 0] < examplesPerCause {
                 taken[k, default: 0] += 1
                 examples.append(e)
@@ -102,15 +102,22 @@ public enum StudyMeasurement {
     }
 }
 
+/// Examples are counted per (outcome, cause, policy).
+private struct Shown: Hashable {
+    let outcome: OutcomeKind
+    let cause: Cause?
+    let policy: Policy
+}
+
 /// What one pair measured; pairs of a unit add up.
 struct PairResult: Sendable {
-    var policies: [String: Counts] = [:]
-    var missed: [String: [ConfigResult.KeyedOutcome]] = [:]
-    var spurious: [String: [ConfigResult.KeyedOutcome]] = [:]
+    var policies: [Policy: Counts] = [:]
+    var missed: [Policy: [ConfigResult.KeyedOutcome]] = [:]
+    var spurious: [Policy: [ConfigResult.KeyedOutcome]] = [:]
     var control = Counts()
     var controlAsmSized = 0
     var textA = 0, textP = 0
-    var byUse: [String: Int] = [:]
+    var byUse: [ReferenceUse: Int] = [:]
     var refTotal = 0, confirmed = 0, viaGOT = 0
     var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
     var examples: [Example] = []
@@ -131,7 +138,7 @@ struct PairResult: Sendable {
             let evidence = analysis.evidence.scan
             for r in evidence.references {
                 refTotal += 1
-                byUse[r.use.rawValue, default: 0] += 1
+                byUse[r.use, default: 0] += 1
                 if r.confirmedBySweep { confirmed += 1 }
                 if r.viaGOT { viaGOT += 1 }
             }
@@ -141,18 +148,18 @@ struct PairResult: Sendable {
                 if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
             }
             var sourceCache = SourceLines()
-            var taken: [String: Int] = [:]
+            var taken: [Shown: Int] = [:]
             for policy in Policy.allCases {
                 let c = analysis.comparisons[policy]!
-                policies[policy.rawValue] = c.counts
+                policies[policy] = c.counts
                 for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
                     let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
-                    if o.kind == .missed { missed[policy.rawValue, default: []].append(k) }
-                    else { spurious[policy.rawValue, default: []].append(k) }
+                    if o.kind == .missed { missed[policy, default: []].append(k) }
+                    else { spurious[policy, default: []].append(k) }
                 }
                 guard policy != .naive else { continue }
                 for o in c.outcomes where o.kind != .matched {
-                    let k = "\(o.kind.rawValue)/\(o.cause?.rawValue ?? "")/\(policy.rawValue)"
+                    let k = Shown(outcome: o.kind, cause: o.cause, policy: policy)
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1
                     examples.append(StudyRunner.example(o, config: label, policy: policy, annotatedFile: a,
@@ -200,10 +207,9 @@ struct PairResult: Sendable {
     }
 
     func config(_ unit: StudyUnit) -> ConfigResult {
-        var keys: [String: ConfigResult.PolicyKeys] = [:]
-        for p in Policy.allCases where policies[p.rawValue] != nil {
-            keys[p.rawValue] = ConfigResult.PolicyKeys(missed: Self.sorted(missed[p.rawValue] ?? []),
-                                                       spurious: Self.sorted(spurious[p.rawValue] ?? []))
+        var keys: [Policy: ConfigResult.PolicyKeys] = [:]
+        for p in Policy.allCases where policies[p] != nil {
+            keys[p] = ConfigResult.PolicyKeys(missed: Self.sorted(missed[p] ?? []), spurious: Self.sorted(spurious[p] ?? []))
         }
         let cfg = unit.configuration
         var result = ConfigResult(

@@ -17,7 +17,7 @@ public struct StudyResult: Codable, Sendable {
     /// Totals over every configuration, for the dataflow policy (the best
     /// the scan can do); `by_policy` has all three.
     public let summary: Counts
-    public let byPolicy: [String: Counts]
+    public let byPolicy: [Policy: Counts]
     public let configs: [ConfigResult]
     public let objections: [Objection]
     public let examples: [Example]
@@ -41,12 +41,12 @@ public struct StudyResult: Codable, Sendable {
         self.examples = examples
         self.failures = failures
         self.warnings = warnings
-        var by: [String: Counts] = [:]
+        var by: [Policy: Counts] = [:]
         for p in Policy.allCases {
-            by[p.rawValue] = configs.reduce(Counts()) { $0 + ($1.policies[p.rawValue] ?? Counts()) }
+            by[p] = configs.reduce(Counts()) { $0 + ($1.policies[p] ?? Counts()) }
         }
         byPolicy = by
-        summary = by[Policy.dataflow.rawValue] ?? Counts()
+        summary = by[.dataflow] ?? Counts()
         objections = Objection.measure(configs)
     }
 }
@@ -101,7 +101,7 @@ public struct ConfigResult: Codable, Sendable {
     /// Objection 1: references by use in the plain build.
     public struct References: Codable, Sendable {
         public let total: Int
-        public let byUse: [String: Int]
+        public let byUse: [ReferenceUse: Int]
         public let confirmedBySweep: Int
         /// References through the GOT (`-fPIC`).
         public let viaGOT: Int
@@ -137,11 +137,10 @@ public struct ConfigResult: Codable, Sendable {
     public let compiler: String
     public let variant: String
     public let opt: String
-    /// "object" (each source alone) or "linked" (one image, --emit-relocs).
-    public let link: String
+    public let link: LinkForm
     public let textBytes: TextBytes
-    /// Policy name → counts of the cross-build comparison.
-    public let policies: [String: Counts]
+    /// Counts of the cross-build comparison, per policy.
+    public let policies: [Policy: Counts]
     /// RelocSites (decoded) on the annotated build itself, same-object: the
     /// scan must find every annotated site there.
     public let control: Counts
@@ -151,8 +150,8 @@ public struct ConfigResult: Codable, Sendable {
     public let controlSizeMismatchedAsm: Int
     public var references: References
     public let clobbers: Clobbers
-    /// Policy name → the missed and spurious site keys.
-    public let keys: [String: PolicyKeys]
+    /// The missed and spurious site keys, per policy.
+    public let keys: [Policy: PolicyKeys]
     /// The Linux A/B only: the kernel version (`6.1`), `on` or `off`
     /// for retpolines, and the number of object pairs compared.
     public var kernel: String? = nil
@@ -174,10 +173,10 @@ public struct ConfigResult: Codable, Sendable {
 
 /// One shown case of a cause: where, what the source says, what gcc emitted.
 public struct Example: Codable, Sendable, Hashable {
-    public let outcome: String
-    public let cause: String?
+    public let outcome: OutcomeKind
+    public let cause: Cause?
     public let config: String
-    public let policy: String
+    public let policy: Policy
     public let op: String
     public let location: String
     /// `file:line` of the innermost frame, and that line's text.

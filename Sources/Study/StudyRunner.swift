@@ -33,7 +33,7 @@ public struct StudyRunner: Sendable {
         var units: [StudyUnit] = []
         for cfg in configurations {
             guard let a = build.find(cfg, .annotated), let p = build.find(cfg, .plain) else { continue }
-            if corpus.config.links.contains("object") {
+            if corpus.config.links.contains(.object) {
                 var plainBySource: [String: String] = [:]
                 for o in p.objects { plainBySource[o.source] = o.path }
                 var pairs: [ObjectPair] = []
@@ -43,10 +43,10 @@ public struct StudyRunner: Sendable {
                                                 name: URL(fileURLWithPath: o.path).lastPathComponent))
                     }
                 }
-                units.append(StudyUnit(configuration: cfg, link: "object", pairs: pairs))
+                units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairs))
             }
-            if corpus.config.links.contains("linked"), let ai = a.image, let pi = p.image {
-                units.append(StudyUnit(configuration: cfg, link: "linked",
+            if corpus.config.links.contains(.linked), let ai = a.image, let pi = p.image {
+                units.append(StudyUnit(configuration: cfg, link: .linked,
                                        pairs: [ObjectPair(annotated: ai, plain: pi,
                                                           name: URL(fileURLWithPath: ai).lastPathComponent)]))
             }
@@ -63,8 +63,8 @@ public struct StudyRunner: Sendable {
         let skipped = corpus.availableCompilers().skipped.map { SkippedCompiler(compiler: $0.0, reason: $0.1) }
         // Relaxation: GOT references the objects have and the image lost.
         var configs = measured.configs
-        for i in configs.indices where configs[i].link == "linked" {
-            if let o = configs.first(where: { $0.link == "object" && $0.configuration == configs[i].configuration }) {
+        for i in configs.indices where configs[i].link == .linked {
+            if let o = configs.first(where: { $0.link == .object && $0.configuration == configs[i].configuration }) {
                 configs[i].references.relaxed = max(0, o.references.viaGOT - configs[i].references.viaGOT)
             }
         }
@@ -112,7 +112,7 @@ public struct StudyRunner: Sendable {
         }
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
-        return Example(outcome: o.kind.rawValue, cause: o.cause?.rawValue, config: config, policy: policy.rawValue,
+        return Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
                        op: s.op.description, location: s.location, position: position,
                        sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
     }

@@ -131,7 +131,7 @@ struct CorpusCommand: ParsableCommand {
                 print("\(corpus.sources.count) files:")
                 for f in corpus.sources { print("  \(f)") }
                 print("\(configs.count) configurations (x \(BuildMode.allCases.map(\.rawValue).joined(separator: ", "))"
-                    + " x \(corpus.config.links.joined(separator: ", "))):")
+                    + " x \(corpus.config.links.map(\.rawValue).joined(separator: ", "))):")
                 for c in configs { print("  \(c)") }
                 for s in skipped { print("skipped \(s.compiler): \(s.reason)") }
             }

@@ -2,6 +2,7 @@ import SiteModel
 import Reports
 import CorpusBuild
 import Foundation
+import RelocSites
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -144,7 +145,7 @@ struct GateTests {
         let ids = back.configs.map(\.id)
         #expect(ids == ids.sorted())
         for c in back.configs {
-            #expect(Array(c.policies.keys).sorted() == ["dataflow", "decoded", "naive"])
+            #expect(Set(c.policies.keys) == Set(Policy.allCases))
             for p in c.policies.values { #expect(p.missed == p.missed.sorted() && p.spurious == p.spurious.sorted()) }
         }
         var lastKeyAtIndent: [Int: String] = [:]
@@ -222,7 +223,7 @@ struct GateTests {
     // MARK: Regressions
 
     /// A baseline that has one site as found which the study misses.
-    static func expectingOneMoreSite(_ result: StudyResult, policy: String = "dataflow", sites: Int = 1)
+    static func expectingOneMoreSite(_ result: StudyResult, policy: Policy = .dataflow, sites: Int = 1)
         throws -> (GateBaseline, config: String, removed: [ConfigResult.KeyedOutcome], coverage: Int) {
         var baseline = GateBaseline(result)
         let i = try #require(baseline.configs.firstIndex { $0.policies[policy]!.missed.count >= sites })
@@ -241,7 +242,7 @@ struct GateTests {
         let site = try #require(removed.first)
         let c = GateComparison(baseline: baseline, measured: GateBaseline(result), skipped: result.skipped)
         #expect(c.regressions.map(\.kind) == [.coverageDropped, .missed])
-        #expect(c.regressions.allSatisfy { $0.config == name && $0.policy == "dataflow" })
+        #expect(c.regressions.allSatisfy { $0.config == name && $0.policy == .dataflow })
         #expect(c.regressions.last?.key == site.key.description && c.regressions.last?.cause == site.cause?.rawValue)
 
         let dir = try Scratch("one-more")
@@ -265,24 +266,24 @@ struct GateTests {
         let result = try GateFixture.result()
         let baseline = GateBaseline(result)
         var weaker = baseline
-        for i in weaker.configs.indices { weaker.configs[i].policies["dataflow"] = weaker.configs[i].policies["decoded"] }
+        for i in weaker.configs.indices { weaker.configs[i].policies[.dataflow] = weaker.configs[i].policies[.decoded] }
         var expected: [String: String] = [:]
         for c in baseline.configs {
-            let strong = c.policies["dataflow"]!.counts.coverage, weak = c.policies["decoded"]!.counts.coverage
+            let strong = c.policies[.dataflow]!.counts.coverage, weak = c.policies[.decoded]!.counts.coverage
             if weak < strong { expected[c.id.description] = "coverage \(strong) -> \(weak) (lost \(strong - weak))" }
         }
         // dataflow follows loads into registers and through retpoline thunks.
         try #require(expected.count >= 2)
         let c = GateComparison(baseline: baseline, measured: weaker, skipped: result.skipped)
         #expect(!c.passed)
-        #expect(c.regressions.allSatisfy { $0.policy == "dataflow" })
+        #expect(c.regressions.allSatisfy { $0.policy == .dataflow })
         let drops = c.regressions.filter { $0.kind == .coverageDropped }
         #expect(Dictionary(uniqueKeysWithValues: drops.map { ($0.config, $0.detail) }) == expected)
         // Each newly missed key is one decoded misses more often than dataflow.
         for f in c.regressions where f.kind == .missed {
             let cfg = try #require(baseline.configs.first { $0.id.description == f.config })
             let count = { (list: [ConfigResult.KeyedOutcome]) in list.filter { $0.key.description == f.key }.count }
-            #expect(count(cfg.policies["decoded"]!.missed) > count(cfg.policies["dataflow"]!.missed))
+            #expect(count(cfg.policies[.decoded]!.missed) > count(cfg.policies[.dataflow]!.missed))
         }
 
         let dir = try Scratch("weaker")
@@ -306,7 +307,7 @@ struct GateTests {
     @Test(arguments: [0, 1, 2, 3])
     func allowDrop(_ n: Int) throws {
         let result = try GateFixture.result()
-        let (baseline, name, removed, _) = try Self.expectingOneMoreSite(result, policy: "decoded", sites: 2)
+        let (baseline, name, removed, _) = try Self.expectingOneMoreSite(result, policy: .decoded, sites: 2)
         let c = GateComparison(baseline: baseline, measured: GateBaseline(result), skipped: result.skipped, allowDrop: n)
         #expect(c.passed == (n >= 2))
         #expect((c.regressions + c.allowed).count == 3)
@@ -330,7 +331,7 @@ struct GateTests {
         let baseline = GateBaseline(result)
         var measured = baseline
         let extra = ConfigResult.KeyedOutcome(key: try #require(SiteKey("+0x30 @ spurious.c:1")), cause: .nonCall)
-        measured.configs[0].policies["naive"]!.spurious.append(extra)
+        measured.configs[0].policies[.naive]!.spurious.append(extra)
         let c = GateComparison(baseline: baseline, measured: measured, allowDrop: 100)
         #expect(c.regressions.map(\.kind) == [.spurious])
         #expect(c.regressions.first?.line == "\(baseline.configs[0].id), naive: newly spurious: +0x30 @ spurious.c:1 (non-call)")
@@ -433,7 +434,7 @@ struct GateTests {
     /// Every character XML forbids or reserves, through a parser.
     @Test func junitEscapesWhatXMLReserves() throws {
         let nasty = "a<b>&c\"d'e\u{1}f\u{7f}g\tnewline\n\u{FFFE}é"
-        let finding = GateFinding(.spurious, config: "gcc kernel -O2 object", policy: "naive", key: nasty, cause: "x&y",
+        let finding = GateFinding(.spurious, config: "gcc kernel -O2 object", policy: .naive, key: nasty, cause: "x&y",
                                   detail: "newly spurious")
         let c = GateComparison(baseline: GateBaseline(compilers: [:], configs: []), measured: GateBaseline(compilers: [:], configs: []))
         let text = GateJUnit.render(c, baseline: "b&<.json")
@@ -452,7 +453,7 @@ struct GateTests {
     @Test func updateRewritesTheBaselineAndPrintsWhatChanged() throws {
         let result = try GateFixture.result()
         var (baseline, name, removed, _) = try Self.expectingOneMoreSite(result)
-        let clang = GateBaseline.Config(.init(compiler: "clang-16", variant: "kernel", opt: "-O2", link: "object"),
+        let clang = GateBaseline.Config(.init(compiler: "clang-16", variant: "kernel", opt: "-O2", link: .object),
                                         policies: baseline.configs[0].policies)
         baseline = GateBaseline(compilers: baseline.compilers, configs: baseline.configs + [clang])
         let dir = try Scratch("update")

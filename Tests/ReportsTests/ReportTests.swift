@@ -142,8 +142,8 @@ struct ReportTests {
         let chart = StudyHTMLReport(r).chart(variant: "kernel", index: 1, groups: groups)
         #expect(chart.panels.map(\.title) == ["objects", "linked image (--emit-relocs)"])
         #expect(chart.panels[0].groups.map(\.label) == ["-O0", "-O2", "-Os"])
-        let row = try #require(r.configs.first { $0.variant == "kernel" && $0.opt == "-O2" && $0.link == "object" })
-        let c = try #require(row.policies["dataflow"])
+        let row = try #require(r.configs.first { $0.variant == "kernel" && $0.opt == "-O2" && $0.link == .object })
+        let c = try #require(row.policies[.dataflow])
         let bar = try #require(chart.panels[0].groups[1].bars[2])
         let base = Double(c.found + c.realMissed)
         #expect(abs(bar.solid - Double(c.found - c.sizeMismatched) / base * 100) < 1e-9)
@@ -284,10 +284,10 @@ enum SyntheticStudy {
     }
 
     /// Numbers that differ by variant, opt and link.
-    static func config(_ variant: String, _ opt: String, _ link: String) -> ConfigResult {
+    static func config(_ variant: String, _ opt: String, _ link: LinkForm) -> ConfigResult {
         let o = ["-O0": 0, "-O2": 2, "-Os": 3][opt]!
         let retpoline = variant == "retpoline"
-        let linked = link == "linked" ? 1 : 0
+        let linked = link == .linked ? 1 : 0
         let annotated = 40 + 4 * o
         let copies = o == 2 ? 2 : 0
         let naive = counts(annotated: annotated, size: 2, missed: ["no-reference": 4, "copies-differ": copies],
@@ -305,9 +305,9 @@ enum SyntheticStudy {
         return ConfigResult(
             compiler: "gcc", variant: variant, opt: opt, link: link,
             textBytes: .init(annotated: 1000 + 10 * o, plain: 990 - 30 * o + (retpoline ? 40 : 0)),
-            policies: ["naive": naive, "decoded": decoded, "dataflow": dataflow],
+            policies: [.naive: naive, .decoded: decoded, .dataflow: dataflow],
             control: control, controlSizeMismatchedAsm: 4,
-            references: .init(total: 60 + o, byUse: ["call-mem": 30, "jmp-mem": o, "load": 20, "undecodable": 0],
+            references: .init(total: 60 + o, byUse: [.callMem: 30, .jmpMem: o, .load: 20, .undecodable: 0],
                               confirmedBySweep: 60 + o, viaGOT: 0, relaxed: 0),
             clobbers: .init(annotatedC: annotated - 4, annotatedAsm: 4, narrowC: 6, narrowAsm: 3),
             keys: [:])
@@ -316,23 +316,23 @@ enum SyntheticStudy {
     static let result: StudyResult = {
         var configs: [ConfigResult] = []
         for variant in variants {
-            for link in variant == "kernel" ? ["object", "linked"] : ["object"] {
+            for link in variant == "kernel" ? [LinkForm.object, .linked] : [.object] {
                 for opt in ["-O2", "-O0", "-Os"] { configs.append(config(variant, opt, link)) }
             }
         }
         let examples = [
-            Example(outcome: "missed", cause: "pointer-in-register", config: "gcc kernel -O2 object", policy: "decoded",
+            Example(outcome: .missed, cause: .register, config: "gcc kernel -O2 object", policy: .decoded,
                     op: "irq_enable", location: "irq.o: .text+0x4", position: "irq.c:12",
                     sourceLine: "if (flags & X86_EFLAGS_IF && a < b) s = \"on\";",
                     instructions: ["  local_irq_restore+0x0: movq (%rip), %rax", "> local_irq_restore+0x7: callq *%rax",
                                    "  local_irq_restore+0x9: retq"],
                     lengths: nil),
-            Example(outcome: "size-mismatched", cause: nil, config: "gcc retpoline -Os object", policy: "dataflow",
+            Example(outcome: .sizeMismatched, cause: nil, config: "gcc retpoline -Os object", policy: .dataflow,
                     op: "flush_tlb_single", location: "mm.o: .text+0x20", position: "paravirt.h:170",
                     sourceLine: "PVOP_VCALL1(flush_tlb_single, addr); /* caf\u{e9}: the one line here that is longer than seventy-two columns */",
                     instructions: ["  flush_one+0x1b: movq (%rip), %rax", "> flush_one+0x22: callq __x86_indirect_thunk_rax"],
                     lengths: "6 vs 5"),
-            Example(outcome: "spurious", cause: "unannotated-call", config: "gcc kernel -Os linked", policy: "dataflow",
+            Example(outcome: .spurious, cause: .unannotatedCall, config: "gcc kernel -Os linked", policy: .dataflow,
                     op: "halt", location: "image: 0xffffffff81000120", position: "idle.c:7",
                     sourceLine: "", instructions: ["> cpu_idle+0x20: callq *0x80(%rax)"], lengths: nil),
         ]

@@ -2,7 +2,9 @@ import ELF
 import Pipeline
 import Reports
 import Compare
+import CorpusBuild
 import Foundation
+import RelocSites
 import Study
 import TestSupport
 import Testing
@@ -15,7 +17,7 @@ struct StudyRunTests {
         do { return try runner.run(CorpusFixture.configurations) } catch { fatalError("\(error)") }
     }()
 
-    static func config(_ variant: String, _ opt: String, _ link: String = "object") throws -> ConfigResult {
+    static func config(_ variant: String, _ opt: String, _ link: LinkForm = .object) throws -> ConfigResult {
         try #require(result.configs.first { $0.variant == variant && $0.opt == opt && $0.link == link })
     }
 
@@ -43,7 +45,7 @@ struct StudyRunTests {
     func dataflowRecoversWhatDecodedMisses(opt: String) throws {
         for variant in ["kernel", "retpoline", "pic", "ro-ops"] {
             let c = try Self.config(variant, opt)
-            let decoded = try #require(c.policies["decoded"]), dataflow = try #require(c.policies["dataflow"])
+            let decoded = try #require(c.policies[.decoded]), dataflow = try #require(c.policies[.dataflow])
             let counted = try Self.counted(c)
             #expect(decoded.annotated == counted.records && dataflow.annotated == counted.records, "\(c.name)")
             #expect(decoded.scanned == counted.calls, "\(c.name)")
@@ -56,7 +58,7 @@ struct StudyRunTests {
             }
         }
         let o0 = try Self.config("kernel", "-O0")
-        #expect(try #require(o0.policies["decoded"]).realMissed > 100)
+        #expect(try #require(o0.policies[.decoded]).realMissed > 100)
     }
 
     /// The integers in `text`, in order (`PC32` gives 32).
@@ -136,10 +138,10 @@ struct StudyRunTests {
         let r = Self.result
         #expect(r.objections.map(\.number) == [1, 2, 3, 4, 5])
         try #require(r.objections.count == 5)
-        let objects = r.configs.filter { $0.link == "object" }, linked = r.configs.filter { $0.link == "linked" }
+        let objects = r.configs.filter { $0.link == .object }, linked = r.configs.filter { $0.link == .linked }
         #expect(objects.count == CorpusFixture.configurations.count && linked.count == objects.count)
         func sum(_ list: [ConfigResult], _ f: (ConfigResult) -> Int) -> Int { list.reduce(0) { $0 + f($1) } }
-        func counts(_ list: [ConfigResult], _ policy: String) -> Counts {
+        func counts(_ list: [ConfigResult], _ policy: Policy) -> Counts {
             list.reduce(Counts()) { $0 + ($1.policies[policy] ?? Counts()) }
         }
         var counted = Counted()
@@ -154,14 +156,14 @@ struct StudyRunTests {
             counted.relaxed += c.relaxed
         }
         print("objections: readelf counts \(counted); answers: \(r.objections.map(\.answer))")
-        let dataflow = counts(objects, "dataflow"), naive = counts(objects, "naive"), decoded = counts(objects, "decoded")
+        let dataflow = counts(objects, .dataflow), naive = counts(objects, .naive), decoded = counts(objects, .decoded)
         #expect(dataflow.annotated == counted.records && decoded.annotated == counted.records)
         #expect(counted.annotatedC + counted.annotatedAsm == counted.records)
 
         // 1. Disassembly.
-        let undecodable = sum(objects) { $0.references.byUse["undecodable"] ?? 0 }
+        let undecodable = sum(objects) { $0.references.byUse[.undecodable] ?? 0 }
         let confirmed = sum(objects) { $0.references.confirmedBySweep }
-        #expect(sum(objects) { ($0.references.byUse["call-mem"] ?? 0) + ($0.references.byUse["jmp-mem"] ?? 0) } == counted.calls)
+        #expect(sum(objects) { ($0.references.byUse[.callMem] ?? 0) + ($0.references.byUse[.jmpMem] ?? 0) } == counted.calls)
         #expect(r.objections[0].figures == ["references": counted.references, "calls": counted.calls,
                                            "undecodable": undecodable, "confirmed_by_sweep": confirmed,
                                            "naive_mid_instruction": naive.misplacedMidInstruction,
@@ -194,7 +196,7 @@ struct StudyRunTests {
         for cause in top { #expect(r.objections[3].answer.contains("\(cause.key) \(cause.value)")) }
 
         // 5. Relocations kept through the link ("rewrote ... to PC32").
-        let inImages = counts(linked, "decoded")
+        let inImages = counts(linked, .decoded)
         #expect(inImages.annotated == counted.records)
         #expect(sum(linked) { $0.references.relaxed } == counted.relaxed)
         #expect(r.objections[4].figures == ["found_linked": inImages.found, "found_objects": decoded.found,
@@ -242,7 +244,7 @@ struct StudyRunTests {
 struct StudyVerdictTests {
     static var result: StudyResult { StudyRunTests.result }
 
-    static func keys(_ c: ConfigResult, _ policy: String) -> [String] {
+    static func keys(_ c: ConfigResult, _ policy: Policy) -> [String] {
         (c.keys[policy]?.missed ?? []).map { "\($0.key) \($0.cause?.rawValue ?? "-")" }.sorted()
     }
 
@@ -255,8 +257,8 @@ struct StudyVerdictTests {
     @Test(arguments: ["-O2", "-Os"])
     func objectsAndImagesAgree(opt: String) throws {
         for variant in ["kernel", "retpoline", "pic", "ro-ops", "abs"] {
-            let object = try StudyRunTests.config(variant, opt), linked = try StudyRunTests.config(variant, opt, "linked")
-            for policy in ["naive", "decoded", "dataflow"] {
+            let object = try StudyRunTests.config(variant, opt), linked = try StudyRunTests.config(variant, opt, .linked)
+            for policy in [Policy.naive, .decoded, .dataflow] {
                 let o = Self.keys(object, policy)
                 let l = Self.keys(linked, policy)
                 if linked.references.relaxed > 0 {
