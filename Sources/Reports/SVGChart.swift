@@ -78,12 +78,12 @@ struct SVGChart {
         s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(Self.num(width))\" "
             + "height=\"\(Self.num(height))\" viewBox=\"0 0 \(Self.num(width)) \(Self.num(height))\" "
             + "role=\"img\" aria-labelledby=\"\(id)-title\">")
-        s.append("<title id=\"\(id)-title\">\(Self.escape(title))</title>")
+        s.append("<title id=\"\(id)-title\">\(HTML.escape(title))</title>")
         s.append("<defs>")
         for (i, se) in series.enumerated() { s.append(pattern(id: hatchID(i), colour: se.colour)) }
         s.append(pattern(id: "\(id)-hatch-legend", colour: "#555555"))
         s.append("</defs>")
-        s.append("<text class=\"chart-title\" x=\"0\" y=\"16\">\(Self.escape(title))</text>")
+        s.append("<text class=\"chart-title\" x=\"0\" y=\"16\">\(HTML.escape(title))</text>")
         s += legend()
         var x = 0.0
         for p in panels {
@@ -110,13 +110,13 @@ struct SVGChart {
         let y = 32.0
         for se in series {
             s.append("<rect x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" width=\"12\" height=\"12\" fill=\"\(se.colour)\"/>")
-            s.append("<text class=\"legend\" x=\"\(Self.num(x + 17))\" y=\"\(Self.num(y + 10.5))\">\(Self.escape(se.name))</text>")
+            s.append("<text class=\"legend\" x=\"\(Self.num(x + 17))\" y=\"\(Self.num(y + 10.5))\">\(HTML.escape(se.name))</text>")
             x += legendStep(se.name)
         }
         x += 12
         s.append("<rect x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" width=\"12\" height=\"12\" fill=\"url(#\(id)-hatch-legend)\" "
             + "stroke=\"#555555\" stroke-width=\"0.5\"/>")
-        s.append("<text class=\"legend\" x=\"\(Self.num(x + 17))\" y=\"\(Self.num(y + 10.5))\">\(Self.escape(hatchedLabel))</text>")
+        s.append("<text class=\"legend\" x=\"\(Self.num(x + 17))\" y=\"\(Self.num(y + 10.5))\">\(HTML.escape(hatchedLabel))</text>")
         return s
     }
 
@@ -129,7 +129,7 @@ struct SVGChart {
 
         s.append("<g class=\"panel\">")
         s.append("<text class=\"panel-title\" x=\"\(Self.num((plotLeft + plotRight) / 2))\" y=\"\(Self.num(Self.top - 20))\" "
-            + "text-anchor=\"middle\">\(Self.escape(p.title))</text>")
+            + "text-anchor=\"middle\">\(HTML.escape(p.title))</text>")
         // Grid and y axis.
         for tick in stride(from: 0, through: 100, by: 25) {
             let ty = y(Double(tick))
@@ -142,7 +142,7 @@ struct SVGChart {
             + "y2=\"\(Self.num(baseY))\"/>")
         let midY = (y(100) + baseY) / 2
         s.append("<text class=\"axis-label\" x=\"\(Self.num(x0 + 14))\" y=\"\(Self.num(midY))\" text-anchor=\"middle\" "
-            + "transform=\"rotate(-90 \(Self.num(x0 + 14)) \(Self.num(midY)))\">\(Self.escape(yLabel))</text>")
+            + "transform=\"rotate(-90 \(Self.num(x0 + 14)) \(Self.num(midY)))\">\(HTML.escape(yLabel))</text>")
         // Bars.
         for (g, group) in p.groups.enumerated() {
             let gx = plotLeft + Self.groupGap / 2 + Double(g) * (groupWidth + Self.groupGap)
@@ -151,7 +151,7 @@ struct SVGChart {
                 let bx = gx + Double(i) * (Self.barWidth + Self.barGap)
                 let solidTop = y(bar.solid)
                 let top = y(bar.solid + bar.hatched)
-                s.append("<g class=\"bar\"><title>\(Self.escape(bar.tooltip))</title>")
+                s.append("<g class=\"bar\"><title>\(HTML.escape(bar.tooltip))</title>")
                 if bar.solid > 0 {
                     s.append("<rect x=\"\(Self.num(bx))\" y=\"\(Self.num(solidTop))\" width=\"\(Self.num(Self.barWidth))\" "
                         + "height=\"\(Self.num(baseY - solidTop))\" fill=\"\(series[i].colour)\"/>")
@@ -162,14 +162,14 @@ struct SVGChart {
                         + "stroke-width=\"0.75\"/>")
                 }
                 s.append("<text class=\"value\" x=\"\(Self.num(bx + Self.barWidth / 2))\" y=\"\(Self.num(top - 3))\" "
-                    + "text-anchor=\"middle\">\(Self.escape(bar.label))</text>")
+                    + "text-anchor=\"middle\">\(HTML.escape(bar.label))</text>")
                 s.append("</g>")
             }
             s.append("<text class=\"tick\" x=\"\(Self.num(gx + groupWidth / 2))\" y=\"\(Self.num(baseY + 16))\" "
-                + "text-anchor=\"middle\">\(Self.escape(group.label))</text>")
+                + "text-anchor=\"middle\">\(HTML.escape(group.label))</text>")
         }
         s.append("<text class=\"axis-label\" x=\"\(Self.num((plotLeft + plotRight) / 2))\" y=\"\(Self.num(baseY + 38))\" "
-            + "text-anchor=\"middle\">\(Self.escape(xLabel))</text>")
+            + "text-anchor=\"middle\">\(HTML.escape(xLabel))</text>")
         s.append("</g>")
         return s
     }
@@ -178,26 +178,5 @@ struct SVGChart {
     static func num(_ v: Double) -> String {
         let r = (v * 10).rounded() / 10
         return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
-    }
-
-    /// Text and attribute values in XML: markup characters become entities,
-    /// anything beyond ASCII a character reference, and the control
-    /// characters XML 1.0 forbids a `?`.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
-            case _ where u.value < 0x20 || u.value == 0x7f || (u.value >= 0xfffe && u.value <= 0xffff): out += "?"
-            case _ where !u.isASCII: out += "&#\(u.value);"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
     }
 }

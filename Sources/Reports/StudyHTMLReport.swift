@@ -1,6 +1,5 @@
-import Study
-import Compare
 import RelocSites
+import Study
 
 /// The study as one self-contained HTML page: inline CSS, an inline SVG
 /// chart per variant (found / annotated per opt level, a bar per policy,
@@ -9,17 +8,15 @@ import RelocSites
 /// the examples. No scripts, no external assets; every element is closed
 /// and every text escaped, so the page also parses as XML.
 public struct StudyHTMLReport {
-    let result: StudyResult
+    let report: StudyReport
 
-    public init(_ result: StudyResult) { self.result = result }
-
-    typealias MD = StudyMarkdownReport
+    public init(_ report: StudyReport) { self.report = report }
 
     /// A colour per policy (grey for the 2007 proposal, then blue, orange).
     static let colours: [Policy: String] = [.naive: "#8c8c8c", .decoded: "#3b6fb6", .dataflow: "#e07b28"]
 
     public func render() -> String {
-        let title = "pvsites study of \(result.corpus)"
+        let title = report.title
         var h: [String] = []
         h.append("<!DOCTYPE html>")
         h.append("<html lang=\"en\">")
@@ -33,10 +30,10 @@ public struct StudyHTMLReport {
         h.append("<main>")
         h.append("<h1>\(e(title))</h1>")
         h += compilers()
-        h.append("<p class=\"intro\">\(e(MD.introduction))</p>")
+        h.append("<p class=\"intro\">\(e(StudyReport.introduction))</p>")
         h.append("<p class=\"intro\">\(e(Self.caption))</p>")
         h += contents()
-        for (i, variant) in MD.variants(result).enumerated() { h += section(variant: variant, index: i + 1) }
+        for (i, variant) in report.variants.enumerated() { h += section(variant: variant, index: i + 1) }
         h += causes()
         h += objections()
         h += examples()
@@ -47,15 +44,15 @@ public struct StudyHTMLReport {
         return h.joined(separator: "\n") + "\n"
     }
 
-    private func e(_ s: String) -> String { SVGChart.escape(s) }
+    private func e(_ s: String) -> String { HTML.escape(s) }
 
     private func compilers() -> [String] {
-        guard !result.compilers.isEmpty || !result.skipped.isEmpty else { return [] }
+        guard !report.compilers.isEmpty || !report.skipped.isEmpty else { return [] }
         var h = ["<table class=\"compilers\">", "<tr><th>compiler</th><th>version</th></tr>"]
-        for (name, version) in result.compilers.sorted(by: { $0.key < $1.key }) {
-            h.append("<tr><td>\(e(name))</td><td>\(e(version))</td></tr>")
+        for c in report.compilers {
+            h.append("<tr><td>\(e(c.name))</td><td>\(e(c.version))</td></tr>")
         }
-        for s in result.skipped {
+        for s in report.skipped {
             h.append("<tr class=\"skipped\"><td>\(e(s.compiler))</td><td>skipped: \(e(s.reason))</td></tr>")
         }
         h.append("</table>")
@@ -63,49 +60,50 @@ public struct StudyHTMLReport {
     }
 
     private func contents() -> [String] {
-        var items = MD.variants(result).enumerated().map { i, v in
+        var items = report.variants.enumerated().map { i, v in
             "<li><a href=\"#variant-\(i + 1)\">variant \(e(v))</a></li>"
         }
         items.append("<li><a href=\"#causes\">causes</a></li>")
         items.append("<li><a href=\"#objections\">the five objections</a></li>")
-        if !result.examples.isEmpty { items.append("<li><a href=\"#examples\">examples</a></li>") }
-        if !result.failures.isEmpty { items.append("<li><a href=\"#failures\">failures</a></li>") }
+        if !report.examples.isEmpty { items.append("<li><a href=\"#examples\">examples</a></li>") }
+        if !report.failures.isEmpty { items.append("<li><a href=\"#failures\">failures</a></li>") }
         return ["<nav><ul>"] + items + ["</ul></nav>"]
     }
 
     // MARK: Variants: chart and tables
 
     private func section(variant: String, index: Int) -> [String] {
-        let groups = MD.links.flatMap { MD.groups(result, variant: variant, link: $0) }
+        let tables = report.tables.filter { $0.variant == variant }
         var h = ["<section id=\"variant-\(index)\">", "<h2>variant \(e(variant))</h2>"]
         h.append("<figure>")
-        h.append(chart(variant: variant, index: index, groups: groups).render())
+        h.append(chart(variant: variant, index: index, tables: tables).render())
         h.append("</figure>")
-        for g in groups {
-            h.append("<h3>\(e(MD.linkTitle(g.link)))\(g.compiler.map { ", " + e($0) } ?? "")</h3>")
-            h += table(g)
-            h.append("<p class=\"control\">\(e(MD.controlSentence(g.rows)))</p>")
+        for t in tables {
+            h.append("<h3>\(e(t.linkTitle))\(t.compilerLabel.map { ", " + e($0) } ?? "")</h3>")
+            h += table(t)
+            h.append("<p class=\"control\">\(e(t.control.sentence))</p>")
         }
         h.append("</section>")
         return h
     }
 
-    func chart(variant: String, index: Int, groups: [MD.Group]) -> SVGChart {
+    /// A panel per table, a group of bars per opt level, a bar per policy:
+    /// the coverage, its size-mismatched part hatched.
+    func chart(variant: String, index: Int, tables: [StudyReport.Table]) -> SVGChart {
         let policies = Policy.allCases
-        let panels = groups.map { g in
+        let panels = tables.map { t in
             SVGChart.Panel(
-                title: MD.linkTitle(g.link) + (g.compiler.map { ", \($0)" } ?? ""),
-                groups: g.rows.map { r in
+                title: t.linkTitle + (t.compilerLabel.map { ", \($0)" } ?? ""),
+                groups: t.rows.map { r in
                     SVGChart.Group(label: r.opt, bars: policies.map { p in
-                        guard let c = r.policies[p], let coverage = MD.coverage(c) else { return nil }
-                        let found = c.found, base = found + c.realMissed
+                        guard let c = r.cells[p], let coverage = c.coverage else { return nil }
                         let percent = Int((coverage * 100).rounded())
                         return SVGChart.Bar(
-                            solid: Double(found - c.sizeMismatched) / Double(base) * 100,
-                            hatched: Double(c.sizeMismatched) / Double(base) * 100,
+                            solid: Double(c.found - c.sizeMismatched) / Double(c.base) * 100,
+                            hatched: Double(c.sizeMismatched) / Double(c.base) * 100,
                             label: String(percent),
-                            tooltip: "\(p.rawValue), \(r.opt), \(MD.linkTitle(g.link)): \(found) of \(base) found "
-                                + "(\(percent)%), \(c.sizeMismatched) of them size-mismatched; \(c.realSpurious) spurious")
+                            tooltip: "\(p.rawValue), \(r.opt), \(t.linkTitle): \(c.found) of \(c.base) found "
+                                + "(\(percent)%), \(c.sizeMismatched) of them size-mismatched; \(c.spurious) spurious")
                     })
                 })
         }
@@ -127,27 +125,28 @@ public struct StudyHTMLReport {
         "spu": "spurious (copies-differ left out)",
     ]
 
-    private func table(_ g: MD.Group) -> [String] {
+    private func table(_ t: StudyReport.Table) -> [String] {
         let policies = Policy.allCases
+        let columns = StudyReport.Cells.columns
         var h = ["<table class=\"counts\">", "<thead>"]
         h.append("<tr><th rowspan=\"2\">opt</th>"
-            + policies.map { "<th colspan=\"\(MD.columns.count)\" class=\"policy\">\(e($0.rawValue))</th>" }.joined()
+            + policies.map { "<th colspan=\"\(columns.count)\" class=\"policy\">\(e($0.rawValue))</th>" }.joined()
             + "<th rowspan=\"2\"><abbr title=\"text bytes, annotated over plain build\">text a/p</abbr></th></tr>")
         h.append("<tr>" + policies.map { _ in
-            MD.columns.enumerated().map { i, c in
+            columns.enumerated().map { i, c in
                 "<th\(i == 0 ? " class=\"policy\"" : "")><abbr title=\"\(e(Self.abbreviations[c] ?? c))\">\(e(c))</abbr></th>"
             }.joined()
         }.joined() + "</tr>")
         h.append("</thead>")
         h.append("<tbody>")
-        for r in g.rows {
+        for r in t.rows {
             var row = "<tr><th>\(e(r.opt))</th>"
             for p in policies {
-                for (i, n) in MD.cells(r.policies[p] ?? Counts()).enumerated() {
+                for (i, n) in (r.cells[p] ?? .zero).values.enumerated() {
                     row += "<td\(i == 0 ? " class=\"policy\"" : "")>\(n)</td>"
                 }
             }
-            h.append(row + "<td>\(e(MD.textRatio(r)))</td></tr>")
+            h.append(row + "<td>\(e(r.textRatio))</td></tr>")
         }
         h.append("</tbody>")
         h.append("</table>")
@@ -157,11 +156,12 @@ public struct StudyHTMLReport {
     // MARK: Causes, objections, examples, failures
 
     private func causes() -> [String] {
-        var h = ["<section id=\"causes\">", "<h2>Causes, over all configurations</h2>", "<table class=\"causes\">"]
-        h.append("<thead><tr><th></th>" + MD.causePolicies.map { "<th>\(e($0.rawValue))</th>" }.joined() + "</tr></thead>")
-        for section in MD.causeSections(result) {
+        let policies = StudyReport.CauseTable.policies
+        var h = ["<section id=\"causes\">", "<h2>\(e(StudyReport.Heading.causes))</h2>", "<table class=\"causes\">"]
+        h.append("<thead><tr><th></th>" + policies.map { "<th>\(e($0.rawValue))</th>" }.joined() + "</tr></thead>")
+        for section in report.causes.sections {
             h.append("<tbody>")
-            h.append("<tr class=\"section\"><th colspan=\"\(MD.causePolicies.count + 1)\">\(e(section.title))</th></tr>")
+            h.append("<tr class=\"section\"><th colspan=\"\(policies.count + 1)\">\(e(section.title))</th></tr>")
             for row in section.rows {
                 h.append("<tr><th>\(e(row.label))</th>" + row.counts.map { "<td>\($0)</td>" }.joined() + "</tr>")
             }
@@ -174,8 +174,8 @@ public struct StudyHTMLReport {
     }
 
     private func objections() -> [String] {
-        var h = ["<section id=\"objections\">", "<h2>The five objections (LKML, 17 March 2007)</h2>", "<ol>"]
-        for o in result.objections {
+        var h = ["<section id=\"objections\">", "<h2>\(e(StudyReport.Heading.objections))</h2>", "<ol>"]
+        for o in report.objections {
             h.append("<li value=\"\(o.number)\"><q>\(e(o.claim))</q>: \(e(o.answer))</li>")
         }
         h.append("</ol>")
@@ -184,11 +184,11 @@ public struct StudyHTMLReport {
     }
 
     private func examples() -> [String] {
-        guard !result.examples.isEmpty else { return [] }
-        var h = ["<section id=\"examples\">", "<h2>Examples</h2>", "<div class=\"examples\">"]
-        for x in result.examples {
+        guard !report.examples.isEmpty else { return [] }
+        var h = ["<section id=\"examples\">", "<h2>\(e(StudyReport.Heading.examples))</h2>", "<div class=\"examples\">"]
+        for x in report.examples {
             h.append("<article class=\"example \(e(x.outcome.rawValue))\">")
-            h.append("<h3>\(e(MD.exampleTitle(x)))</h3>")
+            h.append("<h3>\(e(x.title))</h3>")
             h.append("<p><code>\(e(x.op))</code> at <code>\(e(x.position))</code>"
                 + (x.lengths.map { ", length \(e($0))" } ?? "") + "</p>")
             var lines: [String] = []
@@ -205,9 +205,9 @@ public struct StudyHTMLReport {
     }
 
     private func failures() -> [String] {
-        guard !result.failures.isEmpty else { return [] }
-        return ["<section id=\"failures\">", "<h2>Failures</h2>", "<ul>"]
-            + result.failures.map { "<li><code>\(e($0.line))</code></li>" }
+        guard !report.failures.isEmpty else { return [] }
+        return ["<section id=\"failures\">", "<h2>\(e(StudyReport.Heading.failures))</h2>", "<ul>"]
+            + report.failures.map { "<li><code>\(e($0))</code></li>" }
             + ["</ul>", "</section>"]
     }
 

@@ -1,4 +1,4 @@
-/// Column helpers for the plain-text reports (72 columns, ASCII).
+/// Plain text for the text and markdown reports: columns, and ASCII only.
 public enum TextTable {
     public static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
@@ -6,5 +6,12 @@ public enum TextTable {
 
     public static func padLeft(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+
+    /// Plain ASCII: anything else, and control characters but tab, become
+    /// `?`; tabs become two spaces.
+    public static func ascii(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.isASCII && ($0.value >= 32 || $0 == "\t") ? $0 : "?" }))
+            .replacingOccurrences(of: "\t", with: "  ")
     }
 }

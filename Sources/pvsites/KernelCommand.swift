@@ -179,7 +179,7 @@ struct KernelCommand: ParsableCommand {
                 throw KernelCommand.fail(e)
             }
             Progress.finish()
-            try Output.write(try StudyReports.render(result, format: format.rawValue), to: output)
+            try Output.write(try format.render(result), to: output)
             for f in result.failures { Diagnostics.error(f.line) }
             if !result.failures.isEmpty {
                 Diagnostics.failedCount(result.failures.count, noun: "object")

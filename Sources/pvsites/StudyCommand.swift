@@ -4,9 +4,7 @@ import CorpusBuild
 import ArgumentParser
 import Foundation
 
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, markdown, json, html
-}
+extension ReportFormat: ExpressibleByArgument {}
 
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +35,7 @@ struct StudyCommand: ParsableCommand {
         }
         let result = try runner.run(configs, progress: progress)
         Progress.finish()
-        try Output.write(try StudyReports.render(result, format: format.rawValue), to: output)
+        try Output.write(try format.render(result), to: output)
         for f in result.failures { Diagnostics.error(f.line) }
         if !result.failures.isEmpty {
             Diagnostics.failedCount(result.failures.count)

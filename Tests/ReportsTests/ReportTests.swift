@@ -1,6 +1,7 @@
 import CorpusBuild
 import Compare
 import Foundation
+import RelocSites
 @testable import Reports
 @testable import Study
 import TestSupport
@@ -20,11 +21,11 @@ struct ReportTests {
     // MARK: Goldens
 
     @Test func textReportMatchesGolden() throws {
-        try Golden.check(StudyTextReport(SyntheticStudy.result).render(), file: "study.txt")
+        try Golden.check(StudyTextReport(SyntheticStudy.report).render(), file: "study.txt")
     }
 
     @Test func markdownReportMatchesGolden() throws {
-        try Golden.check(StudyMarkdownReport(SyntheticStudy.result).render(), file: "study.md")
+        try Golden.check(StudyMarkdownReport(SyntheticStudy.report).render(), file: "study.md")
     }
 
     /// A missing golden fails (unless recording), saying how to record it.
@@ -39,7 +40,7 @@ struct ReportTests {
     // MARK: Text
 
     @Test func textReportIsASCIIWithinSeventyTwoColumns() {
-        let text = StudyTextReport(SyntheticStudy.result).render()
+        let text = StudyTextReport(SyntheticStudy.report).render()
         #expect(text.utf8.allSatisfy { $0 < 0x80 }, "non-ASCII byte in the text report")
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             #expect(line.count <= StudyTextReport.width, "line \(n + 1) is \(line.count) columns: \(line)")
@@ -51,7 +52,7 @@ struct ReportTests {
     // MARK: Markdown
 
     @Test func markdownIsASCIIAndItsTablesAreRectangular() throws {
-        let md = StudyMarkdownReport(SyntheticStudy.result).render()
+        let md = StudyMarkdownReport(SyntheticStudy.report).render()
         #expect(md.utf8.allSatisfy { $0 < 0x80 }, "non-ASCII byte in the markdown report")
         // Every row of a table has as many cells as its header: escaped
         // pipes (`\|`) do not count.
@@ -74,11 +75,11 @@ struct ReportTests {
     }
 
     @Test func markdownEscapesInlineText() {
-        #expect(StudyMarkdownReport.inline("a*b_c|d<e>") == "a\\*b\\_c\\|d\\<e\\>")
-        #expect(StudyMarkdownReport.code("x`y") == "``x`y``")
-        #expect(StudyMarkdownReport.code("a|b") == "`a\\|b`")
-        #expect(StudyMarkdownReport.codeBlock(["```"]).first == "````")
-        #expect(StudyMarkdownReport.ascii("caf\u{e9}\tx") == "caf?  x")
+        #expect(Markdown.inline("a*b_c|d<e>") == "a\\*b\\_c\\|d\\<e\\>")
+        #expect(Markdown.code("x`y") == "``x`y``")
+        #expect(Markdown.code("a|b") == "`a\\|b`")
+        #expect(Markdown.codeBlock(["```"]).first == "````")
+        #expect(TextTable.ascii("caf\u{e9}\tx") == "caf?  x")
     }
 
     static func cellCount(_ row: String) -> Int {
@@ -93,7 +94,7 @@ struct ReportTests {
     // MARK: HTML
 
     @Test func htmlIsWellFormedXML() throws {
-        let html = StudyHTMLReport(SyntheticStudy.result).render()
+        let html = StudyHTMLReport(SyntheticStudy.report).render()
         let check = XMLCheck(Data(html.utf8))
         #expect(check.error == nil, "\(check.error ?? "")")
         #expect(check.elements["html"] == 1)
@@ -103,7 +104,7 @@ struct ReportTests {
     }
 
     @Test func htmlIsSelfContained() {
-        let html = StudyHTMLReport(SyntheticStudy.result).render()
+        let html = StudyHTMLReport(SyntheticStudy.report).render()
         let rest = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         #expect(!rest.contains("http://"))
         #expect(!rest.contains("https://"))
@@ -115,7 +116,7 @@ struct ReportTests {
     }
 
     @Test func htmlHasOneChartPerVariant() {
-        let html = StudyHTMLReport(SyntheticStudy.result).render()
+        let html = StudyHTMLReport(SyntheticStudy.report).render()
         #expect(html.components(separatedBy: "<svg").count - 1 == SyntheticStudy.variants.count)
         for v in SyntheticStudy.variants { #expect(html.contains("<h2>variant \(v)</h2>")) }
         // Axis labels and legend.
@@ -125,21 +126,21 @@ struct ReportTests {
     }
 
     @Test func htmlEscapesText() {
-        let html = StudyHTMLReport(SyntheticStudy.result).render()
+        let html = StudyHTMLReport(SyntheticStudy.report).render()
         #expect(html.contains("if (flags &amp; X86_EFLAGS_IF &amp;&amp; a &lt; b) s = &quot;on&quot;;"))
         #expect(html.contains("&lt;stdin&gt;"))
         #expect(html.contains("caf&#233;"))
         #expect(!html.contains("a < b"))
         #expect(html.utf8.allSatisfy { $0 < 0x80 })
-        #expect(SVGChart.escape("<a href='x'>&\"\u{1}") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;?")
+        #expect(HTML.escape("<a href='x'>&\"\u{1}") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;?")
     }
 
     /// A bar's solid and hatched parts: found other than size-mismatched,
     /// and size-mismatched, as percentages of fnd + mis.
     @Test func chartBarsAreCoverage() throws {
         let r = SyntheticStudy.result
-        let groups = StudyMarkdownReport.links.flatMap { StudyMarkdownReport.groups(r, variant: "kernel", link: $0) }
-        let chart = StudyHTMLReport(r).chart(variant: "kernel", index: 1, groups: groups)
+        let tables = SyntheticStudy.report.tables.filter { $0.variant == "kernel" }
+        let chart = StudyHTMLReport(SyntheticStudy.report).chart(variant: "kernel", index: 1, tables: tables)
         #expect(chart.panels.map(\.title) == ["objects", "linked image (--emit-relocs)"])
         #expect(chart.panels[0].groups.map(\.label) == ["-O0", "-O2", "-Os"])
         let row = try #require(r.configs.first { $0.variant == "kernel" && $0.opt == "-O2" && $0.link == .object })
@@ -152,12 +153,12 @@ struct ReportTests {
 
     @Test func everyFormatRenders() throws {
         let r = SyntheticStudy.result
-        #expect(try StudyReports.render(r, format: "text").hasPrefix("pvsites study of Synthetic"))
-        #expect(try StudyReports.render(r, format: "markdown").hasPrefix("# pvsites study of Synthetic"))
-        #expect(try StudyReports.render(r, format: "html").hasPrefix("<!DOCTYPE html>"))
-        let json = try StudyReports.render(r, format: "json")
+        #expect(try ReportFormat.text.render(r).hasPrefix("pvsites study of Synthetic"))
+        #expect(try ReportFormat.markdown.render(r).hasPrefix("# pvsites study of Synthetic"))
+        #expect(try ReportFormat.html.render(r).hasPrefix("<!DOCTYPE html>"))
+        let json = try ReportFormat.json.render(r)
         let decoded = try JSONDecoder().decode(StudyResult.self, from: Data(json.utf8))
-        #expect(StudyMarkdownReport(decoded).render() == StudyMarkdownReport(r).render())
+        #expect(try ReportFormat.markdown.render(decoded) == ReportFormat.markdown.render(r))
     }
 
     /// Headless Chromium draws the page (skipped where Chromium is absent;
@@ -171,7 +172,7 @@ struct ReportTests {
         let page = URL(fileURLWithPath: Fixtures.cacheDirectory).appendingPathComponent("report-synthetic.html")
         let png = page.deletingPathExtension().appendingPathExtension("png")
         try? FileManager.default.removeItem(at: png)
-        try StudyHTMLReport(SyntheticStudy.result).render().write(to: page, atomically: true, encoding: .utf8)
+        try StudyHTMLReport(SyntheticStudy.report).render().write(to: page, atomically: true, encoding: .utf8)
         let r = try Command.run(["timeout", "120", chromium, "--headless", "--no-sandbox", "--disable-gpu",
                                  "--user-data-dir=\(profile.path)", "--screenshot=\(png.path)",
                                  "--window-size=1200,1600", page.absoluteString])
@@ -345,4 +346,6 @@ enum SyntheticStudy {
                                     mode: .plain, file: "src/bad.c",
                                     message: "<stdin>:3: error: expected ';' before '}' token")])
     }()
+
+    static let report = StudyReport(result)
 }

@@ -207,7 +207,7 @@ struct StudyRunTests {
     }
 
     @Test func textReportFitsMail() {
-        let text = StudyTextReport(Self.result).render()
+        let text = StudyTextReport(StudyReport(Self.result)).render()
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             #expect(line.count <= 72, "\(line)")
             #expect(line.unicodeScalars.allSatisfy { $0.isASCII }, "\(line)")
