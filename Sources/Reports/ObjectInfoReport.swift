@@ -19,7 +19,8 @@ public struct ObjectInfo: Codable, Sendable {
     public let sections: Int
     public let symbols: Int
     public let relocationSections: [RelocationCount]
-    public var relocations: Int { relocationSections.reduce(0) { $0 + $1.count } }
+    /// Over all relocation sections.
+    public let relocations: Int
 
     enum CodingKeys: String, CodingKey {
         case path, type, sections, symbols, compression
@@ -40,19 +41,11 @@ public struct ObjectInfo: Codable, Sendable {
                             target: rs.targetIndex == 0 ? "" : file.sections[rs.targetIndex].name,
                             count: rs.count)
         }
+        relocations = relocationSections.reduce(0) { $0 + $1.count }
     }
 
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        path = try c.decode(String.self, forKey: .path)
-        type = try c.decode(String.self, forKey: .type)
-        elfType = try c.decode(String.self, forKey: .elfType)
-        compression = try c.decodeIfPresent(String.self, forKey: .compression)
-        sections = try c.decode(Int.self, forKey: .sections)
-        symbols = try c.decode(Int.self, forKey: .symbols)
-        relocationSections = try c.decode([RelocationCount].self, forKey: .relocationSections)
-    }
-
+    /// By hand only so that an uncompressed file says `"compression": null`
+    /// (the synthesized encoder would leave the key out).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(path, forKey: .path)
