@@ -118,7 +118,7 @@ public struct GateCounts: Codable, Sendable, Equatable {
     public var causes: [String: Int]
 
     /// The outcomes that find an annotated site in some shape: coverage.
-    /// The same sum as `Counts.foundAnnotated`; a test holds them equal.
+    /// The same sum as `Counts.found`; a test holds them equal.
     public static let coverageNames = ["matched", "size_mismatched", "kind_mismatched", "clobber_unsafe"]
 
     public init(values: [String: Int], causes: [String: Int] = [:]) {
