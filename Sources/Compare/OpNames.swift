@@ -17,11 +17,6 @@ public enum OpNames {
     public static func relabel(_ sites: [Site], names: [Int64: String]) -> [Site] {
         sites.map { $0.op.name == nil ? $0.with(op: $0.op.named(from: names)) : $0 }
     }
-
-    /// `relabel(_:names:)` with the names `scan` knows.
-    public static func relabel(_ sites: [Site], from scan: RelocScan) -> [Site] {
-        relabel(sites, names: names(in: scan))
-    }
 }
 
 extension RelocScan {

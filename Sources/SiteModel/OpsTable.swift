@@ -88,8 +88,6 @@ public struct OpsTable: Sendable {
         candidates = SymbolSet([], capacity: 0)
     }
 
-    public var hasNames: Bool { !members.isEmpty }
-
     /// The op at field offset `offset`.
     public func op(offset: Int64) -> Op { Op(offset: offset, name: members[offset]) }
 
