@@ -7,9 +7,38 @@ public struct Objection: Codable, Sendable {
     public let claim: String
     /// One or two sentences with the numbers.
     public let answer: String
+    /// The same in one line of at most 68 columns, for the bottom line of
+    /// the text report.
+    public let headline: String
     public let figures: [String: Int]
 
-    static func measure(_ configs: [ConfigResult]) -> [Objection] {
+    init(number: Int, claim: String, answer: String, figures: [String: Int], headline: String) {
+        self.number = number
+        self.claim = claim
+        self.answer = answer
+        self.headline = headline
+        self.figures = figures
+    }
+
+    enum CodingKeys: String, CodingKey { case number, claim, answer, headline, figures }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(Int.self, forKey: .number)
+        claim = try c.decode(String.self, forKey: .claim)
+        answer = try c.decode(String.self, forKey: .answer)
+        // Studies written before headlines: the claim.
+        headline = try c.decodeIfPresent(String.self, forKey: .headline) ?? claim
+        figures = try c.decode([String: Int].self, forKey: .figures)
+    }
+
+    /// `12.3%`; `-` of nothing.
+    static func percent(_ n: Int, of total: Int) -> String {
+        total > 0 ? String(format: "%.1f%%", 100 * Double(n) / Double(total)) : "-"
+    }
+
+    /// The objections over `configs` (a study's, or one compiler's).
+    public static func measure(_ configs: [ConfigResult]) -> [Objection] {
         let objects = configs.filter { $0.link == .object }
         let linked = configs.filter { $0.link == .linked }
         func sum(_ list: [ConfigResult], _ f: (ConfigResult) -> Int) -> Int { list.reduce(0) { $0 + f($1) } }
@@ -34,7 +63,9 @@ public struct Objection: Codable, Sendable {
                                      "confirmed_by_sweep": confirmed,
                                      "naive_mid_instruction": guessed.misplacedMidInstruction,
                                      "naive_non_call": guessed.misplacedNonCall,
-                                     "naive_misplaced": guessed.misplaced])
+                                     "naive_misplaced": guessed.misplaced],
+                           headline: "disassembly: without it, \(guessed.misplacedMidInstruction) patches mid-instruction, "
+                               + "\(guessed.misplacedNonCall) on non-calls")
 
         // 2. Patch size.
         let d = policy(objects, .dataflow), n = policy(objects, .naive)
@@ -42,7 +73,9 @@ public struct Objection: Codable, Sendable {
                            answer: "objects, dataflow: \(d.sizeMismatched) of \(d.annotated) sites differ in length from "
                                + "the annotation; naive (6 bytes everywhere): \(n.sizeMismatched).",
                            figures: ["annotated": d.annotated, "size_mismatched_dataflow": d.sizeMismatched,
-                                     "size_mismatched_naive": n.sizeMismatched])
+                                     "size_mismatched_naive": n.sizeMismatched],
+                           headline: "patch size: \(d.sizeMismatched) of \(d.annotated) sites found are not 6 bytes "
+                               + "(\(percent(d.sizeMismatched, of: d.annotated)))")
 
         // 3. Register environment.
         let narrowC = sum(objects) { $0.clobbers.narrowC }, narrowAsm = sum(objects) { $0.clobbers.narrowAsm }
@@ -51,13 +84,16 @@ public struct Objection: Codable, Sendable {
                            answer: "objects: \(narrowC) of \(annC) C sites and \(narrowAsm) of \(annAsm) asm sites declare "
                                + "fewer clobbers than the C ABI; \(d.clobberUnsafe) asm sites found are unsafe to patch as C calls.",
                            figures: ["narrow_c": narrowC, "annotated_c": annC, "narrow_asm": narrowAsm,
-                                     "annotated_asm": annAsm, "clobber_unsafe": d.clobberUnsafe])
+                                     "annotated_asm": annAsm, "clobber_unsafe": d.clobberUnsafe],
+                           headline: "registers: \(narrowC) of \(annC) C, \(narrowAsm) of \(annAsm) asm sites clobber less than C")
 
         // 4. gcc hides sites.
         let dec = policy(objects, .decoded)
         var figures4 = ["missed_decoded": dec.realMissed, "missed_dataflow": d.realMissed, "annotated": dec.annotated,
                         "copies_differ": d.missedCopiesDiffer]
         for (k, v) in dec.causes { figures4["decoded_" + k.rawValue] = v }
+        let topCause = dec.causes.filter { $0.key.isScanMiss }
+            .max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key.rawValue
         let top = dec.causes.filter { $0.key.isScanMiss }
             .sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }.prefix(3)
             .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
@@ -65,7 +101,9 @@ public struct Objection: Codable, Sendable {
                            answer: "objects: decoded misses \(dec.realMissed) of \(dec.annotated) (\(top.isEmpty ? "none" : top)); "
                                + "dataflow still misses \(d.realMissed) (not counting \(d.missedCopiesDiffer) sites the "
                                + "two builds copied a different number of times).",
-                           figures: figures4)
+                           figures: figures4,
+                           headline: "CSE/hoisting: decoded misses \(dec.realMissed) of \(dec.annotated), "
+                               + "dataflow \(d.realMissed)" + (topCause.map { " (most: \($0))" } ?? ""))
 
         // 5. Relocs kept through the link.
         let lo = policy(linked, .decoded), oo = policy(objects.filter { o in linked.contains { $0.configuration == o.configuration } }, .decoded)
@@ -75,7 +113,9 @@ public struct Objection: Codable, Sendable {
                                + "found sites against \(oo.matched + oo.sizeMismatched + oo.kindMismatched + oo.clobberUnsafe) in the objects (decoded); "
                                + "the linker relaxed \(relaxed) GOT loads to lea (and --emit-relocs rewrote their relocations to PC32).",
                            figures: ["found_linked": lo.found, "found_objects": oo.found, "relaxed": relaxed,
-                                     "annotated_linked": lo.annotated, "annotated_objects": oo.annotated])
+                                     "annotated_linked": lo.annotated, "annotated_objects": oo.annotated],
+                           headline: "relocs: linked images find \(lo.found) of \(lo.annotated), objects \(oo.found) of "
+                               + "\(oo.annotated); \(relaxed) GOT loads relaxed")
         return [o1, o2, o3, o4, o5]
     }
 }

@@ -120,6 +120,7 @@ struct PairResult: Sendable {
     var byUse: [ReferenceUse: Int] = [:]
     var refTotal = 0, confirmed = 0, viaGOT = 0
     var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
+    var ops: [OpTally] = []
     var examples: [Example] = []
     var failures: [BuildFailure] = []
 
@@ -147,6 +148,7 @@ struct PairResult: Sendable {
                 let narrow = s.clobbers.map { !$0.isSuperset(of: .cABI) } ?? false
                 if asm { annAsm += 1; if narrow { narrowAsm += 1 } } else { annC += 1; if narrow { narrowC += 1 } }
             }
+            ops = OpTally.merge([Array(OpTally.tally(analysis.comparisons.mapValues(\.outcomes)).values)])
             var sourceCache = SourceLines()
             var taken: [Shown: Int] = [:]
             for policy in Policy.allCases {
@@ -194,6 +196,7 @@ struct PairResult: Sendable {
         annAsm += r.annAsm
         narrowC += r.narrowC
         narrowAsm += r.narrowAsm
+        ops = OpTally.merge([ops, r.ops])
         examples += r.examples
         failures += r.failures
     }
@@ -219,6 +222,7 @@ struct PairResult: Sendable {
             references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, viaGOT: viaGOT, relaxed: 0),
             clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
             keys: keys)
+        result.ops = ops
         if unit.kernel != nil {
             result.kernel = unit.kernel
             result.retpoline = unit.retpoline

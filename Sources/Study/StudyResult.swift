@@ -15,8 +15,8 @@ public struct StudyResult: Codable, Sendable {
     public let compilers: [String: String]
     public let skipped: [SkippedCompiler]
     /// Totals over every configuration, for the dataflow policy (the best
-    /// the scan can do); `by_policy` has all three.
-    public let summary: Counts
+    /// the scan can do), named in the JSON; `by_policy` has all three.
+    public let summary: PolicySummary
     public let byPolicy: [Policy: Counts]
     public let configs: [ConfigResult]
     public let objections: [Objection]
@@ -46,7 +46,7 @@ public struct StudyResult: Codable, Sendable {
             by[p] = configs.reduce(Counts()) { $0 + ($1.policies[p] ?? Counts()) }
         }
         byPolicy = by
-        summary = by[.dataflow] ?? Counts()
+        summary = PolicySummary(policy: .dataflow, counts: by[.dataflow] ?? Counts())
         objections = Objection.measure(configs)
     }
 }
@@ -157,10 +157,13 @@ public struct ConfigResult: Codable, Sendable {
     public var kernel: String? = nil
     public var retpoline: String? = nil
     public var objects: Int? = nil
+    /// Per op: annotated sites and what each policy made of them, by field
+    /// offset. Nil only in a study written before ops were kept.
+    public var ops: [OpTally]? = nil
 
     enum CodingKeys: String, CodingKey {
         case compiler, variant, opt, link, policies, control, references, clobbers, keys
-        case kernel, retpoline, objects
+        case kernel, retpoline, objects, ops
         case textBytes = "text_bytes"
         case controlSizeMismatchedAsm = "control_size_mismatched_asm"
     }

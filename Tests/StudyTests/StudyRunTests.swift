@@ -224,6 +224,7 @@ struct StudyRunTests {
         for key in ["annotated", "matched", "missed", "spurious", "size_mismatched", "kind_mismatched", "clobber_unsafe"] {
             #expect(summary[key] is Int, "summary.\(key)")
         }
+        #expect(summary["policy"] as? String == "dataflow")
         let configs = try #require(object["configs"] as? [[String: Any]])
         let first = try #require(configs.first)
         for key in ["compiler", "variant", "opt", "link", "text_bytes", "policies", "control"] {
