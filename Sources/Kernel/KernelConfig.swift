@@ -97,6 +97,13 @@ public struct KernelSetup: Sendable {
         return base + "/pvsites/kernels"
     }
 
+    /// Where `pvsites kernel study` leaves its last result (JSON) for the
+    /// corpus study, which leads its report with it: one per version, of
+    /// Debian's source only (a user's own tree is their experiment).
+    public static func resultsFile(cache: String, kernel: String) -> String {
+        "\(cache)/results/study-\(kernel).json"
+    }
+
     /// The directory of this version's patch, fragments and build.sh.
     public var versionFiles: String { "\(files)/\(kernel.directoryName)" }
     public var buildScript: String { versionFiles + "/build.sh" }

@@ -11,12 +11,12 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     /// One self-contained page with a chart per variant.
     case html
 
-    public func render(_ result: StudyResult) throws -> String {
+    public func render(_ result: StudyResult, options: StudyReport.Options = .init()) throws -> String {
         switch self {
         case .json: return try JSONOutput.encode(result)
-        case .markdown: return StudyMarkdownReport(StudyReport(result)).render()
-        case .html: return StudyHTMLReport(StudyReport(result)).render()
-        case .text: return StudyTextReport(StudyReport(result)).render()
+        case .markdown: return StudyMarkdownReport(StudyReport(result, options: options)).render()
+        case .html: return StudyHTMLReport(StudyReport(result, options: options)).render()
+        case .text: return StudyTextReport(StudyReport(result, options: options)).render()
         }
     }
 }

@@ -69,7 +69,7 @@ struct SVGChart {
     private func legendStep(_ name: String) -> Double { 27 + Double(name.count) * 7.2 }
 
     private var legendWidth: Double {
-        series.map { legendStep($0.name) }.reduce(0, +) + 12 + 17 + Double(hatchedLabel.count) * 7.2
+        series.map { legendStep($0.name) }.reduce(0, +) + (hatchedLabel.isEmpty ? 0 : 12 + 17 + Double(hatchedLabel.count) * 7.2)
     }
     var height: Double { Self.top + Self.plotHeight + Self.bottom }
 
@@ -113,6 +113,7 @@ struct SVGChart {
             s.append("<text class=\"legend\" x=\"\(Self.num(x + 17))\" y=\"\(Self.num(y + 10.5))\">\(HTML.escape(se.name))</text>")
             x += legendStep(se.name)
         }
+        guard !hatchedLabel.isEmpty else { return s }
         x += 12
         s.append("<rect x=\"\(Self.num(x))\" y=\"\(Self.num(y))\" width=\"12\" height=\"12\" fill=\"url(#\(id)-hatch-legend)\" "
             + "stroke=\"#555555\" stroke-width=\"0.5\"/>")

@@ -1,3 +1,4 @@
+import Compare
 import RelocSites
 import Study
 
@@ -30,10 +31,13 @@ public struct StudyHTMLReport {
         h.append("<main>")
         h.append("<h1>\(e(title))</h1>")
         h += compilers()
-        h.append("<p class=\"intro\">\(e(StudyReport.introduction))</p>")
+        h += bottomLine()
+        h.append("<p class=\"intro\">\(e(StudyReport.legend.joined(separator: " ")))</p>")
         h.append("<p class=\"intro\">\(e(Self.caption))</p>")
         h += contents()
-        for (i, variant) in report.variants.enumerated() { h += section(variant: variant, index: i + 1) }
+        for (i, variant) in sectionVariants.enumerated() { h += section(variant: variant, index: i + 1) }
+        h += otherCompilers()
+        h += byOp()
         h += causes()
         h += objections()
         h += examples()
@@ -45,6 +49,13 @@ public struct StudyHTMLReport {
     }
 
     private func e(_ s: String) -> String { HTML.escape(s) }
+
+    /// One section per (kernel, variant) the tables hold.
+    private var sectionVariants: [String] { StudyReport.inOrder(report.tables.map(sectionName)) }
+
+    private func sectionName(_ t: StudyReport.Table) -> String {
+        t.kernel.map { "Linux \($0) A/B" } ?? "variant \(t.variant)"
+    }
 
     private func compilers() -> [String] {
         guard !report.compilers.isEmpty || !report.skipped.isEmpty else { return [] }
@@ -59,10 +70,31 @@ public struct StudyHTMLReport {
         return h
     }
 
-    private func contents() -> [String] {
-        var items = report.variants.enumerated().map { i, v in
-            "<li><a href=\"#variant-\(i + 1)\">variant \(e(v))</a></li>"
+    private func bottomLine() -> [String] {
+        let b = report.bottomLine
+        guard !b.rows.isEmpty else { return [] }
+        var h = ["<section id=\"bottom-line\">", "<h2>\(e(StudyReport.Heading.bottomLine))</h2>",
+                 "<p>Annotated sites found by a relocation scan of the plain build, \(e(b.scope)).</p>",
+                 "<table class=\"counts\">",
+                 "<thead><tr><th></th><th>annotated</th>"
+                    + b.columns.map { "<th class=\"policy\">\(e($0.rawValue))</th><th>%</th>" }.joined() + "</tr></thead>",
+                 "<tbody>"]
+        for r in b.rows {
+            h.append("<tr><th>\(e(r.label))</th><td>\(r.annotated)</td>"
+                + b.columns.indices.map { "<td class=\"policy\">\(r.found[$0])</td><td>\(e(r.percent($0)))</td>" }.joined()
+                + "</tr>")
         }
+        h += ["</tbody>", "</table>", "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]
+        h += b.objections.map { "<li>\(e($0))</li>" }
+        h += ["</ul>", "</section>"]
+        return h
+    }
+
+    private func contents() -> [String] {
+        var items = [report.bottomLine.rows.isEmpty ? nil : "<li><a href=\"#bottom-line\">bottom line</a></li>"].compactMap { $0 }
+        items += sectionVariants.enumerated().map { i, v in "<li><a href=\"#variant-\(i + 1)\">\(e(v))</a></li>" }
+        if report.otherCompilers != nil { items.append("<li><a href=\"#other-compilers\">other compilers</a></li>") }
+        items.append("<li><a href=\"#by-op\">by op</a></li>")
         items.append("<li><a href=\"#causes\">causes</a></li>")
         items.append("<li><a href=\"#objections\">the five objections</a></li>")
         if !report.examples.isEmpty { items.append("<li><a href=\"#examples\">examples</a></li>") }
@@ -70,86 +102,153 @@ public struct StudyHTMLReport {
         return ["<nav><ul>"] + items + ["</ul></nav>"]
     }
 
-    // MARK: Variants: chart and tables
+    // MARK: Variants: charts and tables
 
     private func section(variant: String, index: Int) -> [String] {
-        let tables = report.tables.filter { $0.variant == variant }
-        var h = ["<section id=\"variant-\(index)\">", "<h2>variant \(e(variant))</h2>"]
+        let tables = report.tables.filter { sectionName($0) == variant }
+        var h = ["<section id=\"variant-\(index)\">", "<h2>\(e(variant))</h2>"]
         h.append("<figure>")
-        h.append(chart(variant: variant, index: index, tables: tables).render())
+        h.append(chart(title: variant, index: index, tables: tables).render())
+        h.append("</figure>")
+        h.append("<figure>")
+        h.append(causeChart(title: variant, index: index, tables: tables).render())
         h.append("</figure>")
         for t in tables {
-            h.append("<h3>\(e(t.linkTitle))\(t.compilerLabel.map { ", " + e($0) } ?? "")</h3>")
+            h.append("<h3>\(e(t.title))</h3>")
             h += table(t)
-            h.append("<p class=\"control\">\(e(t.control.sentence))</p>")
+            h.append("<p class=\"control\">\(e(t.control.sentence)) Text bytes, annotated over plain: \(e(t.textRatios)).</p>")
         }
         h.append("</section>")
         return h
     }
 
-    /// A panel per table, a group of bars per opt level, a bar per policy:
-    /// the coverage, its size-mismatched part hatched.
-    func chart(variant: String, index: Int, tables: [StudyReport.Table]) -> SVGChart {
+    /// Colours of the bars of what a policy got wrong.
+    static let wrongColours: [Policy: String] = [.naive: "#b03030", .decoded: "#7a2a8c", .dataflow: "#9c5a1a"]
+
+    /// A panel per table, a group of bars per row, two bars per policy:
+    /// found (size-mismatched part hatched), and what it got wrong, as a
+    /// share of the annotated sites: misplaced guesses (solid) and
+    /// spurious sites (hatched), capped at 100.
+    func chart(title: String, index: Int, tables: [StudyReport.Table]) -> SVGChart {
         let policies = Policy.allCases
         let panels = tables.map { t in
             SVGChart.Panel(
-                title: t.linkTitle + (t.compilerLabel.map { ", \($0)" } ?? ""),
+                title: t.compiler,
                 groups: t.rows.map { r in
-                    SVGChart.Group(label: r.opt, bars: policies.map { p in
-                        guard let c = r.cells[p], let coverage = c.coverage else { return nil }
-                        let percent = Int((coverage * 100).rounded())
-                        return SVGChart.Bar(
-                            solid: Double(c.found - c.sizeMismatched) / Double(c.base) * 100,
-                            hatched: Double(c.sizeMismatched) / Double(c.base) * 100,
-                            label: String(percent),
-                            tooltip: "\(p.rawValue), \(r.opt), \(t.linkTitle): \(c.found) of \(c.base) found "
-                                + "(\(percent)%), \(c.sizeMismatched) of them size-mismatched; \(c.spurious) spurious")
+                    let label = (r.isLinked ? "ld " : "") + (t.kernel == nil ? r.opt : r.label.replacingOccurrences(of: "retpoline ", with: "r-"))
+                    return SVGChart.Group(label: label, bars: policies.flatMap { p -> [SVGChart.Bar?] in
+                        guard let c = r.cells[p], c.annotated > 0 else { return [nil, nil] }
+                        let base = Double(c.annotated)
+                        let found = SVGChart.Bar(
+                            solid: Double(c.found - c.sizeMismatched) / base * 100,
+                            hatched: Double(c.sizeMismatched) / base * 100,
+                            label: c.percent,
+                            tooltip: "\(p.rawValue), \(label): \(c.found) of \(c.annotated) found "
+                                + "(\(c.percent)%), \(c.sizeMismatched) of them size-mismatched")
+                        let wrong = SVGChart.Bar(
+                            solid: Double(c.misplaced) / base * 100,
+                            hatched: Double(c.spurious) / base * 100,
+                            label: String(c.misplaced + c.spurious),
+                            tooltip: "\(p.rawValue), \(label): \(c.misplaced) misplaced, \(c.spurious) spurious "
+                                + "(against \(c.annotated) annotated)")
+                        return [found, wrong]
                     })
                 })
         }
-        return SVGChart(id: "chart-\(index)", title: "variant \(variant): annotated sites found by the scan",
-                        series: policies.map { SVGChart.Series(name: $0.rawValue, colour: Self.colours[$0] ?? "#444444") },
-                        hatchedLabel: "of which size-mismatched", xLabel: "optimisation level",
-                        yLabel: "found, % of fnd + mis", panels: panels)
+        let series = policies.flatMap { p in
+            [SVGChart.Series(name: "\(p.rawValue) found", colour: Self.colours[p] ?? "#444444"),
+             SVGChart.Series(name: "\(p.rawValue) misplaced / spurious", colour: Self.wrongColours[p] ?? "#aa3333")]
+        }
+        return SVGChart(id: "chart-\(index)", title: "\(title): annotated sites found, and sites got wrong",
+                        series: series,
+                        hatchedLabel: "hatched: size-mismatched (found), spurious (wrong)", xLabel: "configuration",
+                        yLabel: "% of annotated", panels: panels)
     }
 
-    static let caption = "Charts: bar height is annotated sites the scan found (in any shape), as a percentage of "
-        + "fnd + mis, that is of the annotated sites less those the two builds copied a different number of "
-        + "times (as in the tables). The hatched top of a bar was found at another length than the annotation "
-        + "(size-mismatched): found, but not patchable in place as recorded."
+    /// Misses by cause, decoded and dataflow, as a share of the annotated
+    /// sites of the variant's rows (objects), a panel per table.
+    func causeChart(title: String, index: Int, tables: [StudyReport.Table]) -> SVGChart {
+        let policies = StudyReport.CauseTable.policies
+        let panels = tables.map { t in
+            let rows = t.rows.filter { !$0.isLinked }
+            let annotated = rows.reduce(0) { $0 + $1.annotated }
+            var byCause: [Cause: [Policy: Int]] = [:]
+            for r in rows { for p in policies { for (cause, n) in r.causes[p] ?? [:] { byCause[cause, default: [:]][p, default: 0] += n } } }
+            let top = byCause.sorted { ($1.value.values.reduce(0, +), $0.key) < ($0.value.values.reduce(0, +), $1.key) }.prefix(6)
+            return SVGChart.Panel(title: t.compiler, groups: top.map { cause, counts in
+                SVGChart.Group(label: cause.rawValue, bars: policies.map { p in
+                    let n = counts[p] ?? 0
+                    return SVGChart.Bar(solid: annotated > 0 ? Double(n) / Double(annotated) * 100 : 0, hatched: 0,
+                                        label: String(n),
+                                        tooltip: "\(p.rawValue): \(n) of \(annotated) annotated sites, \(cause.rawValue)")
+                })
+            })
+        }
+        return SVGChart(id: "causes-\(index)", title: "\(title): missed and spurious sites by cause",
+                        series: policies.map { SVGChart.Series(name: $0.rawValue, colour: Self.colours[$0] ?? "#444444") },
+                        hatchedLabel: "", xLabel: "cause", yLabel: "% of annotated", panels: panels)
+    }
 
-    private static let abbreviations = [
-        "fnd": "found, in any shape",
-        "mis": "missed (copies-differ left out)",
-        "siz": "found, but of another length",
-        "spu": "spurious (copies-differ left out)",
-    ]
+    static let caption = "Charts: for each policy, a bar of the annotated sites the scan found (in any shape), as a "
+        + "percentage of the annotated sites, its hatched top found at another length (size-mismatched: found, "
+        + "but not patchable in place as recorded); and beside it a bar of what the policy got wrong: annotated "
+        + "sites it only guessed at (misplaced, solid) and spurious sites (hatched), against the same base, capped "
+        + "at 100. The second chart counts the sites of each cause."
 
     private func table(_ t: StudyReport.Table) -> [String] {
         let policies = Policy.allCases
-        let columns = StudyReport.Cells.columns
         var h = ["<table class=\"counts\">", "<thead>"]
-        h.append("<tr><th rowspan=\"2\">opt</th>"
-            + policies.map { "<th colspan=\"\(columns.count)\" class=\"policy\">\(e($0.rawValue))</th>" }.joined()
-            + "<th rowspan=\"2\"><abbr title=\"text bytes, annotated over plain build\">text a/p</abbr></th></tr>")
-        h.append("<tr>" + policies.map { _ in
-            columns.enumerated().map { i, c in
-                "<th\(i == 0 ? " class=\"policy\"" : "")><abbr title=\"\(e(Self.abbreviations[c] ?? c))\">\(e(c))</abbr></th>"
+        h.append("<tr><th rowspan=\"2\">config</th><th rowspan=\"2\"><abbr title=\"annotated sites\">ann</abbr></th>"
+            + policies.map { "<th colspan=\"\(StudyReport.Column.of($0).count)\" class=\"policy\">\(e($0.rawValue))</th>" }.joined()
+            + "</tr>")
+        h.append("<tr>" + policies.map { p in
+            StudyReport.Column.of(p).enumerated().map { i, c in
+                "<th\(i == 0 ? " class=\"policy\"" : "")><abbr title=\"\(e(c.meaning))\">\(e(c.rawValue))</abbr></th>"
             }.joined()
         }.joined() + "</tr>")
         h.append("</thead>")
         h.append("<tbody>")
         for r in t.rows {
-            var row = "<tr><th>\(e(r.opt))</th>"
+            var row = "<tr><th>\(e((r.isLinked ? "linked " : "") + r.label))</th><td>\(r.annotated)</td>"
             for p in policies {
-                for (i, n) in (r.cells[p] ?? .zero).values.enumerated() {
-                    row += "<td\(i == 0 ? " class=\"policy\"" : "")>\(n)</td>"
+                let cells = r.cells[p] ?? .zero
+                for (i, c) in StudyReport.Column.of(p).enumerated() {
+                    row += "<td\(i == 0 ? " class=\"policy\"" : "")>\(e(cells.value(c)))</td>"
                 }
             }
-            h.append(row + "<td>\(e(r.textRatio))</td></tr>")
+            h.append(row + "</tr>")
         }
         h.append("</tbody>")
         h.append("</table>")
+        return h
+    }
+
+    private func otherCompilers() -> [String] {
+        guard let o = report.otherCompilers else { return [] }
+        var h = ["<section id=\"other-compilers\">", "<h2>\(e(StudyReport.Heading.otherCompilers))</h2>",
+                 "<table class=\"counts\">",
+                 "<thead><tr><th></th>" + o.opts.map { "<th>\(e($0))</th>" }.joined() + "</tr></thead>", "<tbody>"]
+        for l in o.lines {
+            h.append("<tr><th>\(e("\(l.compiler) \(l.variant)"))</th>" + l.cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>")
+        }
+        h += ["</tbody>", "</table>", "</section>"]
+        return h
+    }
+
+    private func byOp() -> [String] {
+        var h = ["<section id=\"by-op\">", "<h2>\(e(StudyReport.Heading.byOp)) (\(e(report.byOp.title)))</h2>",
+                 "<table class=\"counts\">",
+                 "<thead><tr><th>op</th><th>annotated</th><th class=\"policy\">naive found</th>"
+                    + "<th class=\"policy\">decoded found</th><th>missed</th><th class=\"policy\">dataflow found</th>"
+                    + "<th>missed</th><th>top cause</th></tr></thead>", "<tbody>"]
+        for l in report.byOp.lines {
+            h.append("<tr><th><code>\(e(l.op))</code></th><td>\(l.annotated)</td>"
+                + "<td class=\"policy\">\(l.found[.naive] ?? 0)</td>"
+                + "<td class=\"policy\">\(l.found[.decoded] ?? 0)</td><td>\(l.missed[.decoded] ?? 0)</td>"
+                + "<td class=\"policy\">\(l.found[.dataflow] ?? 0)</td><td>\(l.missed[.dataflow] ?? 0)</td>"
+                + "<td class=\"cause\">\(e(l.topCause ?? ""))</td></tr>")
+        }
+        h += ["</tbody>", "</table>", "</section>"]
         return h
     }
 

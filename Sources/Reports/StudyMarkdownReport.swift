@@ -1,9 +1,10 @@
+import Compare
 import RelocSites
 
 /// The study as GitHub-flavoured markdown, for issues and pull requests:
-/// the text report's content (tables per variant and link form, the
-/// control, the causes, the five objections, examples) as markdown tables
-/// and code blocks. Plain ASCII, stable order.
+/// the text report's content (the bottom line, tables per variant with the
+/// control, the per-op breakdown, the causes, the five objections,
+/// examples) as markdown tables and code blocks. Plain ASCII, stable order.
 public struct StudyMarkdownReport {
     let report: StudyReport
 
@@ -21,15 +22,33 @@ public struct StudyMarkdownReport {
             for s in report.skipped { out.append("| \(M.inline(s.compiler)) | skipped: \(M.inline(s.reason)) |") }
             out.append("")
         }
-        out.append(M.inline(StudyReport.introduction))
+        out += bottomLine()
+        out.append("")
+        out.append("## \(StudyReport.Heading.tables)")
+        out.append("")
+        out.append(M.inline(StudyReport.legend.joined(separator: " ")))
         for t in report.tables {
             out.append("")
-            out.append("## \(M.inline("variant \(t.variant), \(t.linkTitle)" + (t.compilerLabel.map { ", \($0)" } ?? "")))")
+            out.append("### \(M.inline(t.title))")
             out.append("")
             out += table(t)
             out.append("")
-            out.append(M.inline(t.control.sentence))
+            out.append(M.inline(t.control.sentence + " Text bytes, annotated over plain: \(t.textRatios)."))
         }
+        if let other = report.otherCompilers {
+            out.append("")
+            out.append("## \(M.inline(StudyReport.Heading.otherCompilers))")
+            out.append("")
+            out.append("| compiler, variant | " + other.opts.map(M.inline).joined(separator: " | ") + " |")
+            out.append("|---|" + other.opts.map { _ in "---:|" }.joined())
+            for l in other.lines {
+                out.append("| \(M.inline("\(l.compiler) \(l.variant)")) | " + l.cells.joined(separator: " | ") + " |")
+            }
+        }
+        out.append("")
+        out.append("## \(StudyReport.Heading.byOp) (\(M.inline(report.byOp.title)))")
+        out.append("")
+        out += byOp()
         out.append("")
         out.append("## \(StudyReport.Heading.causes)")
         out.append("")
@@ -61,23 +80,54 @@ public struct StudyMarkdownReport {
         return out.map(TextTable.ascii).joined(separator: "\n") + "\n"
     }
 
+    private func bottomLine() -> [String] {
+        let b = report.bottomLine
+        guard !b.rows.isEmpty else { return [] }
+        var out = ["## \(StudyReport.Heading.bottomLine)", "",
+                   "Annotated sites found by a relocation scan of the plain build, \(Markdown.inline(b.scope)).", ""]
+        out.append("| | annotated | " + b.columns.map { "\($0.rawValue) | %" }.joined(separator: " | ") + " |")
+        out.append("|---|---:|" + b.columns.map { _ in "---:|---:|" }.joined())
+        for r in b.rows {
+            out.append("| \(Markdown.inline(r.label)) | \(r.annotated) | "
+                + b.columns.indices.map { "\(r.found[$0]) | \(r.percent($0))" }.joined(separator: " | ") + " |")
+        }
+        out.append("")
+        out.append("The 2007 objections, \(Markdown.inline(b.objectionScope)):")
+        out.append("")
+        out += b.objections.map { "- " + Markdown.inline($0) }
+        return out
+    }
+
     private func table(_ t: StudyReport.Table) -> [String] {
         let policies = Policy.allCases
-        var head = "| opt |"
-        var rule = "|---|"
+        var head = "| opt | ann |"
+        var rule = "|---|---:|"
         for p in policies {
-            for column in StudyReport.Cells.columns {
-                head += " \(p.rawValue) \(column) |"
+            for column in StudyReport.Column.of(p) {
+                head += " \(p.rawValue) \(column.rawValue) |"
                 rule += "---:|"
             }
         }
-        var out = [head + " text a/p |", rule + "---:|"]
+        var out = [head, rule]
         for r in t.rows {
-            var line = "| \(Markdown.inline(r.opt)) |"
+            var line = "| \(Markdown.inline((r.isLinked ? "linked " : "") + r.label)) | \(r.annotated) |"
             for p in policies {
-                for n in (r.cells[p] ?? .zero).values { line += " \(n) |" }
+                let cells = r.cells[p] ?? .zero
+                for column in StudyReport.Column.of(p) { line += " \(cells.value(column)) |" }
             }
-            out.append(line + " \(r.textRatio) |")
+            out.append(line)
+        }
+        return out
+    }
+
+    private func byOp() -> [String] {
+        var out = ["| op | annotated | naive found | decoded found | decoded missed | dataflow found | dataflow missed | top cause |",
+                   "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for l in report.byOp.lines {
+            let n = [l.annotated, l.found[.naive] ?? 0, l.found[.decoded] ?? 0, l.missed[.decoded] ?? 0,
+                     l.found[.dataflow] ?? 0, l.missed[.dataflow] ?? 0]
+            out.append("| \(Markdown.code(l.op)) | " + n.map(String.init).joined(separator: " | ")
+                + " | \(Markdown.inline(l.topCause ?? "")) |")
         }
         return out
     }

@@ -4,72 +4,118 @@ import Foundation
 import RelocSites
 import Study
 
-/// The study as the reports show it, computed once from a `StudyResult`:
-/// the coverage tables (one per variant and link form, and per compiler
-/// when there are several) with their control lines, the causes over all
-/// configurations, the objections, the examples and the failures. The text,
-/// markdown and HTML reports lay this value out and compute nothing; the
-/// JSON report is the `StudyResult` itself.
+/// The study as the reports show it, computed once from a `StudyResult`
+/// (and the Linux A/B's, when there is one): the bottom line, the coverage
+/// tables with their control lines, the per-op breakdown, the causes, the
+/// objections, the examples and the failures. The text, markdown and HTML
+/// reports lay this value out and compute nothing; the JSON report is the
+/// `StudyResult` itself.
 public struct StudyReport: Sendable {
+    /// What the reader asked to see.
+    public struct Options: Sendable {
+        /// Every compiler's tables, not only the default compiler's (the
+        /// others then get one condensed table).
+        public var full: Bool
+        /// How many examples, one per cause.
+        public var examples: Int
+        /// The per-op breakdown in the text report (markdown and HTML always
+        /// have it).
+        public var byOp: Bool
+
+        public init(full: Bool = false, examples: Int = 6, byOp: Bool = false) {
+            self.full = full
+            self.examples = examples
+            self.byOp = byOp
+        }
+    }
+
     public struct Compiler: Sendable, Hashable {
         public let name: String
         /// `--version` first line.
         public let version: String
+
+        /// `gcc 12.2.0`: the name and the last version-looking word.
+        public var short: String {
+            let v = version.split(separator: " ").last { $0.first?.isNumber == true }
+            return v.map { "\(name) \($0)" } ?? name
+        }
     }
 
+    public let options: Options
     public let corpus: String
     /// By name.
     public let compilers: [Compiler]
+    /// The compiler the bottom line, the short tables and the per-op
+    /// breakdown are about: `gcc` when the study has it, else the first.
+    public let mainCompiler: String
     public let skipped: [SkippedCompiler]
     /// `3 compiler warnings (...)`, nil when the build printed none.
     public let warnings: String?
     /// In the order the configurations declare them.
     public let variants: [String]
-    /// Objects first, then linked images; within each, variants in declared
-    /// order, then compilers in declared order.
+    public let bottomLine: BottomLine
+    /// The Linux A/B's tables first, then the corpus's: per compiler (only
+    /// `mainCompiler` unless `full`), variant in declared order; a table
+    /// holds the objects' rows and the linked image's rows that differ.
     public let tables: [Table]
+    /// Without `full`, the other compilers in one condensed table.
+    public let otherCompilers: CompilerTable?
+    public let byOp: OpTable
     public let causes: CauseTable
     public let objections: [Objection]
     public let examples: [Example]
     /// One line each.
     public let failures: [String]
 
-    public init(_ result: StudyResult) {
+    /// `result.linux`, a `pvsites kernel study` result, leads the report.
+    public init(_ result: StudyResult, options: Options = Options()) {
+        self.options = options
         corpus = result.corpus
-        compilers = result.compilers.sorted { $0.key < $1.key }.map { Compiler(name: $0.key, version: $0.value) }
+        let compilers = result.compilers.sorted { $0.key < $1.key }.map { Compiler(name: $0.key, version: $0.value) }
+        self.compilers = compilers
         skipped = result.skipped
         warnings = result.warningSummary
         variants = Self.inOrder(result.configs.map(\.variant))
         let compilerNames = Self.inOrder(result.configs.map(\.compiler))
+        let mainCompiler = compilerNames.contains("gcc") ? "gcc" : compilerNames.first ?? "gcc"
+        self.mainCompiler = mainCompiler
+        let isLinux = result.configs.contains { $0.kernel != nil }
+        let linuxConfigs = isLinux ? [] : (result.linux?.configs ?? [])
         var tables: [Table] = []
-        for link in LinkForm.allCases {
-            for variant in variants {
-                for compiler in compilerNames {
-                    let configs = result.configs.filter { $0.variant == variant && $0.link == link && $0.compiler == compiler }
-                        .enumerated().sorted { (Self.optOrder($0.element.opt), $0.offset) < (Self.optOrder($1.element.opt), $1.offset) }
-                        .map(\.element)
-                    guard !configs.isEmpty else { continue }
-                    tables.append(Table(compiler: compiler, namesCompiler: compilerNames.count > 1, variant: variant,
-                                        link: link, configs: configs))
-                }
-            }
+        if !linuxConfigs.isEmpty {
+            tables += Table.tables(linuxConfigs, compilers: Self.inOrder(linuxConfigs.map(\.compiler)), opts: nil)
         }
+        let shown = options.full ? compilerNames : compilerNames.filter { $0 == mainCompiler }
+        tables += Table.tables(result.configs, compilers: shown, opts: options.full ? nil : Self.shortOpts)
         self.tables = tables
+        let others = compilerNames.filter { !shown.contains($0) }
+        otherCompilers = others.isEmpty ? nil : CompilerTable(result.configs, compilers: others, variants: variants)
+        let main = result.configs.filter { $0.compiler == mainCompiler && $0.link == .object }
+        bottomLine = BottomLine(corpus: result.configs, linux: linuxConfigs, compiler: mainCompiler,
+                                version: compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler,
+                                variants: variants)
+        byOp = OpTable(main, compiler: mainCompiler)
         causes = CauseTable(result)
         objections = result.objections
-        examples = result.examples
+        examples = Self.select(result.examples, count: options.examples, compiler: mainCompiler, causes: causes)
         failures = result.failures.map(\.line)
     }
 
     public var title: String { "pvsites study of \(corpus)" }
 
-    public static let introduction = "Annotated sites (.parainstructions of the annotated build) against the relocation "
-        + "scan of the plain build, matched by op and inline chain of source lines. fnd = found (in any shape), "
-        + "mis = missed, siz = found but of another length, spu = spurious; mis and spu leave out sites the two "
-        + "builds copied a different number of times (copies-differ, listed under Causes)."
+    /// Three lines under the first table, pointing to the catalogue.
+    public static let legend = [
+        "ann annotated sites; fnd found (% of ann); mpl naive guesses not on a",
+        "call (mid-instruction, non-call); mis missed, siz found at another",
+        "length, spu spurious; copies-differ left out. docs/causes.md",
+    ]
 
     /// Section headings every rendering uses.
     public enum Heading {
+        public static let bottomLine = "Bottom line"
+        public static let tables = "Coverage by variant and opt level"
+        public static let otherCompilers = "Other compilers, objects: found % decoded/dataflow"
+        public static let byOp = "By op"
         public static let causes = "Causes, over all configurations"
         public static let objections = "The five objections (LKML, 17 March 2007)"
         public static let examples = "Examples"
@@ -77,67 +123,127 @@ public struct StudyReport: Sendable {
     }
 
     static let optLevels = ["-O0", "-O1", "-O2", "-O3", "-Os"]
+    /// The opt levels the short report shows (`--full`: all): no
+    /// optimisation, the kernel's default, and CONFIG_CC_OPTIMIZE_FOR_SIZE.
+    static let shortOpts: Set<String> = ["-O0", "-O2", "-Os"]
 
     /// Known opt levels in their order, anything else after them.
     static func optOrder(_ o: String) -> Int { optLevels.firstIndex(of: o) ?? optLevels.count }
 
     /// Each name once, in the order of its first occurrence.
-    private static func inOrder(_ names: [String]) -> [String] {
+    static func inOrder(_ names: [String]) -> [String] {
         var seen: [String] = []
         for n in names where !seen.contains(n) { seen.append(n) }
         return seen
+    }
+
+    /// `97.5%`; `-` of nothing.
+    public static func percent(_ n: Int, of total: Int) -> String {
+        guard total > 0 else { return "-" }
+        return n == total ? "100%" : String(format: "%.1f%%", (100 * Double(n) / Double(total) * 10).rounded(.down) / 10)
     }
 }
 
 // MARK: - Coverage tables
 
 extension StudyReport {
-    /// The four numbers of one policy in a table row: annotated sites found
-    /// in any shape, missed, found at another length, spurious. Missed and
-    /// spurious leave out sites the two builds copied a different number of
-    /// times (cause `copies-differ`).
+    /// A column of a coverage table.
+    public enum Column: String, Sendable, CaseIterable {
+        case found = "fnd", percent = "%", misplaced = "mpl", missed = "mis"
+        case sizeMismatched = "siz", spurious = "spu"
+
+        /// The columns of a policy: misplaced only where guesses are made.
+        public static func of(_ p: Policy) -> [Column] {
+            p == .naive ? [.found, .percent, .misplaced, .missed, .spurious]
+                : [.found, .percent, .missed, .sizeMismatched, .spurious]
+        }
+
+        public var meaning: String {
+            switch self {
+            case .found: "annotated sites found, in any shape"
+            case .percent: "found, percent of annotated"
+            case .misplaced: "annotated sites partnered only by a guess that is not a call (mid-instruction, non-call)"
+            case .missed: "missed (copies-differ left out)"
+            case .sizeMismatched: "found, but of another length"
+            case .spurious: "spurious (copies-differ left out)"
+            }
+        }
+    }
+
+    /// The numbers of one policy in a table row.
     public struct Cells: Sendable, Equatable {
+        public let annotated: Int
+        /// Annotated sites found in a shape that is really there.
         public let found: Int
+        public let misplaced: Int
+        /// Missed and spurious leave out sites the two builds copied a
+        /// different number of times (cause `copies-differ`).
         public let missed: Int
         public let sizeMismatched: Int
         public let spurious: Int
 
-        /// Column headings, in the order of `values`.
-        public static let columns = ["fnd", "mis", "siz", "spu"]
-
         public static let zero = Cells(Counts())
 
         public init(_ c: Counts) {
+            annotated = c.annotated
             found = c.found
+            misplaced = c.misplaced
             missed = c.realMissed
             sizeMismatched = c.sizeMismatched
             spurious = c.realSpurious
         }
 
-        public var values: [Int] { [found, missed, sizeMismatched, spurious] }
+        /// Found, whole percent of annotated, rounded down (99.6 is `99`:
+        /// `100` means every site).
+        public var percent: String {
+            guard annotated > 0 else { return "-" }
+            return String(found * 100 / annotated)
+        }
 
-        /// fnd + mis: the annotated sites less those copied differently.
-        public var base: Int { found + missed }
+        public func value(_ c: Column) -> String {
+            switch c {
+            case .found: String(found)
+            case .percent: percent
+            case .misplaced: String(misplaced)
+            case .missed: String(missed)
+            case .sizeMismatched: String(sizeMismatched)
+            case .spurious: String(spurious)
+            }
+        }
 
-        /// Coverage: found over `base`; nil when `base` is zero.
-        public var coverage: Double? { base > 0 ? Double(found) / Double(base) : nil }
+        /// Coverage: found over annotated; nil when there are none.
+        public var coverage: Double? { annotated > 0 ? Double(found) / Double(annotated) : nil }
     }
 
-    /// One opt level of a table.
+    /// One opt level (and link form) of a table.
     public struct Row: Sendable {
         public let opt: String
+        public let link: LinkForm
+        /// `-O2 retpoline on` for the Linux A/B, else the opt level.
+        public let label: String
+        public let annotated: Int
         /// Absent for a policy the configuration did not measure.
         public let cells: [Policy: Cells]
+        /// Missed and spurious sites by cause, per policy.
+        public let causes: [Policy: [Cause: Int]]
         /// Text bytes of the annotated build over the plain build's, two
         /// decimals; `-` when the plain build has none.
         public let textRatio: String
 
         init(_ c: ConfigResult) {
             opt = c.opt
+            link = c.link
+            label = c.retpoline.map { "\(c.opt) retpoline \($0)" } ?? c.opt
             cells = c.policies.mapValues(Cells.init)
+            causes = c.policies.mapValues(\.causes)
+            annotated = c.policies.values.first?.annotated ?? 0
             let a = c.textBytes.annotated, p = c.textBytes.plain
             textRatio = p > 0 ? String(format: "%.2f", Double(a) / Double(p)) : "-"
         }
+
+        /// Shown as `ld` rows: a linked image whose numbers differ from the
+        /// objects of the same configuration.
+        public var isLinked: Bool { link == .linked }
     }
 
     /// The scan of the annotated build itself (same-object), summed over a
@@ -161,8 +267,7 @@ extension StudyReport {
             sizeMismatched = c.sizeMismatched - asmLonger
         }
 
-        /// The line under a table in markdown and HTML (the text report
-        /// breaks it over two lines of its own).
+        /// The line under a table.
         public var sentence: String {
             "Control (scan of the annotated build): \(found) of \(annotated) found, "
                 + "\(missed) missed, \(sizeMismatched) size-mismatched"
@@ -170,30 +275,136 @@ extension StudyReport {
         }
     }
 
-    /// One variant in one link form (and compiler), by opt level.
+    /// One variant of one compiler: the objects by opt level, and the
+    /// linked image's rows where they differ from the objects'.
     public struct Table: Sendable {
         public let compiler: String
-        /// Whether titles name the compiler (the study has several).
-        public let namesCompiler: Bool
         public let variant: String
-        public let link: LinkForm
+        /// `6.1` for the Linux A/B.
+        public let kernel: String?
         public let rows: [Row]
+        /// Linked images whose numbers equal the objects' (not shown).
+        public let linkedSame: Int
         public let control: Control
 
-        init(compiler: String, namesCompiler: Bool, variant: String, link: LinkForm, configs: [ConfigResult]) {
-            self.compiler = compiler
-            self.namesCompiler = namesCompiler
-            self.variant = variant
-            self.link = link
-            rows = configs.map(Row.init)
-            control = Control(configs)
+        /// Tables of `configs` for `compilers`, variant by variant; only the
+        /// levels in `opts` when a table has any of them.
+        static func tables(_ configs: [ConfigResult], compilers: [String], opts: Set<String>?) -> [Table] {
+            var out: [Table] = []
+            // The Linux A/B's variants (retpoline on, off) share a table.
+            let variants = StudyReport.inOrder(configs.map { $0.kernel == nil ? $0.variant : "" })
+            for compiler in compilers {
+                for variant in variants {
+                    var list = configs.filter { ($0.kernel == nil ? $0.variant : "") == variant && $0.compiler == compiler }
+                    if let opts, list.contains(where: { opts.contains($0.opt) }) { list = list.filter { opts.contains($0.opt) } }
+                    if !list.isEmpty { out.append(Table(compiler: compiler, variant: variant, configs: list)) }
+                }
+            }
+            return out
         }
 
-        /// The compiler, when titles name it.
-        public var compilerLabel: String? { namesCompiler ? compiler : nil }
+        init(compiler: String, variant: String, configs: [ConfigResult]) {
+            self.compiler = compiler
+            self.variant = configs.first?.variant ?? variant
+            kernel = configs.first?.kernel
+            let ordered = configs.enumerated().sorted {
+                (StudyReport.optOrder($0.element.opt), $0.element.retpoline ?? "", $0.offset)
+                    < (StudyReport.optOrder($1.element.opt), $1.element.retpoline ?? "", $1.offset)
+            }.map(\.element)
+            let objects = ordered.filter { $0.link == .object }
+            var rows: [Row] = []
+            var same = 0
+            for c in ordered {
+                let row = Row(c)
+                if c.link == .linked, let o = objects.first(where: { $0.opt == c.opt && $0.retpoline == c.retpoline }),
+                   Row(o).cells == row.cells {
+                    same += 1
+                    continue
+                }
+                rows.append(row)
+            }
+            // Linked rows right under their objects' row.
+            self.rows = rows.enumerated().sorted {
+                (StudyReport.optOrder($0.element.opt), $0.element.label, $0.element.isLinked ? 1 : 0, $0.offset)
+                    < (StudyReport.optOrder($1.element.opt), $1.element.label, $1.element.isLinked ? 1 : 0, $1.offset)
+            }.map(\.element)
+            linkedSame = same
+            control = Control(objects.isEmpty ? configs : objects)
+        }
 
-        /// `objects` or `linked image (--emit-relocs)`.
-        public var linkTitle: String { link == .object ? "objects" : "linked image (--emit-relocs)" }
+        /// `gcc, variant kernel` or `Linux 6.1, gcc, retpoline on`.
+        public var title: String {
+            if let kernel { return "Linux \(kernel) A/B, \(compiler), objects" }
+            return "\(compiler), variant \(variant), objects"
+        }
+
+        /// Text size ratios, `-O0 1.25 -O1 1.00 ...`, objects only.
+        public var textRatios: String {
+            rows.filter { !$0.isLinked }.map { "\($0.label) \($0.textRatio)" }.joined(separator: "  ")
+        }
+    }
+
+    /// The compilers other than the main one, condensed: per variant, the
+    /// found % of decoded and dataflow at every opt level, objects.
+    public struct CompilerTable: Sendable {
+        public struct Line: Sendable {
+            public let compiler: String
+            public let variant: String
+            /// Per opt level in `opts`: `97/98`, or `-`.
+            public let cells: [String]
+        }
+
+        public let opts: [String]
+        public let lines: [Line]
+
+        init(_ configs: [ConfigResult], compilers: [String], variants: [String]) {
+            let objects = configs.filter { $0.link == .object }
+            opts = StudyReport.inOrder(objects.map(\.opt)).sorted { StudyReport.optOrder($0) < StudyReport.optOrder($1) }
+            var lines: [Line] = []
+            for compiler in compilers {
+                for variant in variants {
+                    let list = objects.filter { $0.compiler == compiler && $0.variant == variant }
+                    guard !list.isEmpty else { continue }
+                    let cells = opts.map { opt -> String in
+                        guard let c = list.first(where: { $0.opt == opt }) else { return "-" }
+                        let d = Cells(c.policies[.decoded] ?? Counts()), f = Cells(c.policies[.dataflow] ?? Counts())
+                        return "\(d.percent)/\(f.percent)"
+                    }
+                    lines.append(Line(compiler: compiler, variant: variant, cells: cells))
+                }
+            }
+            self.lines = lines
+        }
+    }
+}
+
+// MARK: - Per op
+
+extension StudyReport {
+    /// The main compiler's objects, every variant and opt level, by op.
+    public struct OpTable: Sendable {
+        public struct Line: Sendable {
+            public let op: String
+            public let annotated: Int
+            public let found: [Policy: Int]
+            public let missed: [Policy: Int]
+            /// The commonest cause of the decoded policy's misses (or the
+            /// dataflow policy's when decoded misses none).
+            public let topCause: String?
+        }
+
+        public let title: String
+        public let lines: [Line]
+
+        init(_ configs: [ConfigResult], compiler: String) {
+            title = "\(compiler) objects, all variants and opt levels"
+            let ops = OpTally.merge(configs.compactMap(\.ops))
+            lines = ops.map { t in
+                let top = (t.policies[.decoded]?.topCause ?? t.policies[.dataflow]?.topCause)?.rawValue
+                return Line(op: t.op, annotated: t.annotated, found: t.policies.mapValues(\.found),
+                            missed: t.policies.mapValues(\.missed), topCause: top)
+            }
+        }
     }
 }
 
@@ -206,10 +417,10 @@ extension StudyReport {
 
         public var label: String {
             switch self {
-            case .kindMismatched: "kind-mismatched (call became a tail jmp)"
+            case .kindMismatched: "kind-mismatched (call became tail jmp)"
             case .sizeMismatched: "size-mismatched"
             case .clobberUnsafe: "clobber-unsafe"
-            case .inliningMatched: "matched only by innermost line (inlined differently)"
+            case .inliningMatched: "matched by innermost line (inlined apart)"
             }
         }
 
@@ -240,6 +451,10 @@ extension StudyReport {
         /// say little).
         public static let policies: [Policy] = [.decoded, .dataflow]
 
+        /// The first section: totals the tables already show (the text
+        /// report leaves it out).
+        public static let sitesTitle = "sites"
+
         /// The totals over every configuration, per `policies`.
         public let totals: [Counts]
         /// The sites; each cause in the catalogue's order (docs/causes.md);
@@ -256,11 +471,12 @@ extension StudyReport {
                 Row(label: "found", counts: counts.map(\.found)),
                 Row(label: "missed", counts: counts.map(\.missed)),
                 Row(label: "spurious", counts: counts.map(\.spurious)),
+                Row(label: "merged calls (several ops, one call)", counts: counts.map(\.merged)),
             ]
             let causes = Cause.allCases.map { cause in Row(label: cause.rawValue, counts: counts.map { $0.causes[cause] ?? 0 }) }
             let shapes = Shape.allCases.map { shape in Row(label: shape.label, counts: counts.map(shape.count)) }
             let nonZero = { (rows: [Row]) in rows.filter { $0.counts.contains { $0 > 0 } } }
-            sections = [Section(title: "sites", rows: sites),
+            sections = [Section(title: Self.sitesTitle, rows: nonZero(sites)),
                         Section(title: "missed or spurious, by cause", rows: nonZero(causes)),
                         Section(title: "found, in another shape", rows: nonZero(shapes))].filter { !$0.rows.isEmpty }
         }
@@ -268,6 +484,39 @@ extension StudyReport {
 }
 
 // MARK: - Examples
+
+extension StudyReport {
+    /// `count` examples, one per (outcome, cause), commonest causes first,
+    /// each site once (the same site under two policies or link forms is
+    /// one example), the main compiler's objects preferred.
+    static func select(_ all: [Example], count: Int, compiler: String, causes: CauseTable) -> [Example] {
+        guard count > 0 else { return [] }
+        var weight: [String: Int] = [:]
+        for c in causes.totals { for (k, v) in c.causes { weight[k.rawValue, default: 0] += v } }
+        let preferred = all.enumerated().sorted { a, b in
+            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, a.element.config.hasSuffix(" object") ? 0 : 1)
+            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, b.element.config.hasSuffix(" object") ? 0 : 1)
+            return (ka.0, ka.1, a.offset) < (kb.0, kb.1, b.offset)
+        }.map(\.element)
+        var kinds: [String] = []
+        var byKind: [String: Example] = [:]
+        var sites: Set<String> = []
+        for e in preferred {
+            let kind = e.outcome.rawValue + "/" + (e.cause?.rawValue ?? "")
+            let site = e.position + " " + e.op
+            guard byKind[kind] == nil, !sites.contains(site) else { continue }
+            byKind[kind] = e
+            kinds.append(kind)
+            sites.insert(site)
+        }
+        let order = kinds.enumerated().sorted { a, b in
+            let wa = weight[byKind[a.element]!.cause?.rawValue ?? ""] ?? 0
+            let wb = weight[byKind[b.element]!.cause?.rawValue ?? ""] ?? 0
+            return (-wa, a.offset) < (-wb, b.offset)
+        }
+        return order.prefix(count).map { byKind[$0.element]! }
+    }
+}
 
 extension Example {
     /// `missed (pointer-in-register), decoded, gcc kernel -O2 object`

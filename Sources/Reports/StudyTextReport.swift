@@ -1,9 +1,12 @@
 import Compare
 import RelocSites
+import Study
 
 /// The study as plain text for e-mail: at most 72 columns, ASCII, stable
-/// order. Summary tables per variant and link form, the control, code size,
-/// the causes, the five objections with their numbers, then examples.
+/// order. The answer first (at most 20 lines, to be quoted as is), then
+/// the coverage tables of the main compiler with a legend, the other
+/// compilers condensed, the causes, and a few examples: about 150 lines.
+/// `--full` adds every compiler's tables and the objections in full.
 public struct StudyTextReport {
     public static let width = 72
     let report: StudyReport
@@ -11,47 +14,44 @@ public struct StudyTextReport {
     public init(_ report: StudyReport) { self.report = report }
 
     public func render() -> String {
-        var out: [String] = []
-        out += wrap(report.title, indent: "  ")
-        for c in report.compilers { out.append("  \(c.name): \(c.version)") }
-        for s in report.skipped { out.append("  skipped \(s.compiler): \(s.reason)") }
-        if let w = report.warnings { out.append("  " + w) }
-        out.append("")
-        out += wrap(StudyReport.introduction)
-        // By compiler first, then as the report orders them.
-        var compilers: [String] = []
-        for t in report.tables where !compilers.contains(t.compiler) { compilers.append(t.compiler) }
-        for compiler in compilers {
-            for t in report.tables where t.compiler == compiler {
-                out.append("")
-                out += table(t)
-            }
+        var out = header() + [""] + bottomLine()
+        var notes: [String] = []
+        for s in report.skipped { notes.append("skipped \(s.compiler): \(s.reason)") }
+        if let w = report.warnings { notes.append(w) }
+        if !notes.isEmpty { out += [""] + notes }
+        for (i, t) in report.tables.enumerated() {
+            out.append("")
+            out += table(t)
+            if i == 0 { out += StudyReport.legend }
+        }
+        if let other = report.otherCompilers {
+            out.append("")
+            out += otherCompilers(other)
+        }
+        if report.options.byOp {
+            out.append("")
+            out += byOp()
         }
         out.append("")
-        out.append(StudyReport.Heading.causes)
-        for (policy, c) in zip(StudyReport.CauseTable.policies, report.causes.totals) {
-            out.append("  \(policy.rawValue): \(c.annotated) annotated, \(c.found) found, \(c.missed) missed, "
-                + "\(c.spurious) spurious")
-            for (cause, n) in c.causes.sorted(by: { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }) {
-                out.append("    " + TextTable.padLeft(String(n), 6) + "  " + cause.rawValue)
+        out += causes()
+        if report.options.full {
+            out.append("")
+            out.append(StudyReport.Heading.objections)
+            for o in report.objections {
+                out += wrap("\(o.number). \"\(o.claim)\": \(o.answer)", indent: "   ")
             }
-            for shape in [StudyReport.Shape.kindMismatched, .sizeMismatched, .inliningMatched] where shape.count(in: c) > 0 {
-                out.append("    " + TextTable.padLeft(String(shape.count(in: c)), 6) + "  " + shape.label)
-            }
-        }
-        out.append("")
-        out.append(StudyReport.Heading.objections)
-        for o in report.objections {
-            out += wrap("\(o.number). \"\(o.claim)\": \(o.answer)", indent: "   ")
         }
         if !report.examples.isEmpty {
             out.append("")
-            out.append(StudyReport.Heading.examples)
+            out.append(StudyReport.Heading.examples + " (one per cause; --examples N)")
             for e in report.examples {
                 out.append("")
                 out.append(e.title)
-                out.append("  \(e.op) at \(e.position)" + (e.lengths.map { ", length \($0)" } ?? ""))
-                for line in e.listing { out.append("    \(line)") }
+                out.append("  \(e.op), \(e.position)" + (e.lengths.map { ", length \($0)" } ?? "")
+                    + (e.sourceLine.isEmpty ? "" : ": " + e.sourceLine))
+                // The site and one instruction either side.
+                let site = e.instructions.firstIndex { $0.hasPrefix(">") } ?? 0
+                for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
             }
         }
         if !report.failures.isEmpty {
@@ -62,28 +62,123 @@ public struct StudyTextReport {
         return out.map(Self.fit).joined(separator: "\n") + "\n"
     }
 
-    private func table(_ t: StudyReport.Table) -> [String] {
-        var out = [(t.compilerLabel.map { "\($0), " } ?? "") + "variant \(t.variant), \(t.linkTitle)"]
-        let policies = Policy.allCases
-        // Four-digit counts (a kernel) widen every column by one and drop
-        // the gaps between policies, to stay within the width.
-        let widest = t.rows.flatMap { r in policies.flatMap { (r.cells[$0] ?? .zero).values } }.max() ?? 0
-        let w = max(4, String(widest).count + 1)
-        let gap = w == 4 ? "  " : ""
-        let columns = StudyReport.Cells.columns.map { TextTable.padLeft($0, w) }.joined() + gap
-        out.append("       " + policies.map { TextTable.pad($0.rawValue, 4 * w + gap.count) }.joined())
-        out.append("  opt  " + policies.map { _ in columns }.joined() + (w == 4 ? "text a/p" : " a/p"))
-        for r in t.rows {
-            var line = "  " + TextTable.pad(r.opt, 5)
-            for p in policies {
-                line += (r.cells[p] ?? .zero).values.map { TextTable.padLeft(String($0), w) }.joined() + gap
+    private func header() -> [String] {
+        [report.title, "  " + report.compilers.map(\.short).joined(separator: ", ")]
+    }
+
+    /// The answer: a table of found / annotated, then the objections;
+    /// with the header, at most `summaryLines` (rows from the end of the
+    /// corpus's are dropped to fit: the full table is in markdown).
+    func bottomLine(budget: Int = StudyTextReport.summaryLines - 3) -> [String] {
+        let b = report.bottomLine
+        guard !b.rows.isEmpty else { return [] }
+        let rows = Array(b.rows.prefix(max(1, budget - 3 - b.objections.count)))
+        let labelWidth = max(20, (rows.map(\.label.count).max() ?? 0) + 3)
+        var out = ["Found by a scan of the plain build, \(b.scope):"]
+        out.append(TextTable.pad("", labelWidth) + TextTable.padLeft("ann", 6)
+            + b.columns.map { TextTable.padLeft($0.rawValue, 13) }.joined())
+        for r in rows {
+            var line = "  " + TextTable.pad(r.label, labelWidth - 2) + TextTable.padLeft(String(r.annotated), 6)
+            for i in b.columns.indices {
+                line += TextTable.padLeft(String(r.found[i]), 7) + TextTable.padLeft(r.percent(i), 6)
             }
-            out.append(line + (w == 4 ? "" : " ") + r.textRatio)
+            out.append(line)
         }
+        out.append("2007 objections, \(b.objectionScope):")
+        out += b.objections.map { "  " + $0 }
+        return out
+    }
+
+    /// The header and the bottom line fit in this many lines: a reader
+    /// quotes them as they are.
+    public static let summaryLines = 20
+
+    private func table(_ t: StudyReport.Table) -> [String] {
+        let widest = t.rows.flatMap { r in r.cells.values.map(\.annotated) }.max() ?? 0
+        var out = [t.title + (t.linkedSame + t.rows.filter(\.isLinked).count > 0 ? " (ld: linked, where it differs)" : "")]
+        out += widest < 1000 ? wide(t) : long(t)
         let c = t.control
-        out.append("  control (scan of the annotated build): \(c.found) of \(c.annotated) found,")
-        out.append("    \(c.missed) missed, \(c.sizeMismatched) size-mismatched"
-            + (c.asmLonger > 0 ? "; \(c.asmLonger) asm sites longer (register saves)" : ""))
+        out.append("  control \(c.found)/\(c.annotated) found"
+            + (c.asmLonger > 0 ? " (\(c.asmLonger) asm longer)" : "")
+            + "; text a/p " + t.rows.filter { !$0.isLinked }.map(\.textRatio).joined(separator: " "))
+        return out
+    }
+
+    /// Policies side by side, a row per opt level: 72 columns for counts
+    /// below 1000.
+    private func wide(_ t: StudyReport.Table) -> [String] {
+        let policies = Policy.allCases
+        // Naive's missed is annotated less found and misplaced: left out.
+        let columns = { (p: Policy) in StudyReport.Column.of(p).filter { p != .naive || $0 != .missed } }
+        let widths: [StudyReport.Column: Int] = [.found: 5, .percent: 4, .misplaced: 5, .missed: 5,
+                                                 .sizeMismatched: 4, .spurious: 4]
+        var head1 = "          ", head2 = "  opt  ann"
+        for p in policies {
+            let cols = columns(p)
+            let w = cols.reduce(0) { $0 + widths[$1]! }
+            head1 += TextTable.pad("  " + p.rawValue, w)
+            head2 += cols.map { TextTable.padLeft($0.rawValue, widths[$0]!) }.joined()
+        }
+        var out = [head1, head2]
+        for r in t.rows {
+            var line = "  " + TextTable.pad(r.isLinked ? "ld" : r.opt, 4) + TextTable.padLeft(String(r.annotated), 4)
+            for p in policies {
+                let cells = r.cells[p] ?? .zero
+                line += columns(p).map { TextTable.padLeft(cells.value($0), widths[$0]!) }.joined()
+            }
+            out.append(line)
+        }
+        return out
+    }
+
+    /// A row per configuration and policy, for four-digit counts.
+    private func long(_ t: StudyReport.Table) -> [String] {
+        let columns = StudyReport.Column.allCases
+        var out = ["  " + TextTable.pad("config", 18) + TextTable.pad("policy", 9) + TextTable.padLeft("ann", 6)
+            + columns.map { TextTable.padLeft($0.rawValue, $0 == .percent ? 5 : 6) }.joined()]
+        for r in t.rows {
+            for (i, p) in Policy.allCases.enumerated() {
+                let cells = r.cells[p] ?? .zero
+                let label = i == 0 ? (r.isLinked ? "ld " : "") + r.label : ""
+                out.append("  " + TextTable.pad(label, 18) + TextTable.pad(p.rawValue, 9)
+                    + TextTable.padLeft(String(r.annotated), 6)
+                    + columns.map { TextTable.padLeft(cells.value($0), $0 == .percent ? 5 : 6) }.joined())
+            }
+        }
+        return out
+    }
+
+    private func otherCompilers(_ o: StudyReport.CompilerTable) -> [String] {
+        var out = [StudyReport.Heading.otherCompilers]
+        out.append("  " + TextTable.pad("", 20) + o.opts.map { TextTable.padLeft($0, 8) }.joined())
+        for l in o.lines {
+            out.append("  " + TextTable.pad("\(l.compiler) \(l.variant)", 20) + l.cells.map { TextTable.padLeft($0, 8) }.joined())
+        }
+        return out
+    }
+
+    private func byOp() -> [String] {
+        let t = report.byOp
+        var out = ["\(StudyReport.Heading.byOp) (\(t.title))"]
+        out.append("  " + TextTable.pad("op", 22) + ["ann", "naive", "dec", "mis", "dfl", "mis"].map { TextTable.padLeft($0, 6) }.joined()
+            + "  top cause")
+        for l in t.lines {
+            let n = [l.annotated, l.found[.naive] ?? 0, l.found[.decoded] ?? 0, l.missed[.decoded] ?? 0,
+                     l.found[.dataflow] ?? 0, l.missed[.dataflow] ?? 0]
+            out.append("  " + TextTable.pad(l.op, 22) + n.map { TextTable.padLeft(String($0), 6) }.joined()
+                + (l.topCause.map { "  " + $0 } ?? ""))
+        }
+        return out
+    }
+
+    private func causes() -> [String] {
+        let policies = StudyReport.CauseTable.policies
+        var out = [TextTable.pad(StudyReport.Heading.causes, 46) + policies.map { TextTable.padLeft($0.rawValue, 10) }.joined()]
+        for section in report.causes.sections where section.title != StudyReport.CauseTable.sitesTitle {
+            for row in section.rows {
+                out.append("  " + TextTable.pad(row.label, 44) + row.counts.map { TextTable.padLeft(String($0), 10) }.joined())
+            }
+        }
         return out
     }
 

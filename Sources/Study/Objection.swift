@@ -64,8 +64,8 @@ public struct Objection: Codable, Sendable {
                                      "naive_mid_instruction": guessed.misplacedMidInstruction,
                                      "naive_non_call": guessed.misplacedNonCall,
                                      "naive_misplaced": guessed.misplaced],
-                           headline: "disassembly: without it, \(guessed.misplacedMidInstruction) patches mid-instruction, "
-                               + "\(guessed.misplacedNonCall) on non-calls")
+                           headline: "disassembly: naive patches \(guessed.misplacedMidInstruction) mid-instruction, "
+                               + "\(guessed.misplacedNonCall) non-calls")
 
         // 2. Patch size.
         let d = policy(objects, .dataflow), n = policy(objects, .naive)
@@ -74,7 +74,7 @@ public struct Objection: Codable, Sendable {
                                + "the annotation; naive (6 bytes everywhere): \(n.sizeMismatched).",
                            figures: ["annotated": d.annotated, "size_mismatched_dataflow": d.sizeMismatched,
                                      "size_mismatched_naive": n.sizeMismatched],
-                           headline: "patch size: \(d.sizeMismatched) of \(d.annotated) sites found are not 6 bytes "
+                           headline: "patch size: \(d.sizeMismatched) of \(d.annotated) sites differ from the record "
                                + "(\(percent(d.sizeMismatched, of: d.annotated)))")
 
         // 3. Register environment.
@@ -92,8 +92,6 @@ public struct Objection: Codable, Sendable {
         var figures4 = ["missed_decoded": dec.realMissed, "missed_dataflow": d.realMissed, "annotated": dec.annotated,
                         "copies_differ": d.missedCopiesDiffer]
         for (k, v) in dec.causes { figures4["decoded_" + k.rawValue] = v }
-        let topCause = dec.causes.filter { $0.key.isScanMiss }
-            .max { ($0.value, $1.key.rawValue) < ($1.value, $0.key.rawValue) }?.key.rawValue
         let top = dec.causes.filter { $0.key.isScanMiss }
             .sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }.prefix(3)
             .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
@@ -102,8 +100,8 @@ public struct Objection: Codable, Sendable {
                                + "dataflow still misses \(d.realMissed) (not counting \(d.missedCopiesDiffer) sites the "
                                + "two builds copied a different number of times).",
                            figures: figures4,
-                           headline: "CSE/hoisting: decoded misses \(dec.realMissed) of \(dec.annotated), "
-                               + "dataflow \(d.realMissed)" + (topCause.map { " (most: \($0))" } ?? ""))
+                           headline: "CSE/hoist: of \(dec.annotated), decoded misses \(dec.realMissed), dataflow \(d.realMissed)"
+)
 
         // 5. Relocs kept through the link.
         let lo = policy(linked, .decoded), oo = policy(objects.filter { o in linked.contains { $0.configuration == o.configuration } }, .decoded)
@@ -114,8 +112,9 @@ public struct Objection: Codable, Sendable {
                                + "the linker relaxed \(relaxed) GOT loads to lea (and --emit-relocs rewrote their relocations to PC32).",
                            figures: ["found_linked": lo.found, "found_objects": oo.found, "relaxed": relaxed,
                                      "annotated_linked": lo.annotated, "annotated_objects": oo.annotated],
-                           headline: "relocs: linked images find \(lo.found) of \(lo.annotated), objects \(oo.found) of "
-                               + "\(oo.annotated); \(relaxed) GOT loads relaxed")
+                           headline: lo.annotated == 0 ? "relocs: no linked image in this study"
+                               : "relocs: linked \(lo.found)/\(lo.annotated) found, objects \(oo.found)/\(oo.annotated); "
+                               + "\(relaxed) GOT relaxed")
         return [o1, o2, o3, o4, o5]
     }
 }

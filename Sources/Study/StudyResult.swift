@@ -26,9 +26,12 @@ public struct StudyResult: Codable, Sendable {
     /// corpus (one per diagnostic: config, mode, file, first line). Nil
     /// only in a study written before warnings were kept.
     public let warnings: [BuildWarning]?
+    /// The Linux A/B's configurations, when a `pvsites kernel study` result
+    /// was found (or named with `--linux`): the report leads with them.
+    public var linux: LinuxAB? = nil
 
     enum CodingKeys: String, CodingKey {
-        case schema, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings
+        case schema, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, linux
         case byPolicy = "by_policy"
     }
 
@@ -57,6 +60,21 @@ extension StudyResult {
     public var warningSummary: String? {
         guard let w = warnings, !w.isEmpty else { return nil }
         return BuildWarning.summary(w)
+    }
+}
+
+/// A Linux A/B result carried by a corpus study.
+public struct LinuxAB: Codable, Sendable {
+    /// The file it was read from.
+    public let source: String
+    /// The A/B's title: `the Linux 6.1 A/B: linux-source-6.1 ...`.
+    public let title: String
+    public let configs: [ConfigResult]
+
+    public init(source: String, result: StudyResult) {
+        self.source = source
+        title = result.corpus
+        configs = result.configs
     }
 }
 

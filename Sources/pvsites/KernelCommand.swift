@@ -168,6 +168,8 @@ struct KernelCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
         var output: String?
 
+        @OptionGroup var report: StudyReportOptions
+
         func run() throws {
             let setup = try options.setup()
             var study = KernelStudy(setup: setup)
@@ -179,7 +181,14 @@ struct KernelCommand: ParsableCommand {
                 throw KernelCommand.fail(e)
             }
             Progress.finish()
-            try Output.write(try format.render(result), to: output)
+            // Left for the corpus study, which leads its report with it.
+            if setup.source == nil {
+                let file = KernelSetup.resultsFile(cache: setup.cache, kernel: setup.kernel.name)
+                try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+                                                         withIntermediateDirectories: true)
+                try? Output.write(try JSONOutput.encode(result), to: file)
+            }
+            try Output.write(try format.render(result, options: report.report), to: output)
             for f in result.failures { Diagnostics.error(f.line) }
             if !result.failures.isEmpty {
                 Diagnostics.failedCount(result.failures.count, noun: "object")

@@ -23,6 +23,10 @@ struct StudyCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
     var output: String?
 
+    @OptionGroup var report: StudyReportOptions
+
+    @OptionGroup var linux: LinuxResultOptions
+
     func run() throws {
         let corpus = try selection.load()
         let configs = try selection.buildableConfigurations(corpus)
@@ -33,9 +37,11 @@ struct StudyCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\r\(label) \(done)/\(total)\u{1b}[K".utf8))
             }
         }
-        let result = try runner.run(configs, progress: progress)
+        let linuxResult = try linux.load()
+        var result = try runner.run(configs, progress: progress)
+        result.linux = linuxResult
         Progress.finish()
-        try Output.write(try format.render(result), to: output)
+        try Output.write(try format.render(result, options: report.report), to: output)
         for f in result.failures { Diagnostics.error(f.line) }
         if !result.failures.isEmpty {
             Diagnostics.failedCount(result.failures.count)

@@ -1,0 +1,61 @@
+import Compare
+import RelocSites
+import Study
+
+/// The answer, first: what share of the annotated sites a relocation scan
+/// of the plain build finds, for the Linux A/B (when it has been run) and
+/// for the corpus at the telling opt levels, then the five objections in
+/// a line each. The text report opens with it (at most 20 lines, to be
+/// quoted as is); markdown and HTML too.
+public struct BottomLine: Sendable {
+    public struct Row: Sendable {
+        public let label: String
+        public let annotated: Int
+        /// Per column: annotated sites found.
+        public let found: [Int]
+
+        public func percent(_ i: Int) -> String { StudyReport.percent(found[i], of: annotated) }
+    }
+
+    /// `decoded`, `dataflow`.
+    public let columns: [Policy]
+    /// `gcc 12.2.0 objects`.
+    public let scope: String
+    public let rows: [Row]
+    /// `gcc objects, all variants and opt levels`: what the objection
+    /// lines count.
+    public let objectionScope: String
+    /// `1 disassembly: ...`, one line each.
+    public let objections: [String]
+
+    init(corpus: [ConfigResult], linux: [ConfigResult], compiler: String, version: String, variants: [String]) {
+        let columns: [Policy] = [.decoded, .dataflow]
+        self.columns = columns
+        scope = "\(version) objects"
+        func row(_ label: String, _ c: ConfigResult) -> Row {
+            let counts = columns.map { c.policies[$0] ?? Counts() }
+            return Row(label: label, annotated: counts.first?.annotated ?? 0, found: counts.map(\.found))
+        }
+        var rows: [Row] = []
+        let isLinux = corpus.contains { $0.kernel != nil }
+        let kernelConfigs = (isLinux ? corpus : linux).filter { $0.link == .object && $0.compiler == compiler }
+        let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
+        for c in kernelConfigs.sorted(by: { (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1)) }) {
+            rows.append(row("Linux \(c.kernel ?? "") \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c))
+        }
+        let objects = isLinux ? [] : corpus.filter { $0.link == .object && $0.compiler == compiler }
+        // The first variant at -O0 (what gcc does without optimisation),
+        // then every variant at -O2 (or its first level).
+        if let first = variants.first, let c = objects.first(where: { $0.variant == first && $0.opt == "-O0" }) {
+            rows.append(row("\(first) -O0", c))
+        }
+        for v in variants {
+            let list = objects.filter { $0.variant == v }
+            if let c = list.first(where: { $0.opt == "-O2" }) ?? list.first { rows.append(row("\(v) \(c.opt)", c)) }
+        }
+        self.rows = rows
+        let objectionConfigs = isLinux ? kernelConfigs : objects
+        objectionScope = isLinux ? "\(compiler) objects, every config" : "\(compiler) objects, all variants and opt levels"
+        objections = Objection.measure(objectionConfigs).map { "\($0.number) \($0.headline)" }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import Reports
+import Study
+
+/// What the study report shows: shared by `study` and `kernel study`.
+struct StudyReportOptions: ParsableArguments {
+    @Flag(help: "Every compiler's tables and every opt level, and the objections in full.")
+    var full = false
+
+    @Option(help: "How many examples, one per cause (default 6; 0 for none).")
+    var examples: Int = 6
+
+    @Flag(name: .customLong("by-op"), help: "The per-op breakdown in the text report (markdown and HTML always have it).")
+    var byOp = false
+
+    func validate() throws {
+        guard examples >= 0 else { throw ValidationError("--examples \(examples): must be 0 or more") }
+    }
+
+    var report: StudyReport.Options { StudyReport.Options(full: full, examples: examples, byOp: byOp) }
+}
+
+/// Where the corpus study finds the Linux A/B result it leads with.
+struct LinuxResultOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A `pvsites kernel study --format json` result to lead the report with (default: the last one `kernel study` left in the kernel cache, if any).",
+                               valueName: "FILE"))
+    var linux: String?
+
+    @Flag(name: .customLong("no-linux"), help: "Leave the Linux A/B out of the report.")
+    var noLinux = false
+
+    /// The named result (an error when it cannot be read), else the
+    /// cache's last 6.1 result when there is one.
+    func load() throws -> LinuxAB? {
+        guard !noLinux else { return nil }
+        let path = linux ?? KernelSetup.resultsFile(cache: KernelSetup.defaultCache, kernel: "6.1")
+        guard linux != nil || FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("\(path): cannot read the Linux A/B result")
+        }
+        do {
+            let result = try JSONDecoder().decode(StudyResult.self, from: data)
+            guard result.configs.contains(where: { $0.kernel != nil }) else {
+                throw CLIError("\(path): not a `pvsites kernel study` result (no config has a kernel)")
+            }
+            return LinuxAB(source: path, result: result)
+        } catch let e as CLIError {
+            throw e
+        } catch {
+            throw CLIError("\(path): not a study result (\(error))")
+        }
+    }
+}
