@@ -137,10 +137,13 @@ public struct StudyReport: Sendable {
         return seen
     }
 
-    /// `97.5%`; `-` of nothing.
+    /// `97.5%`, rounded to the nearest tenth but never to `100%` or
+    /// `0.0%` unless it is all or nothing; `-` of nothing.
     public static func percent(_ n: Int, of total: Int) -> String {
         guard total > 0 else { return "-" }
-        return n == total ? "100%" : String(format: "%.1f%%", (100 * Double(n) / Double(total) * 10).rounded(.down) / 10)
+        if n == total { return "100%" }
+        let tenths = min(999, max(n > 0 ? 1 : 0, Int((1000 * Double(n) / Double(total)).rounded())))
+        return "\(tenths / 10).\(tenths % 10)%"
     }
 }
 
@@ -193,11 +196,12 @@ extension StudyReport {
             spurious = c.realSpurious
         }
 
-        /// Found, whole percent of annotated, rounded down (99.6 is `99`:
-        /// `100` means every site).
+        /// Found, whole percent of annotated, rounded to nearest but `100`
+        /// only for every site and `0` only for none.
         public var percent: String {
             guard annotated > 0 else { return "-" }
-            return String(found * 100 / annotated)
+            if found == annotated { return "100" }
+            return String(min(99, max(found > 0 ? 1 : 0, Int((100 * Double(found) / Double(annotated)).rounded()))))
         }
 
         public func value(_ c: Column) -> String {

@@ -69,8 +69,9 @@ struct ReportTests {
                 tables += 1
             }
         }
-        // compilers, 3 coverage tables, causes.
-        #expect(tables == 5)
+        // compilers, bottom line, 2 coverage tables (kernel's linked rows
+        // inside its table), by op, causes.
+        #expect(tables == 6)
         #expect(md.contains("`irq_enable` at `irq.c:12`"))
     }
 
@@ -98,7 +99,8 @@ struct ReportTests {
         let check = XMLCheck(Data(html.utf8))
         #expect(check.error == nil, "\(check.error ?? "")")
         #expect(check.elements["html"] == 1)
-        #expect(check.elements["svg"] == SyntheticStudy.variants.count)
+        // A coverage chart and a cause chart per variant.
+        #expect(check.elements["svg"] == 2 * SyntheticStudy.variants.count)
         #expect(check.elements["table", default: 0] >= 4)
         #expect(check.elements["script", default: 0] == 0)
     }
@@ -112,17 +114,22 @@ struct ReportTests {
             #expect(!rest.contains(external), "\(external)")
         }
         // The only url() references are the charts' own patterns.
-        #expect(rest.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("#chart-") })
+        #expect(rest.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("#chart-") || $0.hasPrefix("#causes-") })
     }
 
     @Test func htmlHasOneChartPerVariant() {
         let html = StudyHTMLReport(SyntheticStudy.report).render()
-        #expect(html.components(separatedBy: "<svg").count - 1 == SyntheticStudy.variants.count)
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2 * SyntheticStudy.variants.count)
         for v in SyntheticStudy.variants { #expect(html.contains("<h2>variant \(v)</h2>")) }
-        // Axis labels and legend.
-        #expect(html.contains("optimisation level"))
-        #expect(html.contains("of which size-mismatched"))
-        for p in ["naive", "decoded", "dataflow"] { #expect(html.contains(">\(p)</text>")) }
+        // Axis labels and legend: found and what each policy got wrong.
+        #expect(html.contains("% of annotated"))
+        #expect(html.contains("hatched: size-mismatched (found), spurious (wrong)"))
+        for p in ["naive", "decoded", "dataflow"] {
+            #expect(html.contains(">\(p) found</text>"))
+            #expect(html.contains(">\(p) misplaced / spurious</text>"))
+        }
+        #expect(html.contains("missed and spurious sites by cause"))
+        #expect(html.contains("<section id=\"by-op\">"))
     }
 
     @Test func htmlEscapesText() {
@@ -135,20 +142,25 @@ struct ReportTests {
         #expect(HTML.escape("<a href='x'>&\"\u{1}") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;?")
     }
 
-    /// A bar's solid and hatched parts: found other than size-mismatched,
-    /// and size-mismatched, as percentages of fnd + mis.
+    /// Per policy two bars: found (size-mismatched hatched) and what the
+    /// policy got wrong (misplaced solid, spurious hatched), percentages
+    /// of the annotated sites. Linked rows appear where they differ.
     @Test func chartBarsAreCoverage() throws {
         let r = SyntheticStudy.result
         let tables = SyntheticStudy.report.tables.filter { $0.variant == "kernel" }
-        let chart = StudyHTMLReport(SyntheticStudy.report).chart(variant: "kernel", index: 1, tables: tables)
-        #expect(chart.panels.map(\.title) == ["objects", "linked image (--emit-relocs)"])
-        #expect(chart.panels[0].groups.map(\.label) == ["-O0", "-O2", "-Os"])
+        let chart = StudyHTMLReport(SyntheticStudy.report).chart(title: "variant kernel", index: 1, tables: tables)
+        #expect(chart.panels.map(\.title) == ["gcc"])
+        #expect(chart.panels[0].groups.map(\.label) == ["-O0", "-O2", "ld -O2", "-Os", "ld -Os"])
         let row = try #require(r.configs.first { $0.variant == "kernel" && $0.opt == "-O2" && $0.link == .object })
         let c = try #require(row.policies[.dataflow])
-        let bar = try #require(chart.panels[0].groups[1].bars[2])
-        let base = Double(c.found + c.realMissed)
-        #expect(abs(bar.solid - Double(c.found - c.sizeMismatched) / base * 100) < 1e-9)
-        #expect(abs(bar.hatched - Double(c.sizeMismatched) / base * 100) < 1e-9)
+        let bars = chart.panels[0].groups[1].bars
+        #expect(bars.count == 6)
+        let found = try #require(bars[4]), wrong = try #require(bars[5])
+        let base = Double(c.annotated)
+        #expect(abs(found.solid - Double(c.found - c.sizeMismatched) / base * 100) < 1e-9)
+        #expect(abs(found.hatched - Double(c.sizeMismatched) / base * 100) < 1e-9)
+        #expect(abs(wrong.solid - Double(c.misplaced) / base * 100) < 1e-9)
+        #expect(abs(wrong.hatched - Double(c.realSpurious) / base * 100) < 1e-9)
     }
 
     @Test func everyFormatRenders() throws {
@@ -311,7 +323,27 @@ enum SyntheticStudy {
             references: .init(total: 60 + o, byUse: [.callMem: 30, .jmpMem: o, .load: 20, .undecodable: 0],
                               confirmedBySweep: 60 + o, viaGOT: 0, relaxed: 0),
             clobbers: .init(annotatedC: annotated - 4, annotatedAsm: 4, narrowC: 6, narrowAsm: 3),
-            keys: [:])
+            keys: [:], ops: ops(annotated, decodedMissed: decodedMissed, retpoline: retpoline))
+    }
+
+    /// Two ops sharing the sites: irq_disable gets the misses.
+    static func ops(_ annotated: Int, decodedMissed: Int, retpoline: Bool) -> [OpTally] {
+        func t(_ found: Int, _ missed: Int, _ cause: Cause) -> OpTally.PolicyTally {
+            var p = OpTally.PolicyTally()
+            p.found = found
+            p.missed = missed
+            if missed > 0 { p.causes = [cause: missed] }
+            return p
+        }
+        let half = annotated / 2
+        let decodedMissed = min(decodedMissed, half)
+        let cause: Cause = retpoline ? .retpolineThunk : .register
+        return [OpTally(op: "irq_disable", offset: 0x10, annotated: half,
+                        policies: [.naive: t(half - 4, 4, .noReference), .decoded: t(half - decodedMissed, decodedMissed, cause),
+                                   .dataflow: t(half - 1, 1, .noReference)]),
+                OpTally(op: "irq_enable", offset: 0x18, annotated: annotated - half,
+                        policies: [.naive: t(annotated - half, 0, .noReference), .decoded: t(annotated - half, 0, cause),
+                                   .dataflow: t(annotated - half, 0, .noReference)])]
     }
 
     static let result: StudyResult = {

@@ -213,7 +213,27 @@ struct StudyRunTests {
             #expect(line.unicodeScalars.allSatisfy { $0.isASCII }, "\(line)")
         }
         #expect(text.contains("variant kernel, objects"))
-        #expect(text.contains("The five objections"))
+        #expect(text.contains("2007 objections"))
+        #expect(StudyTextReport(StudyReport(Self.result, options: .init(full: true))).render().contains("The five objections"))
+    }
+
+    /// The answer first: the header and the bottom line in at most 20
+    /// lines, each row's numbers those of the JSON; the whole default
+    /// report at most 150 lines.
+    @Test func textReportStatesTheAnswerFirst() throws {
+        let report = StudyReport(Self.result)
+        let lines = StudyTextReport(report).render().split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count <= 150, "\(lines.count) lines")
+        let summary = lines.prefix(while: { !$0.isEmpty }).count + 1
+            + lines.dropFirst(3).prefix(while: { !$0.isEmpty }).count
+        #expect(summary <= StudyTextReport.summaryLines)
+        let c = try Self.config("kernel", "-O2")
+        let row = try #require(report.bottomLine.rows.first { $0.label == "kernel -O2" })
+        #expect(row.annotated == c.policies[.decoded]!.annotated)
+        #expect(row.found == [c.policies[.decoded]!.found, c.policies[.dataflow]!.found])
+        let decoded = StudyReport.percent(c.policies[.decoded]!.found, of: c.policies[.decoded]!.annotated)
+        #expect(lines.prefix(20).contains { $0.hasPrefix("  kernel -O2") && $0.contains(decoded) })
+        #expect(lines.prefix(20).contains { $0.hasPrefix("  1 disassembly: naive patches") })
     }
 
     @Test func jsonContract() throws {
