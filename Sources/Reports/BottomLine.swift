@@ -54,8 +54,9 @@ public struct BottomLine: Sendable {
             if let c = list.first(where: { $0.opt == "-O2" }) ?? list.first { rows.append(row("\(v) \(c.opt)", c)) }
         }
         self.rows = rows
-        let objectionConfigs = isLinux ? kernelConfigs : objects
-        objectionScope = isLinux ? "\(compiler) objects, every config" : "\(compiler) objects, all variants and opt levels"
+        // Both link forms: objection 5 compares them.
+        let objectionConfigs = corpus.filter { $0.compiler == compiler }
+        objectionScope = isLinux ? "\(compiler), every config" : "\(compiler), all variants and opt levels"
         objections = Objection.measure(objectionConfigs).map { "\($0.number) \($0.headline)" }
     }
 }

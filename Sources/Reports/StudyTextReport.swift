@@ -18,7 +18,7 @@ public struct StudyTextReport {
         var notes: [String] = []
         for s in report.skipped { notes.append("skipped \(s.compiler): \(s.reason)") }
         if let w = report.warnings { notes.append(w) }
-        if !notes.isEmpty { out += [""] + notes }
+        if !notes.isEmpty { out += [""] + notes.map { "  " + $0 } }
         for (i, t) in report.tables.enumerated() {
             out.append("")
             out += table(t)

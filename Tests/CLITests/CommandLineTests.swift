@@ -1,4 +1,7 @@
 import Foundation
+import RelocSites
+import Reports
+import Study
 import TestSupport
 import Testing
 
@@ -121,7 +124,40 @@ struct CommandLineTests {
         #expect(json["schema"] as? Int == 1)
         let configs = try #require(json["configs"] as? [[String: Any]])
         #expect(configs.count == 2)  // object and linked
-        let text = try Self.run(["study", "--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2"])
+        let text = try Self.run(["study", "--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2", "--no-linux"])
         #expect(text.stdout.split(separator: "\n").allSatisfy { $0.count <= 72 })
+    }
+
+    /// `--linux FILE` leads the report with a kernel study's result (here
+    /// the corpus's own configs relabelled as a kernel's); a file that is
+    /// not one is an error of one line.
+    @Test func studyLeadsWithTheLinuxResult() throws {
+        let cache = CorpusFixture.cacheDirectory
+        _ = CorpusFixture.build
+        let slice = ["--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2"]
+        let r = try Self.run(["study", "--format", "json", "--no-linux"] + slice)
+        let result = try JSONDecoder().decode(StudyResult.self, from: Data(r.stdout.utf8))
+        #expect(result.linux == nil)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pvsites-linux-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let corpusConfigs = result.configs
+        var relabelled = corpusConfigs
+        for i in relabelled.indices { relabelled[i].kernel = "6.1"; relabelled[i].retpoline = "off" }
+        let kernel = StudyResult(corpus: "Linux", compilers: result.compilers, skipped: [], configs: relabelled,
+                                 examples: [], failures: [])
+        try JSONOutput.encode(kernel).write(toFile: file, atomically: true, encoding: .utf8)
+        let text = try Self.run(["study", "--linux", file] + slice)
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        let object = try #require(corpusConfigs.first { $0.link == .object })
+        let d = try #require(object.policies[.decoded])
+        #expect(lines.prefix(20).contains { $0.hasPrefix("  Linux 6.1 -O2") && $0.contains(" \(d.annotated) ") })
+        #expect(lines.contains { $0.hasPrefix("Linux 6.1 A/B, gcc, objects") })
+        let json = try Self.run(["study", "--linux", file, "--format", "json"] + slice)
+        let back = try JSONDecoder().decode(StudyResult.self, from: Data(json.stdout.utf8))
+        #expect(back.linux?.configs.count == corpusConfigs.count)
+        let bad = try Self.run(["study", "--linux", cache + "/no-such.json"] + slice)
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "pvsites: \(cache)/no-such.json: cannot read the Linux A/B result\n", "\(bad.stderr)")
     }
 }
