@@ -498,9 +498,12 @@ extension StudyReport {
         var weight: [String: Int] = [:]
         for c in causes.totals { for (k, v) in c.causes { weight[k.rawValue, default: 0] += v } }
         let preferred = all.enumerated().sorted { a, b in
-            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, a.element.config.hasSuffix(" object") ? 0 : 1)
-            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, b.element.config.hasSuffix(" object") ? 0 : 1)
-            return (ka.0, ka.1, a.offset) < (kb.0, kb.1, b.offset)
+            // The main compiler, objects, and the policies that decode first.
+            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, a.element.config.hasSuffix(" object") ? 0 : 1,
+                      a.element.policy == .naive ? 1 : 0)
+            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, b.element.config.hasSuffix(" object") ? 0 : 1,
+                      b.element.policy == .naive ? 1 : 0)
+            return (ka.0, ka.1, ka.2, a.offset) < (kb.0, kb.1, kb.2, b.offset)
         }.map(\.element)
         var kinds: [String] = []
         var byKind: [String: Example] = [:]

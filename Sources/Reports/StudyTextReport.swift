@@ -46,12 +46,7 @@ public struct StudyTextReport {
             out.append(StudyReport.Heading.examples + " (one per cause; --examples N)")
             for e in report.examples {
                 out.append("")
-                out.append(e.title)
-                out.append("  \(e.op), \(e.position)" + (e.lengths.map { ", length \($0)" } ?? "")
-                    + (e.sourceLine.isEmpty ? "" : ": " + e.sourceLine))
-                // The site and one instruction either side.
-                let site = e.instructions.firstIndex { $0.hasPrefix(">") } ?? 0
-                for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
+                out += Self.exampleLines(e)
             }
         }
         if !report.failures.isEmpty {
@@ -180,6 +175,18 @@ public struct StudyTextReport {
             }
         }
         return out
+    }
+
+    /// An example as the report prints it (docs/causes.md quotes these):
+    /// the title, the op and source line, the site and one instruction
+    /// either side; within the width.
+    public static func exampleLines(_ e: Example) -> [String] {
+        var out = [e.title]
+        out.append("  \(e.op), \(e.position)" + (e.lengths.map { ", length \($0)" } ?? "")
+            + (e.sourceLine.isEmpty ? "" : ": " + e.sourceLine))
+        let site = e.instructions.firstIndex { $0.hasPrefix(">") } ?? 0
+        for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
+        return out.map(fit)
     }
 
     /// Word-wrap to the report width.

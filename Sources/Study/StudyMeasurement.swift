@@ -159,8 +159,10 @@ struct PairResult: Sendable {
                     if o.kind == .missed { missed[policy, default: []].append(k) }
                     else { spurious[policy, default: []].append(k) }
                 }
-                guard policy != .naive else { continue }
                 for o in c.outcomes where o.kind != .matched {
+                    // Naive's examples: only what it alone does (guesses
+                    // that cannot be patched, non-calls taken as sites).
+                    guard policy != .naive || o.kind == .misplaced || o.cause == .nonCall else { continue }
                     let k = Shown(outcome: o.kind, cause: o.cause, policy: policy)
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1
