@@ -31,8 +31,13 @@ struct Dataflow {
     /// `thunkRegister(insn)` names the register of a retpoline thunk call
     /// (`__x86_indirect_thunk_rax` → `%rax`), nil for other instructions.
     /// Registers are tracked widened to 64 bits (`%eax` is `%rax`).
+    ///
+    /// `switchTargets(i)` gives the cases of the jump table that the
+    /// indirect jump `instructions[i]` dispatches through (empty when it is
+    /// not a switch): the walk goes on into each.
     static func follow(instructions: [Instruction], from start: Int, register: Register, value: Value,
-                       thunkRegister: (Instruction) -> Register?) -> [Found] {
+                       thunkRegister: (Instruction) -> Register?,
+                       switchTargets: (Int) -> [UInt64] = { _ in [] }) -> [Found] {
         guard start < instructions.count else { return [] }
         var index: [UInt64: Int] = [:]
         for (i, insn) in instructions.enumerated() { index[insn.address] = i }
@@ -46,14 +51,19 @@ struct Dataflow {
             while i < instructions.count, !state.isEmpty, steps < stepLimit, seen.insert(i).inserted {
                 steps += 1
                 let insn = instructions[i]
-                if let site = use(insn, state: state, thunkRegister: thunkRegister) {
-                    found.append(site)
-                }
+                let site = use(insn, state: state, thunkRegister: thunkRegister)
+                if let site { found.append(site) }
                 switch insn.operation {
                 case .ret, .trap:
                     state = [:]
                 case .jump:
-                    if let t = insn.branchTarget, let j = index[t] { work.append((j, state)) }
+                    if let t = insn.branchTarget, let j = index[t] {
+                        work.append((j, state))
+                    } else if site == nil && (insn.branchTarget == nil || thunkRegister(insn) != nil) {
+                        // A switch's dispatch (`jmp *%rax`, or its retpoline
+                        // thunk): on into every case.
+                        for t in switchTargets(i) { if let j = index[t] { work.append((j, state)) } }
+                    }
                     state = [:]
                 case .conditionalJump:
                     if let t = insn.branchTarget, let j = index[t] { work.append((j, state)) }

@@ -4,7 +4,8 @@
 // (`mov table+off(%rip), %reg`) and every address of the table in a
 // register (`lea`, a GOT load, `mov $table, %reg`) is followed forward
 // through its function (Dataflow): through copies, `add $n`, loads through
-// the table's address, both ways of each branch, until the register is
+// the table's address, both ways of each branch, into a switch's cases
+// (its jump table read through relocations, JumpTables), until the register is
 // overwritten or reaches `call *%reg`, `call *disp(%reg)`, a jump through
 // either, or `call __x86_indirect_thunk_<reg>`. That instruction is a site
 // of its own length (2 or 3 bytes for a register call, 5 for a thunk call:
@@ -25,11 +26,13 @@ struct DataflowPolicy {
     private var thunkTargets: [Int: [UInt64: String]] = [:]
     /// The `__x86_indirect_thunk_*` symbols, found on first need.
     private var thunkSymbols: SymbolSet?
+    private var jumpTables: JumpTables
 
     init(file: ObjectFile, table: OpsTable) {
         self.file = file
         self.table = table
         self.code = CodeReader(file: file)
+        self.jumpTables = JumpTables(file: file)
     }
 
     mutating func sites(_ refs: [Reference]) -> [Site] {
@@ -62,10 +65,9 @@ struct DataflowPolicy {
                 start = list.isEmpty ? nil : 0
             }
             guard let start else { continue }
-            let found = Dataflow.follow(instructions: list, from: start, register: Register(name: reg),
-                                        value: value) { insn in
-                thunkRegister(insn, section: section)
-            }
+            let found = Dataflow.follow(instructions: list, from: start, register: Register(name: reg), value: value,
+                                        thunkRegister: { insn in thunkRegister(insn, section: section) },
+                                        switchTargets: { i in jumpTables.targets(list, at: i, section: section) })
             for f in found {
                 let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
                 guard !existing.contains(place) else { continue }
