@@ -12,17 +12,19 @@
  *     non-call-reference.  The site is gone from the plain build, not
  *     hidden: patching it is moot, but a scan that counts stores as
  *     sites would be wrong, and one that ignores them loses the site.
+ *   - ro-ops: the store goes through pv_ops_writable() (the table is
+ *     const), and gcc may call the value it assumes the const table holds.
  */
 #include "paravirt.h"
 
 void install_native_io_delay(void)
 {
-	paravirt_ops.io_delay = native_io_delay;
+	pv_ops_writable()->io_delay = native_io_delay;
 	slow_down_io();
 }
 
 void install_native_flush_tlb(void)
 {
-	paravirt_ops.flush_tlb_user = native_flush_tlb;
+	pv_ops_writable()->flush_tlb_user = native_flush_tlb;
 	__flush_tlb();
 }

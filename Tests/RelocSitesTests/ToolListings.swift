@@ -24,25 +24,38 @@ struct ToolListing {
         /// AT&T operands, split at the commas outside parentheses.
         let operands: [String]
         var relocations: [(type: String, symbol: String)] = []
+        /// The same, with where they patch and their addends.
+        var placed: [(offset: UInt64, type: String, symbol: String, addend: Int64)] = []
+    }
+
+    /// A relocation of a data section (a jump table's entry).
+    struct DataRelocation {
+        let type: String
+        let symbol: String
+        let addend: Int64
     }
 
     let path: String
     /// Relocations patching executable sections.
     let codeRelocations: [Relocation]
+    /// Relocations of the other sections, by section and offset.
+    let dataRelocations: [String: [UInt64: DataRelocation]]
     /// Instructions function by function (objdump's `<symbol>:` blocks).
     let functions: [[Instruction]]
 
     init(path: String) throws {
         self.path = path
-        codeRelocations = try Self.readelf(path)
+        (codeRelocations, dataRelocations) = try Self.readelf(path)
         functions = try Self.objdump(path)
     }
 
-    /// `readelf -SrW`: section flags, then the relocations of the sections flagged `X`.
-    private static func readelf(_ path: String) throws -> [Relocation] {
+    /// `readelf -SrW`: section flags, then the relocations of the sections
+    /// flagged `X`, and those of the others with their offsets and addends.
+    private static func readelf(_ path: String) throws -> ([Relocation], [String: [UInt64: DataRelocation]]) {
         var flags: [String: String] = [:]
         var patched: String?
         var out: [Relocation] = []
+        var data: [String: [UInt64: DataRelocation]] = [:]
         for line in try Command.check(["readelf", "-SrW", path]).split(separator: "\n") {
             if line.hasPrefix("  ["), let close = line.firstIndex(of: "]") {
                 // name type address offset size es [flags] link info align
@@ -56,9 +69,16 @@ struct ToolListing {
                 let f = line.split(separator: " ")
                 guard f.count >= 5, f[2].hasPrefix("R_X86_64_") else { continue }
                 out.append(Relocation(section: patched, type: String(f[2]), symbol: String(f[4])))
+            } else if let patched {
+                // "0000000000000004  0000000200000002 R_X86_64_PC32  0000000000000000 .text + 94"
+                let f = line.split(separator: " ")
+                guard f.count >= 7, f[2].hasPrefix("R_X86_64_"), let offset = UInt64(f[0], radix: 16),
+                      let magnitude = Int64(f[6], radix: 16) else { continue }
+                data[patched, default: [:]][offset] = DataRelocation(type: String(f[2]), symbol: String(f[4]),
+                                                                     addend: f[5] == "-" ? -magnitude : magnitude)
             }
         }
-        return out
+        return (out, data)
     }
 
     /// `objdump -drw`: `  33:\t48 8b 3d 00 00 00 00 \tmov    0x0(%rip),%rdi        # 3a <f+0xa>\t36: R_X86_64_REX_GOTPCRELX\tparavirt_ops-0x4`.
@@ -91,8 +111,13 @@ struct ToolListing {
             while k + 1 < parts.count {
                 // "36: R_X86_64_PC32", "paravirt_ops+0x144"
                 let type = parts[k].split(separator: " ").last.map(String.init) ?? ""
-                let symbol = parts[k + 1].split(whereSeparator: { $0 == "+" || $0 == "-" }).first.map(String.init) ?? ""
+                let target = parts[k + 1]
+                let symbol = target.split(whereSeparator: { $0 == "+" || $0 == "-" }).first.map(String.init) ?? ""
                 insn.relocations.append((type, symbol))
+                let sign = target.dropFirst(symbol.count).first
+                let addend = Int64(target.dropFirst(symbol.count + 1).replacingOccurrences(of: "0x", with: ""), radix: 16) ?? 0
+                let offset = UInt64(parts[k].split(separator: ":").first?.trimmingCharacters(in: .whitespaces) ?? "", radix: 16) ?? 0
+                insn.placed.append((offset, type, symbol, sign == "-" ? -addend : addend))
                 k += 2
             }
             functions[functions.count - 1].append(insn)
@@ -146,12 +171,13 @@ extension ToolListing {
     /// instructions that last wrote the register; a load of a field or the
     /// table's address there (directly, or through register copies, loads
     /// through the table's address, `lea` and `add $n`) makes a site on
-    /// any path. A call clobbers the caller-saved registers. An indirect
-    /// jump (a jump table) is not followed, by either.
+    /// any path. A call clobbers the caller-saved registers. A switch's
+    /// indirect jump precedes each case its jump table lists (readelf's
+    /// relocations of `.rodata`).
     func tableCalls(_ table: String) -> [(instruction: Instruction, via: Via)] {
         var out: [(Instruction, Via)] = []
         for function in functions {
-            let flow = BackwardFlow(function, table: table)
+            let flow = BackwardFlow(function, table: table, jumpTables: dataRelocations)
             for (i, insn) in function.enumerated() where insn.isBranch && !insn.isMemoryBranch {
                 let thunk = insn.relocations.first { $0.symbol.hasPrefix("__x86_indirect_thunk_") }
                 if let thunk {
@@ -179,7 +205,8 @@ private struct BackwardFlow {
     /// Control-flow predecessors of each instruction.
     let predecessors: [[Int]]
 
-    init(_ insns: [ToolListing.Instruction], table: String) {
+    init(_ insns: [ToolListing.Instruction], table: String,
+         jumpTables: [String: [UInt64: ToolListing.DataRelocation]] = [:]) {
         self.insns = insns
         self.table = table
         var index: [UInt64: Int] = [:]
@@ -192,8 +219,43 @@ private struct BackwardFlow {
             if insn.mnemonic.hasPrefix("j"), insn.operands.count == 1,
                let target = UInt64(insn.operands[0].split(separator: " ").first ?? "", radix: 16),
                let t = index[target] { preds[t].append(k) }
+            // "jmp *%rax", "jmp *0x0(,%rax,8)", "jmp __x86_indirect_thunk_rax": a switch's dispatch.
+            let dispatch = insn.mnemonic.hasPrefix("jmp") && insn.operands.count == 1
+                && (insn.operands[0].hasPrefix("*%") || insn.operands[0].hasPrefix("*0x0(,")
+                    || insn.relocations.contains { $0.symbol.hasPrefix("__x86_indirect_thunk_") })
+            if dispatch {
+                for target in Self.cases(insns, dispatch: k, jumpTables: jumpTables) {
+                    if let t = index[target] { preds[t].append(k) }
+                }
+            }
         }
         predecessors = preds
+    }
+
+    /// The case addresses of the jump table a dispatch reads: its base is
+    /// the `.rodata` place that the dispatch or one of the eight
+    /// instructions before it refers to (`lea .rodata-0x4(%rip)` is
+    /// .rodata+0); entries `.long .text+A - .` give A - (entry - base),
+    /// `.quad .text+A` give A.
+    static func cases(_ insns: [ToolListing.Instruction], dispatch k: Int,
+                      jumpTables: [String: [UInt64: ToolListing.DataRelocation]]) -> [UInt64] {
+        for i in stride(from: k, through: max(0, k - 8), by: -1) {
+            let insn = insns[i]
+            for r in insn.placed where r.symbol.hasPrefix(".rodata") {
+                let relative = r.type.contains("PC32") || r.type.contains("PLT32")
+                let base = r.addend + (relative ? Int64(insn.address) + Int64(insn.length) - Int64(r.offset) : 0)
+                guard base >= 0, let entries = jumpTables[r.symbol], let first = entries[UInt64(base)] else { continue }
+                let width: UInt64 = first.type == "R_X86_64_64" ? 8 : 4
+                var out: [UInt64] = []
+                var at = UInt64(base)
+                while let e = entries[at], e.type == first.type, e.symbol == insn.section {
+                    out.append(UInt64(e.addend - (first.type.contains("PC") ? Int64(at) - base : 0)))
+                    at += width
+                }
+                return out
+            }
+        }
+        return []
     }
 
     static let callerSaved: Set<String> = ["rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11"]
