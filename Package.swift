@@ -44,8 +44,11 @@ let package = Package(
                 "MacroSites", "RelocSites", "Study",
                 "Reports", "Gate", "Kernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["VersionPlugin"]
         ),
+        // `pvsites --version`: git describe of the package, at every build.
+        .plugin(name: "VersionPlugin", capability: .buildTool()),
         // The libFuzzer target over the whole path; `make fuzz` builds it with
         // -sanitize=fuzzer,address. A plain build makes a replay tool of it.
         .executableTarget(name: "pvsites-fuzz", dependencies: ["ELF", "Pipeline"]),

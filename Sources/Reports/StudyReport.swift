@@ -43,6 +43,10 @@ public struct StudyReport: Sendable {
 
     public let options: Options
     public let corpus: String
+    /// pvsites' version, the command line and the date of the run, for the
+    /// header (`StudyResult.tool`); nil when the result does not record
+    /// them (a study from before, fixed results in tests).
+    public let tool: StudyResult.Tool?
     /// By name.
     public let compilers: [Compiler]
     /// The compiler the bottom line, the short tables and the per-op
@@ -71,6 +75,7 @@ public struct StudyReport: Sendable {
     public init(_ result: StudyResult, options: Options = Options()) {
         self.options = options
         corpus = result.corpus
+        tool = result.tool
         let compilers = result.compilers.sorted { $0.key < $1.key }.map { Compiler(name: $0.key, version: $0.value) }
         self.compilers = compilers
         skipped = result.skipped

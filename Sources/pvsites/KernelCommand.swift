@@ -174,13 +174,14 @@ struct KernelCommand: ParsableCommand {
             let setup = try options.setup()
             var study = KernelStudy(setup: setup)
             study.examplesPerCause = 3
-            let result: StudyResult
+            var result: StudyResult
             do {
                 result = try study.run(options.configs(setup), jobs: options.jobs) { KernelCommand.report($0) }
             } catch let e as KernelError {
                 throw KernelCommand.fail(e)
             }
             Progress.finish()
+            result.tool = Version.tool()
             // Left for the corpus study, which leads its report with it.
             if setup.source == nil {
                 let file = KernelSetup.resultsFile(cache: setup.cache, kernel: setup.kernel.name)

@@ -9,6 +9,7 @@ struct PVSites: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pvsites",
         abstract: "Measure how paravirt_ops call sites are found: annotated macros vs. relocation scanning.",
+        version: "pvsites \(Version.describe)",
         subcommands: [ObjInfoCommand.self, MacroCommand.self, RelocCommand.self, CompareCommand.self, CorpusCommand.self, StudyCommand.self, GateCommand.self, KernelCommand.self]
     )
 

@@ -40,6 +40,7 @@ struct StudyCommand: ParsableCommand {
         let linuxResult = try linux.load()
         var result = try runner.run(configs, progress: progress)
         result.linux = linuxResult
+        result.tool = Version.tool()
         Progress.finish()
         try Output.write(try format.render(result, options: report.report), to: output)
         for f in result.failures { Diagnostics.error(f.line) }

@@ -115,6 +115,19 @@ struct CommandLineTests {
         #expect(try Self.run(["--help"]).status == 0)
     }
 
+    /// `pvsites --version`: git describe of the tree it was built from.
+    @Test func version() throws {
+        let r = try Self.run(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let words = r.stdout.split(separator: " ")
+        #expect(words.first == "pvsites" && words.count == 2, "\(r.stdout)")
+        // `-dirty` or not depends on the tree when it was built.
+        let head = try Command.check(["git", "-C", Fixtures.repositoryRoot, "describe", "--always"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(r.stdout.hasPrefix("pvsites \(head)"), "\(r.stdout) does not name HEAD \(head)")
+    }
+
     @Test func studyJSON() throws {
         let cache = CorpusFixture.cacheDirectory
         _ = CorpusFixture.build
@@ -124,6 +137,12 @@ struct CommandLineTests {
         #expect(json["schema"] as? Int == 1)
         let configs = try #require(json["configs"] as? [[String: Any]])
         #expect(configs.count == 2)  // object and linked
+        // Which pvsites, asked how, when.
+        let tool = try #require(json["tool"] as? [String: String])
+        #expect(tool["version"] == (try Self.run(["--version"])).stdout.dropFirst("pvsites ".count).dropLast(1).description)
+        #expect(tool["command"] == "\(Self.binary) study --cache \(cache) --compiler gcc --variant kernel --opt=-O2 --format json")
+        let date = try #require(tool["date"])
+        #expect(date.wholeMatch(of: /20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z/) != nil, "\(date)")
         let text = try Self.run(["study", "--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2", "--no-linux"])
         #expect(text.stdout.split(separator: "\n").allSatisfy { $0.count <= 72 })
     }
