@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(name: "pvsites-fuzz", dependencies: ["ELF", "Pipeline"]),
         .target(name: "TestSupport", dependencies: ["CorpusBuild"], path: "Tests/TestSupport"),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport", "X86"]),
-        .testTarget(name: "X86Tests", dependencies: ["ELF", "TestSupport", "X86"]),
+        .testTarget(name: "X86Tests", dependencies: ["CorpusBuild", "ELF", "TestSupport", "X86"]),
         .testTarget(name: "DebugInfoTests", dependencies: ["DebugInfo", "ELF", "TestSupport"]),
         .testTarget(name: "SiteModelTests", dependencies: ["ELF", "RelocSites", "SiteModel", "TestSupport"]),
         .testTarget(name: "MacroSitesTests", dependencies: ["ELF", "MacroSites", "SiteModel", "TestSupport", "X86"]),

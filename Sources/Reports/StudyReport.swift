@@ -536,8 +536,10 @@ extension Example {
         (cause.map { "\(outcome.rawValue) (\($0.rawValue))" } ?? outcome.rawValue) + ", \(policy.rawValue), \(config)"
     }
 
-    /// The source line (`| ...`), then the instructions.
+    /// The source line (`| ...`), the build, the instructions, and for a
+    /// clobber-unsafe site the registers behind it (ExampleListing.swift).
     public var listing: [String] {
-        (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + instructions
+        (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (buildLabel.map { [$0] } ?? []) + instructions
+            + (clobberNote.map { [$0] } ?? [])
     }
 }

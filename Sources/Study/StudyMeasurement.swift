@@ -150,6 +150,7 @@ struct PairResult: Sendable {
             }
             ops = OpTally.merge([Array(OpTally.tally(analysis.comparisons.mapValues(\.outcomes)).values)])
             var sourceCache = SourceLines()
+            var disassembly = ExampleDisassembly()
             var taken: [Shown: Int] = [:]
             for policy in Policy.allCases {
                 let c = analysis.comparisons[policy]!
@@ -167,7 +168,8 @@ struct PairResult: Sendable {
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1
                     examples.append(StudyRunner.example(o, config: label, policy: policy, annotatedFile: a,
-                                                        plainFile: p, evidence: evidence, sources: &sourceCache))
+                                                        plainFile: p, evidence: evidence, names: names,
+                                                        sources: &sourceCache, disassembly: &disassembly))
                 }
             }
             let controlResult = analysis.control!

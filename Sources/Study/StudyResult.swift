@@ -235,9 +235,18 @@ public struct Example: Codable, Sendable, Hashable {
     public let instructions: [String]
     /// Annotated vs found length, for size mismatches.
     public let lengths: String?
+    /// Which build the instructions come from: the annotated one (the
+    /// site, a miss without a trace in the plain build) or the plain one.
+    /// Nil in a study written before it was recorded.
+    public var build: BuildMode? = nil
+    /// Clobber-unsafe only: the registers a C call may clobber that the
+    /// annotated record declares kept (`rcx`, `rdx`, ... in CLBR order):
+    /// what patching in a plain call would break.
+    public var unsafeRegisters: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case outcome, cause, config, policy, op, location, position, instructions, lengths
+        case outcome, cause, config, policy, op, location, position, instructions, lengths, build
         case sourceLine = "source_line"
+        case unsafeRegisters = "unsafe_registers"
     }
 }

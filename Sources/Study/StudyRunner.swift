@@ -79,9 +79,14 @@ public struct StudyRunner: Sendable {
 
     /// An example: the site, its source line, and the instructions around
     /// it: for a miss, around what the plain build did instead (the load,
-    /// the call through a register) when the evidence shows it.
+    /// the call through a register) when the evidence shows it. The
+    /// instructions are symbolized (`call *paravirt_ops+0x128(%rip)  #
+    /// irq_disable`, `call __x86_indirect_thunk_rax`, `jne f+0x1a`), the
+    /// example says which build they come from, and a clobber-unsafe one
+    /// names the registers the record keeps that a C call may clobber.
     static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
-                        plainFile: ObjectFile, evidence: RelocScan, sources: inout SourceLines) -> Example {
+                        plainFile: ObjectFile, evidence: RelocScan, names: [Int64: String],
+                        sources: inout SourceLines, disassembly: inout ExampleDisassembly) -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
         let frame = s.source.first
         let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
@@ -98,6 +103,11 @@ public struct StudyRunner: Sendable {
                 place = (r.sectionIndex, r.offset, r.address)
             }
         }
+        let isPlain = file === plainFile
+        let disassembler = disassembly.disassembler(for: file, plain: isPlain)
+        // The table's fields by op name; the table symbol is the same in both builds.
+        let table = evidence.table
+        let comment = { (symbol: String, offset: Int64) -> String? in symbol == table ? names[offset] : nil }
         var insns: [String] = []
         if let section = file.findSection(index: place.section) {
             let reader = CodeReader(file: file)
@@ -106,15 +116,36 @@ public struct StudyRunner: Sendable {
                 for j in max(0, i - 1) ... min(list.count - 1, i + 2) {
                     let insn = list[j]
                     let where_ = file.describe(section: section.index, offset: insn.address - section.address)
-                    insns.append("\(j == i ? ">" : " ") \(where_): \(insn.text)")
+                    insns.append("\(j == i ? ">" : " ") \(where_): \(disassembler.text(insn, in: section, comment: comment))")
                 }
             }
         }
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
-        return Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
-                       op: s.op.description, location: s.location, position: position,
-                       sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
+        var example = Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
+                              op: s.op.description, location: s.location, position: position,
+                              sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
+        example.build = isPlain ? .plain : .annotated
+        if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
+            example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
+        }
+        return example
+    }
+}
+
+/// The disassemblers of one pair's two files, made on first use (each
+/// reads a section's relocations once).
+struct ExampleDisassembly {
+    private var annotated: Disassembler?
+    private var plain: Disassembler?
+
+    mutating func disassembler(for file: ObjectFile, plain isPlain: Bool) -> Disassembler {
+        if isPlain {
+            if plain == nil || plain!.file !== file { plain = Disassembler(file: file) }
+            return plain!
+        }
+        if annotated == nil || annotated!.file !== file { annotated = Disassembler(file: file) }
+        return annotated!
     }
 }
 

@@ -206,6 +206,44 @@ struct StudyRunTests {
         #expect(Self.numbers(r.objections[4].answer) == [shapes(inImages), shapes(decoded), counted.relaxed, 32])
     }
 
+    /// Examples read like objdump with symbols: no `callq`, every
+    /// reference to the table by field and op name, thunk calls by name;
+    /// each says its build; a clobber-unsafe one names the registers its
+    /// record keeps that a C call may clobber.
+    @Test func examplesAreSymbolized() throws {
+        let examples = Self.result.examples
+        #expect(!examples.isEmpty)
+        for e in examples {
+            #expect(e.build != nil, "\(e.title)")
+            for line in e.instructions {
+                #expect(!line.contains("callq") && !line.contains("retq") && !line.contains("jmpq"), "\(line)")
+                // `*(%rip)`: a relocation left unsymbolized.
+                #expect(!line.contains("(%rip)") || line.contains("+0x") || line.contains("@GOTPCREL")
+                            || line.contains(" *paravirt_ops(%rip)"), "\(line)")
+                if let r = line.range(of: "paravirt_ops+0x"), line.contains("(%rip)") {
+                    let field = Int64(line[r.upperBound...].prefix { $0.isHexDigit }, radix: 16)!
+                    let names = try #require(Self.opNames)
+                    if let name = names[field] { #expect(line.hasSuffix("  # \(name)"), "\(line)") }
+                }
+            }
+            if e.outcome == .clobberUnsafe {
+                let keeps = try #require(e.unsafeRegisters, "\(e.title)")
+                #expect(!keeps.isEmpty && keeps.allSatisfy { ["rax", "rcx", "rdx", "rdi", "rsi", "r8", "r9", "r10", "r11"].contains($0) })
+            } else {
+                #expect(e.unsafeRegisters == nil)
+            }
+        }
+        // Retpolines: the plain build calls the thunk, by name.
+        #expect(examples.contains { e in e.config.contains("retpoline") && e.build == .plain
+            && e.instructions.contains { $0.contains("call __x86_indirect_thunk_") } })
+    }
+
+    /// Field offset → op name, from the fixture's plain builds.
+    static let opNames: [Int64: String]? = {
+        let plain = CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .plain)
+        return plain.map { StudyMeasurement.opNames(plainFiles: $0.objects.map(\.path)) }
+    }()
+
     @Test func textReportFitsMail() {
         let text = StudyTextReport(StudyReport(Self.result)).render()
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
