@@ -1,9 +1,12 @@
 import Study
 
 extension Example {
-    /// `plain build:` or `annotated build:`, the line above the
-    /// instructions; nil in a study that did not record it.
-    public var buildLabel: String? { build.map { "\($0.rawValue) build:" } }
+    /// `plain build, lapic_timer_setup:` or `annotated build, ...:`, the
+    /// line above the instructions (which give offsets into that
+    /// function); nil in a study that did not record the build.
+    public var buildLabel: String? {
+        build.map { "\($0.rawValue) build" + (function.map { ", \($0):" } ?? ":") }
+    }
 
     /// Clobber-unsafe only: `keeps rcx rdx rdi rsi r8 r9 r10 r11, which a
     /// C call may clobber` (the registers behind the verdict).

@@ -185,7 +185,9 @@ public struct StudyTextReport {
         out.append("  \(e.op), \(e.position)" + (e.lengths.map { ", length \($0)" } ?? "")
             + (e.sourceLine.isEmpty ? "" : ": " + e.sourceLine))
         let site = e.instructions.firstIndex { $0.hasPrefix(">") } ?? 0
+        if let build = e.buildLabel { out.append("    \(build)") }
         for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
+        if let note = e.clobberNote { out.append("    \(note)") }
         return out.map(fit)
     }
 

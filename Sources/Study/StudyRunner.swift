@@ -109,13 +109,17 @@ public struct StudyRunner: Sendable {
         let table = evidence.table
         let comment = { (symbol: String, offset: Int64) -> String? in symbol == table ? names[offset] : nil }
         var insns: [String] = []
+        // Places in the site's function are written `+0x1a` under a label
+        // that names the function once, as objdump's listing does.
+        let function = file.findFunction(section: place.section, offset: place.offset)?.symbol.name
         if let section = file.findSection(index: place.section) {
             let reader = CodeReader(file: file)
             let list = reader.functionInstructions(section: section, offset: place.offset).instructions
             if let i = list.firstIndex(where: { $0.address == place.address }) {
                 for j in max(0, i - 1) ... min(list.count - 1, i + 2) {
                     let insn = list[j]
-                    let where_ = file.describe(section: section.index, offset: insn.address - section.address)
+                    var where_ = file.describe(section: section.index, offset: insn.address - section.address)
+                    if let function, where_.hasPrefix(function + "+") { where_.removeFirst(function.count) }
                     insns.append("\(j == i ? ">" : " ") \(where_): \(disassembler.text(insn, in: section, comment: comment))")
                 }
             }
@@ -126,6 +130,7 @@ public struct StudyRunner: Sendable {
                               op: s.op.description, location: s.location, position: position,
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
         example.build = isPlain ? .plain : .annotated
+        example.function = function
         if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
             example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
         }
