@@ -3,9 +3,11 @@ import Study
 extension Example {
     /// `plain build, lapic_timer_setup:` or `annotated build, ...:`, the
     /// line above the instructions (which give offsets into that
-    /// function); nil in a study that did not record the build.
+    /// function); nil without instructions (a naive guess off every
+    /// instruction boundary) and in a study that did not record the build.
     public var buildLabel: String? {
-        build.map { "\($0.rawValue) build" + (function.map { ", \($0):" } ?? ":") }
+        guard !instructions.isEmpty else { return nil }
+        return build.map { "\($0.rawValue) build" + (function.map { ", \($0):" } ?? ":") }
     }
 
     /// Clobber-unsafe only: `keeps rcx rdx rdi rsi r8 r9 r10 r11, which a
