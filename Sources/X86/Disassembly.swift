@@ -33,7 +33,10 @@ public final class Disassembler {
     public func text(_ insn: Instruction, in section: Section,
                      comment: ((_ symbol: String, _ offset: Int64) -> String?)? = nil) -> String {
         let offset = insn.address &- file.address(of: section, offset: 0)
+        // A field that runs past the instruction is not one of its operands
+        // (data decoded as code, a literal pool): left as the bytes say.
         let reloc = relocation(in: section, from: offset, to: offset + UInt64(insn.length))
+            .flatMap { $0.offset + UInt64(max($0.type.width, 1)) <= offset + UInt64(insn.length) ? $0 : nil }
         var operands = Self.splitOperands(insn.operandText)
         var note: String?
         if let reloc, let (name, target, place) = symbol(of: reloc, instructionEnd: offset + UInt64(insn.length)) {

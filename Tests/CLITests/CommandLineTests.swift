@@ -122,10 +122,14 @@ struct CommandLineTests {
         #expect(r.stderr.isEmpty)
         let words = r.stdout.split(separator: " ")
         #expect(words.first == "pvsites" && words.count == 2, "\(r.stdout)")
-        // `-dirty` or not depends on the tree when it was built.
-        let head = try Command.check(["git", "-C", Fixtures.repositoryRoot, "describe", "--always"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(r.stdout.hasPrefix("pvsites \(head)"), "\(r.stdout) does not name HEAD \(head)")
+        // `git describe --always --dirty` of the tree when it was built: a
+        // commit of this repository (`v1.0-3-gabc1234`, `abc1234`), maybe `-dirty`.
+        var described = String(words.last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if described.hasSuffix("-dirty") { described.removeLast("-dirty".count) }
+        let commit = described.split(separator: "-").last.map { $0.hasPrefix("g") && $0.count > 7 ? String($0.dropFirst()) : String($0) } ?? ""
+        #expect(commit.count >= 7 && commit.allSatisfy(\.isHexDigit), "\(r.stdout)")
+        #expect(try Command.run(["git", "-C", Fixtures.repositoryRoot, "cat-file", "-e", commit + "^{commit}"]).status == 0,
+                "\(r.stdout): \(commit) is not a commit here")
     }
 
     @Test func studyJSON() throws {
