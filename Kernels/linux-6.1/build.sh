@@ -53,8 +53,10 @@
 # the target (no temp + rename), but deletes the target on error
 # (.DELETE_ON_ERROR) and on HUP/INT/QUIT/TERM/PIPE, and writes the .cmd file
 # only after the object is complete, so an object left without its .cmd is
-# rebuilt.  Only a SIGKILL in the middle of a *re*build can leave a stale
-# object that looks current.
+# rebuilt.  A SIGKILL in the middle of a *re*build can leave a partial object
+# next to the old .cmd that make would trust: when pvsites.incomplete says
+# the last run stopped midway, drop-stale.sh first removes every object
+# newer than its .cmd.
 #
 # One kernel build at a time: a lock on <cache>/build/.lock serialises runs.
 # Builds run under `nice -n 10` with -j2 unless -j says otherwise.
@@ -262,6 +264,12 @@ make_config() {
 
 mkdir -p "$build"
 config_sha=$(cat "${fragments[@]}" | sha256sum | cut -d' ' -f1)
+if [ -f "$build/pvsites.incomplete" ]; then
+    # The last run stopped midway: trust no object it may have been writing.
+    if [ "$full" = 1 ]; then stale=$("$here/drop-stale.sh" "$build" .)
+    else stale=$("$here/drop-stale.sh" "$build" "${subdirs[@]}"); fi
+    log "resuming an interrupted build$([ "$stale" = 0 ] || echo " ($stale half-written objects removed)")"
+fi
 touch "$build/pvsites.incomplete"
 if [ ! -f "$build/.config" ] || [ "$(cat "$build/.pvsites-config.sha256" 2>/dev/null)" != "$config_sha" ]; then
     rm -f "$build/.pvsites-config.sha256"

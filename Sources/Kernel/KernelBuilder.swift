@@ -66,6 +66,7 @@ public struct KernelBuilder: Sendable {
             progress?(Progress(config: config, mode: mode, step: step, compiled: compiled, total: total,
                                seconds: Date().timeIntervalSince(start)))
         }
+        if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         if r.status != 0 {
             let message = errorLine ?? "make failed (exit \(r.status)); the compiler said:"
             throw KernelError.buildFailed(config: config, mode: mode, message: message,
@@ -83,10 +84,14 @@ public struct KernelBuilder: Sendable {
         return String(last)
     }
 
-    /// Kbuild's other short lines (`  LD`, `  AR`, `  GEN`, ...).
+    /// Kbuild's other short lines (`  LD`, `  AR`, `  GEN`, `  SYNC`, ...):
+    /// two spaces, a tag that starts with a capital letter, a path. Not
+    /// gcc's source excerpt (`  202 | int after_bootmem`).
     static func isKbuildQuiet(_ line: String) -> Bool {
-        guard line.hasPrefix("  "), let first = line.split(separator: " ").first else { return false }
-        return first.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" || $0 == "-" } && first.count <= 10
+        let fields = line.split(separator: " ")
+        guard line.hasPrefix("  "), !line.hasPrefix("   "), fields.count >= 2, let first = fields.first,
+              let head = first.first, head.isUppercase, head.isASCII else { return false }
+        return first.allSatisfy { ($0.isUppercase && $0.isASCII) || $0.isNumber || $0 == "_" || $0 == "-" } && first.count <= 10
     }
 
     /// The lines around the first error, as the compiler printed them.
@@ -98,12 +103,22 @@ public struct KernelBuilder: Sendable {
     }
 
     /// Objects of the subset in this tree or the other mode's (a rebuild
-    /// compiles at most that many), nil when neither has any yet.
+    /// compiles at most that many); on a first build, in another
+    /// configuration's tree of the same source (the count differs by a few
+    /// objects between configurations at most); nil when no tree has any yet.
     func expectedObjects(_ config: KernelConfig, _ mode: KernelMode) -> Int? {
         var best = 0
         for m in KernelMode.allCases {
             let dir = setup.buildDirectory(config, m)
             best = max(best, KernelPairs.objects(in: dir, subset: setup.subset).count)
+        }
+        if best == 0 {
+            let build = setup.cache + "/build"
+            let prefix = (setup.tag ?? config.kernel.name) + "-"
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: build)) ?? []).sorted()
+            where name.hasPrefix(prefix) {
+                best = max(best, KernelPairs.objects(in: build + "/" + name, subset: setup.subset).count)
+            }
         }
         return best > 0 ? best : nil
     }

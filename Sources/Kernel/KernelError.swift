@@ -1,3 +1,5 @@
+import Foundation
+
 /// What stops the A/B, each said in one line (a compile failure adds the
 /// compiler's own lines).
 public enum KernelError: Error, CustomStringConvertible, Sendable {
@@ -14,6 +16,10 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
     /// config option that did not survive), or make's: the compiler's lines.
     case buildFailed(config: KernelConfig, mode: KernelMode, message: String, lines: [String], dotConfig: String)
     case compilerMissing(String)
+    /// SIGINT, SIGTERM or SIGHUP stopped a build or the download (passed on
+    /// to build.sh, make and gcc); what was complete stays, the rest is
+    /// redone by the next run.
+    case interrupted(Int32)
 
     public var description: String {
         switch self {
@@ -26,6 +32,9 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
         case .notATree(let d): return "\(d): not a kernel tree (no Makefile with VERSION and PATCHLEVEL)"
         case let .buildFailed(config, mode, message, _, _): return "\(config), \(mode.rawValue): \(message)"
         case .compilerMissing(let c): return "compiler \(c) is not installed"
+        case .interrupted(let sig):
+            let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
+            return "interrupted by \(name); the next run resumes where this one stopped"
         }
     }
 }

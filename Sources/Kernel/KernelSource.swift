@@ -45,6 +45,7 @@ public enum KernelSource {
         if findDeb() == nil {
             log("downloading \(package) into \(debs)")
             let r = Shell.run(["apt-get", "download", package], in: debs)
+            if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
             if r.status != 0 || findDeb() == nil {
                 throw KernelError.fetchFailed(package: package, command: "(cd \(debs) && apt-get download \(package))"
                                               + " (after sudo apt-get update if the package is unknown)", output: r.output)
@@ -60,6 +61,7 @@ public enum KernelSource {
         try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         let script = "dpkg-deb --fsys-tarfile \"$1\" | tar -xO \"$2\" | tar -xJ -C \"$3\""
         let r = Shell.run(["sh", "-c", script, "sh", deb, tarball, tmp])
+        if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         guard r.status == 0, let top = try? fm.contentsOfDirectory(atPath: tmp), top.count == 1,
               fm.fileExists(atPath: "\(tmp)/\(top[0])/Makefile") else {
             throw KernelError.extractFailed("could not unpack \(tarball) from \(deb): \(r.output.split(separator: "\n").last ?? "")")
@@ -89,12 +91,29 @@ public enum KernelSource {
     }
 }
 
+/// The child `Shell.run` waits for, and the signal that interrupted it.
+/// Globals because a signal handler cannot capture context; written only
+/// by one `Shell.run` at a time (builds run one after the other).
+nonisolated(unsafe) private var shellChild: pid_t = 0
+nonisolated(unsafe) private var shellSignal: Int32 = 0
+
 /// Subprocesses: output merged, optionally streamed line by line.
 enum Shell {
     struct Result {
         let status: Int32
         let output: String
+        /// SIGINT, SIGTERM or SIGHUP that reached pvsites while the child
+        /// ran (and was passed on to the child's process group); 0 if none.
+        var interrupted: Int32 = 0
     }
+
+    /// Foundation starts a child in a process group of its own, so a Ctrl-C
+    /// (SIGINT to the terminal's foreground group) or a `kill` of pvsites
+    /// would not reach build.sh, make or gcc: they would go on compiling
+    /// until their next write to the closed pipe. While a child runs, these
+    /// signals stop its group (Kbuild then deletes the objects it was
+    /// writing), and `run` returns once the child has exited.
+    static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     static func run(_ argv: [String], in directory: String? = nil, environment: [String: String]? = nil,
                     line: ((String) -> Void)? = nil) -> Result {
@@ -107,7 +126,29 @@ enum Shell {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
+        shellSignal = 0
+        // Passed on as SIGTERM: bash ignores SIGINT in what it runs with `&`
+        // and a process started with SIGINT ignored cannot trap it, while
+        // make, gcc and bash all stop on SIGTERM (make deleting the object
+        // it was writing). Unblocked here: a parent's thread may have
+        // blocked them (a test runner's do), and children inherit the mask.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for sig in forwarded { sigaddset(&unblock, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        let previous = forwarded.map { sig in
+            signal(sig) { received in
+                shellSignal = received
+                if shellChild > 0 { kill(-shellChild, SIGTERM) }
+            }
+        }
+        defer {
+            shellChild = 0
+            for (sig, handler) in zip(forwarded, previous) { signal(sig, handler) }
+        }
         do { try process.run() } catch { return Result(status: 127, output: "\(argv[0]): \(error)") }
+        shellChild = process.processIdentifier
+        if shellSignal != 0 { kill(-shellChild, SIGTERM) }
         var data = Data()
         var pending = Data()
         let fd = pipe.fileHandleForReading.fileDescriptor
@@ -130,6 +171,7 @@ enum Shell {
         }
         if let line, !pending.isEmpty { line(String(decoding: pending, as: UTF8.self)) }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self),
+                      interrupted: shellSignal)
     }
 }

@@ -91,6 +91,9 @@ struct KernelCommand: ParsableCommand {
         subcommands: [Build.self, Compare.self, List.self]
     )
 
+    /// The progress line last written (events come from one build at a time).
+    nonisolated(unsafe) static var lastProgress = ""
+
     /// Progress and failures of builds, on stderr.
     static func report(_ event: KernelStudy.Event) {
         switch event {
@@ -101,6 +104,8 @@ struct KernelCommand: ParsableCommand {
             guard Diagnostics.stderrIsTerminal else { return }
             let count = p.total.map { "\(p.compiled)/\($0)" } ?? "\(p.compiled)"
             let line = "\(p.config) \(p.mode.rawValue): \(p.step), \(count) objects compiled, \(Int(p.seconds)) s"
+            guard line != lastProgress else { return }   // make prints many lines per object
+            lastProgress = line
             FileHandle.standardError.write(Data("\r\(line)\u{1b}[K".utf8))
         case let .built(config, mode, seconds):
             Progress.finish()
@@ -123,6 +128,10 @@ struct KernelCommand: ParsableCommand {
                 Diagnostics.warning("pvsites: config: \(config) \(mode.rawValue); .config: \(dotConfig)")
             }
             return ExitCode(2)
+        }
+        if case .interrupted(let sig) = error {
+            Diagnostics.error(error.description)
+            return ExitCode(128 + sig)
         }
         return CLIError(error.description)
     }
