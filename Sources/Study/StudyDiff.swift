@@ -1,0 +1,267 @@
+import Compare
+import CorpusBuild
+import RelocSites
+import SiteModel
+
+/// What changed between two studies (`pvsites diff OLD.json NEW.json`), in
+/// the manner of the kernel's `bloat-o-meter`: per configuration and
+/// policy, the sites a scan gained or lost (by site key, with causes) and
+/// the spurious sites that came or went, then one line of totals. For a
+/// person comparing two compilers, flags or patches; the CI gate stays
+/// `pvsites gate`.
+///
+/// Configurations are paired by compiler, variant, opt level, link form,
+/// `form` (plain or direct calls, when the studies record it), and the
+/// kernel and retpoline setting of a Linux A/B. When the two studies were
+/// made with one compiler each and those differ (gcc against gcc-11), the
+/// compiler is left out of the pairing: that is the comparison asked for.
+public struct StudyDiff: Sendable {
+    /// One configuration's identity; `compiler` is nil when the pairing
+    /// leaves it out.
+    public struct ConfigID: Sendable, Hashable, Comparable, CustomStringConvertible {
+        public let compiler: String?
+        public let variant: String
+        public let opt: String
+        public let link: LinkForm
+        public let form: String?
+        public let kernel: String?
+        public let retpoline: String?
+
+        /// `gcc kernel -O2 object`, `kernel -O2 object direct`, `6.1 -O2
+        /// retpoline on object`.
+        public var description: String {
+            var words: [String] = []
+            if let compiler { words.append(compiler) }
+            if let kernel { words.append(kernel) }
+            words += [variant, opt]
+            if let retpoline { words.append("retpoline \(retpoline)") }
+            words.append(link.rawValue)
+            if let form { words.append(form) }
+            return words.joined(separator: " ")
+        }
+
+        public init(compiler: String?, variant: String, opt: String, link: LinkForm, form: String?, kernel: String?,
+                    retpoline: String?) {
+            self.compiler = compiler
+            self.variant = variant
+            self.opt = opt
+            self.link = link
+            self.form = form
+            self.kernel = kernel
+            self.retpoline = retpoline
+        }
+
+        public static func < (a: ConfigID, b: ConfigID) -> Bool { a.description < b.description }
+    }
+
+    /// A site key that came or went, or whose cause changed.
+    public struct SiteChange: Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Codable {
+            /// Missed before, found now.
+            case found
+            /// Found before, missed now.
+            case missed
+            /// Missed in both, for another cause.
+            case cause
+            /// Spurious now, not before.
+            case spuriousAdded = "spurious-added"
+            /// Spurious before, not now.
+            case spuriousRemoved = "spurious-removed"
+        }
+
+        public let kind: Kind
+        public let key: SiteKey
+        /// The op's name when either study names it.
+        public let op: String?
+        /// Before the change (the miss's cause for `found` and `cause`).
+        public let oldCause: Cause?
+        /// After the change (the miss's cause for `missed` and `cause`).
+        public let newCause: Cause?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, key, op
+            case oldCause = "old_cause"
+            case newCause = "new_cause"
+        }
+    }
+
+    /// The numbers of one policy in one configuration, before and after.
+    public struct Numbers: Sendable, Hashable, Codable {
+        public let annotated: Int
+        public let found: Int
+        public let missed: Int
+        public let spurious: Int
+
+        public init(_ c: Counts) {
+            annotated = c.annotated
+            found = c.found
+            missed = c.missed
+            spurious = c.spurious
+        }
+
+        public static let zero = Numbers(Counts())
+    }
+
+    /// One configuration and policy that changed.
+    public struct Row: Sendable {
+        public let config: ConfigID
+        public let policy: Policy
+        public let old: Numbers
+        public let new: Numbers
+        /// In the order: found, missed, cause, spurious added, removed;
+        /// each by key.
+        public let sites: [SiteChange]
+    }
+
+    public let oldCompilers: [String]
+    public let newCompilers: [String]
+    /// True when the pairing leaves the compiler out.
+    public let acrossCompilers: Bool
+    /// Configurations and policies that changed, in configuration order
+    /// (the new study's), then by policy.
+    public let rows: [Row]
+    /// Paired configurations, changed or not.
+    public let paired: Int
+    /// Paired (configuration, policy) cells, changed or not.
+    public let cells: Int
+    public let onlyOld: [ConfigID]
+    public let onlyNew: [ConfigID]
+    /// Per policy, over the paired configurations: before and after.
+    public let totals: [Policy: (old: Numbers, new: Numbers)]
+
+    public init(old: StudyResult, new: StudyResult, oldForms: [String?] = [], newForms: [String?] = []) {
+        oldCompilers = Self.inOrder(old.configs.map(\.compiler))
+        newCompilers = Self.inOrder(new.configs.map(\.compiler))
+        let across = oldCompilers.count == 1 && newCompilers.count == 1 && oldCompilers != newCompilers
+        acrossCompilers = across
+        let ids = { (r: StudyResult, forms: [String?]) -> [(ConfigID, ConfigResult)] in
+            r.configs.enumerated().map { i, c in
+                (ConfigID(compiler: across ? nil : c.compiler, variant: c.variant, opt: c.opt, link: c.link,
+                          form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline), c)
+            }
+        }
+        let before = ids(old, oldForms), after = ids(new, newForms)
+        var byID: [ConfigID: ConfigResult] = [:]
+        for (id, c) in before where byID[id] == nil { byID[id] = c }
+        var names: [Int64: String] = [:]
+        for c in old.configs + new.configs {
+            for t in c.ops ?? [] where !t.op.hasPrefix("+") { names[t.offset] = t.op }
+        }
+        var rows: [Row] = []
+        var totals: [Policy: (old: Numbers, new: Numbers)] = [:]
+        var paired = 0, cells = 0
+        var seen = Set<ConfigID>()
+        for (id, n) in after where seen.insert(id).inserted {
+            guard let o = byID[id] else { continue }
+            paired += 1
+            for p in Policy.allCases where o.policies[p] != nil || n.policies[p] != nil {
+                cells += 1
+                let a = Numbers(o.policies[p] ?? Counts()), b = Numbers(n.policies[p] ?? Counts())
+                let t = totals[p] ?? (.zero, .zero)
+                totals[p] = (t.old + a, t.new + b)
+                let sites = Self.changes(old: o.keys[p], new: n.keys[p], names: names)
+                if a != b || !sites.isEmpty {
+                    rows.append(Row(config: id, policy: p, old: a, new: b, sites: sites))
+                }
+            }
+        }
+        self.rows = rows
+        self.paired = paired
+        self.cells = cells
+        self.totals = totals
+        let newIDs = Set(after.map(\.0))
+        onlyOld = Self.inOrder(before.map(\.0).filter { !newIDs.contains($0) })
+        onlyNew = Self.inOrder(after.map(\.0).filter { byID[$0] == nil })
+    }
+
+    /// Keys compared as multisets (one source line can make several sites).
+    static func changes(old: ConfigResult.PolicyKeys?, new: ConfigResult.PolicyKeys?,
+                        names: [Int64: String]) -> [SiteChange] {
+        func bag(_ list: [ConfigResult.KeyedOutcome]) -> [SiteKey: [Cause?]] {
+            var out: [SiteKey: [Cause?]] = [:]
+            for k in list { out[k.key, default: []].append(k.cause) }
+            return out
+        }
+        let oldMissed = bag(old?.missed ?? []), newMissed = bag(new?.missed ?? [])
+        let oldSpurious = bag(old?.spurious ?? []), newSpurious = bag(new?.spurious ?? [])
+        var out: [SiteChange] = []
+        let change = { (kind: SiteChange.Kind, key: SiteKey, was: Cause?, now: Cause?) in
+            out.append(SiteChange(kind: kind, key: key, op: names[key.op], oldCause: was, newCause: now))
+        }
+        for key in Set(oldMissed.keys).union(newMissed.keys).sorted() {
+            var was = oldMissed[key] ?? [], now = newMissed[key] ?? []
+            // The same cause on both sides is no change.
+            for c in was where now.contains(c) {
+                was.remove(at: was.firstIndex(of: c)!)
+                now.remove(at: now.firstIndex(of: c)!)
+            }
+            while !was.isEmpty && !now.isEmpty { change(.cause, key, was.removeFirst(), now.removeFirst()) }
+            for c in was { change(.found, key, c, nil) }
+            for c in now { change(.missed, key, nil, c) }
+        }
+        for key in Set(oldSpurious.keys).union(newSpurious.keys).sorted() {
+            let was = oldSpurious[key] ?? [], now = newSpurious[key] ?? []
+            for c in now.dropFirst(was.count) { change(.spuriousAdded, key, nil, c) }
+            for c in was.dropFirst(now.count) { change(.spuriousRemoved, key, c, nil) }
+        }
+        let order: [SiteChange.Kind] = [.found, .missed, .cause, .spuriousAdded, .spuriousRemoved]
+        return out.enumerated().sorted { (order.firstIndex(of: $0.element.kind)!, $0.offset)
+            < (order.firstIndex(of: $1.element.kind)!, $1.offset) }.map(\.element)
+    }
+
+    /// Rows that changed alike, for the text: the same configuration but
+    /// for its link form, the same deltas and the same sites (an object
+    /// and its linked image, the three policies, usually agree).
+    public struct Group: Sendable {
+        public let rows: [Row]
+        public var links: [LinkForm] { Self.inOrder(rows.map(\.config.link)) }
+        public var policies: [Policy] { Self.inOrder(rows.map(\.policy)) }
+
+        private static func inOrder<T: Hashable>(_ items: [T]) -> [T] {
+            var seen = Set<T>()
+            return items.filter { seen.insert($0).inserted }
+        }
+    }
+
+    public var groups: [Group] {
+        struct Key: Hashable {
+            let config: ConfigID
+            let deltas: [Int]
+            let sites: [SiteChange]
+        }
+        var order: [Key] = []
+        var members: [Key: [Row]] = [:]
+        for r in rows {
+            let c = r.config
+            let k = Key(config: ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: .object, form: c.form,
+                                         kernel: c.kernel, retpoline: c.retpoline),
+                        deltas: [r.new.annotated - r.old.annotated, r.new.found - r.old.found,
+                                 r.new.missed - r.old.missed, r.new.spurious - r.old.spurious],
+                        sites: r.sites)
+            if members[k] == nil { order.append(k) }
+            members[k, default: []].append(r)
+        }
+        return order.map { Group(rows: members[$0]!) }
+    }
+
+    /// Site changes of every row, by kind.
+    public func count(_ kind: SiteChange.Kind) -> Int {
+        rows.reduce(0) { $0 + $1.sites.filter { $0.kind == kind }.count }
+    }
+
+    private static func inOrder<T: Hashable>(_ items: [T]) -> [T] {
+        var seen = Set<T>()
+        return items.filter { seen.insert($0).inserted }
+    }
+}
+
+extension StudyDiff.Numbers {
+    static func + (a: Self, b: Self) -> Self {
+        var c = Counts()
+        c.annotated = a.annotated + b.annotated
+        c.found = a.found + b.found
+        c.missed = a.missed + b.missed
+        c.spurious = a.spurious + b.spurious
+        return Self(c)
+    }
+}

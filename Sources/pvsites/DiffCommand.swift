@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Gate
+import Reports
+import Study
+
+/// `pvsites diff OLD.json NEW.json`: what changed between two studies.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "What changed between two studies (pvsites study --format json), per configuration and policy.",
+        discussion: """
+            In the manner of the kernel's bloat-o-meter: a line of counts, then \
+            each configuration and policy that changed, with the site keys a \
+            scan found or lost (and their causes) and the spurious sites that \
+            came or went, then a line of totals. Configurations pair by \
+            compiler, variant, opt, link form, form and kernel settings; two \
+            studies of one compiler each (gcc against gcc-11) pair without the \
+            compiler. Exit 0 whatever changed (the gate is `pvsites gate`); 2 \
+            when a file cannot be read.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The earlier study (JSON).", valueName: "old.json"))
+    var old: String
+
+    @Argument(help: ArgumentHelp("The later study (JSON).", valueName: "new.json"))
+    var new: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let (a, aForms) = try Self.load(old)
+        let (b, bForms) = try Self.load(new)
+        let report = DiffReport(StudyDiff(old: a, new: b, oldForms: aForms, newForms: bForms), oldPath: old, newPath: new)
+        switch output.format {
+        case .text: try Output.write(report.text(), to: output.output)
+        case .json: try Output.write(try report.json(), to: output.output)
+        }
+    }
+
+    /// The study and each config's `form` (`plain` or `direct`, when the
+    /// study records it), or one line naming the file and the problem.
+    static func load(_ path: String) throws -> (StudyResult, [String?]) {
+        let result: StudyResult
+        do { result = try GateBaseline.loadStudy(path: path) } catch { throw CLIError(error.description) }
+        struct Forms: Decodable {
+            struct Config: Decodable { let form: String? }
+            let configs: [Config]
+        }
+        let forms = (FileManager.default.contents(atPath: path))
+            .flatMap { try? JSONDecoder().decode(Forms.self, from: $0) }?.configs.map(\.form) ?? []
+        return (result, forms)
+    }
+}

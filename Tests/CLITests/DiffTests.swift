@@ -1,0 +1,126 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `pvsites diff OLD.json NEW.json` on study results: the sites a change
+/// gained and lost, by key and cause, and one line of totals.
+@Suite("pvsites diff", .serialized)
+struct DiffTests {
+    static func run(_ args: [String]) throws -> CommandResult { try CommandLineTests.run(args) }
+
+    /// One small study, as JSON text.
+    static let study: Result<String, any Error> = Result {
+        _ = CorpusFixture.build
+        let r = try run(["study", "--cache", CorpusFixture.cacheDirectory, "--compiler", "gcc", "--variant", "kernel",
+                         "--opt=-O2", "--no-linux", "--format", "json"])
+        guard r.status == 0 else { throw FixtureError.commandFailed("pvsites study", r.stderr) }
+        return r.stdout
+    }
+
+    static func write(_ object: Any, _ name: String) throws -> String {
+        let path = Fixtures.scratchPath(name)
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// A study against itself: nothing changed, exit 0.
+    @Test func sameStudyChangesNothing() throws {
+        let path = try Self.write(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)), "diff-same.json")
+        let r = try Self.run(["diff", path, path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[1].hasPrefix("found/lost: 0/0 sites, spurious new/gone: 0/0, causes changed: 0; 0 of 6 configs x policies changed"),
+                "\(lines)")
+        #expect(lines.last?.hasPrefix("Total found: naive ") == true)
+        #expect(lines.count == 3, "\(lines)")
+    }
+
+    /// A missed site found, a spurious one added: each printed with its
+    /// key, op and cause, under the configs and policy it changed in; the
+    /// JSON says the same.
+    @Test func gainedAndSpuriousSites() throws {
+        var old = try #require(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)) as? [String: Any])
+        var configs = try #require(old["configs"] as? [[String: Any]])
+        // Old: one more dataflow miss (a key the decoded scan misses) and one
+        // fewer spurious site than new, in the object config.
+        let i = try #require(configs.firstIndex { $0["link"] as? String == "object" })
+        var keys = try #require(configs[i]["keys"] as? [String: [String: [[String: Any]]]])
+        let decodedMiss = try #require(keys["decoded"]?["missed"]?.first { ($0["cause"] as? String) != "copies-differ" })
+        let key = try #require(decodedMiss["key"] as? String)
+        var dataflow = try #require(keys["dataflow"])
+        dataflow["missed"] = (dataflow["missed"] ?? []) + [decodedMiss]
+        let new = configs
+        keys["dataflow"] = dataflow
+        configs[i]["keys"] = keys
+        var policies = try #require(configs[i]["policies"] as? [String: [String: Any]])
+        var counts = try #require(policies["dataflow"])
+        counts["found"] = try #require(counts["found"] as? Int) - 1
+        counts["missed"] = try #require(counts["missed"] as? Int) + 1
+        policies["dataflow"] = counts
+        configs[i]["policies"] = policies
+        old["configs"] = configs
+        var newStudy = old
+        newStudy["configs"] = new
+        var newConfigs = new
+        var newKeys = try #require(newConfigs[i]["keys"] as? [String: [String: [[String: Any]]]])
+        var newDataflow = try #require(newKeys["dataflow"])
+        newDataflow["spurious"] = (newDataflow["spurious"] ?? []) + [["key": "+0x8 @ made_up.c:7", "cause": "non-call"]]
+        newKeys["dataflow"] = newDataflow
+        newConfigs[i]["keys"] = newKeys
+        newStudy["configs"] = newConfigs
+        let oldPath = try Self.write(old, "diff-old.json"), newPath = try Self.write(newStudy, "diff-new.json")
+
+        let r = try Self.run(["diff", oldPath, newPath])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = r.stdout
+        #expect(text.contains("found/lost: 1/0 sites, spurious new/gone: 1/0, causes changed: 0; 1 of 6"), "\(text)")
+        #expect(text.contains("\ngcc kernel -O2 object, dataflow: found "), "\(text)")
+        let cause = try #require(decodedMiss["cause"] as? String)
+        #expect(text.contains(" \(key) (was missed: \(cause))"), "\(text)")
+        #expect(text.contains("  + found    "))
+        #expect(text.contains("  + spurious +0x8 @ made_up.c:7 (non-call)"), "\(text)")
+
+        let j = try Self.run(["diff", "--format", "json", oldPath, newPath])
+        #expect(j.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(json["schema"] as? Int == 1)
+        let summary = try #require(json["summary"] as? [String: Int])
+        #expect(summary["found"] == 1 && summary["spurious_added"] == 1 && summary["missed"] == 0 && summary["changed"] == 1)
+        let change = try #require((json["changes"] as? [[String: Any]])?.first)
+        #expect(change["config"] as? String == "gcc kernel -O2 object")
+        #expect(change["policy"] as? String == "dataflow")
+        let sites = try #require(change["sites"] as? [[String: Any]])
+        #expect(sites.first?["key"] as? String == key && sites.first?["kind"] as? String == "found")
+    }
+
+    /// Two studies of one compiler each pair without the compiler.
+    @Test func acrossCompilers() throws {
+        var study = try #require(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)) as? [String: Any])
+        let path = try Self.write(study, "diff-gcc.json")
+        study["configs"] = (study["configs"] as? [[String: Any]])?.map { c in var c = c; c["compiler"] = "gcc-11"; return c }
+        let other = try Self.write(study, "diff-gcc-11.json")
+        let r = try Self.run(["diff", path, other])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("pvsites diff \(path) \(other) (gcc -> gcc-11)\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("0 of 6 configs x policies changed"))
+        #expect(!r.stdout.contains("only in"))
+    }
+
+    /// A file that is missing, not JSON or not a study: one line naming it, exit 2.
+    @Test func unreadableInput() throws {
+        let good = try Self.write(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)), "diff-good.json")
+        let notJSON = Fixtures.scratchPath("diff-not.json")
+        try "not json\n".write(toFile: notJSON, atomically: true, encoding: .utf8)
+        let notStudy = try Self.write(["schema": 1, "hello": "world"], "diff-not-study.json")
+        for (args, file) in [([good, "/nonexistent.json"], "/nonexistent.json"), ([notJSON, good], notJSON),
+                             ([good, notStudy], notStudy)] {
+            let r = try Self.run(["diff"] + args)
+            #expect(r.status == 2)
+            #expect(r.stdout.isEmpty)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("pvsites: \(file): "), "\(r.stderr)")
+        }
+        #expect(try Self.run(["diff", good]).status == 2)
+    }
+}
