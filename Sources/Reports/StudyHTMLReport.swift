@@ -30,6 +30,9 @@ public struct StudyHTMLReport {
         h.append("<body>")
         h.append("<main>")
         h.append("<h1>\(e(title))</h1>")
+        if let t = report.tool {
+            h.append("<p class=\"intro\">pvsites \(e(t.version)), \(e(t.date)): <code>\(e(t.command))</code></p>")
+        }
         h += compilers()
         h += bottomLine()
         h.append("<p class=\"intro\">\(e(StudyReport.legend.joined(separator: " ")))</p>")

@@ -15,6 +15,10 @@ public struct StudyMarkdownReport {
         var out: [String] = []
         out.append("# \(M.inline(report.title))")
         out.append("")
+        if let t = report.tool {
+            out.append("pvsites \(M.inline(t.version)), \(M.inline(t.date)): \(M.code(t.command))")
+            out.append("")
+        }
         if !report.compilers.isEmpty || !report.skipped.isEmpty {
             out.append("| compiler | version |")
             out.append("|---|---|")

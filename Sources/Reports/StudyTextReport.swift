@@ -14,7 +14,8 @@ public struct StudyTextReport {
     public init(_ report: StudyReport) { self.report = report }
 
     public func render() -> String {
-        var out = header() + [""] + bottomLine()
+        let head = header()
+        var out = head + [""] + bottomLine(budget: Self.summaryLines - head.count - 1)
         var notes: [String] = []
         for s in report.skipped { notes.append("skipped \(s.compiler): \(s.reason)") }
         if let w = report.warnings { notes.append(w) }
@@ -57,14 +58,18 @@ public struct StudyTextReport {
         return out.map(Self.fit).joined(separator: "\n") + "\n"
     }
 
+    /// The title; the version, date and command line; the compilers.
     private func header() -> [String] {
-        [report.title, "  " + report.compilers.map(\.short).joined(separator: ", ")]
+        var out = [report.title]
+        if let t = report.tool { out.append("  pvsites \(t.version), \(t.date): \(t.command)") }
+        out.append("  " + report.compilers.map(\.short).joined(separator: ", "))
+        return out
     }
 
     /// The answer: a table of found / annotated, then the objections;
     /// with the header, at most `summaryLines` (rows from the end of the
     /// corpus's are dropped to fit: the full table is in markdown).
-    func bottomLine(budget: Int = StudyTextReport.summaryLines - 3) -> [String] {
+    func bottomLine(budget: Int) -> [String] {
         let b = report.bottomLine
         guard !b.rows.isEmpty else { return [] }
         let rows = Array(b.rows.prefix(max(1, budget - 3 - b.objections.count)))
