@@ -521,10 +521,14 @@ extension StudyReport {
             kinds.append(kind)
             sites.insert(site)
         }
+        // Misses the scan is to blame for first, commonest first; then the
+        // shapes found and the rest (copies-differ is not the scan's miss).
         let order = kinds.enumerated().sorted { a, b in
-            let wa = weight[byKind[a.element]!.cause?.rawValue ?? ""] ?? 0
-            let wb = weight[byKind[b.element]!.cause?.rawValue ?? ""] ?? 0
-            return (-wa, a.offset) < (-wb, b.offset)
+            func rank(_ e: Example) -> Int { e.cause.map { $0.isScanMiss ? 0 : 2 } ?? 1 }
+            let ea = byKind[a.element]!, eb = byKind[b.element]!
+            let wa = weight[ea.cause?.rawValue ?? ""] ?? 0
+            let wb = weight[eb.cause?.rawValue ?? ""] ?? 0
+            return (rank(ea), -wa, a.offset) < (rank(eb), -wb, b.offset)
         }
         return order.prefix(count).map { byKind[$0.element]! }
     }

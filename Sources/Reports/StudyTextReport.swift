@@ -14,6 +14,7 @@ public struct StudyTextReport {
     public init(_ report: StudyReport) { self.report = report }
 
     public func render() -> String {
+        let failureLines = report.failures.isEmpty ? 0 : 2 + report.failures.count
         let head = header()
         var out = head + [""] + bottomLine(budget: Self.summaryLines - head.count - 1)
         var notes: [String] = []
@@ -43,12 +44,16 @@ public struct StudyTextReport {
             }
         }
         if !report.examples.isEmpty {
-            out.append("")
-            out.append(StudyReport.Heading.examples + " (one per cause; --examples N)")
+            var examples = [""] + [StudyReport.Heading.examples + " (one per cause; --examples N)"]
             for e in report.examples {
-                out.append("")
-                out += Self.exampleLines(e)
+                let lines = [""] + Self.exampleLines(e)
+                // The short report stays within its length (failures, after,
+                // are kept whole).
+                if !report.options.full,
+                   out.count + examples.count + lines.count + failureLines > Self.shortLines { break }
+                examples += lines
             }
+            if examples.count > 2 { out += examples }
         }
         if !report.failures.isEmpty {
             out.append("")
@@ -57,6 +62,9 @@ public struct StudyTextReport {
         }
         return out.map(Self.fit).joined(separator: "\n") + "\n"
     }
+
+    /// The default report's length, at most: examples past it are left out.
+    public static let shortLines = 150
 
     /// The title; the version, date and command line; the compilers.
     private func header() -> [String] {
@@ -136,8 +144,12 @@ public struct StudyTextReport {
         let columns = StudyReport.Column.allCases
         var out = ["  " + TextTable.pad("config", 18) + TextTable.pad("policy", 9) + TextTable.padLeft("ann", 6)
             + columns.map { TextTable.padLeft($0.rawValue, $0 == .percent ? 5 : 6) }.joined()]
+        // Where the Linux A/B leads a corpus report, naive's rows only in
+        // the full report (the corpus tables show what naive does).
+        let short = !report.options.full && report.tables.contains { $0.kernel == nil }
+        let policies = Policy.allCases.filter { !short || $0 != .naive }
         for r in t.rows {
-            for (i, p) in Policy.allCases.enumerated() {
+            for (i, p) in policies.enumerated() {
                 let cells = r.cells[p] ?? .zero
                 let label = i == 0 ? (r.isLinked ? "ld " : "") + r.label : ""
                 out.append("  " + TextTable.pad(label, 18) + TextTable.pad(p.rawValue, 9)
