@@ -1,5 +1,6 @@
 import Study
 import Gate
+import Reports
 import CorpusBuild
 import ArgumentParser
 import Foundation
@@ -96,13 +97,7 @@ struct GateCommand: ParsableCommand {
                         && (o.isEmpty || o.contains(cfg.opt))
             }
             let runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
-            var progress: (@Sendable (String, Int, Int) -> Void)?
-            if Diagnostics.stderrIsTerminal {
-                progress = { label, done, total in
-                    FileHandle.standardError.write(Data("\r\(label) \(done)/\(total)\u{1b}[K".utf8))
-                }
-            }
-            result = try runner.run(configs, progress: progress)
+            result = try runner.run(configs, progress: Progress.study(configs: configs.count))
             Progress.finish()
         }
         for f in result.failures { Diagnostics.error(f.line) }
@@ -110,7 +105,7 @@ struct GateCommand: ParsableCommand {
         let measured = GateBaseline(result)
         if update {
             guard result.failures.isEmpty else {
-                throw CLIError("\(baseline): not updated: the study had \(result.failures.count) failures")
+                throw CLIError("\(baseline): not updated: the study had \(TextTable.count(result.failures.count, "failure"))")
             }
             let new = GateBaseline.updated(old: old, measured: measured, skipped: result.skipped, isSelected: isSelected)
             let comparison = GateComparison(baseline: old ?? GateBaseline(compilers: [:], configs: []), measured: new,

@@ -31,14 +31,8 @@ struct StudyCommand: ParsableCommand {
         let corpus = try selection.load()
         let configs = try selection.buildableConfigurations(corpus)
         let runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
-        var progress: (@Sendable (String, Int, Int) -> Void)?
-        if Diagnostics.stderrIsTerminal {
-            progress = { label, done, total in
-                FileHandle.standardError.write(Data("\r\(label) \(done)/\(total)\u{1b}[K".utf8))
-            }
-        }
         let linuxResult = try linux.load()
-        var result = try runner.run(configs, progress: progress)
+        var result = try runner.run(configs, progress: Progress.study(configs: configs.count))
         result.linux = linuxResult
         result.tool = Version.tool()
         Progress.finish()
