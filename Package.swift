@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "StudyTests", dependencies: ["Compare", "ELF", "Pipeline", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["RelocSites", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "RelocSites", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "RelocSites", "Study", "TestSupport"]),
     ]
 )

@@ -22,7 +22,7 @@ public struct ClobbersFormat: RecordFormat {
         guard Self.isParainstructions(section) else { return nil }
         let (withClobbers, count) = section.recordsWithNonZero(Self.clobbers, stride: 16)
         guard withClobbers > 0 else { return nil }
-        return "\(withClobbers) of \(count) records have a clobbers field (bytes 10-11 non-zero)"
+        return "\(withClobbers) of \(count) record\(count == 1 ? " has" : "s have") a clobbers field (bytes 10-11 non-zero)"
     }
 
     /// Whether `section` can hold 16-byte `.parainstructions` records (this

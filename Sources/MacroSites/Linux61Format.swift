@@ -18,6 +18,7 @@ public struct Linux61Format: RecordFormat {
         guard ClobbersFormat.isParainstructions(section) else { return nil }
         let (withClobbers, count) = section.recordsWithNonZero(ClobbersFormat.clobbers, stride: 16)
         guard withClobbers == 0 else { return nil }
-        return "bytes 10-11 are zero in all \(count) records: no clobbers field"
+        return count == 1 ? "bytes 10-11 are zero in the one record: no clobbers field"
+            : "bytes 10-11 are zero in all \(count) records: no clobbers field"
     }
 }

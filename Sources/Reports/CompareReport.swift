@@ -77,12 +77,24 @@ public struct CompareReport: Codable, Sendable {
         return what + "; --annotated wants the build with the annotated macros"
     }
 
+    /// The widest header line (a terminal, a mail with long paths).
+    static let headerWidth = 100
+
     public func text() -> String {
         var out = ""
         for f in files {
             let c = f.counts
-            out += f.plain.map { "\(f.path) vs \($0)" } ?? f.path
-            out += ": \(c.annotated) annotated, \(c.found) found (\(policy.rawValue))\n"
+            // The header: one line when it fits in 100 columns, else the
+            // file names on lines of their own and the counts under them.
+            let counts = "\(c.annotated) annotated, \(c.found) found (\(policy.rawValue))"
+            let names = f.plain.map { "\(f.path) vs \($0)" } ?? f.path
+            if names.count + 2 + counts.count <= Self.headerWidth {
+                out += names + ": " + counts + "\n"
+            } else if let plain = f.plain {
+                out += "annotated: \(f.path)\nplain:     \(plain)\n  \(counts)\n"
+            } else {
+                out += "\(f.path):\n  \(counts)\n"
+            }
             out += "  matched \(c.matched), size-mismatched \(c.sizeMismatched), kind-mismatched \(c.kindMismatched),\n"
             out += "  clobber-unsafe \(c.clobberUnsafe), missed \(c.missed), spurious \(c.spurious)"
             out += c.inliningMatched > 0 ? " (\(c.inliningMatched) matched across inlining)\n" : "\n"

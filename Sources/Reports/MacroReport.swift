@@ -1,4 +1,6 @@
 import Pipeline
+import Compare
+import Study
 import MacroSites
 import ELF
 import SiteModel
@@ -28,14 +30,14 @@ public struct MacroReport: Codable, Sendable {
             case layoutReason = "layout_reason"
         }
 
-        init(_ scan: MacroScan) {
+        init(_ scan: MacroScan, names: [Int64: String]) {
             path = scan.path
             section = scan.section
             layout = scan.layout
             layoutReason = scan.layoutReason
             table = scan.table
             records = scan.records
-            sites = scan.sites
+            sites = names.isEmpty ? scan.sites : OpNames.relabel(scan.sites, names: names)
             findings = scan.findings
         }
     }
@@ -45,9 +47,23 @@ public struct MacroReport: Codable, Sendable {
     public let files: [FileEntry]
     public let errors: [FileFailure]
 
-    public init(paths: [String], options: MacroOptions) {
+    /// Ops the objects' own DWARF does not name (an annotated object whose
+    /// C code names the table only inside asm has no type for it) are
+    /// named from `namesFrom` (files whose DWARF has the table, such as
+    /// the plain build of the same source), else from the other files of
+    /// the batch, as `reloc` names them.
+    public init(paths: [String], options: MacroOptions, namesFrom: [String] = []) {
         let batch = Batch(paths: paths) { try MacroScan(file: $0, options: options) }
-        files = batch.results.map(FileEntry.init)
+        var names: [Int64: String] = [:]
+        let unnamed = batch.results.contains { $0.sites.contains { $0.op.name == nil } }
+        if unnamed {
+            names = StudyMeasurement.opNames(plainFiles: namesFrom)
+            if names.isEmpty && namesFrom.isEmpty {
+                for scan in batch.results { for s in scan.sites { if let n = s.op.name { names[s.op.offset] = n } } }
+                if names.isEmpty { names = StudyMeasurement.opNames(plainFiles: paths) }
+            }
+        }
+        files = batch.results.map { FileEntry($0, names: names) }
         errors = batch.failures
         summary = Summary(files: files.count, records: files.reduce(0) { $0 + $1.records },
                           sites: files.reduce(0) { $0 + $1.sites.count },
@@ -62,7 +78,7 @@ public struct MacroReport: Codable, Sendable {
                 out += "\(f.path): \(f.layoutReason)\n"
                 continue
             }
-            out += "\(f.path): \(f.sites.count) sites in \(section) (\(f.records) records)\n"
+            out += "\(f.path): \(TextTable.count(f.sites.count, "site")) in \(section) (\(TextTable.count(f.records, "record")))\n"
             out += "  layout \(f.layout): \(f.layoutReason)\n"
             for s in f.sites {
                 var line = "  " + TextTable.pad(s.location, 30) + TextTable.padLeft(String(s.length), 3)
@@ -73,8 +89,8 @@ public struct MacroReport: Codable, Sendable {
             }
             for w in f.findings { out += "warning: \(w)\n" }
         }
-        out += "\(summary.files) files, \(summary.sites) sites, \(summary.findings) warnings"
-        if summary.failed > 0 { out += ", \(summary.failed) failed" }
+        out += TextTable.count(summary.files, "file") + ", " + TextTable.count(summary.sites, "site") + ", "
+            + TextTable.count(summary.findings, "warning")
         return out + "\n"
     }
 }

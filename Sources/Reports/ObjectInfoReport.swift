@@ -87,15 +87,15 @@ public struct ObjectInfoReport: Codable, Sendable {
             var kind = f.type
             if let c = f.compression { kind += ", \(c)-compressed" }
             out += "\(f.path): \(f.elfType), \(kind)\n"
-            out += "  \(f.sections) sections, \(f.symbols) symbols, \(f.relocations) relocations\n"
+            out += "  " + TextTable.count(f.sections, "section") + ", " + TextTable.count(f.symbols, "symbol") + ", "
+                + TextTable.count(f.relocations, "relocation") + "\n"
             for rs in f.relocationSections {
                 let target = rs.target.isEmpty ? "(dynamic)" : rs.target
                 out += "  " + TextTable.pad(rs.name, 28) + TextTable.pad(target, 28)
                     + TextTable.padLeft(String(rs.count), 10) + "\n"
             }
         }
-        out += "\(summary.files) files, \(summary.relocations) relocations"
-        if summary.failed > 0 { out += ", \(summary.failed) failed" }
+        out += TextTable.count(summary.files, "file") + ", " + TextTable.count(summary.relocations, "relocation")
         return out + "\n"
     }
 }

@@ -55,7 +55,8 @@ public struct RelocReport: Codable, Sendable {
                 out += "\(f.path): no ops table symbol\n"
                 continue
             }
-            out += "\(f.path): \(f.references.count) references to \(table), \(f.sites.count) sites (\(policy.rawValue))\n"
+            out += "\(f.path): \(TextTable.count(f.references.count, "reference")) to \(table), "
+                + "\(TextTable.count(f.sites.count, "site")) (\(policy.rawValue))\n"
             for r in f.references {
                 out += "  ref  " + TextTable.pad(r.location, 28) + TextTable.pad(r.use.rawValue, 9)
                     + (r.op?.description ?? "(address)") + "\n"
@@ -67,10 +68,10 @@ public struct RelocReport: Codable, Sendable {
             }
             for w in f.findings { out += "warning: \(w)\n" }
         }
-        out += "\(summary.files) files, \(summary.references) references, \(summary.sites) sites"
+        out += TextTable.count(summary.files, "file") + ", " + TextTable.count(summary.references, "reference") + ", "
+            + TextTable.count(summary.sites, "site")
         let kinds = summary.byKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         if !kinds.isEmpty { out += "\n  " + kinds.joined(separator: ", ") }
-        if summary.failed > 0 { out += "\n\(summary.failed) failed" }
         return out + "\n"
     }
 }

@@ -1,5 +1,11 @@
 /// Plain text for the text and markdown reports: columns, and ASCII only.
 public enum TextTable {
+    /// `1 file`, `2 files`: a count and its noun, plural when it is not 1
+    /// (`plural` for nouns that do not just take an s).
+    public static func count(_ n: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(n) " + (n == 1 ? noun : plural ?? noun + "s")
+    }
+
     public static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
     }

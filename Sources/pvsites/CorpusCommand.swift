@@ -14,7 +14,9 @@ struct CorpusOptions: ParsableArguments {
     @Option(name: .customLong("variant"), help: "Only this variant (repeatable).")
     var variants: [String] = []
 
-    @Option(name: .customLong("opt"), help: "Only this opt level, written --opt=-O2 (repeatable).")
+    @Option(name: .customLong("opt"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Only this opt level: -O2, O2 or --opt=-O2 (repeatable).", valueName: "level"),
+            transform: { $0.hasPrefix("-") ? $0 : "-" + $0 })
     var opts: [String] = []
 
     func load() throws -> Corpus {
@@ -23,13 +25,13 @@ struct CorpusOptions: ParsableArguments {
 
     func configurations(_ c: Corpus) throws -> [BuildConfiguration] {
         for v in variants where !c.config.variants.contains(where: { $0.name == v }) {
-            throw CLIError("\(corpus)/configs.json: no variant '\(v)'")
+            throw CLIError("--variant \(v): \(corpus)/configs.json has \(c.config.variants.map(\.name).joined(separator: ", "))")
         }
         for o in opts where !c.config.opts.contains(o) {
-            throw CLIError("\(corpus)/configs.json: no opt level '\(o)'")
+            throw CLIError("--opt \(o): \(corpus)/configs.json has \(c.config.opts.joined(separator: ", "))")
         }
         for name in compilers where !c.config.compilers.contains(where: { $0.name == name }) {
-            throw CLIError("\(corpus)/configs.json: no compiler '\(name)'")
+            throw CLIError("--compiler \(name): \(corpus)/configs.json has \(c.config.compilers.map(\.name).joined(separator: ", "))")
         }
         return c.configurations(compilers: compilers.isEmpty ? nil : compilers,
                                 variants: variants.isEmpty ? nil : variants, opts: opts.isEmpty ? nil : opts)
@@ -72,20 +74,22 @@ struct CorpusCommand: ParsableCommand {
 
         @OptionGroup var selection: CorpusOptions
 
-        @Option(help: "Cache directory (default: $PVSITES_CACHE/corpus or ~/.cache/pvsites/corpus).")
-        var out: String?
+        @Option(name: [.customLong("cache"), .customLong("out")],
+                help: "Cache directory (default: $PVSITES_CACHE/corpus or ~/.cache/pvsites/corpus); --out is the old name.")
+        var cache: String?
 
         func run() throws {
             let corpus = try selection.load()
             let configs = try selection.buildableConfigurations(corpus)
-            let builder = CorpusBuilder(corpus: corpus, cacheDirectory: out ?? CorpusBuilder.defaultCacheDirectory)
+            let builder = CorpusBuilder(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
             let start = Date()
             let build = try builder.build(configs, progress: Progress.line("building"))
             Progress.finish()
             for f in build.failures { Diagnostics.error(f.line) }
             let seconds = Date().timeIntervalSince(start)
-            print("\(configs.count) configurations, \(build.builds.count) builds: \(build.ran) compiled or linked, "
-                + "\(build.cached) from cache, \(build.failures.count) failed in \(String(format: "%.1f", seconds)) s")
+            // Failures are counted once, by the last line on stderr.
+            print(TextTable.count(configs.count, "configuration") + ", " + TextTable.count(build.builds.count, "build")
+                + ": \(build.ran) compiled or linked, \(build.cached) from cache in \(String(format: "%.1f", seconds)) s")
             print("cache: \(builder.cacheDirectory)")
             if !build.warnings.isEmpty {
                 print(BuildWarning.summary(build.warnings) + ":")
@@ -128,9 +132,9 @@ struct CorpusCommand: ParsableCommand {
             switch format {
             case .json: print(try JSONOutput.encode(listing), terminator: "")
             case .text:
-                print("\(corpus.sources.count) files:")
+                print(TextTable.count(corpus.sources.count, "file") + ":")
                 for f in corpus.sources { print("  \(f)") }
-                print("\(configs.count) configurations (x \(BuildMode.allCases.map(\.rawValue).joined(separator: ", "))"
+                print(TextTable.count(configs.count, "configuration") + " (x \(BuildMode.allCases.map(\.rawValue).joined(separator: ", "))"
                     + " x \(corpus.config.links.map(\.rawValue).joined(separator: ", "))):")
                 for c in configs { print("  \(c)") }
                 for s in skipped { print("skipped \(s.compiler): \(s.reason)") }

@@ -103,7 +103,7 @@ struct KernelCommand: ParsableCommand {
         case .building(let p):
             guard Diagnostics.stderrIsTerminal else { return }
             let count = p.total.map { "\(p.compiled)/\($0)" } ?? "\(p.compiled)"
-            let line = "\(p.config) \(p.mode.rawValue): \(p.step), \(count) objects compiled, \(Int(p.seconds)) s"
+            let line = "\(p.config) \(p.mode.rawValue): \(p.step), \(count) object\(p.compiled == 1 && p.total == nil ? "" : "s") compiled, \(Int(p.seconds)) s"
             guard line != lastProgress else { return }   // make prints many lines per object
             lastProgress = line
             FileHandle.standardError.write(Data("\r\(line)\u{1b}[K".utf8))
@@ -246,7 +246,7 @@ struct KernelCommand: ParsableCommand {
                     let note = s.installed ? "" : " (\(s.compiler) not installed)"
                     print("\(s.name)\(note)")
                     for (mode, t) in [("annotated", s.annotated), ("plain", s.plain)] {
-                        print("  \(TextTable.pad(mode, 10)) \(t.built ? "built" : "not built"), \(t.objects) objects: \(t.directory)")
+                        print("  \(TextTable.pad(mode, 10)) \(t.built ? "built" : "not built"), \(TextTable.count(t.objects, "object")): \(t.directory)")
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Reports
 import ArgumentParser
 import MacroSites
@@ -27,6 +28,11 @@ struct MacroCommand: ParsableCommand {
     @Option(help: "The ops table symbol (default: pv_ops or paravirt_ops).")
     var symbol: String?
 
+    @Option(name: .customLong("names-from"),
+            help: ArgumentHelp("Name ops from FILE's DWARF (e.g. the plain build of the same source) where the objects' own DWARF does not name the table (default: the other files given).",
+                               valueName: "file"))
+    var namesFrom: [String] = []
+
     @Flag(help: "Skip source positions (faster on big images).")
     var noSource = false
 
@@ -44,7 +50,10 @@ struct MacroCommand: ParsableCommand {
         let options = MacroOptions(section: section, format: try layout.map(RecordFormats.parse),
                                    tableSymbol: symbol, sourcePositions: !noSource)
         let inputs = InputFiles.expand(paths)
-        let report = MacroReport(paths: inputs.files, options: options)
+        for f in namesFrom where !FileManager.default.isReadableFile(atPath: f) {
+            throw CLIError("\(f): cannot read (--names-from)")
+        }
+        let report = MacroReport(paths: inputs.files, options: options, namesFrom: namesFrom)
         try BatchEnd(inputs: inputs, options: batch, output: output)
             .finish(report, failures: report.errors, text: report.text)
     }

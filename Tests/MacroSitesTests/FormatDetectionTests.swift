@@ -39,7 +39,7 @@ struct FormatDetectionTests {
         // 2.6.25 to 6.0: the last record lacks its padding, and is not looked
         // at. 28 = 2 x 14 too: the order decides.
         Case(label: "short last record", section: section(".parainstructions", size: 28, set: [11: 1]),
-             fitting: ["clobbers", "linux-6.8"], reason: "1 of 1 records have a clobbers field (bytes 10-11 non-zero)"),
+             fitting: ["clobbers", "linux-6.8"], reason: "1 of 1 record has a clobbers field (bytes 10-11 non-zero)"),
         Case(label: "14-byte alt_instr, relocations",
              section: section(".altinstructions", size: 42, relocations: pointerPairs(3, stride: 14)),
              fitting: ["linux-6.8"],
