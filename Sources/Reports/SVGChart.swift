@@ -41,6 +41,8 @@ struct SVGChart {
     let xLabel: String
     let yLabel: String
     let panels: [Panel]
+    /// Group labels slanted (long names, such as causes), with room below.
+    var slantedLabels = false
 
     // Geometry, in SVG user units.
     static let barWidth = 20.0
@@ -71,7 +73,14 @@ struct SVGChart {
     private var legendWidth: Double {
         series.map { legendStep($0.name) }.reduce(0, +) + (hatchedLabel.isEmpty ? 0 : 12 + 17 + Double(hatchedLabel.count) * 7.2)
     }
-    var height: Double { Self.top + Self.plotHeight + Self.bottom }
+    var height: Double { Self.top + Self.plotHeight + bottomMargin }
+
+    /// Room under the plot: slanted labels need their length's height.
+    private var bottomMargin: Double {
+        guard slantedLabels else { return Self.bottom }
+        let longest = panels.flatMap { $0.groups.map(\.label.count) }.max() ?? 0
+        return Self.bottom + Double(longest) * 4.5
+    }
 
     func render() -> String {
         var s: [String] = []
@@ -166,10 +175,16 @@ struct SVGChart {
                     + "text-anchor=\"middle\">\(HTML.escape(bar.label))</text>")
                 s.append("</g>")
             }
-            s.append("<text class=\"tick\" x=\"\(Self.num(gx + groupWidth / 2))\" y=\"\(Self.num(baseY + 16))\" "
-                + "text-anchor=\"middle\">\(HTML.escape(group.label))</text>")
+            let lx = gx + groupWidth / 2, ly = baseY + 16
+            if slantedLabels {
+                s.append("<text class=\"tick\" x=\"\(Self.num(lx))\" y=\"\(Self.num(ly))\" text-anchor=\"end\" "
+                    + "transform=\"rotate(-35 \(Self.num(lx)) \(Self.num(ly)))\">\(HTML.escape(group.label))</text>")
+            } else {
+                s.append("<text class=\"tick\" x=\"\(Self.num(lx))\" y=\"\(Self.num(ly))\" "
+                    + "text-anchor=\"middle\">\(HTML.escape(group.label))</text>")
+            }
         }
-        s.append("<text class=\"axis-label\" x=\"\(Self.num((plotLeft + plotRight) / 2))\" y=\"\(Self.num(baseY + 38))\" "
+        s.append("<text class=\"axis-label\" x=\"\(Self.num((plotLeft + plotRight) / 2))\" y=\"\(Self.num(baseY + bottomMargin - 14))\" "
             + "text-anchor=\"middle\">\(HTML.escape(xLabel))</text>")
         s.append("</g>")
         return s

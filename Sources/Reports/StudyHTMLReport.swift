@@ -189,7 +189,8 @@ public struct StudyHTMLReport {
         }
         return SVGChart(id: "causes-\(index)", title: "\(title): missed and spurious sites by cause",
                         series: policies.map { SVGChart.Series(name: $0.rawValue, colour: Self.colours[$0] ?? "#444444") },
-                        hatchedLabel: "", xLabel: "cause", yLabel: "% of annotated", panels: panels)
+                        hatchedLabel: "", xLabel: "cause", yLabel: "% of annotated", panels: panels,
+                        slantedLabels: true)
     }
 
     static let caption = "Charts: for each policy, a bar of the annotated sites the scan found (in any shape), as a "
