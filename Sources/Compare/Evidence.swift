@@ -146,6 +146,9 @@ public struct Evidence: Sendable {
     /// own decode, not here.
     public func misplacement(of s: Site) -> Misplacement? {
         guard s.kind == .call || s.kind == .jmp, let origin = s.origin, let r = refsByPlace[origin] else { return nil }
+        // Data in code: no instruction holds the relocation; the sweep
+        // says whether the guess starts one.
+        if r.use == .undecodable { return r.guessStartsInstruction == true ? .nonCallInstruction : .midInstruction }
         if s.offset != r.offset { return .midInstruction }
         if (r.use == .callMem || r.use == .jmpMem) && r.length == s.length { return nil }
         return .nonCallInstruction

@@ -32,6 +32,11 @@ public struct Reference: Sendable, Hashable, Codable {
     public var source: [SourceFrame] = []
     /// The compilation unit the instruction belongs to (see `Site.unit`).
     public var unit: String? = nil
+    /// Undecodable references only: whether the naive guess, two bytes
+    /// before the relocation, starts an instruction of the function's linear
+    /// sweep (data in code: the guess may land on the jump over it). Not in
+    /// the JSON.
+    public var guessStartsInstruction: Bool? = nil
 
     /// Where the instruction is in its file.
     public var place: Place { Place(section: sectionIndex, offset: offset) }

@@ -207,12 +207,15 @@ struct ReferenceDecoder {
             guard let field = table.fieldOffset(r, instructionEnd: r.offset + UInt64(r.type.width)) else { return nil }
             findings.append(Finding(path: file.path, place: file.describe(section: section.index, offset: r.offset),
                                     message: "reference to \(table.symbol) (\(r.type)) does not decode"))
-            return Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
-                             address: file.address(of: section, offset: r.offset),
-                             location: file.describe(section: section.index, offset: r.offset),
-                             use: .undecodable, op: table.op(offset: field), instruction: "", length: 0,
-                             relocationOffset: r.offset, relocationType: r.type.description, register: nil,
-                             confirmedBySweep: false, viaGOT: viaGOT)
+            var ref = Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
+                                address: file.address(of: section, offset: r.offset),
+                                location: file.describe(section: section.index, offset: r.offset),
+                                use: .undecodable, op: table.op(offset: field), instruction: "", length: 0,
+                                relocationOffset: r.offset, relocationType: r.type.description, register: nil,
+                                confirmedBySweep: false, viaGOT: viaGOT)
+            ref.guessStartsInstruction = r.offset >= 2
+                && code.instructionStarts(section: section, offset: r.offset).contains(Int(r.offset) - 2)
+            return ref
         }
         let end = anchored.offset + UInt64(anchored.instruction.length)
         guard let field = table.fieldOffset(r, instructionEnd: end) else { return nil }

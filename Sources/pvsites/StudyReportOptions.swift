@@ -32,11 +32,36 @@ struct LinuxResultOptions: ParsableArguments {
     var noLinux = false
 
     /// The named result (an error when it cannot be read), else the
-    /// cache's last 6.1 result when there is one.
+    /// cache's last 6.1 result when there is one (a warning, and no Linux
+    /// rows, when that one cannot be read: a newer pvsites may have
+    /// written it).
     func load() throws -> LinuxAB? {
         guard !noLinux else { return nil }
-        let path = linux ?? KernelSetup.resultsFile(cache: KernelSetup.defaultCache, kernel: "6.1")
-        guard linux != nil || FileManager.default.fileExists(atPath: path) else { return nil }
+        guard linux == nil else { return try Self.read(linux!) }
+        let path = KernelSetup.resultsFile(cache: KernelSetup.defaultCache, kernel: "6.1")
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try Self.read(path)
+        } catch let e as CLIError {
+            Diagnostics.warning("pvsites: warning: \(e.description); left out of the report (--linux FILE names another, --no-linux none)")
+            return nil
+        }
+    }
+
+    /// `configs[3].references.by_use: Cannot initialize ReferenceUse from "jmp-direct"`.
+    static func brief(_ error: Error) -> String {
+        let context: DecodingError.Context
+        switch error as? DecodingError {
+        case .dataCorrupted(let c)?, .keyNotFound(_, let c)?, .typeMismatch(_, let c)?, .valueNotFound(_, let c)?:
+            context = c
+        default:
+            return String(describing: error)
+        }
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+        return (path.isEmpty ? "" : String(path.drop { $0 == "." }) + ": ") + context.debugDescription
+    }
+
+    private static func read(_ path: String) throws -> LinuxAB {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("\(path): cannot read the Linux A/B result")
         }
@@ -49,7 +74,7 @@ struct LinuxResultOptions: ParsableArguments {
         } catch let e as CLIError {
             throw e
         } catch {
-            throw CLIError("\(path): not a study result (\(error))")
+            throw CLIError("\(path): not a study result this pvsites reads (\(Self.brief(error)))")
         }
     }
 }

@@ -19,8 +19,11 @@ struct CommandLineTests {
         return Fixtures.repositoryRoot + "/.build/debug/pvsites"
     }()
 
+    /// `study` runs without the Linux A/B result a `kernel study` may have
+    /// left in this machine's cache (tests of `--linux` name their own).
     static func run(_ args: [String]) throws -> CommandResult {
-        try Command.run([binary] + args, currentDirectory: Fixtures.repositoryRoot)
+        let isolated = args.first == "study" && !args.contains("--linux") && !args.contains("--no-linux")
+        return try Command.run([binary] + args + (isolated ? ["--no-linux"] : []), currentDirectory: Fixtures.repositoryRoot)
     }
 
     @Test func objinfoCountsEqualReadelf() throws {
@@ -145,7 +148,7 @@ struct CommandLineTests {
         // Which pvsites, asked how, when.
         let tool = try #require(json["tool"] as? [String: String])
         #expect(tool["version"] == (try Self.run(["--version"])).stdout.dropFirst("pvsites ".count).dropLast(1).description)
-        #expect(tool["command"] == "\(Self.binary) study --cache \(cache) --compiler gcc --variant kernel --opt=-O2 --format json")
+        #expect(tool["command"] == "\(Self.binary) study --cache \(cache) --compiler gcc --variant kernel --opt=-O2 --format json --no-linux")
         let date = try #require(tool["date"])
         #expect(date.wholeMatch(of: /20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z/) != nil, "\(date)")
         let text = try Self.run(["study", "--cache", cache, "--compiler", "gcc", "--variant", "kernel", "--opt=-O2", "--no-linux"])

@@ -31,7 +31,9 @@ struct StudyRunTests {
     @Test func controlFindsEverything() {
         for c in Self.result.configs {
             #expect(c.control.missed == 0, "\(c.name)")
-            #expect(c.control.spurious == 0, "\(c.name)")
+            // Spurious only where C calls through the table with no macro
+            // (raw_ops_call.c; ControlTests counts them in gcc -S).
+            #expect(c.control.spurious == c.control.spuriousUnannotatedCall, "\(c.name)")
             #expect(c.control.sizeMismatched == c.controlSizeMismatchedAsm, "\(c.name)")
         }
     }
