@@ -33,6 +33,16 @@
  *                        as above with the absolute form
  *                        "call *paravirt_ops+off" (ff 14 25 + abs32,
  *                        7 bytes, R_X86_64_32S), as Linux before 5.18.
+ *   -DPVOPS_DIRECT       the ordinary C call pv_tramp_<op>(args): a direct
+ *                        call (e8 rel32, or a tail jmp e9 rel32) to a
+ *                        per-op trampoline declared below with the op's
+ *                        own prototype, as Linux's static_call (5.10+)
+ *                        calls __SCT__<name>.  Each trampoline is one
+ *                        "jmp *paravirt_ops+off(%rip)" in
+ *                        stubs/trampolines.S, which only the direct link
+ *                        adds.  The table is not named at the call: _VIA
+ *                        and _FN evaluate ops/fn for side effects only,
+ *                        as in annotated mode.
  *
  * Independently, -DPVOPS_RO declares the table const (PVOPS_CONST), which
  * licenses gcc to keep a loaded op in a register across other calls.
@@ -173,6 +183,11 @@ PV_CHECK(set_pte); PV_CHECK(set_pte_at); PV_CHECK(set_pmd); PV_CHECK(pte_update)
 PV_CHECK(make_pte); PV_CHECK(pte_val); PV_CHECK(activate_mm); PV_CHECK(exit_mmap);
 PV_CHECK(enter_lazy_mmu); PV_CHECK(leave_lazy_mmu); PV_CHECK(start_context_switch);
 PV_CHECK(end_context_switch);
+/* PV_FUNCTION_OPS (pvops_defs.h) lists every function field, each once. */
+#define PV_CHECK_OP(f) PV_CHECK(f);
+PV_FUNCTION_OPS(PV_CHECK_OP)
+#define PV_COUNT_OP(f) + 1
+_Static_assert(PV_banner + 8 * (0 PV_FUNCTION_OPS(PV_COUNT_OP)) == PV_SIZE, "PV_FUNCTION_OPS in pvops_defs.h does not list every function field of struct paravirt_ops");
 _Static_assert(sizeof(struct paravirt_ops) == PV_SIZE, "PV_SIZE in pvops_defs.h is not sizeof(struct paravirt_ops): a field was added or removed");
 
 /*
@@ -197,6 +212,16 @@ int native_write_msr(unsigned int msr, unsigned int low, unsigned int high);
 void native_io_delay(void);
 u64 native_sched_clock(void);
 void paravirt_nop(void);
+
+/*
+ * The trampolines of the direct form, one per function field, each with
+ * the op's own prototype (the field's pointed-to type): pv_tramp_irq_disable
+ * is a void (void) function.  Defined in stubs/trampolines.S from the same
+ * PV_FUNCTION_OPS list; declared in every mode (a declaration nobody calls
+ * emits nothing).
+ */
+#define PV_TRAMP_DECL(op) extern __typeof__(*((struct paravirt_ops *)0)->op) pv_tramp_##op;
+PV_FUNCTION_OPS(PV_TRAMP_DECL)
 
 /*
  * ---- annotated mode --------------------------------------------------
@@ -281,6 +306,12 @@ void paravirt_nop(void);
 	({ __PVOP_CALLEE_ASM(op, inputs); (type)__rax; })
 #define __PVOP_VCALL_FN(fn, op, plain_args, inputs)		\
 	({ (void)(fn); __PVOP_ASM(op, inputs); (void)__rax; })
+#elif defined(PVOPS_DIRECT)
+#define __PVOP_VCALL(ops, op, plain_args, inputs)	((void)(ops), pv_tramp_##op plain_args)
+#define __PVOP_CALL(ops, type, op, plain_args, inputs)	((type)((void)(ops), pv_tramp_##op plain_args))
+#define __PVOP_VCALLEE(op, plain_args, inputs)		(pv_tramp_##op plain_args)
+#define __PVOP_CALLEE(type, op, plain_args, inputs)	((type)pv_tramp_##op plain_args)
+#define __PVOP_VCALL_FN(fn, op, plain_args, inputs)	((void)(fn), pv_tramp_##op plain_args)
 #else
 #define __PVOP_VCALL(ops, op, plain_args, inputs)	((ops)->op plain_args)
 #define __PVOP_CALL(ops, type, op, plain_args, inputs)	((type)(ops)->op plain_args)

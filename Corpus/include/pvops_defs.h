@@ -122,6 +122,33 @@
 #define PV_start_context_switch	0x1f8
 #define PV_end_context_switch	0x200
 
+/*
+ * The function fields of the table, in table order, as an X-macro: one
+ * X(op) per field from PV_banner to PV_end_context_switch.  It is the one
+ * list the direct form is generated from: include/pvops.h declares a
+ * trampoline pv_tramp_<op> per entry with the op's own C prototype (and
+ * checks the entries against the struct: every offset, and that they fill
+ * the table), and stubs/trampolines.S defines the same trampolines, one
+ * "jmp *paravirt_ops+PV_<op>(%rip)" each.  Adding a field means adding it
+ * here and above; pvops.h refuses to compile if either is forgotten.
+ */
+#define PV_FUNCTION_OPS(X) \
+	X(banner) X(arch_setup) X(memory_setup) X(init_IRQ) X(time_init) \
+	X(get_wallclock) X(set_wallclock) X(sched_clock) X(get_cpu_khz) \
+	X(cpuid) X(get_debugreg) X(set_debugreg) X(clts) X(read_cr0) \
+	X(write_cr0) X(read_cr4) X(write_cr4) X(read_msr) X(write_msr) \
+	X(read_tsc) X(read_pmc) X(load_sp0) X(load_tls) X(load_gs_index) \
+	X(write_gdt_entry) X(write_idt_entry) X(set_iopl_mask) X(wbinvd) \
+	X(io_delay) X(swapgs) X(iret) X(usergs_sysret64) X(save_fl) \
+	X(restore_fl) X(irq_disable) X(irq_enable) X(safe_halt) X(halt) \
+	X(apic_write) X(apic_read) X(setup_boot_clock) \
+	X(setup_secondary_clock) X(startup_ipi_hook) X(read_cr2) \
+	X(write_cr2) X(read_cr3) X(write_cr3) X(flush_tlb_user) \
+	X(flush_tlb_kernel) X(flush_tlb_single) X(set_pte) X(set_pte_at) \
+	X(set_pmd) X(pte_update) X(make_pte) X(pte_val) X(activate_mm) \
+	X(exit_mmap) X(enter_lazy_mmu) X(leave_lazy_mmu) \
+	X(start_context_switch) X(end_context_switch)
+
 #define PV_SIZE			0x208
 
 /* The type byte of a record: the op's slot number in the table. */

@@ -97,7 +97,7 @@ public struct Evidence: Sendable {
         case .address: return 2
         case .undecodable: return 3
         case .compare, .store, .other: return 4
-        case .callMem, .jmpMem: return 5
+        case .callMem, .jmpMem, .callDirect, .jmpDirect: return 5
         }
     }
 
@@ -135,22 +135,24 @@ public struct Evidence: Sendable {
         case .address: return .baseRegister
         case .undecodable: return .undecodable
         case .compare, .store, .other: return .nonCallReference
-        case .callMem, .jmpMem: return .noReference
+        case .callMem, .jmpMem, .callDirect, .jmpDirect: return .noReference
         }
     }
 
-    /// What is wrong with a scanned call or jmp through memory, if anything:
-    /// it must start where the instruction holding its relocation starts,
-    /// and that instruction must be a call or jmp through memory of the
-    /// site's length. Sites found through a register are checked by their
-    /// own decode, not here.
+    /// What is wrong with a scanned call or jmp through memory (or direct
+    /// to a trampoline), if anything: it must start where the instruction
+    /// holding its relocation starts, and that instruction must be a call
+    /// or jmp of the same family and of the site's length. Sites found
+    /// through a register are checked by their own decode, not here.
     public func misplacement(of s: Site) -> Misplacement? {
-        guard s.kind == .call || s.kind == .jmp, let origin = s.origin, let r = refsByPlace[origin] else { return nil }
+        let direct = s.kind == .callDirect || s.kind == .jmpDirect
+        guard s.kind == .call || s.kind == .jmp || direct, let origin = s.origin, let r = refsByPlace[origin] else { return nil }
         // Data in code: no instruction holds the relocation; the sweep
         // says whether the guess starts one.
         if r.use == .undecodable { return r.guessStartsInstruction == true ? .nonCallInstruction : .midInstruction }
         if s.offset != r.offset { return .midInstruction }
-        if (r.use == .callMem || r.use == .jmpMem) && r.length == s.length { return nil }
+        let branch = direct ? (r.use == .callDirect || r.use == .jmpDirect) : (r.use == .callMem || r.use == .jmpMem)
+        if branch && r.length == s.length { return nil }
         return .nonCallInstruction
     }
 
@@ -158,7 +160,7 @@ public struct Evidence: Sendable {
     func spuriousCause(_ s: Site, policy: Policy) -> Cause {
         if policy == .naive {
             let r = s.origin.flatMap { refsByPlace[$0] }
-            return r.map { $0.use == .callMem || $0.use == .jmpMem } == true ? .unannotatedCall : .nonCall
+            return r.map { $0.use.isBranch } == true ? .unannotatedCall : .nonCall
         }
         return s.kind == .other ? .nonCall : .unannotatedCall
     }

@@ -8,6 +8,12 @@ public struct Corpus: Sendable {
     public let config: CorpusConfig
     /// Sources relative to `directory`, sorted.
     public let sources: [String]
+    /// The modes configs.json lists, in `BuildMode` order: annotated and
+    /// plain always, direct when the corpus has trampolines.
+    public let modes: [BuildMode]
+
+    /// The unannotated forms built: plain, and direct when listed.
+    public var forms: [Form] { Form.allCases.filter { modes.contains($0.mode) } }
 
     public enum LoadError: Error, CustomStringConvertible {
         case missing(String)
@@ -37,6 +43,23 @@ public struct Corpus: Sendable {
             throw LoadError.badConfig(path, "not valid JSON")
         }
         guard config.schema == 1 else { throw LoadError.badConfig(path, "schema \(config.schema), this pvsites reads 1") }
+        var modes: [BuildMode] = []
+        for m in config.modes {
+            guard let mode = BuildMode(rawValue: m) else {
+                throw LoadError.badConfig(path, "unknown mode '\(m)' (want \(BuildMode.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            if !modes.contains(mode) { modes.append(mode) }
+        }
+        guard modes.contains(.annotated), modes.contains(.plain) else {
+            throw LoadError.badConfig(path, "modes must list annotated and plain")
+        }
+        if modes.contains(.direct) {
+            guard config.trampolines != nil else { throw LoadError.badConfig(path, "modes lists direct, but trampolines is missing") }
+            if let v = config.variants.first(where: { $0.directCflags == nil }) {
+                throw LoadError.badConfig(path, "modes lists direct, but variant '\(v.name)' has no direct_cflags")
+            }
+        }
+        self.modes = BuildMode.allCases.filter(modes.contains)
         var found: [String] = []
         for pattern in config.sources { found += Self.glob(directory, pattern) }
         guard !found.isEmpty else { throw LoadError.noSources(directory) }
@@ -90,7 +113,11 @@ public struct Corpus: Sendable {
         let family = compiler.family ?? "gcc"
         var flags = [cfg.opt] + config.commonCflags + (config.familyCflags?[family] ?? [])
         flags += variant.cflags + (variant.familyCflags?[family] ?? [])
-        flags += mode == .annotated ? variant.annotatedCflags : variant.plainCflags
+        switch mode {
+        case .annotated: flags += variant.annotatedCflags
+        case .plain: flags += variant.plainCflags
+        case .direct: flags += variant.directCflags ?? []
+        }
         flags += config.includeDirs.map { "-I" + directory + "/" + $0 }
         flags += perFileCflags(source)
         return flags

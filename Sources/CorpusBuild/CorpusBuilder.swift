@@ -144,10 +144,11 @@ public struct CorpusBuilder: Sendable {
         case built(String, log: String), cached(String, log: String), failed(BuildFailure)
     }
 
-    /// Build `configurations` in both modes (or the given ones). `progress`
-    /// is called with (done, total) as jobs finish.
-    public func build(_ configurations: [BuildConfiguration], modes: [BuildMode] = BuildMode.allCases,
+    /// Build `configurations` in every mode of the corpus (or the given
+    /// ones). `progress` is called with (done, total) as jobs finish.
+    public func build(_ configurations: [BuildConfiguration], modes: [BuildMode]? = nil,
                       links: Bool = true, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CorpusBuild {
+        let modes = (modes ?? corpus.modes).filter { $0 != .direct || corpus.config.trampolines != nil }
         let fm = FileManager.default
         try fm.createDirectory(atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: cacheDirectory + "/img", withIntermediateDirectories: true)
@@ -160,9 +161,12 @@ public struct CorpusBuilder: Sendable {
             for mode in modes {
                 var sources = corpus.sources
                 if let stubs = corpus.config.stubs, links { sources.append(stubs) }
+                // The trampolines go into the direct link only.
+                if mode == .direct, let t = corpus.config.trampolines, links { sources.append(t.source) }
                 for source in sources {
                     // Stubs define the table and natives: always the plain mode.
                     let isStubs = source == corpus.config.stubs
+                    let isTrampolines = source == corpus.config.trampolines?.source
                     let flags = corpus.cflags(cfg, mode: isStubs ? .plain : mode, source: source)
                     var h = ContentHash()
                     h.add(headers)
@@ -170,7 +174,8 @@ public struct CorpusBuilder: Sendable {
                     h.add(FileManager.default.contents(atPath: corpus.directory + "/" + source) ?? Data())
                     for f in flags { h.add(f) }
                     let base = (source as NSString).lastPathComponent.replacingOccurrences(of: ".", with: "_")
-                    let out = "\(cacheDirectory)/obj/\(cfg.slug)-\(isStubs ? "stubs" : mode.rawValue)-\(base)-\(h.hex).o"
+                    let role = isStubs ? "stubs" : isTrampolines ? "trampolines" : mode.rawValue
+                    let out = "\(cacheDirectory)/obj/\(cfg.slug)-\(role)-\(base)-\(h.hex).o"
                     let argv = [compiler.command] + flags + ["-c", corpus.directory + "/" + source, "-o"]
                     jobs.append(Job(configuration: cfg, mode: mode, source: source, output: out, argv: argv))
                 }
@@ -231,7 +236,8 @@ public struct CorpusBuilder: Sendable {
             case .failed(let f)?: failures.append(f)
             case nil: break
             }
-            let objs = input.2.filter { $0.0 != corpus.config.stubs }.sorted { $0.0 < $1.0 }
+            let objs = input.2.filter { $0.0 != corpus.config.stubs && $0.0 != corpus.config.trampolines?.source }
+                .sorted { $0.0 < $1.0 }
             builds.append(BuiltConfiguration(configuration: input.0, mode: input.1,
                                              objects: objs.map { (source: $0.0, path: $0.1) }, image: image))
         }

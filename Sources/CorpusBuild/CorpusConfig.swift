@@ -21,6 +21,9 @@ public struct CorpusConfig: Codable, Sendable {
         public let familyCflags: [String: [String]]?
         public let annotatedCflags: [String]
         public let plainCflags: [String]
+        /// Flags of the direct mode (`-DPVOPS_DIRECT`); required when
+        /// `modes` lists `direct`.
+        public let directCflags: [String]?
         public let linkFlags: [String]
 
         enum CodingKeys: String, CodingKey {
@@ -28,8 +31,18 @@ public struct CorpusConfig: Codable, Sendable {
             case familyCflags = "family_cflags"
             case annotatedCflags = "annotated_cflags"
             case plainCflags = "plain_cflags"
+            case directCflags = "direct_cflags"
             case linkFlags = "link_flags"
         }
+    }
+
+    /// The direct form's trampolines: the source that defines them (built
+    /// once per configuration, linked into the direct image only, like the
+    /// stubs into every image) and the prefix of their symbols,
+    /// `pv_tramp_` + the op's field name.
+    public struct Trampolines: Codable, Sendable, Hashable {
+        public let source: String
+        public let prefix: String
     }
 
     public let schema: Int
@@ -39,6 +52,8 @@ public struct CorpusConfig: Codable, Sendable {
     public let includeDirs: [String]
     public let perFileCflagsMarker: String?
     public let stubs: String?
+    /// Nil for a corpus without the direct form.
+    public let trampolines: Trampolines?
     public let compilers: [Compiler]
     public let opts: [String]
     public let commonCflags: [String]
@@ -49,7 +64,7 @@ public struct CorpusConfig: Codable, Sendable {
     public let commonLinkFlags: [String]
 
     enum CodingKeys: String, CodingKey {
-        case schema, sources, stubs, compilers, opts, modes, variants, links
+        case schema, sources, stubs, trampolines, compilers, opts, modes, variants, links
         case tableSymbol = "table_symbol"
         case recordSection = "record_section"
         case includeDirs = "include_dirs"
@@ -71,12 +86,29 @@ public enum LinkForm: String, Sendable, Codable, CaseIterable, CustomStringConve
     public var description: String { rawValue }
 }
 
-/// The two ways every configuration is built.
+/// The ways a configuration is built (`modes` in configs.json).
 public enum BuildMode: String, Sendable, Codable, CaseIterable {
     /// `-DPVOPS_ANNOTATE`: inline asm plus a record per site.
     case annotated
     /// Plain C calls through the table.
     case plain
+    /// `-DPVOPS_DIRECT`: plain C direct calls to a per-op trampoline
+    /// (`pv_tramp_<op>`), as Linux's static_call.
+    case direct
+}
+
+/// The unannotated form a study compares the annotated build with: each is
+/// a build mode, and each gives every configuration a result of its own
+/// (`form` in the study's JSON).
+public enum Form: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+    /// Plain C calls through the table, found by scanning references to it.
+    case plain
+    /// Direct calls to per-op trampolines, found by their relocations.
+    case direct
+
+    public var mode: BuildMode { self == .plain ? .plain : .direct }
+
+    public var description: String { rawValue }
 }
 
 /// One cell of the matrix: compiler × variant × opt level.

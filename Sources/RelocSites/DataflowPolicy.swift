@@ -49,7 +49,7 @@ struct DataflowPolicy {
         // cross-jumped the calls) is marked merged, with all its ops.
         var reached: [Place: [(ref: Reference, found: Dataflow.Found, section: Section)]] = [:]
         var order: [Place] = []
-        for ref in refs where ref.use == .load || ref.use == .address {
+        for ref in refs where ref.target == .table && (ref.use == .load || ref.use == .address) {
             guard let reg = ref.register, let section = file.findSection(index: ref.sectionIndex) else { continue }
             let value: Dataflow.Value = ref.use == .load ? .field(ref.op?.offset ?? 0) : .table(ref.op?.offset ?? 0)
             let (_, insns) = code.functionInstructions(section: section, offset: ref.offset)

@@ -6,7 +6,9 @@
 // absolute `call *table+off`, at their decoded length, with the op their
 // displacement names. Every other use (load, address, compare, store) is a
 // reference but not a site: a call that gcc made through a register after
-// loading the op is missed here; dataflow follows it.
+// loading the op is missed here; dataflow follows it. In the direct form
+// the direct calls and tail jumps to a trampoline, `call pv_tramp_<op>`,
+// are sites too, five bytes, of the op the trampoline's name gives.
 import SiteModel
 
 /// `Policy.decoded`: the calls and jumps through memory.
@@ -14,11 +16,17 @@ struct DecodedPolicy {
     let table: OpsTable
 
     func sites(_ refs: [Reference]) -> [Site] {
-        refs.filter { $0.use == .callMem || $0.use == .jmpMem }.map { ref in
-            Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
-                 address: ref.address, location: ref.location, length: ref.length,
-                 kind: ref.use == .callMem ? .call : .jmp, op: ref.op ?? table.op(offset: 0),
-                 clobbers: .cABI, evidence: ref.instruction, origin: ref.place)
+        refs.filter { $0.use.isBranch && ($0.target == .table || $0.op != nil) }.map { ref in
+            let kind: SiteKind = switch ref.use {
+            case .callMem: .call
+            case .jmpMem: .jmp
+            case .callDirect: .callDirect
+            default: .jmpDirect
+            }
+            return Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: ref.offset,
+                        address: ref.address, location: ref.location, length: ref.length,
+                        kind: kind, op: ref.op ?? table.op(offset: 0),
+                        clobbers: .cABI, evidence: ref.instruction, origin: ref.place)
         }
     }
 }

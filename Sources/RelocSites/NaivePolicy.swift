@@ -6,7 +6,10 @@
 // bytes, long; the op is the field the relocation points at. Nothing is
 // decoded: a load, a compare, a store, a 7-byte absolute call are all taken
 // for 6-byte calls, and the comparison counts the guesses that do not start
-// at an instruction or are not such a call as misplaced.
+// at an instruction or are not such a call as misplaced. A relocation
+// against a trampoline (the direct form) is taken, just as literally, for
+// the rel32 of `e8 <rel32>`, `call pv_tramp_<op>`: a 5-byte call one byte
+// before it.
 import ELF
 import SiteModel
 
@@ -17,13 +20,17 @@ struct NaivePolicy {
     let table: OpsTable
 
     func sites(_ refs: [Reference]) -> [Site] {
-        refs.map { ref in
-            let start = ref.relocationOffset >= 2 ? ref.relocationOffset - 2 : 0
-            let field = ref.op?.offset ?? 0
+        refs.compactMap { ref in
+            let direct = ref.target == .trampoline
+            if direct && ref.op == nil { return nil }
+            let back: UInt64 = direct ? 1 : 2
+            let start = ref.relocationOffset >= back ? ref.relocationOffset - back : 0
+            let op = direct ? ref.op! : table.op(offset: ref.op?.offset ?? 0)
             return Site(section: ref.section, sectionIndex: ref.sectionIndex, offset: start,
                         address: ref.address &- ref.offset &+ start,
                         location: file.describe(section: ref.sectionIndex, offset: start),
-                        length: Policy.assumedLength, kind: .call, op: table.op(offset: field),
+                        length: direct ? Policy.assumedDirectLength : Policy.assumedLength,
+                        kind: direct ? .callDirect : .call, op: op,
                         clobbers: .cABI, evidence: "\(ref.relocationType) at +\(hex(ref.relocationOffset - start))",
                         origin: ref.place)
         }

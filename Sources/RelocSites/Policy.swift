@@ -10,4 +10,6 @@ public enum Policy: String, Sendable, Codable, CodingKeyRepresentable, CaseItera
 
     /// The length the 2007 proposal assumes: `ff 15` + disp32.
     public static let assumedLength = 6
+    /// The length naive assumes at a trampoline's relocation: `e8` + rel32.
+    public static let assumedDirectLength = 5
 }

@@ -2,7 +2,14 @@ import DebugInfo
 import ELF
 import SiteModel
 
-/// One relocation against the ops table inside code, decoded.
+/// What a reference names: the ops table, or a trampoline of the direct
+/// form (`pv_tramp_<op>`, whose name gives the op).
+public enum ReferenceTarget: String, Sendable, Hashable, Codable {
+    case table
+    case trampoline
+}
+
+/// One relocation against the ops table (or a trampoline) inside code, decoded.
 public struct Reference: Sendable, Hashable, Codable {
     public let section: String
     public let sectionIndex: Int
@@ -27,6 +34,8 @@ public struct Reference: Sendable, Hashable, Codable {
     public let confirmedBySweep: Bool
     /// GOT-relative relocation (`-fPIC`).
     public let viaGOT: Bool
+    /// The table, or a trampoline.
+    public let target: ReferenceTarget
     /// The inline chain at the instruction, innermost first (empty without
     /// DWARF or when source positions were not asked for).
     public var source: [SourceFrame] = []
@@ -42,7 +51,7 @@ public struct Reference: Sendable, Hashable, Codable {
     public var place: Place { Place(section: sectionIndex, offset: offset) }
 
     enum CodingKeys: String, CodingKey {
-        case section, offset, address, location, use, op, instruction, length, register, source
+        case section, offset, address, location, use, op, instruction, length, register, source, target
         case opOffset = "op_offset"
         case relocationOffset = "relocation_offset"
         case relocationType = "relocation_type"
@@ -53,7 +62,8 @@ public struct Reference: Sendable, Hashable, Codable {
 
     public init(section: String, sectionIndex: Int, offset: UInt64, address: UInt64, location: String,
                 use: ReferenceUse, op: Op?, instruction: String, length: Int, relocationOffset: UInt64,
-                relocationType: String, register: String?, confirmedBySweep: Bool, viaGOT: Bool) {
+                relocationType: String, register: String?, confirmedBySweep: Bool, viaGOT: Bool,
+                target: ReferenceTarget = .table) {
         self.section = section
         self.sectionIndex = sectionIndex
         self.offset = offset
@@ -68,6 +78,7 @@ public struct Reference: Sendable, Hashable, Codable {
         self.register = register
         self.confirmedBySweep = confirmedBySweep
         self.viaGOT = viaGOT
+        self.target = target
     }
 
     public init(from decoder: Decoder) throws {
@@ -90,6 +101,7 @@ public struct Reference: Sendable, Hashable, Codable {
         register = try c.decodeIfPresent(String.self, forKey: .register)
         confirmedBySweep = try c.decode(Bool.self, forKey: .confirmedBySweep)
         viaGOT = try c.decode(Bool.self, forKey: .viaGOT)
+        target = try c.decodeIfPresent(ReferenceTarget.self, forKey: .target) ?? .table
         source = try c.decodeIfPresent([SourceFrame].self, forKey: .source) ?? []
     }
 
@@ -110,6 +122,8 @@ public struct Reference: Sendable, Hashable, Codable {
         try c.encode(register, forKey: .register)
         try c.encode(confirmedBySweep, forKey: .confirmedBySweep)
         try c.encode(viaGOT, forKey: .viaGOT)
+        // Only a trampoline's says so: table references read as before.
+        if target != .table { try c.encode(target, forKey: .target) }
         try c.encode(source, forKey: .source)
     }
 }

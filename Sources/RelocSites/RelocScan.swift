@@ -9,11 +9,21 @@ public struct RelocOptions: Sendable {
     public var policy: Policy
     /// Attach inline chains from DWARF to sites.
     public var sourcePositions: Bool
+    /// The direct form: symbols with this prefix are trampolines, and
+    /// direct calls to them are sites (nil: look for none).
+    public var trampolinePrefix: String?
+    /// Field offset → name of the whole table, to find a trampoline's op
+    /// by its name when the file's own DWARF does not describe the table
+    /// (a direct-form object never names it); the file's names otherwise.
+    public var fieldNames: [Int64: String]?
 
-    public init(tableSymbol: String? = nil, policy: Policy = .dataflow, sourcePositions: Bool = true) {
+    public init(tableSymbol: String? = nil, policy: Policy = .dataflow, sourcePositions: Bool = true,
+                trampolinePrefix: String? = Trampolines.defaultPrefix, fieldNames: [Int64: String]? = nil) {
         self.tableSymbol = tableSymbol
         self.policy = policy
         self.sourcePositions = sourcePositions
+        self.trampolinePrefix = trampolinePrefix
+        self.fieldNames = fieldNames
     }
 }
 
@@ -53,8 +63,11 @@ extension RelocScan {
             policies.map { RelocScan(path: file.path, table: table, policy: $0, references: [], sites: [], findings: findings) }
         }
         let names = options.tableSymbol.map { [$0] } ?? OpsTable.defaultSymbols
-        // A file without the table symbol is dismissed on its symbol table alone.
-        guard names.contains(where: { !file.findSymbols(named: $0).isEmpty }) else { return empty(nil, []) }
+        // A file with neither the table symbol nor a trampoline is dismissed
+        // on its symbol table alone.
+        let hasTable = names.contains { !file.findSymbols(named: $0).isEmpty }
+        let hasTrampolines = options.trampolinePrefix.map { !$0.isEmpty && !file.findSymbolIndices(withPrefix: $0).isEmpty } ?? false
+        guard hasTable || hasTrampolines else { return empty(nil, []) }
         var findings: [Finding] = []
         let debugInfo: DebugInfo?
         do { debugInfo = try file.openDebugInfo() } catch {
@@ -62,10 +75,23 @@ extension RelocScan {
             findings.append(Finding(path: file.path, place: ".debug_info",
                                     message: "DWARF unusable, no op names or source positions: \(error)"))
         }
-        guard let table = OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo) else {
-            return empty(nil, findings)
+        let found = hasTable ? OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo) : nil
+        var trampolines: Trampolines?
+        var fields = found?.members ?? [:]
+        if hasTrampolines, let prefix = options.trampolinePrefix {
+            if fields.isEmpty, let members = Self.tableStructMembers(debugInfo, symbol: options.tableSymbol) {
+                for m in members where fields[Int64(clamping: m.offset)] == nil { fields[Int64(clamping: m.offset)] = m.name }
+            }
+            for (offset, name) in options.fieldNames ?? [:] { fields[offset] = name }
+            trampolines = Trampolines(file: file, prefix: prefix, fields: fields)
         }
-        var scanner = Scanner(file: file, table: table)
+        if trampolines?.isEmpty == true { trampolines = nil }
+        guard found != nil || trampolines != nil else { return empty(nil, findings) }
+        // Without the table symbol (a direct-form object that only calls
+        // trampolines) the table is known by its field names alone.
+        let table = found ?? OpsTable(symbol: options.tableSymbol ?? OpsTable.defaultSymbols.last!,
+                                      members: fields, size: nil)
+        var scanner = Scanner(file: file, table: table, trampolines: trampolines)
         var refs = try scanner.references()
         var sitesByPolicy = policies.map { scanner.sites(policy: $0, references: refs) }
         findings += scanner.findings
@@ -97,9 +123,21 @@ extension RelocScan {
             }
         }
         return zip(policies, sitesByPolicy).map { policy, sites in
-            RelocScan(path: file.path, table: table.symbol, policy: policy, references: refs, sites: sites,
+            RelocScan(path: file.path, table: found?.symbol, policy: policy, references: refs, sites: sites,
                       findings: findings)
         }
+    }
+
+    /// The table's struct type, for a file that calls trampolines without
+    /// naming the table (its DWARF still describes the struct when a
+    /// header's inline function uses a data field): tried by the table
+    /// symbol's names, then Linux's `struct paravirt_patch_template`.
+    static func tableStructMembers(_ info: DebugInfo?, symbol: String?) -> [StructMember]? {
+        guard let info else { return nil }
+        for name in (symbol.map { [$0] } ?? OpsTable.defaultSymbols) + ["paravirt_patch_template"] {
+            if let m = info.structMembers(named: name), !m.isEmpty { return m }
+        }
+        return nil
     }
 
     /// Count by use (references) and by kind (sites) in one map, as
@@ -117,11 +155,14 @@ extension RelocScan {
 struct Scanner {
     let file: ObjectFile
     let table: OpsTable
+    /// The direct form's trampolines, when the file has any.
+    var trampolines: Trampolines?
     var findings: [Finding] = []
 
-    init(file: ObjectFile, table: OpsTable) {
+    init(file: ObjectFile, table: OpsTable, trampolines: Trampolines? = nil) {
         self.file = file
         self.table = table
+        self.trampolines = trampolines
     }
 
 
@@ -132,22 +173,46 @@ struct Scanner {
     mutating func references() throws -> [Reference] {
         // Only relocations naming a table candidate become values; of those,
         // only the ones that can land in the table are decoded.
-        var work: [Work] = []
+        var work: [Work] = [], trampolineJumps: [Work] = []
         for rs in file.relocationSections where rs.targetIndex != 0 {
             guard let target = file.findSection(index: rs.targetIndex), target.isExecutable,
                   file.sections[rs.symbolTableIndex].type == .symtab else { continue }
             let relocs = try file.readRelocations(rs, against: table.candidates)
-            for r in relocs where table.mayReference(r) { work.append(Work(section: target, relocation: r)) }
+            for r in relocs where table.mayReference(r) {
+                // The trampolines' own jumps through the table are not sites.
+                if let t = trampolines, t.containsBody(section: target.index, offset: r.offset) {
+                    trampolineJumps.append(Work(section: target, relocation: r))
+                    continue
+                }
+                work.append(Work(section: target, relocation: r))
+            }
+            if let t = trampolines {
+                for r in try file.readRelocations(rs, against: t.candidates) {
+                    work.append(Work(section: target, relocation: r, trampoline: true))
+                }
+            }
+        }
+        // A defined trampoline the names did not give takes the field its
+        // own jump goes through.
+        if trampolines != nil {
+            var decoder = ReferenceDecoder(file: file, table: table, trampolines: nil)
+            for w in trampolineJumps {
+                guard let ref = decoder.reference(w.relocation, in: w.section), ref.use == .jmpMem, let op = ref.op else { continue }
+                trampolines!.resolve(jumpAt: Place(section: w.section.index, offset: ref.offset), field: op.offset, name: op.name)
+            }
         }
         // Decode in contiguous chunks, one CodeReader per chunk; chunks come
         // back in order, so findings keep the order of the relocations.
         let pieces = work.count < Self.parallelThreshold ? 1 : WorkerPool.cores * 4
-        let (file, table, items) = (self.file, self.table, work)
+        let (file, table, trampolines, items) = (self.file, self.table, self.trampolines, work)
         let chunks = WorkerPool.map(WorkerPool.ranges(count: work.count, pieces: pieces)) { range in
-            var decoder = ReferenceDecoder(file: file, table: table)
+            var decoder = ReferenceDecoder(file: file, table: table, trampolines: trampolines)
             var refs: [Reference] = []
             for k in range {
-                if let ref = decoder.reference(items[k].relocation, in: items[k].section) { refs.append(ref) }
+                let item = items[k]
+                let ref = item.trampoline ? decoder.trampolineReference(item.relocation, in: item.section)
+                    : decoder.reference(item.relocation, in: item.section)
+                if let ref { refs.append(ref) }
             }
             return (refs, decoder.findings)
         }
@@ -164,6 +229,8 @@ struct Scanner {
     private struct Work: Sendable {
         let section: Section
         let relocation: Relocation
+        /// Against a trampoline symbol, not the table.
+        var trampoline = false
     }
 
     /// The sites of one policy, in section and offset order. Each policy
@@ -190,13 +257,58 @@ struct Scanner {
 struct ReferenceDecoder {
     let file: ObjectFile
     let table: OpsTable
+    let trampolines: Trampolines?
     let code: CodeReader
     var findings: [Finding] = []
 
-    init(file: ObjectFile, table: OpsTable) {
+    init(file: ObjectFile, table: OpsTable, trampolines: Trampolines? = nil) {
         self.file = file
         self.table = table
+        self.trampolines = trampolines
         self.code = CodeReader(file: file)
+    }
+
+    /// A relocation against a trampoline symbol: a direct site when its
+    /// instruction decodes as `call rel32` (e8) or `jmp rel32` (e9), five
+    /// bytes, branching to the trampoline's first byte; any other use
+    /// (its address taken, a conditional jump) is classified as a table
+    /// reference would be, and is no site. The op is the one the
+    /// trampoline's name gives; nil (with a finding) when the table has no
+    /// field of that name.
+    mutating func trampolineReference(_ r: Relocation, in section: Section) -> Reference? {
+        guard let trampolines else { return nil }
+        let name = file.symbolName(index: r.symbolIndex)
+        let op = trampolines.op(symbol: r.symbolIndex)
+        let place = file.describe(section: section.index, offset: r.offset)
+        if op == nil {
+            findings.append(Finding(path: file.path, place: place,
+                                    message: "\(name): no field of \(table.symbol) named \(trampolines.names[r.symbolIndex] ?? name), not a site"))
+        }
+        guard let anchored = code.instruction(at: r, in: section) else {
+            findings.append(Finding(path: file.path, place: place, message: "reference to \(name) (\(r.type)) does not decode"))
+            return Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
+                             address: file.address(of: section, offset: r.offset), location: place,
+                             use: .undecodable, op: op, instruction: "", length: 0, relocationOffset: r.offset,
+                             relocationType: r.type.description, register: nil, confirmedBySweep: false,
+                             viaGOT: r.type.isGOTRelative, target: .trampoline)
+        }
+        let insn = anchored.instruction
+        let end = anchored.offset + UInt64(insn.length)
+        let atStart = r.referencedOffset(instructionEnd: end) == 0
+        let use: ReferenceUse
+        if anchored.field == .immediate, atStart, insn.length == 5, insn.branchTarget != nil,
+           insn.bytes.first == 0xe8 && insn.operation == .call || insn.bytes.first == 0xe9 && insn.operation == .jump {
+            use = insn.operation == .call ? .callDirect : .jmpDirect
+        } else {
+            use = Classifier.use(of: insn, field: anchored.field, viaGOT: r.type.isGOTRelative)
+        }
+        return Reference(section: section.name, sectionIndex: section.index, offset: anchored.offset,
+                         address: file.address(of: section, offset: anchored.offset),
+                         location: file.describe(section: section.index, offset: anchored.offset),
+                         use: use, op: op, instruction: insn.text, length: insn.length, relocationOffset: r.offset,
+                         relocationType: r.type.description,
+                         register: use == .load || use == .address ? insn.destinationRegister?.full : nil,
+                         confirmedBySweep: anchored.confirmedBySweep, viaGOT: r.type.isGOTRelative, target: .trampoline)
     }
 
 

@@ -51,7 +51,8 @@ public struct RelocReport: Codable, Sendable {
     public func text() -> String {
         var out = ""
         for f in files {
-            guard let table = f.table else {
+            // A direct-form object calls trampolines without naming the table.
+            guard let table = f.table ?? (f.references.isEmpty ? nil : "trampolines") else {
                 out += "\(f.path): no ops table symbol\n"
                 continue
             }

@@ -16,11 +16,16 @@ public enum SiteKind: String, Sendable, Codable, CaseIterable, Comparable {
     case thunkCall = "thunk-call"
     /// `jmp __x86_indirect_thunk_<reg>` (retpoline tail call).
     case thunkJmp = "thunk-jmp"
+    /// `call pv_tramp_<op>` (e8 rel32): a direct call to the op's
+    /// trampoline (the direct form).
+    case callDirect = "call-direct"
+    /// `jmp pv_tramp_<op>` (e9 rel32): a direct tail call to it.
+    case jmpDirect = "jmp-direct"
     /// Bytes that are not a call or jump through the table (a record that
     /// points elsewhere, or a naive-policy site on a load).
     case other
 
-    public var isTailCall: Bool { self == .jmp || self == .jmpReg || self == .jmpBase || self == .thunkJmp }
+    public var isTailCall: Bool { self == .jmp || self == .jmpReg || self == .jmpBase || self == .thunkJmp || self == .jmpDirect }
 
     public static func < (a: SiteKind, b: SiteKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
