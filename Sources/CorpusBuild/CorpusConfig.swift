@@ -100,7 +100,7 @@ public enum BuildMode: String, Sendable, Codable, CaseIterable {
 /// The unannotated form a study compares the annotated build with: each is
 /// a build mode, and each gives every configuration a result of its own
 /// (`form` in the study's JSON).
-public enum Form: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
+public enum Form: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable, CustomStringConvertible {
     /// Plain C calls through the table, found by scanning references to it.
     case plain
     /// Direct calls to per-op trampolines, found by their relocations.

@@ -5,7 +5,7 @@ import Foundation
 import RelocSites
 
 /// The gate's committed baseline (`Corpus/baseline.json`): for every
-/// (compiler, variant, opt, link) and policy of a study, the counts under
+/// (compiler, variant, opt, link, form) and policy of a study, the counts under
 /// the names the study JSON uses, and the missed and spurious site keys.
 ///
 /// The file is written for review: keys sorted, configurations sorted,
@@ -29,20 +29,26 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         public let variant: String
         public let opt: String
         public let link: LinkForm
+        /// The form compared with the annotated build.
+        public let form: Form
 
-        public init(compiler: String, variant: String, opt: String, link: LinkForm) {
+        public init(compiler: String, variant: String, opt: String, link: LinkForm, form: Form = .plain) {
             self.compiler = compiler
             self.variant = variant
             self.opt = opt
             self.link = link
+            self.form = form
         }
 
-        /// `gcc kernel -O2 object`, as `ConfigResult.name` says it.
-        public var description: String { "\(compiler) \(variant) \(opt) \(link)" }
+        /// `gcc kernel -O2 object` (plain), `gcc kernel -O2 object direct`,
+        /// as `ConfigResult.name` says it.
+        public var description: String { "\(compiler) \(variant) \(opt) \(link)" + (form == .plain ? "" : " \(form)") }
 
-        /// By name throughout (`linked` before `object`), as the file is sorted.
+        /// By name throughout (`linked` before `object`, `direct` before
+        /// `plain`), as the file is sorted.
         public static func < (a: ConfigID, b: ConfigID) -> Bool {
-            (a.compiler, a.variant, a.opt, a.link.rawValue) < (b.compiler, b.variant, b.opt, b.link.rawValue)
+            (a.compiler, a.variant, a.opt, a.link.rawValue, a.form.rawValue)
+                < (b.compiler, b.variant, b.opt, b.link.rawValue, b.form.rawValue)
         }
     }
 
@@ -51,6 +57,9 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         public let variant: String
         public let opt: String
         public let link: LinkForm
+        /// Nil for the plain form (so a baseline written before the direct
+        /// form reads, and its plain entries are unchanged), `direct` else.
+        public let form: Form?
         /// What each policy found.
         public var policies: [Policy: PolicyEntry]
 
@@ -59,10 +68,11 @@ public struct GateBaseline: Codable, Sendable, Equatable {
             variant = id.variant
             opt = id.opt
             link = id.link
+            form = id.form == .plain ? nil : id.form
             self.policies = policies
         }
 
-        public var id: ConfigID { ConfigID(compiler: compiler, variant: variant, opt: opt, link: link) }
+        public var id: ConfigID { ConfigID(compiler: compiler, variant: variant, opt: opt, link: link, form: form ?? .plain) }
     }
 
     /// One policy in one configuration.
@@ -94,7 +104,7 @@ public struct GateBaseline: Codable, Sendable, Equatable {
                 policies[policy] = PolicyEntry(counts: GateCounts(counts), missed: keys?.missed ?? [],
                                              spurious: keys?.spurious ?? [])
             }
-            configs.append(Config(ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link),
+            configs.append(Config(ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link, form: c.form),
                                   policies: policies))
         }
         self.init(compilers: result.compilers, configs: configs)
@@ -281,6 +291,8 @@ extension GateBaseline {
         for (i, c) in configs.sorted(by: { $0.id < $1.id }).enumerated() {
             w.open("{")
             w.field("compiler", JSONLines.string(c.compiler))
+            // Only the direct form says so: the plain entries read as before it.
+            if let form = c.form { w.field("form", JSONLines.string(form.rawValue)) }
             w.field("link", JSONLines.string(c.link.rawValue))
             w.field("opt", JSONLines.string(c.opt))
             w.key("policies")

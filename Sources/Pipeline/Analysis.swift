@@ -37,13 +37,18 @@ public struct Analysis: Sendable {
         public var names: [Int64: String]?
         /// Cross-build: also scan the annotated file against its own records.
         public var control: Bool
+        /// The direct form's trampoline prefix (`pv_tramp_`): direct calls
+        /// to such symbols are sites of the op their name gives, in the
+        /// scanned file (nil: look for none).
+        public var trampolinePrefix: String?
 
         public init(tableSymbol: String? = nil, sourcePositions: Bool = true, names: [Int64: String]? = nil,
-                    control: Bool = false) {
+                    control: Bool = false, trampolinePrefix: String? = Trampolines.defaultPrefix) {
             self.tableSymbol = tableSymbol
             self.sourcePositions = sourcePositions
             self.names = names
             self.control = control
+            self.trampolinePrefix = trampolinePrefix
         }
     }
 
@@ -97,7 +102,9 @@ public struct Analysis: Sendable {
     private static func scan(_ file: ObjectFile, _ policies: [Policy], _ options: Options) throws -> [Policy: RelocScan] {
         let all = policies.contains(.dataflow) ? policies : policies + [.dataflow]
         let list = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: options.tableSymbol,
-                                                                         sourcePositions: options.sourcePositions),
+                                                                         sourcePositions: options.sourcePositions,
+                                                                         trampolinePrefix: options.trampolinePrefix,
+                                                                         fieldNames: options.names),
                                       policies: all)
         return Dictionary(uniqueKeysWithValues: zip(all, list))
     }

@@ -268,50 +268,6 @@ struct ReferenceDecoder {
         self.code = CodeReader(file: file)
     }
 
-    /// A relocation against a trampoline symbol: a direct site when its
-    /// instruction decodes as `call rel32` (e8) or `jmp rel32` (e9), five
-    /// bytes, branching to the trampoline's first byte; any other use
-    /// (its address taken, a conditional jump) is classified as a table
-    /// reference would be, and is no site. The op is the one the
-    /// trampoline's name gives; nil (with a finding) when the table has no
-    /// field of that name.
-    mutating func trampolineReference(_ r: Relocation, in section: Section) -> Reference? {
-        guard let trampolines else { return nil }
-        let name = file.symbolName(index: r.symbolIndex)
-        let op = trampolines.op(symbol: r.symbolIndex)
-        let place = file.describe(section: section.index, offset: r.offset)
-        if op == nil {
-            findings.append(Finding(path: file.path, place: place,
-                                    message: "\(name): no field of \(table.symbol) named \(trampolines.names[r.symbolIndex] ?? name), not a site"))
-        }
-        guard let anchored = code.instruction(at: r, in: section) else {
-            findings.append(Finding(path: file.path, place: place, message: "reference to \(name) (\(r.type)) does not decode"))
-            return Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
-                             address: file.address(of: section, offset: r.offset), location: place,
-                             use: .undecodable, op: op, instruction: "", length: 0, relocationOffset: r.offset,
-                             relocationType: r.type.description, register: nil, confirmedBySweep: false,
-                             viaGOT: r.type.isGOTRelative, target: .trampoline)
-        }
-        let insn = anchored.instruction
-        let end = anchored.offset + UInt64(insn.length)
-        let atStart = r.referencedOffset(instructionEnd: end) == 0
-        let use: ReferenceUse
-        if anchored.field == .immediate, atStart, insn.length == 5, insn.branchTarget != nil,
-           insn.bytes.first == 0xe8 && insn.operation == .call || insn.bytes.first == 0xe9 && insn.operation == .jump {
-            use = insn.operation == .call ? .callDirect : .jmpDirect
-        } else {
-            use = Classifier.use(of: insn, field: anchored.field, viaGOT: r.type.isGOTRelative)
-        }
-        return Reference(section: section.name, sectionIndex: section.index, offset: anchored.offset,
-                         address: file.address(of: section, offset: anchored.offset),
-                         location: file.describe(section: section.index, offset: anchored.offset),
-                         use: use, op: op, instruction: insn.text, length: insn.length, relocationOffset: r.offset,
-                         relocationType: r.type.description,
-                         register: use == .load || use == .address ? insn.destinationRegister?.full : nil,
-                         confirmedBySweep: anchored.confirmedBySweep, viaGOT: r.type.isGOTRelative, target: .trampoline)
-    }
-
-
     mutating func reference(_ r: Relocation, in section: Section) -> Reference? {
         let viaGOT = r.type.isGOTRelative
         guard let anchored = code.instruction(at: r, in: section) else {

@@ -15,3 +15,7 @@
 // decoded length; `dataflow` also follows loads and addresses forward
 // through the function to the indirect call, jump or retpoline thunk call
 // that uses them, and reports that instruction, usually too short to patch.
+//
+// The direct form (DirectTarget.swift) adds a second target beside the
+// table: relocations against per-op trampolines, `call pv_tramp_<op>`, each
+// a 5-byte direct site under every policy.

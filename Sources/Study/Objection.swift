@@ -117,4 +117,56 @@ public struct Objection: Codable, Sendable {
                                + "\(relaxed) GOT relaxed")
         return [o1, o2, o3, o4, o5]
     }
+
+    /// The third form beside the two of 2007 (issue 16): direct calls to
+    /// per-op trampolines, as Linux's static_call since 5.10. One entry,
+    /// numbered 6, when the study has direct configurations (nothing
+    /// otherwise): what the form fixes (the misses of the plain form's
+    /// decoded scan that come from CSE and hoisting, retpoline thunks and
+    /// GOT loads) and what it does not (the 5-byte patch against the
+    /// record's 6, the C ABI's clobbers, one more jump per call while
+    /// unpatched), over the objects, against the plain form of the same
+    /// configurations.
+    static func direct(_ configs: [ConfigResult]) -> [Objection] {
+        let direct = configs.filter { $0.form == .direct && $0.link == .object }
+        guard !direct.isEmpty else { return [] }
+        let plain = configs.filter { c in
+            c.form == .plain && c.link == .object && direct.contains { $0.configuration == c.configuration }
+        }
+        func policy(_ list: [ConfigResult], _ p: Policy) -> Counts {
+            list.reduce(Counts()) { $0 + ($1.policies[p] ?? Counts()) }
+        }
+        let pd = policy(plain, .decoded), dd = policy(direct, .decoded), df = policy(direct, .dataflow)
+        let hidden: [Cause] = [.register, .baseRegister, .retpolineThunk, .gotLoad]
+        let plainHidden = hidden.reduce(0) { $0 + (pd.causes[$1] ?? 0) }
+        let directHidden = hidden.reduce(0) { $0 + (dd.causes[$1] ?? 0) }
+        func causes(_ c: Counts) -> String {
+            let list = c.causes.filter { $0.key.isScanMiss }
+                .sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }
+                .map { "\($0.key.rawValue) \($0.value)" }
+            return list.isEmpty ? "none" : list.joined(separator: ", ")
+        }
+        let narrowC = direct.reduce(0) { $0 + $1.clobbers.narrowC }
+        let annC = direct.reduce(0) { $0 + $1.clobbers.annotatedC }
+        let linked = configs.filter { $0.form == .direct && $0.link == .linked }
+        let directText = linked.reduce(0) { $0 + ($1.textBytes.direct ?? 0) }
+        let plainText = linked.reduce(0) { $0 + $1.textBytes.plain }
+        let answer = "objects: decoded finds \(dd.found) of \(dd.annotated) annotated sites in the direct form "
+            + "against \(pd.found) of \(pd.annotated) in the plain form. Fixed: the plain form's \(pd.realMissed) "
+            + "decoded misses (\(causes(pd))) are \(dd.realMissed) (\(causes(dd))); \(plainHidden) of them came from "
+            + "a pointer in a register, a base register, a retpoline thunk or a GOT load, against \(directHidden). "
+            + "Not fixed: \(dd.sizeMismatched) found sites are size-mismatched (a 5-byte direct call where the record "
+            + "says 6) and \(dd.kindMismatched) kind-mismatched (a 5-byte tail jmp); "
+            + "\(narrowC) of \(annC) C sites declare fewer clobbers than the C ABI the direct call must "
+            + "assume; each of the \(dd.found) calls takes one more jump (the trampoline's jmp *) until patched"
+            + (directText > 0 ? "; linked text, trampolines included, is \(directText) bytes against \(plainText) plain." : ".")
+            + (df.found != dd.found ? " Dataflow: \(df.found)." : "")
+        return [Objection(number: 6, claim: "a third form: direct calls to per-op trampolines (static_call, 2020)",
+                          answer: answer,
+                          figures: ["annotated": dd.annotated, "found_decoded": dd.found, "found_dataflow": df.found,
+                                    "missed_decoded": dd.realMissed, "plain_found_decoded": pd.found,
+                                    "plain_hidden_missed": plainHidden, "direct_hidden_missed": directHidden,
+                                    "size_mismatched": dd.sizeMismatched, "narrow_c": narrowC, "annotated_c": annC,
+                                    "extra_jumps": dd.found, "linked_text_direct": directText, "linked_text_plain": plainText])]
+    }
 }

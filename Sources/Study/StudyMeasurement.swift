@@ -6,7 +6,7 @@ import Pipeline
 import RelocSites
 import SiteModel
 
-/// An annotated object and the plain build of the same source.
+/// An annotated object and the plain (or direct) build of the same source.
 public struct ObjectPair: Sendable, Hashable {
     public let annotated: String
     public let plain: String
@@ -29,14 +29,21 @@ public struct StudyUnit: Sendable {
     /// number of object pairs go into the config's result.
     public var kernel: String?
     public var retpoline: String?
+    /// The unannotated form the pairs' second file is built in.
+    public var form: Form
+    /// The direct form's trampoline prefix (configs.json `trampolines`).
+    public var trampolinePrefix: String?
 
     public init(configuration: BuildConfiguration, link: LinkForm, pairs: [ObjectPair],
-                kernel: String? = nil, retpoline: String? = nil) {
+                kernel: String? = nil, retpoline: String? = nil, form: Form = .plain,
+                trampolinePrefix: String? = Trampolines.defaultPrefix) {
         self.configuration = configuration
         self.link = link
         self.pairs = pairs
         self.kernel = kernel
         self.retpoline = retpoline
+        self.form = form
+        self.trampolinePrefix = trampolinePrefix
     }
 }
 
@@ -61,7 +68,8 @@ public enum StudyMeasurement {
         let measured = WorkerPool.map(work) { item -> PairResult in
             defer { progress?(counter.next(), total) }
             let unit = units[item.unit]
-            return PairResult(item.pair, unit: unit, label: "\(unit.configuration) \(unit.link)", names: names,
+            let label = "\(unit.configuration) \(unit.link)" + (unit.form == .plain ? "" : " \(unit.form)")
+            return PairResult(item.pair, unit: unit, label: label, names: names,
                               examplesPerCause: examplesPerCause)
         }
         var sums = units.map { _ in PairResult() }
@@ -135,7 +143,9 @@ struct PairResult: Sendable {
             let p = try ObjectFile(path: pair.plain)
             textA = StudyRunner.textBytes(a)
             textP = StudyRunner.textBytes(p)
-            let analysis = try Analysis(annotated: a, plain: p, options: Analysis.Options(names: names, control: true))
+            let analysis = try Analysis(annotated: a, plain: p,
+                                        options: Analysis.Options(names: names, control: true,
+                                                                  trampolinePrefix: unit.trampolinePrefix))
             let evidence = analysis.evidence.scan
             for r in evidence.references {
                 refTotal += 1
@@ -221,12 +231,15 @@ struct PairResult: Sendable {
         let cfg = unit.configuration
         var result = ConfigResult(
             compiler: cfg.compiler, variant: cfg.variant, opt: cfg.opt,
-            link: unit.link, textBytes: .init(annotated: textA, plain: textP), policies: policies, control: control,
+            link: unit.link,
+            textBytes: .init(annotated: textA, plain: unit.form == .plain ? textP : 0, direct: unit.form == .direct ? textP : nil),
+            policies: policies, control: control,
             controlSizeMismatchedAsm: controlAsmSized,
             references: .init(total: refTotal, byUse: byUse, confirmedBySweep: confirmed, viaGOT: viaGOT, relaxed: 0),
             clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
             keys: keys)
         result.ops = ops
+        result.form = unit.form
         if unit.kernel != nil {
             result.kernel = unit.kernel
             result.retpoline = unit.retpoline

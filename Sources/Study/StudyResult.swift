@@ -14,10 +14,14 @@ public struct StudyResult: Codable, Sendable {
     /// Compiler name → `--version` first line.
     public let compilers: [String: String]
     public let skipped: [SkippedCompiler]
-    /// Totals over every configuration, for the dataflow policy (the best
-    /// the scan can do), named in the JSON; `by_policy` has all three.
+    /// Totals over every configuration of the plain form, for the
+    /// dataflow policy (the best the scan can do), named in the JSON;
+    /// `by_policy` has all three.
     public let summary: PolicySummary
     public let byPolicy: [Policy: Counts]
+    /// The same totals per form (`plain` equals `by_policy`); nil in a
+    /// study written before the direct form.
+    public let byForm: [Form: [Policy: Counts]]?
     public let configs: [ConfigResult]
     public let objections: [Objection]
     public let examples: [Example]
@@ -61,6 +65,7 @@ public struct StudyResult: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, linux
         case byPolicy = "by_policy"
+        case byForm = "by_form"
     }
 
     public init(corpus: String, compilers: [String: String], skipped: [SkippedCompiler], configs: [ConfigResult],
@@ -72,13 +77,21 @@ public struct StudyResult: Codable, Sendable {
         self.examples = examples
         self.failures = failures
         self.warnings = warnings
-        var by: [Policy: Counts] = [:]
-        for p in Policy.allCases {
-            by[p] = configs.reduce(Counts()) { $0 + ($1.policies[p] ?? Counts()) }
+        var forms: [Form: [Policy: Counts]] = [:]
+        for form in Form.allCases {
+            let rows = configs.filter { $0.form == form }
+            guard form == .plain || !rows.isEmpty else { continue }
+            var by: [Policy: Counts] = [:]
+            for p in Policy.allCases {
+                by[p] = rows.reduce(Counts()) { $0 + ($1.policies[p] ?? Counts()) }
+            }
+            forms[form] = by
         }
-        byPolicy = by
-        summary = PolicySummary(policy: .dataflow, counts: by[.dataflow] ?? Counts())
-        objections = Objection.measure(configs)
+        byForm = forms
+        byPolicy = forms[.plain] ?? [:]
+        summary = PolicySummary(policy: .dataflow, counts: byPolicy[.dataflow] ?? Counts())
+        objections = Objection.measure(configs.filter { $0.form == .plain })
+            + Objection.direct(configs)
     }
 }
 
@@ -118,9 +131,23 @@ public struct SkippedCompiler: Codable, Sendable, Hashable {
 
 /// One (compiler, variant, opt, link) cell of the study.
 public struct ConfigResult: Codable, Sendable {
+    /// Text bytes of each build of the configuration (executable
+    /// PROGBITS sections): one field per form, the same in every row of
+    /// the configuration and link; `direct` nil where no direct build was
+    /// made. A direct image's text includes its trampolines.
     public struct TextBytes: Codable, Sendable {
         public let annotated: Int
-        public let plain: Int
+        public var plain: Int
+        public var direct: Int?
+
+        public init(annotated: Int, plain: Int, direct: Int? = nil) {
+            self.annotated = annotated
+            self.plain = plain
+            self.direct = direct
+        }
+
+        /// The bytes of `form`'s build (nil when it was not built).
+        public func bytes(_ form: Form) -> Int? { form == .plain ? plain : direct }
     }
 
     /// A missed or spurious site, by key, for the gate.
@@ -184,7 +211,14 @@ public struct ConfigResult: Codable, Sendable {
     public let variant: String
     public let opt: String
     public let link: LinkForm
-    public let textBytes: TextBytes
+    /// The form compared with the annotated build (`form` in JSON; a
+    /// result written before the direct form was plain).
+    public var form: Form {
+        get { storedForm ?? .plain }
+        set { storedForm = newValue }
+    }
+    var storedForm: Form? = nil
+    public var textBytes: TextBytes
     /// Counts of the cross-build comparison, per policy.
     public let policies: [Policy: Counts]
     /// RelocSites (decoded) on the annotated build itself, same-object: the
@@ -210,14 +244,16 @@ public struct ConfigResult: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case compiler, variant, opt, link, policies, control, references, clobbers, keys
         case kernel, retpoline, objects, ops
+        case storedForm = "form"
         case textBytes = "text_bytes"
         case controlSizeMismatchedAsm = "control_size_mismatched_asm"
     }
 
     public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }
 
-    /// `gcc kernel -O2 object`: how configs are named in reports and the gate.
-    public var name: String { "\(compiler) \(variant) \(opt) \(link)" }
+    /// `gcc kernel -O2 object` (plain form), `gcc kernel -O2 object direct`:
+    /// how configs are named in reports and the gate.
+    public var name: String { "\(compiler) \(variant) \(opt) \(link)" + (form == .plain ? "" : " \(form)") }
 }
 
 /// One shown case of a cause: where, what the source says, what gcc emitted.

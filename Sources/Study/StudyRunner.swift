@@ -9,10 +9,11 @@ import ELF
 import RelocSites
 import SiteModel
 
-/// Runs the study: builds the corpus, then for every configuration and link
-/// form reads the annotated build with MacroSites, scans the plain build
-/// with all three policies, compares them by source key, and runs the
-/// control (the scan on the annotated build itself, same-object).
+/// Runs the study: builds the corpus, then for every configuration, link
+/// form and unannotated form (plain, and direct when the corpus has it)
+/// reads the annotated build with MacroSites, scans the other build with
+/// all three policies, compares them by source key, and runs the control
+/// (the scan on the annotated build itself, same-object).
 public struct StudyRunner: Sendable {
     public let corpus: Corpus
     public let cacheDirectory: String
@@ -31,27 +32,31 @@ public struct StudyRunner: Sendable {
         if let progress { buildProgress = { done, total in progress("building", done, total) } }
         let build = try builder.build(configurations, progress: buildProgress)
         var units: [StudyUnit] = []
-        for cfg in configurations {
-            guard let a = build.find(cfg, .annotated), let p = build.find(cfg, .plain) else { continue }
-            if corpus.config.links.contains(.object) {
-                var plainBySource: [String: String] = [:]
-                for o in p.objects { plainBySource[o.source] = o.path }
-                var pairs: [ObjectPair] = []
-                for o in a.objects {
-                    if let q = plainBySource[o.source] {
-                        pairs.append(ObjectPair(annotated: o.path, plain: q,
-                                                name: URL(fileURLWithPath: o.path).lastPathComponent))
+        let prefix = corpus.config.trampolines?.prefix
+        for form in corpus.forms {
+            for cfg in configurations {
+                guard let a = build.find(cfg, .annotated), let p = build.find(cfg, form.mode) else { continue }
+                if corpus.config.links.contains(.object) {
+                    var plainBySource: [String: String] = [:]
+                    for o in p.objects { plainBySource[o.source] = o.path }
+                    var pairs: [ObjectPair] = []
+                    for o in a.objects {
+                        if let q = plainBySource[o.source] {
+                            pairs.append(ObjectPair(annotated: o.path, plain: q,
+                                                    name: URL(fileURLWithPath: o.path).lastPathComponent))
+                        }
                     }
+                    units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairs, form: form, trampolinePrefix: prefix))
                 }
-                units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairs))
-            }
-            if corpus.config.links.contains(.linked), let ai = a.image, let pi = p.image {
-                units.append(StudyUnit(configuration: cfg, link: .linked,
-                                       pairs: [ObjectPair(annotated: ai, plain: pi,
-                                                          name: URL(fileURLWithPath: ai).lastPathComponent)]))
+                if corpus.config.links.contains(.linked), let ai = a.image, let pi = p.image {
+                    units.append(StudyUnit(configuration: cfg, link: .linked,
+                                           pairs: [ObjectPair(annotated: ai, plain: pi,
+                                                              name: URL(fileURLWithPath: ai).lastPathComponent)],
+                                           form: form, trampolinePrefix: prefix))
+                }
             }
         }
-        let names = StudyMeasurement.opNames(plainFiles: units.reversed().flatMap { $0.pairs.map(\.plain) })
+        let names = StudyMeasurement.opNames(plainFiles: units.filter { $0.form == .plain }.reversed().flatMap { $0.pairs.map(\.plain) })
         var pairProgress: (@Sendable (Int, Int) -> Void)?
         if let progress { pairProgress = { done, total in progress("comparing", done, total) } }
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause,
@@ -64,8 +69,17 @@ public struct StudyRunner: Sendable {
         // Relaxation: GOT references the objects have and the image lost.
         var configs = measured.configs
         for i in configs.indices where configs[i].link == .linked {
-            if let o = configs.first(where: { $0.link == .object && $0.configuration == configs[i].configuration }) {
+            if let o = configs.first(where: { $0.link == .object && $0.configuration == configs[i].configuration && $0.form == configs[i].form }) {
                 configs[i].references.relaxed = max(0, o.references.viaGOT - configs[i].references.viaGOT)
+            }
+        }
+        // Text bytes: every row of a configuration and link has each form's.
+        for i in configs.indices {
+            for other in configs where other.configuration == configs[i].configuration && other.link == configs[i].link {
+                switch other.form {
+                case .plain: configs[i].textBytes.plain = other.textBytes.plain
+                case .direct: configs[i].textBytes.direct = other.textBytes.direct
+                }
             }
         }
         return StudyResult(corpus: corpus.directory, compilers: compilers, skipped: skipped,
