@@ -101,6 +101,14 @@ public struct CorpusBuild: Sendable {
     public let ran: Int
     public let cached: Int
 
+    public init(builds: [BuiltConfiguration], failures: [BuildFailure], warnings: [BuildWarning], ran: Int, cached: Int) {
+        self.builds = builds
+        self.failures = failures
+        self.warnings = warnings
+        self.ran = ran
+        self.cached = cached
+    }
+
     public func find(_ configuration: BuildConfiguration, _ mode: BuildMode) -> BuiltConfiguration? {
         builds.first { $0.configuration == configuration && $0.mode == mode }
     }

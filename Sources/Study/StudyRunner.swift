@@ -19,10 +19,14 @@ public struct StudyRunner: Sendable {
     public let cacheDirectory: String
     /// Examples kept per (outcome, cause, policy).
     public var examplesPerCause = 3
+    /// The forms compared with the annotated build: every form the corpus
+    /// builds, unless narrowed (only these modes are built).
+    public var forms: [Form]
 
     public init(corpus: Corpus, cacheDirectory: String) {
         self.corpus = corpus
         self.cacheDirectory = cacheDirectory
+        forms = corpus.forms
     }
 
     public func run(_ configurations: [BuildConfiguration],
@@ -30,10 +34,10 @@ public struct StudyRunner: Sendable {
         let builder = CorpusBuilder(corpus: corpus, cacheDirectory: cacheDirectory)
         var buildProgress: (@Sendable (Int, Int) -> Void)?
         if let progress { buildProgress = { done, total in progress("building", done, total) } }
-        let build = try builder.build(configurations, progress: buildProgress)
+        let build = try builder.build(configurations, modes: [.annotated] + forms.map(\.mode), progress: buildProgress)
         var units: [StudyUnit] = []
         let prefix = corpus.config.trampolines?.prefix
-        for form in corpus.forms {
+        for form in forms {
             for cfg in configurations {
                 guard let a = build.find(cfg, .annotated), let p = build.find(cfg, form.mode) else { continue }
                 if corpus.config.links.contains(.object) {
@@ -56,7 +60,13 @@ public struct StudyRunner: Sendable {
                 }
             }
         }
-        let names = StudyMeasurement.opNames(plainFiles: units.filter { $0.form == .plain }.reversed().flatMap { $0.pairs.map(\.plain) })
+        // Op names from the plain builds' DWARF (a direct object names the
+        // table only where a header reads a data field).
+        var nameFiles = units.filter { $0.form == .plain }.reversed().flatMap { $0.pairs.map(\.plain) }
+        if nameFiles.isEmpty {
+            nameFiles = try builder.build(configurations, modes: [.plain], links: false).builds.flatMap { $0.objects.map(\.path) }
+        }
+        let names = StudyMeasurement.opNames(plainFiles: nameFiles)
         var pairProgress: (@Sendable (Int, Int) -> Void)?
         if let progress { pairProgress = { done, total in progress("comparing", done, total) } }
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause,

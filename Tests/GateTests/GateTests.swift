@@ -12,7 +12,8 @@ import TestSupport
 import Testing
 
 /// The study run once per test process on a small slice of the corpus
-/// (gcc, kernel and retpoline, -O0 and -O2, object and linked), its JSON,
+/// (gcc, kernel and retpoline, -O0 and -O2, object and linked, plain and
+/// direct form), its JSON,
 /// and the built `pvsites` binary for the end-to-end cases.
 enum GateFixture {
     static let variants = ["kernel", "retpoline"]
@@ -27,7 +28,7 @@ enum GateFixture {
     static func result() throws -> StudyResult {
         let r = try measured.get()
         try #require(r.failures.isEmpty, "\(r.failures.map(\.line))")
-        try #require(r.configs.count == variants.count * opts.count * 2)
+        try #require(r.configs.count == variants.count * opts.count * 2 * Form.allCases.count)
         return r
     }
 
@@ -169,18 +170,44 @@ struct GateTests {
     static let committedBaseline = Fixtures.corpusDirectory + "/baseline.json"
 
     /// The committed baseline is what `--update` writes and covers the
-    /// whole gcc matrix.
+    /// whole gcc matrix, in every form.
     @Test func committedBaselineIsCompleteAndCanonical() throws {
         let path = Self.committedBaseline
         let baseline = try GateBaseline.load(path: path)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == baseline.render())
         let corpus = try Corpus(directory: Fixtures.corpusDirectory)
+        #expect(corpus.forms == [.plain, .direct])
         for cfg in corpus.configurations(compilers: ["gcc"]) {
             for link in corpus.config.links {
-                let id = GateBaseline.ConfigID(compiler: cfg.compiler, variant: cfg.variant, opt: cfg.opt, link: link)
-                #expect(baseline.find(id) != nil, "\(id) not in \(path)")
+                for form in corpus.forms {
+                    let id = GateBaseline.ConfigID(compiler: cfg.compiler, variant: cfg.variant, opt: cfg.opt, link: link,
+                                                   form: form)
+                    #expect(baseline.find(id) != nil, "\(id) not in \(path)")
+                }
             }
         }
+    }
+
+    /// The direct form is keyed apart: its entries say `"form": "direct"`,
+    /// the plain ones say nothing (a baseline from before the direct form
+    /// reads as plain), and a direct config missing from the measured run
+    /// is a regression of that config alone.
+    @Test func directFormKeyedApart() throws {
+        let result = try GateFixture.result()
+        let baseline = GateBaseline(result)
+        let direct = baseline.configs.filter { $0.form == .direct }
+        #expect(direct.count == baseline.configs.count / 2)
+        #expect(baseline.configs.filter { $0.form == nil }.count == direct.count)
+        let text = baseline.render()
+        #expect(text.components(separatedBy: "\"form\": \"direct\"").count - 1 == direct.count)
+        #expect(!text.contains("\"form\": \"plain\""))
+        let id = try #require(direct.first?.id)
+        #expect(id.description.hasSuffix(" direct"))
+        #expect(try GateBaseline.decode(Data(text.utf8), path: "b.json") == baseline)
+        var less = baseline
+        less.configs.removeAll { $0.id == id }
+        let c = GateComparison(baseline: baseline, measured: less, isSelected: GateFixture.isSelected)
+        #expect(c.regressions.map(\.config).allSatisfy { $0 == id.description } && !c.regressions.isEmpty)
     }
 
     /// The gcc that recorded the baseline, and the one installed here.

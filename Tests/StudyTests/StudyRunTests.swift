@@ -13,7 +13,9 @@ import Testing
 @Suite("Study", .serialized)
 struct StudyRunTests {
     static let result: StudyResult = {
-        let runner = StudyRunner(corpus: CorpusFixture.corpus, cacheDirectory: CorpusFixture.cacheDirectory)
+        // The plain form: the direct form has its own suite (DirectFormTests).
+        var runner = StudyRunner(corpus: CorpusFixture.corpus, cacheDirectory: CorpusFixture.cacheDirectory)
+        runner.forms = [.plain]
         do { return try runner.run(CorpusFixture.configurations) } catch { fatalError("\(error)") }
     }()
 

@@ -16,10 +16,22 @@ public enum CorpusFixture {
         return all.filter { $0.variant == "kernel" || $0.opt == "-O0" || $0.opt == "-O2" || $0.opt == "-Os" }
     }()
 
-    /// Build (or fetch from the cache) the slice; built once per process.
+    /// The direct form's slice: gcc, kernel, retpoline and pic at -O0,
+    /// -O2 and -Os (a subset of `configurations`).
+    public static let directConfigurations: [BuildConfiguration] = configurations.filter {
+        ["kernel", "retpoline", "pic"].contains($0.variant) && ["-O0", "-O2", "-Os"].contains($0.opt)
+    }
+
+    /// Build (or fetch from the cache) the slice, annotated and plain, and
+    /// the direct slice; built once per process.
     public static let build: CorpusBuild = {
         do {
-            return try CorpusBuilder(corpus: corpus, cacheDirectory: cacheDirectory).build(configurations)
+            let builder = CorpusBuilder(corpus: corpus, cacheDirectory: cacheDirectory)
+            let both = try builder.build(configurations, modes: [.annotated, .plain])
+            let direct = try builder.build(directConfigurations, modes: [.direct])
+            return CorpusBuild(builds: both.builds + direct.builds, failures: both.failures + direct.failures,
+                               warnings: both.warnings + direct.warnings, ran: both.ran + direct.ran,
+                               cached: both.cached + direct.cached)
         } catch {
             fatalError("corpus build: \(error)")
         }
