@@ -13,7 +13,8 @@ struct CorpusBuildTests {
     @Test func buildsWithoutFailures() throws {
         let build = CorpusFixture.build
         #expect(build.failures.isEmpty, "\(build.failures.map(\.line))")
-        #expect(build.builds.count == CorpusFixture.configurations.count * 2)
+        // Annotated and plain for the slice, direct for its direct part.
+        #expect(build.builds.count == CorpusFixture.configurations.count * 2 + CorpusFixture.directConfigurations.count)
         #expect(build.builds.allSatisfy { $0.image != nil })
     }
 
@@ -93,7 +94,7 @@ struct CorpusBuildTests {
     @Test func secondBuildIsServedFromCache() throws {
         _ = CorpusFixture.build
         let again = try CorpusBuilder(corpus: CorpusFixture.corpus, cacheDirectory: CorpusFixture.cacheDirectory)
-            .build(CorpusFixture.configurations)
+            .build(CorpusFixture.configurations, modes: [.annotated, .plain])
         #expect(again.ran == 0)
         #expect(again.cached > 0)
         #expect(again.failures.isEmpty)
@@ -144,7 +145,7 @@ struct CorpusBuildTests {
         let corpus = try Corpus(directory: dir)
         let build = try CorpusBuilder(corpus: corpus, cacheDirectory: dir + "/cache")
             .build([CorpusFixture.configuration("kernel", "-O2")], links: false)
-        #expect(build.failures.count == 2)  // both modes
+        #expect(build.failures.count == 3)  // every mode: annotated, plain, direct
         #expect(build.failures.allSatisfy { $0.line.hasPrefix("src/bad.c (gcc kernel -O2, ") && $0.line.contains("error") })
         #expect(build.builds.allSatisfy { $0.objects.map(\.source) == ["src/good.c"] })
     }
@@ -170,17 +171,17 @@ struct CorpusBuildTests {
         let again = try builder.build([cfg])
         #expect(again.ran == 0 && again.cached == first.ran)  // failed links count in neither
         for build in [first, again] {
-            #expect(build.warnings.map(\.mode) == [.annotated, .plain])
+            #expect(build.warnings.map(\.mode) == [.annotated, .direct, .plain])
             #expect(build.warnings.allSatisfy {
                 $0.configuration == cfg && $0.file == "src/warn.c" && $0.firstLine.contains("warning: unused variable")
             }, "\(build.warnings.map(\.line))")
-            #expect(build.failures.count == 2)
+            #expect(build.failures.count == 3)
             #expect(build.failures.allSatisfy {
                 $0.file == "(link)" && $0.message.contains("undefined reference to `pvsites_nowhere'")
                     && !$0.message.contains("collect2")
             }, "\(build.failures.map(\.line))")
         }
-        #expect(BuildWarning.summary(first.warnings) == "2 compiler warnings (gcc kernel -O2: 2)")
+        #expect(BuildWarning.summary(first.warnings) == "3 compiler warnings (gcc kernel -O2: 3)")
 
         // In JSON the configuration is named as reports name it, and reads back.
         let json = try JSONEncoder().encode(first.warnings)

@@ -427,7 +427,7 @@ struct GateTests {
         try GateFixture.writeResults(dir.file("results.json")) { object in
             GateFixture.editConfigs(&object) { config in
                 guard config["variant"] as? String == "kernel", config["opt"] as? String == "-O0",
-                      config["link"] as? String == "object" else { return }
+                      config["link"] as? String == "object", config["form"] as? String == "plain" else { return }
                 var keys = config["keys"] as! [String: [String: [[String: Any]]]]
                 keys["naive"]!["spurious"]!.append(["key": hostile, "cause": "non-call"])
                 config["keys"] = keys
