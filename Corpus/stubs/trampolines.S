@@ -31,3 +31,6 @@
 
 	.text
 PV_FUNCTION_OPS(PV_TRAMPOLINE)
+
+	/* No executable stack (ld warns about an object without the note). */
+	.section .note.GNU-stack, "", @progbits

@@ -37,6 +37,9 @@ public struct BottomLine: Sendable {
             return Row(label: label, annotated: counts.first?.annotated ?? 0, found: counts.map(\.found))
         }
         var rows: [Row] = []
+        // The plain form (the 2007 question); the direct form has a line of its own.
+        let all = corpus
+        let corpus = corpus.filter { $0.form == .plain }
         let isLinux = corpus.contains { $0.kernel != nil }
         let kernelConfigs = (isLinux ? corpus : linux).filter { $0.link == .object && $0.compiler == compiler }
         let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
@@ -57,6 +60,7 @@ public struct BottomLine: Sendable {
         // Both link forms: objection 5 compares them.
         let objectionConfigs = corpus.filter { $0.compiler == compiler }
         objectionScope = isLinux ? "\(compiler), every config" : "\(compiler), all variants and opt levels"
-        objections = Objection.measure(objectionConfigs).map { "\($0.number) \($0.headline)" }
+        objections = (Objection.measure(objectionConfigs) + Objection.direct(all.filter { $0.compiler == compiler }))
+            .map { "\($0.number) \($0.headline)" }
     }
 }

@@ -119,7 +119,7 @@ public struct StudyHTMLReport {
         for t in tables {
             h.append("<h3>\(e(t.title))</h3>")
             h += table(t)
-            h.append("<p class=\"control\">\(e(t.control.sentence)) Text bytes, annotated over plain: \(e(t.textRatios)).</p>")
+            h.append("<p class=\"control\">\(e(t.control.sentence)) Text bytes, annotated over \(t.form): \(e(t.textRatios)).</p>")
         }
         h.append("</section>")
         return h
@@ -136,7 +136,7 @@ public struct StudyHTMLReport {
         let policies = Policy.allCases
         let panels = tables.map { t in
             SVGChart.Panel(
-                title: t.compiler,
+                title: t.compiler + (t.form == .direct ? ", direct" : ""),
                 groups: t.rows.map { r in
                     let label = (r.isLinked ? "ld " : "") + (t.kernel == nil ? r.opt : r.label.replacingOccurrences(of: "retpoline ", with: "r-"))
                     return SVGChart.Group(label: label, bars: policies.flatMap { p -> [SVGChart.Bar?] in
@@ -178,7 +178,7 @@ public struct StudyHTMLReport {
             var byCause: [Cause: [Policy: Int]] = [:]
             for r in rows { for p in policies { for (cause, n) in r.causes[p] ?? [:] { byCause[cause, default: [:]][p, default: 0] += n } } }
             let top = byCause.sorted { ($1.value.values.reduce(0, +), $0.key) < ($0.value.values.reduce(0, +), $1.key) }.prefix(6)
-            return SVGChart.Panel(title: t.compiler, groups: top.map { cause, counts in
+            return SVGChart.Panel(title: t.compiler + (t.form == .direct ? ", direct" : ""), groups: top.map { cause, counts in
                 SVGChart.Group(label: cause.rawValue, bars: policies.map { p in
                     let n = counts[p] ?? 0
                     return SVGChart.Bar(solid: annotated > 0 ? Double(n) / Double(annotated) * 100 : 0, hatched: 0,

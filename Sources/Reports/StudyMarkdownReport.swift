@@ -37,7 +37,7 @@ public struct StudyMarkdownReport {
             out.append("")
             out += table(t)
             out.append("")
-            out.append(M.inline(t.control.sentence + " Text bytes, annotated over plain: \(t.textRatios)."))
+            out.append(M.inline(t.control.sentence + " Text bytes, annotated over \(t.form): \(t.textRatios)."))
         }
         if let other = report.otherCompilers {
             out.append("")

@@ -91,11 +91,20 @@ public struct StudyReport: Sendable {
             tables += Table.tables(linuxConfigs, compilers: Self.inOrder(linuxConfigs.map(\.compiler)), opts: nil)
         }
         let shown = options.full ? compilerNames : compilerNames.filter { $0 == mainCompiler }
-        tables += Table.tables(result.configs, compilers: shown, opts: options.full ? nil : Self.shortOpts)
+        // The plain form everywhere; the direct form's table of a variant
+        // right after the plain one's.
+        let plain = result.configs.filter { $0.form == .plain }
+        let direct = Table.tables(result.configs.filter { $0.form == .direct }, compilers: shown,
+                                  opts: options.full ? nil : Self.shortOpts, form: .direct)
+        for t in Table.tables(plain, compilers: shown, opts: options.full ? nil : Self.shortOpts) {
+            tables.append(t)
+            tables += direct.filter { $0.compiler == t.compiler && $0.variant == t.variant }
+        }
+        tables += direct.filter { d in !tables.contains { $0.form == .direct && $0.compiler == d.compiler && $0.variant == d.variant } }
         self.tables = tables
         let others = compilerNames.filter { !shown.contains($0) }
-        otherCompilers = others.isEmpty ? nil : CompilerTable(result.configs, compilers: others, variants: variants)
-        let main = result.configs.filter { $0.compiler == mainCompiler && $0.link == .object }
+        otherCompilers = others.isEmpty ? nil : CompilerTable(plain, compilers: others, variants: variants)
+        let main = plain.filter { $0.compiler == mainCompiler && $0.link == .object }
         bottomLine = BottomLine(corpus: result.configs, linux: linuxConfigs, compiler: mainCompiler,
                                 version: compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler,
                                 variants: variants)
@@ -238,6 +247,8 @@ extension StudyReport {
         /// Text bytes of the annotated build over the plain build's, two
         /// decimals; `-` when the plain build has none.
         public let textRatio: String
+        /// The same over the direct build's; nil when none was made.
+        public let directTextRatio: String?
 
         init(_ c: ConfigResult) {
             opt = c.opt
@@ -248,6 +259,7 @@ extension StudyReport {
             annotated = c.policies.values.first?.annotated ?? 0
             let a = c.textBytes.annotated, p = c.textBytes.plain
             textRatio = p > 0 ? String(format: "%.2f", Double(a) / Double(p)) : "-"
+            directTextRatio = c.textBytes.direct.map { d in d > 0 ? String(format: "%.2f", Double(a) / Double(d)) : "-" }
         }
 
         /// Shown as `ld` rows: a linked image whose numbers differ from the
@@ -295,10 +307,13 @@ extension StudyReport {
         /// Linked images whose numbers equal the objects' (not shown).
         public let linkedSame: Int
         public let control: Control
+        /// The form scanned against the annotated build.
+        public let form: Form
 
         /// Tables of `configs` for `compilers`, variant by variant; only the
         /// levels in `opts` when a table has any of them.
-        static func tables(_ configs: [ConfigResult], compilers: [String], opts: Set<String>?) -> [Table] {
+        static func tables(_ configs: [ConfigResult], compilers: [String], opts: Set<String>?,
+                           form: Form = .plain) -> [Table] {
             var out: [Table] = []
             // The Linux A/B's variants (retpoline on, off) share a table.
             let variants = StudyReport.inOrder(configs.map { $0.kernel == nil ? $0.variant : "" })
@@ -306,13 +321,14 @@ extension StudyReport {
                 for variant in variants {
                     var list = configs.filter { ($0.kernel == nil ? $0.variant : "") == variant && $0.compiler == compiler }
                     if let opts, list.contains(where: { opts.contains($0.opt) }) { list = list.filter { opts.contains($0.opt) } }
-                    if !list.isEmpty { out.append(Table(compiler: compiler, variant: variant, configs: list)) }
+                    if !list.isEmpty { out.append(Table(compiler: compiler, variant: variant, configs: list, form: form)) }
                 }
             }
             return out
         }
 
-        init(compiler: String, variant: String, configs: [ConfigResult]) {
+        init(compiler: String, variant: String, configs: [ConfigResult], form: Form = .plain) {
+            self.form = form
             self.compiler = compiler
             self.variant = configs.first?.variant ?? variant
             kernel = configs.first?.kernel
@@ -344,13 +360,20 @@ extension StudyReport {
         /// `gcc, variant kernel` or `Linux 6.1, gcc, retpoline on`.
         public var title: String {
             if let kernel { return "Linux \(kernel) A/B, \(compiler), objects" }
-            return "\(compiler), variant \(variant), objects"
+            return "\(compiler), variant \(variant), objects" + (form == .direct ? ", direct form" : "")
         }
 
-        /// Text size ratios, `-O0 1.25 -O1 1.00 ...`, objects only.
+        /// Text size ratios, `-O0 1.25 -O1 1.00 ...`, objects only: the
+        /// annotated build over the table's form (`textForm`).
         public var textRatios: String {
-            rows.filter { !$0.isLinked }.map { "\($0.label) \($0.textRatio)" }.joined(separator: "  ")
+            rows.filter { !$0.isLinked }.map { "\($0.label) \(ratio($0))" }.joined(separator: "  ")
         }
+
+        /// The ratio this table shows for a row: over plain, or over direct.
+        public func ratio(_ r: Row) -> String { form == .direct ? r.directTextRatio ?? "-" : r.textRatio }
+
+        /// `a/p` or `a/d`: what `ratio` divides.
+        public var textColumn: String { form == .direct ? "a/d" : "a/p" }
     }
 
     /// The compilers other than the main one, condensed: per variant, the

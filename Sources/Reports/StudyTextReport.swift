@@ -108,7 +108,7 @@ public struct StudyTextReport {
         let c = t.control
         out.append("  control \(c.found)/\(c.annotated) found"
             + (c.asmLonger > 0 ? " (\(c.asmLonger) asm longer)" : "")
-            + "; text a/p " + t.rows.filter { !$0.isLinked }.map(\.textRatio).joined(separator: " "))
+            + "; text \(t.textColumn) " + t.rows.filter { !$0.isLinked }.map(t.ratio).joined(separator: " "))
         return out
     }
 

@@ -127,7 +127,7 @@ public struct Objection: Codable, Sendable {
     /// record's 6, the C ABI's clobbers, one more jump per call while
     /// unpatched), over the objects, against the plain form of the same
     /// configurations.
-    static func direct(_ configs: [ConfigResult]) -> [Objection] {
+    public static func direct(_ configs: [ConfigResult]) -> [Objection] {
         let direct = configs.filter { $0.form == .direct && $0.link == .object }
         guard !direct.isEmpty else { return [] }
         let plain = configs.filter { c in
@@ -167,6 +167,8 @@ public struct Objection: Codable, Sendable {
                                     "missed_decoded": dd.realMissed, "plain_found_decoded": pd.found,
                                     "plain_hidden_missed": plainHidden, "direct_hidden_missed": directHidden,
                                     "size_mismatched": dd.sizeMismatched, "narrow_c": narrowC, "annotated_c": annC,
-                                    "extra_jumps": dd.found, "linked_text_direct": directText, "linked_text_plain": plainText])]
+                                    "extra_jumps": dd.found, "linked_text_direct": directText, "linked_text_plain": plainText],
+                          headline: "direct calls: \(dd.found)/\(dd.annotated) found (plain \(pd.found)), "
+                              + "\(dd.sizeMismatched) at 5 not 6 bytes")]
     }
 }

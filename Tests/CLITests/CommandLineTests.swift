@@ -144,7 +144,8 @@ struct CommandLineTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(json["schema"] as? Int == 1)
         let configs = try #require(json["configs"] as? [[String: Any]])
-        #expect(configs.count == 2)  // object and linked
+        #expect(configs.count == 4)  // object and linked, plain and direct
+        #expect(Set(configs.compactMap { $0["form"] as? String }) == ["plain", "direct"])
         // Which pvsites, asked how, when.
         let tool = try #require(json["tool"] as? [String: String])
         #expect(tool["version"] == (try Self.run(["--version"])).stdout.dropFirst("pvsites ".count).dropLast(1).description)

@@ -107,8 +107,8 @@ struct UserErrorTests {
             let r = try Self.run(["corpus", "build", "--out", dir + "/cache"] + slice)
             #expect(r.status == 0, "\(pass): \(r.stderr)")
             let lines = r.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.contains("2 compiler warnings (gcc kernel -O2: 2):"), "\(pass): \(r.stdout)")
-            for mode in ["annotated", "plain"] {
+            #expect(lines.contains("3 compiler warnings (gcc kernel -O2: 3):"), "\(pass): \(r.stdout)")
+            for mode in ["annotated", "plain", "direct"] {
                 #expect(lines.contains {
                     $0.hasPrefix("  src/warn.c (gcc kernel -O2, \(mode)): ") && $0.contains("warning: unused variable")
                 }, "\(pass): \(r.stdout)")
@@ -118,13 +118,13 @@ struct UserErrorTests {
         #expect(json.status == 0, "\(json.stderr)")
         let study = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let warnings = try #require(study["warnings"] as? [[String: Any]])
-        #expect(warnings.count == 2)
+        #expect(warnings.count == 3)
         #expect(warnings.allSatisfy { $0["config"] as? String == "gcc kernel -O2" && $0["file"] as? String == "src/warn.c" })
         #expect(warnings.allSatisfy { ($0["first_line"] as? String)?.contains("warning: unused variable") == true })
-        #expect(Set(warnings.compactMap { $0["mode"] as? String }) == ["annotated", "plain"])
+        #expect(Set(warnings.compactMap { $0["mode"] as? String }) == ["annotated", "plain", "direct"])
         let text = try Self.run(["study", "--cache", dir + "/cache"] + slice)
         #expect(text.status == 0)
-        #expect(text.stdout.split(separator: "\n").contains("  2 compiler warnings (gcc kernel -O2: 2)"))
+        #expect(text.stdout.split(separator: "\n").contains("  3 compiler warnings (gcc kernel -O2: 3)"))
     }
 
     /// 5. A link that fails says what the linker said (the undefined
@@ -137,13 +137,13 @@ struct UserErrorTests {
                               "--variant", "kernel", "--opt=-O2"])
         #expect(r.status == 2)
         let lines = r.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.count == 3, "\(lines)")
-        for mode in ["annotated", "plain"] {
+        #expect(lines.count == 4, "\(lines)")
+        for mode in ["annotated", "plain", "direct"] {
             #expect(lines.contains {
                 $0.hasPrefix("pvsites: (link) (gcc kernel -O2, \(mode)): ") && $0.contains("undefined reference to `pvsites_nowhere'")
             }, "\(lines)")
         }
         #expect(!r.stderr.contains("collect2"))
-        #expect(lines.last == "pvsites: 2 files failed")
+        #expect(lines.last == "pvsites: 3 files failed")
     }
 }
