@@ -77,7 +77,9 @@ struct DirectScanTests {
             #expect(sites.count == held.count && sites.allSatisfy { $0.length == 5 }, "\(at)")
             #expect(sites.filter { $0.kind == .jmpDirect }.count == held.filter { $0.mnemonic.hasPrefix("jmp") }.count, "\(at)")
             #expect(dataflow.sites.filter { $0.kind == .callDirect || $0.kind == .jmpDirect }.count == sites.count, "\(at)")
-            #expect(decoded.findings.isEmpty, "\(at): \(decoded.findings)")
+            // No finding about a trampoline (literal_pool.c's table
+            // reference in data does not decode, as in the plain form).
+            #expect(!decoded.findings.contains { $0.message.contains(Self.prefix) }, "\(at): \(decoded.findings)")
             total += sites.count
             // One per surviving macro use: the site's line is a use of its op.
             for s in sites {
@@ -87,12 +89,17 @@ struct DirectScanTests {
                         "\(at): \(s.location) at \(frame.file):\(frame.line): \(text)")
             }
             if source.hasSuffix(".c") {
-                // No call through the table in C: no memory branch on it
-                // (objdump), no register, base or thunk call fed by it, and
-                // no reference to it at a macro use.
-                #expect(listing.tableInstructions(Self.table).filter(\.isMemoryBranch).isEmpty, "\(at)")
-                #expect(listing.tableCalls(Self.table).isEmpty, "\(at)")
-                #expect(dataflow.sites.allSatisfy { $0.kind == .callDirect || $0.kind == .jmpDirect }, "\(at)")
+                // No reference to the table at a macro use, and no call
+                // through it there: what C still calls through the table
+                // is written as a plain call without a macro (raw_ops_call.c),
+                // and objdump's memory branches through it are exactly the
+                // scan's.
+                let tableSites = decoded.sites.filter { $0.kind != .callDirect && $0.kind != .jmpDirect }
+                #expect(tableSites.count == listing.tableInstructions(Self.table).filter(\.isMemoryBranch).count, "\(at)")
+                for s in dataflow.sites where s.kind != .callDirect && s.kind != .jmpDirect {
+                    let frame = try #require(s.source.first, "\(at): \(s.location) has no source position")
+                    #expect(!lines.line(frame.file, frame.line).contains("PVOP_"), "\(at): \(s.location) \(s.evidence)")
+                }
                 for r in dataflow.references where r.target == .table {
                     let frame = try #require(r.source.first, "\(at): \(r.location) has no source position")
                     #expect(!lines.line(frame.file, frame.line).contains("PVOP_"), "\(at): \(r.location) \(r.instruction)")

@@ -10,7 +10,13 @@ import Testing
 /// The study's direct form on the fixture's direct slice (gcc 12, kernel,
 /// retpoline and pic at -O0, -O2 and -Os): annotated against direct, as
 /// objects and as linked images. Every annotated site is found, or the
-/// miss has a cause; the numbers are exact.
+/// miss has a cause; the numbers are exact. The only misses that are not
+/// copies-differ are literal_pool.c's two sites, which that file writes
+/// without the macros in every unannotated build (its slot address in a
+/// literal pool: undecodable, as in the plain form); the only spurious
+/// site that is not copies-differ is raw_ops_call.c's call through the
+/// table written without a macro (unannotated-call: decoded sees it where
+/// gcc calls through memory, dataflow everywhere).
 @Suite("Study, direct form", .serialized)
 struct DirectFormTests {
     static let result: StudyResult = {
@@ -19,15 +25,17 @@ struct DirectFormTests {
         do { return try runner.run(CorpusFixture.directConfigurations) } catch { fatalError("\(error)") }
     }()
 
-    /// (annotated, found, missed copies-differ, spurious copies-differ) per
-    /// configuration, the same under decoded and dataflow, objects and
-    /// linked images alike. The annotated counts are the plain study's
-    /// (the same annotated build); nothing is missed for any other cause.
-    static let expected: [String: (annotated: Int, found: Int, missedCopies: Int, spuriousCopies: Int)] = [
-        "kernel -O0": (183, 183, 0, 0), "kernel -O2": (269, 268, 1, 12), "kernel -Os": (184, 184, 0, 85),
-        "retpoline -O0": (183, 183, 0, 0), "retpoline -O2": (269, 268, 1, 13), "retpoline -Os": (184, 184, 0, 85),
-        "pic -O0": (183, 183, 0, 0), "pic -O2": (266, 265, 1, 9), "pic -Os": (184, 184, 0, 85),
+    /// (annotated, found, missed copies-differ, spurious copies-differ,
+    /// decoded's unannotated calls) per configuration, the same under
+    /// decoded and dataflow, objects and linked images alike. The
+    /// annotated counts are the plain study's (the same annotated build).
+    static let expected: [String: (annotated: Int, found: Int, missedCopies: Int, spuriousCopies: Int, unannotated: Int)] = [
+        "kernel -O0": (188, 186, 0, 0, 0), "kernel -O2": (274, 271, 1, 12, 1), "kernel -Os": (189, 187, 0, 85, 1),
+        "retpoline -O0": (188, 186, 0, 0, 0), "retpoline -O2": (274, 271, 1, 13, 0), "retpoline -Os": (189, 187, 0, 85, 0),
+        "pic -O0": (188, 186, 0, 0, 0), "pic -O2": (271, 268, 1, 9, 0), "pic -Os": (189, 187, 0, 85, 0),
     ]
+    /// literal_pool.c's two sites.
+    static let undecodable = 2
 
     @Test func everyConfigurationInBothLinks() {
         #expect(Self.result.failures.isEmpty, "\(Self.result.failures.map(\.line))")
@@ -46,13 +54,17 @@ struct DirectFormTests {
                 let n = try #require(c.policies[policy])
                 #expect(n.annotated == want.annotated, "\(at)")
                 #expect(n.found == want.found, "\(at)")
-                #expect(n.realMissed == 0 && n.misplaced == 0 && n.merged == 0, "\(at)")
+                #expect(n.misplaced == 0 && n.merged == 0, "\(at)")
                 #expect(n.missedCopiesDiffer == want.missedCopies, "\(at)")
-                #expect(n.spurious == want.spuriousCopies && n.spuriousCopiesDiffer == want.spuriousCopies, "\(at)")
+                #expect(n.causes[.undecodable] == Self.undecodable && n.realMissed == Self.undecodable, "\(at)")
+                let unannotated = policy == .dataflow ? 1 : want.unannotated
+                #expect(n.spuriousCopiesDiffer == want.spuriousCopies, "\(at)")
+                #expect(n.spurious == want.spuriousCopies + unannotated && n.spuriousUnannotatedCall == unannotated, "\(at)")
                 // Every miss named: the keys the gate keeps carry a cause.
                 let keys = try #require(c.keys[policy])
-                #expect(keys.missed.count == want.missedCopies && keys.missed.allSatisfy { $0.cause == .copiesDiffer }, "\(at)")
-                #expect(keys.spurious.allSatisfy { $0.cause == .copiesDiffer }, "\(at)")
+                #expect(keys.missed.count == want.missedCopies + Self.undecodable, "\(at)")
+                #expect(keys.missed.allSatisfy { $0.cause == .copiesDiffer || $0.cause == .undecodable && $0.key.description.contains("literal_pool.c") }, "\(at)")
+                #expect(keys.spurious.allSatisfy { $0.cause == .copiesDiffer || $0.cause == .unannotatedCall && $0.key.description.contains("raw_ops_call.c") }, "\(at)")
             }
             // The control is the annotated build's own: as in the plain form.
             #expect(c.control.found == c.control.annotated, "\(c.name)")
@@ -69,7 +81,7 @@ struct DirectFormTests {
         let decoded = objects.reduce(Counts()) { $0 + ($1.policies[.decoded] ?? Counts()) }
         #expect(o.figures["found_decoded"] == decoded.found)
         #expect(o.figures["direct_hidden_missed"] == 0)
-        #expect(o.figures["missed_decoded"] == 0)
+        #expect(o.figures["missed_decoded"] == Self.undecodable * CorpusFixture.directConfigurations.count)
         #expect(o.figures["size_mismatched"] == decoded.sizeMismatched && decoded.sizeMismatched > 0)
         #expect(o.answer.contains("5-byte direct call"))
     }
