@@ -179,7 +179,8 @@ struct PairResult: Sendable {
                     taken[k, default: 0] += 1
                     examples.append(StudyRunner.example(o, config: label, policy: policy, annotatedFile: a,
                                                         plainFile: p, evidence: evidence, names: names,
-                                                        sources: &sourceCache, disassembly: &disassembly))
+                                                        sources: &sourceCache, disassembly: &disassembly,
+                                                        form: unit.form))
                 }
             }
             let controlResult = analysis.control!

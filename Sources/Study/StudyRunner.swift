@@ -110,7 +110,8 @@ public struct StudyRunner: Sendable {
     /// names the registers the record keeps that a C call may clobber.
     static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
                         plainFile: ObjectFile, evidence: RelocScan, names: [Int64: String],
-                        sources: inout SourceLines, disassembly: inout ExampleDisassembly) -> Example {
+                        sources: inout SourceLines, disassembly: inout ExampleDisassembly,
+                        form: Form = .plain) -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
         let frame = s.source.first
         let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
@@ -153,7 +154,7 @@ public struct StudyRunner: Sendable {
         var example = Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
                               op: s.op.description, location: s.location, position: position,
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
-        example.build = isPlain ? .plain : .annotated
+        example.build = isPlain ? form.mode : .annotated
         example.function = function
         if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
             example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
