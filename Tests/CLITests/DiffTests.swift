@@ -8,7 +8,8 @@ import Testing
 struct DiffTests {
     static func run(_ args: [String]) throws -> CommandResult { try CommandLineTests.run(args) }
 
-    /// One small study, as JSON text.
+    /// One small study, as JSON text (gcc kernel -O2, object and linked,
+    /// plain and direct form: 4 configs x 3 policies).
     static let study: Result<String, any Error> = Result {
         _ = CorpusFixture.build
         let r = try run(["study", "--cache", CorpusFixture.cacheDirectory, "--compiler", "gcc", "--variant", "kernel",
@@ -30,7 +31,7 @@ struct DiffTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines[1].hasPrefix("found/lost: 0/0 sites, spurious new/gone: 0/0, causes changed: 0; 0 of 6 configs x policies changed"),
+        #expect(lines[1].hasPrefix("found/lost: 0/0 sites, spurious new/gone: 0/0, causes changed: 0; 0 of 12 configs x policies changed"),
                 "\(lines)")
         #expect(lines.last?.hasPrefix("Total found: naive ") == true)
         #expect(lines.count == 3, "\(lines)")
@@ -74,8 +75,8 @@ struct DiffTests {
         let r = try Self.run(["diff", oldPath, newPath])
         #expect(r.status == 0, "\(r.stderr)")
         let text = r.stdout
-        #expect(text.contains("found/lost: 1/0 sites, spurious new/gone: 1/0, causes changed: 0; 1 of 6"), "\(text)")
-        #expect(text.contains("\ngcc kernel -O2 object, dataflow: found "), "\(text)")
+        #expect(text.contains("found/lost: 1/0 sites, spurious new/gone: 1/0, causes changed: 0; 1 of 12"), "\(text)")
+        #expect(text.contains("\ngcc kernel -O2 object plain, dataflow: found "), "\(text)")
         let cause = try #require(decodedMiss["cause"] as? String)
         #expect(text.contains(" \(key) (was missed: \(cause))"), "\(text)")
         #expect(text.contains("  + found    "))
@@ -88,7 +89,7 @@ struct DiffTests {
         let summary = try #require(json["summary"] as? [String: Int])
         #expect(summary["found"] == 1 && summary["spurious_added"] == 1 && summary["missed"] == 0 && summary["changed"] == 1)
         let change = try #require((json["changes"] as? [[String: Any]])?.first)
-        #expect(change["config"] as? String == "gcc kernel -O2 object")
+        #expect(change["config"] as? String == "gcc kernel -O2 object plain")
         #expect(change["policy"] as? String == "dataflow")
         let sites = try #require(change["sites"] as? [[String: Any]])
         #expect(sites.first?["key"] as? String == key && sites.first?["kind"] as? String == "found")
@@ -103,7 +104,7 @@ struct DiffTests {
         let r = try Self.run(["diff", path, other])
         #expect(r.status == 0)
         #expect(r.stdout.hasPrefix("pvsites diff \(path) \(other) (gcc -> gcc-11)\n"), "\(r.stdout)")
-        #expect(r.stdout.contains("0 of 6 configs x policies changed"))
+        #expect(r.stdout.contains("0 of 12 configs x policies changed"))
         #expect(!r.stdout.contains("only in"))
     }
 
