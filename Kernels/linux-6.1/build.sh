@@ -9,6 +9,9 @@
 #   MODE       annotated   the real PVOP_* macros (inline asm + .parainstructions)
 #              plain       KCFLAGS=-DPVOPS_PLAIN: PVOP_* are plain C calls
 #                          through pv_ops (plain-mode.patch)
+#              direct      KCFLAGS=-DPVOPS_DIRECT: PVOP_* are direct calls to
+#                          per-op trampolines pv_tramp_<op> (direct-mode.patch,
+#                          applied after plain-mode.patch, in a copy of its own)
 #   OPT        O2 | Os     CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE / _FOR_SIZE
 #   RETPOLINE  on | off    CONFIG_RETPOLINE=y / n
 #   SUBDIR/    directories to build (objects only, no vmlinux); default:
@@ -31,9 +34,15 @@
 #   <cache>/src/linux-6.1          pristine tree from linux-source-6.1 (never
 #                                  modified; this script only reads it)
 #   <cache>/src/linux-6.1-patched  hard-link copy (cp -al) with plain-mode.patch
-#                                  applied; both modes build from it (the patch
-#                                  is inert without -DPVOPS_PLAIN), so the two
-#                                  builds differ only in KCFLAGS
+#                                  applied; annotated and plain build from it
+#                                  (the patch is inert without -DPVOPS_PLAIN),
+#                                  so the two builds differ only in KCFLAGS
+#   <cache>/src/linux-6.1-direct-patched
+#                                  the same with direct-mode.patch applied on
+#                                  top (inert without -DPVOPS_DIRECT, apart from
+#                                  an empty pv_tramp.o); the direct build's own
+#                                  copy, so that adding it left the annotated and
+#                                  plain trees' sources, and objects, as they were
 #   <cache>/build/<TAG>-<CC>-<OPT>-retpoline-<on|off>-<MODE>
 #                                  (TAG 6.1 and CC gcc by default)
 #                                  the O= build directory; pvsites.info says
@@ -70,7 +79,7 @@ usage() {
     if [ "$1" = 0 ]; then
         sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
     else
-        echo "usage: $prog [--cache DIR] [-j N] [--config-only] annotated|plain O2|Os on|off [SUBDIR/...]" >&2
+        echo "usage: $prog [--cache DIR] [-j N] [--config-only] annotated|plain|direct O2|Os on|off [SUBDIR/...]" >&2
     fi
     exit "$1"
 }
@@ -106,28 +115,32 @@ done
 [ $# -ge 3 ] || usage 2
 mode=$1 opt=$2 ret=$3
 shift 3
-case $mode in annotated|plain) ;; *) log "MODE must be annotated or plain"; usage 2 ;; esac
+case $mode in annotated|plain|direct) ;; *) log "MODE must be annotated, plain or direct"; usage 2 ;; esac
 case $opt in O2|Os) ;; *) log "OPT must be O2 or Os"; usage 2 ;; esac
 case $ret in on|off) ;; *) log "RETPOLINE must be on or off"; usage 2 ;; esac
 [ $# -gt 0 ] || set -- arch/x86/kernel/ arch/x86/mm/ arch/x86/xen/ mm/ kernel/sched/
 subdirs=()
 for d in "$@"; do subdirs+=("${d%/}/"); done
 
-patchfile=$here/plain-mode.patch
+# The patches of this mode's source copy, applied in this order; the direct
+# mode's copy has its own name (suffix) and pristine checksums.
+patches=("$here/plain-mode.patch")
+suffix=
+if [ "$mode" = direct ]; then patches+=("$here/direct-mode.patch"); suffix=-direct; fi
 fragments=("$here/config.fragment" "$here/opt-$opt.fragment" "$here/retpoline-$ret.fragment")
-for f in "$patchfile" "${fragments[@]}"; do [ -f "$f" ] || die "missing $f"; done
+for f in "${patches[@]}" "${fragments[@]}"; do [ -f "$f" ] || die "missing $f"; done
 
 command -v "$cc" >/dev/null || die "compiler $cc is not installed"
 case $tag in ''|*/*) die "bad --tag '$tag'" ;; esac
 if [ -n "$source" ]; then
     [ "$tag" != 6.1 ] || die "--source needs a --tag of its own"
     pristine=$(cd "$source" && pwd)
-    patched=$cache/src/$tag-patched
-    sums=$cache/src/$tag.pristine.sha256
+    patched=$cache/src/$tag$suffix-patched
+    sums=$cache/src/$tag$suffix.pristine.sha256
 else
     pristine=$cache/src/linux-6.1
-    patched=$cache/src/linux-6.1-patched
-    sums=$cache/src/linux-6.1.pristine.sha256   # pristine sums of the patched files
+    patched=$cache/src/linux-6.1$suffix-patched
+    sums=$cache/src/linux-6.1$suffix.pristine.sha256   # pristine sums of the patched files
 fi
 build=$cache/build/$tag-$cc-$opt-retpoline-$ret-$mode
 [ -f "$pristine/Makefile" ] || die "no kernel tree at $pristine (extract linux-source-6.1 there)"
@@ -142,12 +155,17 @@ version_of() {
     awk -F' *= *' '$1 == "VERSION" { v = $2 } $1 == "PATCHLEVEL" { p = $2 } $1 == "SUBLEVEL" { s = $2 }
         END { printf "Linux %s.%s.%s", v, p, s }' "$1/Makefile"
 }
-# files the patch touches, relative to the tree root
-patched_files() { sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patchfile"; }
+# files the patches touch, relative to the tree root; original_files: those
+# the pristine tree has (not the ones a patch creates)
+patched_files() { sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "${patches[@]}" | sort -u; }
+original_files() { local f; for f in $(patched_files); do [ ! -e "$pristine/$f" ] || echo "$f"; done; }
 
 # --- the patched copy -------------------------------------------------------
 
-patch_sha=$(sha "$patchfile")
+# plain-mode.patch's sha256 alone (what the annotated and plain trees have
+# always recorded), else that of the patches one after the other
+if [ ${#patches[@]} = 1 ]; then patch_sha=$(sha "${patches[0]}")
+else patch_sha=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1); fi
 
 check_pristine() {
     # The patched files in the pristine tree must still be the originals and
@@ -155,7 +173,7 @@ check_pristine() {
     local f
     (cd "$pristine" && sha256sum --quiet -c "$sums") ||
         die "pristine tree $pristine was modified (see $sums)"
-    for f in $(patched_files); do
+    for f in $(original_files); do
         [ "$(stat -c %i "$pristine/$f")" != "$(stat -c %i "$patched/$f")" ] ||
             die "$patched/$f is still hard-linked to the pristine tree"
     done
@@ -176,13 +194,13 @@ fi
 if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; then
     if [ -n "$source" ]; then
         rm -f "$sums"
-        out=$(cd "$pristine" && patch -p1 --dry-run -f < "$patchfile" 2>&1) ||
+        out=$(cd "$pristine" && patch -p1 --dry-run -f < "${patches[0]}" 2>&1) ||
             die "plain-mode.patch (Linux 6.1) does not apply to $pristine ($(version_of "$pristine")): $(printf '%s\n' "$out" | grep -E 'patching file|checking file|FAILED|can.t find file|No file to patch|malformed' | tr '\n' ' ')"
     fi
-    [ -f "$sums" ] || (cd "$pristine" && sha256sum $(patched_files)) > "$sums"
+    [ -f "$sums" ] || (cd "$pristine" && sha256sum $(original_files)) > "$sums"
     (cd "$pristine" && sha256sum --quiet -c "$sums") ||
         die "pristine tree $pristine was modified (see $sums)"
-    log "making the patched copy $patched (cp -al + plain-mode.patch)"
+    log "making the patched copy $patched (cp -al + ${patches[*]##*/})"
     rm -rf "$patched.tmp"
     if [ -n "$source" ]; then
         rsync -a --link-dest="$pristine/" --exclude=/.git "$pristine/" "$patched.tmp/"
@@ -191,7 +209,10 @@ if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; th
     fi
     # patch(1) writes each file anew and renames it into place, which breaks
     # the hard link; the pristine inode is left alone.
-    (cd "$patched.tmp" && patch -p1 --no-backup-if-mismatch -s < "$patchfile")
+    for p in "${patches[@]}"; do
+        out=$(cd "$patched.tmp" && patch -p1 --no-backup-if-mismatch -s -f < "$p" 2>&1) ||
+            die "${p##*/} (Linux 6.1) does not apply to $pristine ($(version_of "$pristine")) after ${patches[0]##*/}: $(printf '%s\n' "$out" | grep -E 'patching file|checking file|FAILED|can.t find file|No file to patch|malformed' | tr '\n' ' ')"
+    done
     echo "$patch_sha" > "$patched.tmp/.pvsites-patch.sha256"
     rm -rf "$patched.old"
     [ ! -e "$patched" ] || mv "$patched" "$patched.old"
@@ -199,13 +220,15 @@ if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; th
     rm -rf "$patched.old"
 fi
 check_pristine
-(cd "$patched" && patch -p1 -R --dry-run -s -f < "$patchfile" >/dev/null) ||
-    die "$patched does not carry plain-mode.patch; remove it and rerun"
+# the last patch reverses (its context includes the ones before it)
+(cd "$patched" && patch -p1 -R --dry-run -s -f < "${patches[-1]}" >/dev/null) ||
+    die "$patched does not carry ${patches[-1]##*/}; remove it and rerun"
 
 # --- configuration ----------------------------------------------------------
 
 kcflags=
 [ "$mode" = plain ] && kcflags=-DPVOPS_PLAIN
+[ "$mode" = direct ] && kcflags=-DPVOPS_DIRECT
 mk() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" CC="$cc" KCFLAGS="$kcflags" "$@"; }
 
 times=$build/pvsites-times.txt

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """check.py -- independent counts over a pair of Linux 6.1 A/B build trees.
 
-usage: Kernels/linux-6.1/check.py [--json] ANNOTATED_DIR PLAIN_DIR [SUBDIR/...]
+usage: Kernels/linux-6.1/check.py [--json] [--pairs] ANNOTATED_DIR PLAIN_DIR [SUBDIR/...]
 
 ANNOTATED_DIR and PLAIN_DIR are O= build directories written by build.sh
-(<cache>/build/6.1-gcc-<opt>-retpoline-<on|off>-<mode>).  Only objects below
+(<cache>/build/6.1-gcc-<opt>-retpoline-<on|off>-<mode>); PLAIN_DIR may be a
+direct tree (-direct) instead, whose keys are still named plain_*.  Only objects below
 the subset dirs (default: those of build.sh) are read; objects linked from
 several others (multi-object modules, listed in a <name>.mod file) are left
 out so that no site is counted twice.  Uses readelf (binutils) only, not
@@ -17,7 +18,12 @@ in all relocation sections that patch an executable section.  For the plain
 tree, every object that still has .parainstructions is listed with its
 source (.S or .c): only .S ones are expected.  For the pair: objects in both
 trees, and how many of those pairs have .parainstructions on the annotated
-side.
+side.  Relocations against the direct form's trampolines (pv_tramp_*) in
+executable sections are counted too, in all of them, and the direct calls
+and jumps among them (objdump -drw: a call or jmp whose relocation names
+a pv_tramp_ symbol).  --pairs adds, per pair whose annotated object has
+records or whose other object has such references: records, pv_ops
+references in code on each side, pv_tramp_ references and direct calls.
 """
 import json
 import os
@@ -57,7 +63,8 @@ def read(path):
         if m:
             secs[m.group(2)] = m.group(4)        # name -> flags
     out = {"parainstructions": ".parainstructions" in secs,
-           "rela_parainstructions": 0, "pv_ops_text": 0, "pv_ops_exec": 0}
+           "rela_parainstructions": 0, "pv_ops_text": 0, "pv_ops_exec": 0,
+           "pv_tramp_exec": 0, "pv_tramp_branches": 0}
     cur = None
     for line in subprocess.run(["readelf", "-rW", path], capture_output=True, text=True,
                                check=True).stdout.splitlines():
@@ -77,6 +84,14 @@ def read(path):
                 out["pv_ops_text"] += 1
             if "X" in secs.get(target, ""):
                 out["pv_ops_exec"] += 1
+        if len(f) >= 5 and f[4].startswith("pv_tramp_") and "X" in secs.get(cur[len(".rela"):], ""):
+            out["pv_tramp_exec"] += 1
+    if out["pv_tramp_exec"]:
+        # objdump -drw puts the relocation on the instruction's line
+        for line in subprocess.run(["objdump", "-drw", path], capture_output=True, text=True,
+                                   check=True).stdout.splitlines():
+            if re.search(r"\t(call|jmp)\s.*R_X86_64_(PLT|PC)32\s+pv_tramp_", line):
+                out["pv_tramp_branches"] += 1
     return out
 
 
@@ -102,13 +117,16 @@ def tree_counts(tree, subdirs):
         "rela_parainstructions": sum(r["rela_parainstructions"] for r in per.values()),
         "pv_ops_relocs_text": sum(r["pv_ops_text"] for r in per.values()),
         "pv_ops_relocs_exec": sum(r["pv_ops_exec"] for r in per.values()),
+        "pv_tramp_relocs_exec": sum(r["pv_tramp_exec"] for r in per.values()),
+        "pv_tramp_branches": sum(r["pv_tramp_branches"] for r in per.values()),
         "per_object": per,
     }
 
 
 def main(argv):
     as_json = "--json" in argv
-    argv = [a for a in argv if a != "--json"]
+    with_pairs = "--pairs" in argv
+    argv = [a for a in argv if a not in ("--json", "--pairs")]
     if len(argv) < 2:
         sys.exit(__doc__.split("\n\n")[1])
     ann, pla = argv[0], argv[1]
@@ -131,12 +149,23 @@ def main(argv):
         "plain_rela_parainstructions": p["rela_parainstructions"],
         "plain_pv_ops_relocs_text": p["pv_ops_relocs_text"],
         "plain_pv_ops_relocs_exec": p["pv_ops_relocs_exec"],
+        "plain_pv_tramp_relocs_exec": p["pv_tramp_relocs_exec"],
+        "plain_pv_tramp_branches": p["pv_tramp_branches"],
         "pairs": len(pairs),
         "pairs_annotated_with_parainstructions": len(pairs_pi),
         "only_annotated": sorted(set(a["per_object"]) - set(p["per_object"])),
         "only_plain": sorted(set(p["per_object"]) - set(a["per_object"])),
         "composite_skipped": a["composite_skipped"],
     }
+    if with_pairs:
+        res["per_pair"] = [
+            {"object": o, "records": a["per_object"][o]["rela_parainstructions"],
+             "annotated_pv_ops_exec": a["per_object"][o]["pv_ops_exec"],
+             "plain_pv_ops_exec": p["per_object"][o]["pv_ops_exec"],
+             "plain_pv_tramp_exec": p["per_object"][o]["pv_tramp_exec"],
+             "plain_pv_tramp_branches": p["per_object"][o]["pv_tramp_branches"]}
+            for o in pairs
+            if a["per_object"][o]["rela_parainstructions"] or p["per_object"][o]["pv_tramp_exec"]]
     if as_json:
         json.dump(res, sys.stdout, indent=1)
         print()
@@ -145,7 +174,10 @@ def main(argv):
             if isinstance(v, list):
                 print(f"{k}: {len(v)}")
                 for x in v:
-                    print(f"    {x['object'] + ' <- ' + x['source'] if isinstance(x, dict) else x}")
+                    if isinstance(x, dict) and "records" in x:
+                        print("    " + " ".join(f"{k}={x[k]}" for k in x))
+                    else:
+                        print(f"    {x['object'] + ' <- ' + x['source'] if isinstance(x, dict) else x}")
             else:
                 print(f"{k}: {v}")
     return 1 if res["plain_parainstructions_from_c"] else 0
