@@ -42,7 +42,9 @@
 #                                  top (inert without -DPVOPS_DIRECT, apart from
 #                                  an empty pv_tramp.o); the direct build's own
 #                                  copy, so that adding it left the annotated and
-#                                  plain trees' sources, and objects, as they were
+#                                  plain trees' sources, and objects, as they
+#                                  were; its DWARF names linux-6.1-patched's
+#                                  paths (-fdebug-prefix-map), as theirs do
 #   <cache>/build/<TAG>-<CC>-<OPT>-retpoline-<on|off>-<MODE>
 #                                  (TAG 6.1 and CC gcc by default)
 #                                  the O= build directory; pvsites.info says
@@ -228,7 +230,11 @@ check_pristine
 
 kcflags=
 [ "$mode" = plain ] && kcflags=-DPVOPS_PLAIN
-[ "$mode" = direct ] && kcflags=-DPVOPS_DIRECT
+# The direct build compiles its own copy: its DWARF names the plain-patched
+# copy's paths instead, so that its source keys (file:line inline chains) are
+# those of the annotated build, file for file (the lines are the same: the
+# direct patch only adds lines to paravirt_types.h after every macro use).
+[ "$mode" = direct ] && kcflags="-DPVOPS_DIRECT -fdebug-prefix-map=$patched=${patched%-direct-patched}-patched"
 mk() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" CC="$cc" KCFLAGS="$kcflags" "$@"; }
 
 times=$build/pvsites-times.txt
