@@ -74,7 +74,15 @@ public struct Analysis: Sendable {
                 options: Options = Options()) throws {
         macro = try MacroScan(file: a, options: MacroOptions(tableSymbol: options.tableSymbol,
                                                               sourcePositions: options.sourcePositions))
-        var scans = try Self.scan(p, policies, options)
+        // A direct build's object often has no DWARF of the table (it never
+        // names it): without names given, its trampolines' ops are found
+        // by name in the annotated object's table, which it does describe.
+        var fields = options.names
+        if fields == nil, let prefix = options.trampolinePrefix, !prefix.isEmpty,
+           !p.findSymbolIndices(withPrefix: prefix).isEmpty {
+            fields = OpsTable(file: a, symbol: options.tableSymbol, debugInfo: try? a.openDebugInfo())?.members
+        }
+        var scans = try Self.scan(p, policies, options, fieldNames: fields)
         let names = options.names ?? OpNames.names(in: scans[.dataflow]!)
         if options.names != nil { scans = scans.mapValues { $0.relabeled(names) } }
         self.scans = scans
@@ -99,12 +107,13 @@ public struct Analysis: Sendable {
     }
 
     /// One decoding pass: the sites of every policy asked for, and dataflow's.
-    private static func scan(_ file: ObjectFile, _ policies: [Policy], _ options: Options) throws -> [Policy: RelocScan] {
+    private static func scan(_ file: ObjectFile, _ policies: [Policy], _ options: Options,
+                             fieldNames: [Int64: String]? = nil) throws -> [Policy: RelocScan] {
         let all = policies.contains(.dataflow) ? policies : policies + [.dataflow]
         let list = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: options.tableSymbol,
                                                                          sourcePositions: options.sourcePositions,
                                                                          trampolinePrefix: options.trampolinePrefix,
-                                                                         fieldNames: options.names),
+                                                                         fieldNames: fieldNames ?? options.names),
                                       policies: all)
         return Dictionary(uniqueKeysWithValues: zip(all, list))
     }
