@@ -41,7 +41,8 @@ public struct BottomLine: Sendable {
         let all = corpus
         let corpus = corpus.filter { $0.form == .plain }
         let isLinux = corpus.contains { $0.kernel != nil }
-        let kernelConfigs = (isLinux ? corpus : linux).filter { $0.link == .object && $0.compiler == compiler }
+        let kernelConfigs = (isLinux ? corpus : linux.filter { $0.form == .plain })
+            .filter { $0.link == .object && $0.compiler == compiler }
         let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
         for c in kernelConfigs.sorted(by: { (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1)) }) {
             rows.append(row("Linux \(c.kernel ?? "") \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c))

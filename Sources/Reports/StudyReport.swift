@@ -88,7 +88,10 @@ public struct StudyReport: Sendable {
         let linuxConfigs = isLinux ? [] : (result.linux?.configs ?? [])
         var tables: [Table] = []
         if !linuxConfigs.isEmpty {
-            tables += Table.tables(linuxConfigs, compilers: Self.inOrder(linuxConfigs.map(\.compiler)), opts: nil)
+            // Its plain form's table, then its direct form's (when the kernel study had one).
+            let linuxCompilers = Self.inOrder(linuxConfigs.map(\.compiler))
+            tables += Table.tables(linuxConfigs.filter { $0.form == .plain }, compilers: linuxCompilers, opts: nil)
+            tables += Table.tables(linuxConfigs.filter { $0.form == .direct }, compilers: linuxCompilers, opts: nil, form: .direct)
         }
         let shown = options.full ? compilerNames : compilerNames.filter { $0 == mainCompiler }
         // The plain form everywhere; the direct form's table of a variant
