@@ -1,12 +1,41 @@
 import CorpusBuild
 import Foundation
 
-/// The two builds of the A/B.
+/// The builds of the A/B: the annotated one, and one per unannotated form.
 public enum KernelMode: String, Sendable, CaseIterable, Codable {
     /// The real PVOP_* macros: inline asm and a `.parainstructions` record.
     case annotated
     /// `-DPVOPS_PLAIN`: the macros are plain C calls through `pv_ops`.
     case plain
+    /// `-DPVOPS_DIRECT` (direct-mode.patch, applied after the plain one):
+    /// the macros are direct calls to per-op trampolines `pv_tramp_<op>`,
+    /// each a `jmp *pv_ops+off(%rip)` in arch/x86/kernel/pv_tramp.o.
+    case direct
+
+    /// The build of an unannotated form.
+    public init(_ form: Form) { self = form == .plain ? .plain : .direct }
+
+    /// The unannotated form this build is; nil for the annotated one.
+    public var form: Form? {
+        switch self {
+        case .annotated: return nil
+        case .plain: return .plain
+        case .direct: return .direct
+        }
+    }
+
+    /// The corpus's name for the same build (failures are reported by it).
+    public var buildMode: BuildMode {
+        switch self {
+        case .annotated: return .annotated
+        case .plain: return .plain
+        case .direct: return .direct
+        }
+    }
+
+    /// The patches of this mode's source copy, in the order build.sh
+    /// applies them (annotated and plain share the plain-patched copy).
+    public var patchFiles: [String] { self == .direct ? ["plain-mode.patch", "direct-mode.patch"] : ["plain-mode.patch"] }
 }
 
 /// One cell of the kernel matrix: version × compiler × opt × retpolines.
@@ -108,6 +137,8 @@ public struct KernelSetup: Sendable {
     public var versionFiles: String { "\(files)/\(kernel.directoryName)" }
     public var buildScript: String { versionFiles + "/build.sh" }
     public var patch: String { versionFiles + "/plain-mode.patch" }
+    /// The patches build.sh applies for `mode`, in order.
+    public func patches(_ mode: KernelMode) -> [String] { mode.patchFiles.map { versionFiles + "/" + $0 } }
 
     /// The pristine tree: the user's, or the cache's unpacked package.
     public var pristine: String { source ?? "\(cache)/src/\(kernel.directoryName)" }
@@ -130,7 +161,8 @@ public struct KernelSetup: Sendable {
     /// (`pvsites.incomplete`), every subset directory has its `built-in.a`
     /// (Kbuild writes it after all the directory's objects and deletes it on
     /// error), vmlinux exists with --full, and the tree was built with the
-    /// current plain-mode patch (`pvsites.info`'s patch-sha256).
+    /// current patches of its mode (`pvsites.info`'s patch-sha256, which
+    /// `KernelStatus.patchSHA(_:mode:)` gives).
     public func isBuilt(_ config: KernelConfig, _ mode: KernelMode, patchSHA: String?) -> Bool {
         let dir = buildDirectory(config, mode)
         let fm = FileManager.default

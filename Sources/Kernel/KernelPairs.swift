@@ -37,17 +37,25 @@ public enum KernelPairs {
         return (try? h.read(upToCount: 4)) == Data([0x7f, 0x45, 0x4c, 0x46])
     }
 
+    /// Objects only the direct build has, by design: its trampolines
+    /// (direct-mode.patch adds pv_tramp.o; empty in the other builds, which
+    /// do not have the file).
+    public static let trampolineObjects: Set<String> = ["arch/x86/kernel/pv_tramp.o"]
+
     public struct Pairing: Sendable {
         public let pairs: [ObjectPair]
         /// Objects that only one build has (none expected: the builds
-        /// differ only in KCFLAGS).
+        /// differ only in KCFLAGS, and in the direct build's trampolines,
+        /// which `unpaired` leaves out).
         public let onlyAnnotated: [String]
         public let onlyPlain: [String]
     }
 
-    public static func pair(annotated: String, plain: String, subset: [String]) -> Pairing {
-        let a = objects(in: annotated, subset: subset)
-        let p = objects(in: plain, subset: subset)
+    /// `unpaired`: objects of the second build that are expected to have
+    /// no counterpart (neither paired nor reported).
+    public static func pair(annotated: String, plain: String, subset: [String], unpaired: Set<String> = []) -> Pairing {
+        let a = objects(in: annotated, subset: subset).filter { !unpaired.contains($0) }
+        let p = objects(in: plain, subset: subset).filter { !unpaired.contains($0) }
         let inPlain = Set(p), inAnnotated = Set(a)
         let pairs = a.filter(inPlain.contains).map {
             ObjectPair(annotated: annotated + "/" + $0, plain: plain + "/" + $0, name: $0)

@@ -79,15 +79,45 @@ public enum KernelSource {
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? (treeVersion(setup.pristine) ?? "?")
     }
 
-    /// `patch --dry-run` of the plain-mode patch on a tree; nil when it
-    /// applies, else the lines that say which file and hunk failed.
-    public static func patchFailure(_ setup: KernelSetup, tree: String) -> String? {
-        let r = Shell.run(["patch", "-p1", "--dry-run", "-f", "-s", "-i", setup.patch], in: tree)
-        if r.status == 0 { return nil }
-        let lines = r.output.split(separator: "\n").filter {
-            $0.contains("FAILED") || $0.contains("patching file") || $0.contains("checking file") || $0.contains("can't find file") || $0.contains("No file to patch")
+    /// Whether `mode`'s patches apply to a tree, one after the other; nil
+    /// when they do, else the lines that say which patch, file and hunk
+    /// failed. The tree is never written: one patch is a `patch --dry-run`
+    /// on it; several (direct: plain, then direct) are applied to a scratch
+    /// copy of the files they touch.
+    public static func patchFailure(_ setup: KernelSetup, tree: String, mode: KernelMode = .plain) -> String? {
+        let patches = setup.patches(mode)
+        func failure(_ r: Shell.Result, _ patch: String) -> String? {
+            if r.status == 0 { return nil }
+            // patch -f names a missing file only in the diff header it quotes (`|+++ b/...`).
+            let lines = r.output.split(separator: "\n").map { $0.hasPrefix("|+++ ") ? $0.dropFirst() : $0 }.filter {
+                $0.contains("FAILED") || $0.contains("patching file") || $0.contains("checking file") || $0.contains("can't find file")
+                    || $0.contains("No file to patch") || $0.hasPrefix("+++ ")
+            }
+            let name = (patch as NSString).lastPathComponent
+            return name + ": " + (lines.isEmpty ? r.output.split(separator: "\n").suffix(3) : lines[...]).joined(separator: "; ")
         }
-        return (lines.isEmpty ? r.output.split(separator: "\n").suffix(3) : lines[...]).joined(separator: "; ")
+        if patches.count == 1 {
+            return failure(Shell.run(["patch", "-p1", "--dry-run", "-f", "-s", "-i", patches[0]], in: tree), patches[0])
+        }
+        let fm = FileManager.default
+        let scratch = fm.temporaryDirectory.appendingPathComponent("pvsites-patch-\(getpid())-\(UInt32.random(in: 0 ... .max))").path
+        defer { try? fm.removeItem(atPath: scratch) }
+        for patch in patches {
+            let text = (try? String(contentsOfFile: patch, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") where line.hasPrefix("+++ b/") {
+                let rel = String(line.dropFirst(6).prefix { !$0.isWhitespace })
+                let dest = scratch + "/" + rel
+                guard fm.fileExists(atPath: tree + "/" + rel), !fm.fileExists(atPath: dest) else { continue }
+                try? fm.createDirectory(atPath: (dest as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try? fm.copyItem(atPath: tree + "/" + rel, toPath: dest)
+            }
+        }
+        for patch in patches {
+            if let f = failure(Shell.run(["patch", "-p1", "-f", "-s", "--no-backup-if-mismatch", "-i", patch], in: scratch), patch) {
+                return f
+            }
+        }
+        return nil
     }
 }
 

@@ -2,17 +2,21 @@ import CorpusBuild
 import Foundation
 import Study
 
-/// The Linux A/B: for every configuration, the annotated and the plain
-/// build of the same tree (built when missing), paired object by object,
-/// each pair compared across builds with every policy and the control, on
-/// all cores. The result is a `StudyResult` like the corpus study's, so the
-/// same renderers and the same gate read it; each config carries `kernel`,
-/// `retpoline` and `objects`.
+/// The Linux A/B: for every configuration, the annotated build and the
+/// build of each unannotated form (plain: C calls through `pv_ops`;
+/// direct: direct calls to per-op trampolines) of the same tree (built
+/// when missing), paired object by object, each pair compared across
+/// builds with every policy and the control, on all cores. The result is a
+/// `StudyResult` like the corpus study's, so the same renderers and the
+/// same gate read it; each config carries `kernel`, `retpoline`, `objects`
+/// and `form`.
 ///
-/// `.S` sites stay annotated in both builds (the patch changes only the C
-/// macros): the plain build still has their records and `call *pv_ops+off`,
-/// so the scan finds them trivially. `clobbers.annotated_asm` counts them
-/// apart from `annotated_c`.
+/// `.S` sites stay annotated in every build (the patches change only the C
+/// macros): the plain and direct builds still have their records and
+/// `call *pv_ops+off`, so the scan finds them trivially.
+/// `clobbers.annotated_asm` counts them apart from `annotated_c`. The
+/// direct build's trampoline object (`pv_tramp.o`) has no annotated
+/// counterpart and is not paired.
 public struct KernelStudy: Sendable {
     public let setup: KernelSetup
     public var examplesPerCause = 3
@@ -26,9 +30,19 @@ public struct KernelStudy: Sendable {
         case comparing(done: Int, total: Int)
     }
 
-    /// Builds what is missing, then compares. Configurations whose compiler
-    /// is not installed are skipped (and listed as skipped).
-    public func run(_ configs: [KernelConfig], jobs: Int = 2,
+    /// The forms compared for `config`: `requested`, else the plain form
+    /// and, when its tree is built, the direct one (so that a study that
+    /// asks for nothing builds no direct tree).
+    public func forms(_ config: KernelConfig, requested: [Form]) -> [Form] {
+        if !requested.isEmpty { return Form.allCases.filter(requested.contains) }
+        let built = setup.isBuilt(config, .direct, patchSHA: KernelStatus.patchSHA(setup, mode: .direct))
+        return built ? [.plain, .direct] : [.plain]
+    }
+
+    /// Builds what is missing (the annotated tree and one per form), then
+    /// compares. Configurations whose compiler is not installed are skipped
+    /// (and listed as skipped). `forms` empty: see `forms(_:requested:)`.
+    public func run(_ configs: [KernelConfig], forms requested: [Form] = [], jobs: Int = 2,
                     events: (@Sendable (Event) -> Void)? = nil) throws -> StudyResult {
         let available = configs.filter { KernelBuilder.isInstalled($0.compiler) }
         var skipped: [SkippedCompiler] = []
@@ -38,41 +52,53 @@ public struct KernelStudy: Sendable {
         try KernelSource.ensure(setup) { events?(.log($0)) }
         var builder = KernelBuilder(setup: setup)
         builder.jobs = jobs
-        let patchSHA = KernelStatus.patchSHA(setup)
+        var forms: [KernelConfig: [Form]] = [:]
+        for config in available { forms[config] = self.forms(config, requested: requested) }
+        var sha: [KernelMode: String?] = [:]
+        for mode in KernelMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
         for config in available {
-            for mode in KernelMode.allCases where !setup.isBuilt(config, mode, patchSHA: patchSHA) {
+            let modes = [KernelMode.annotated] + (forms[config] ?? []).map(KernelMode.init)
+            for mode in modes where !setup.isBuilt(config, mode, patchSHA: sha[mode] ?? nil) {
                 events?(.log("building \(config) \(mode.rawValue) in \(setup.buildDirectory(config, mode))"))
                 let seconds = try builder.build(config, mode) { events?(.building($0)) }
                 events?(.built(config, mode, seconds: seconds))
             }
         }
-        return compare(available, skipped: skipped, events: events)
+        return compare(available, forms: { forms[$0] ?? [.plain] }, skipped: skipped, events: events)
     }
 
-    /// The comparison alone, on trees already built.
-    public func compare(_ configs: [KernelConfig], skipped: [SkippedCompiler] = [],
+    /// The comparison alone, on trees already built: each configuration's
+    /// annotated tree against the tree of each of its `forms`.
+    public func compare(_ configs: [KernelConfig], forms: (KernelConfig) -> [Form] = { _ in [.plain] },
+                        skipped: [SkippedCompiler] = [],
                         events: (@Sendable (Event) -> Void)? = nil) -> StudyResult {
         var units: [StudyUnit] = []
         var failures: [BuildFailure] = []
         for config in configs {
-            let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, .plain)
-            let pairing = KernelPairs.pair(annotated: a, plain: p, subset: setup.subset)
-            let cfg = config.buildConfiguration
-            for o in pairing.onlyAnnotated {
-                failures.append(BuildFailure(configuration: cfg, mode: .plain, file: o, message: "only in the annotated build"))
-            }
-            for o in pairing.onlyPlain {
-                failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o, message: "only in the plain build"))
-            }
-            units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
-                                   retpoline: config.retpolineName))
-            if setup.full {
-                units.append(StudyUnit(configuration: cfg, link: .linked,
-                                       pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
-                                       kernel: config.kernel.name, retpoline: config.retpolineName))
+            for form in forms(config) {
+                let mode = KernelMode(form)
+                let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, mode)
+                let pairing = KernelPairs.pair(annotated: a, plain: p, subset: setup.subset,
+                                               unpaired: form == .direct ? KernelPairs.trampolineObjects : [])
+                let cfg = config.buildConfiguration
+                for o in pairing.onlyAnnotated {
+                    failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
+                                                 message: "only in the annotated build"))
+                }
+                for o in pairing.onlyPlain {
+                    failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o,
+                                                 message: "only in the \(form) build"))
+                }
+                units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
+                                       retpoline: config.retpolineName, form: form))
+                if setup.full {
+                    units.append(StudyUnit(configuration: cfg, link: .linked,
+                                           pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
+                                           kernel: config.kernel.name, retpoline: config.retpolineName, form: form))
+                }
             }
         }
-        // Op names from the first plain object whose DWARF has pv_ops
+        // Op names from the first plain (or direct) object whose DWARF has pv_ops
         // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`).
         let names = StudyMeasurement.opNames(plainFiles: units.flatMap { $0.pairs.filter { $0.name != "vmlinux" }.map(\.plain) })
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
@@ -97,6 +123,7 @@ public struct KernelStatus: Codable, Sendable {
     public let installed: Bool
     public let annotated: Tree
     public let plain: Tree
+    public let direct: Tree
 
     public struct Tree: Codable, Sendable {
         public let directory: String
@@ -106,22 +133,28 @@ public struct KernelStatus: Codable, Sendable {
     }
 
     public static func of(_ configs: [KernelConfig], setup: KernelSetup) -> [KernelStatus] {
-        let sha = patchSHA(setup)
+        var sha: [KernelMode: String?] = [:]
+        for mode in KernelMode.allCases { sha[mode] = patchSHA(setup, mode: mode) }
         return configs.map { c in
             func tree(_ m: KernelMode) -> Tree {
                 let dir = setup.buildDirectory(c, m)
-                return Tree(directory: dir, built: setup.isBuilt(c, m, patchSHA: sha),
+                return Tree(directory: dir, built: setup.isBuilt(c, m, patchSHA: sha[m] ?? nil),
                             objects: KernelPairs.objects(in: dir, subset: setup.subset).count)
             }
             return KernelStatus(name: c.buildDirectoryName(.annotated, tag: setup.tag).replacingOccurrences(of: "-annotated", with: ""),
                                 kernel: c.kernel.name, compiler: c.compiler, opt: c.opt, retpoline: c.retpolineName,
-                                installed: KernelBuilder.isInstalled(c.compiler), annotated: tree(.annotated), plain: tree(.plain))
+                                installed: KernelBuilder.isInstalled(c.compiler), annotated: tree(.annotated), plain: tree(.plain),
+                                direct: tree(.direct))
         }
     }
 
-    /// sha256 of the plain-mode patch (build.sh records it in pvsites.info).
-    public static func patchSHA(_ setup: KernelSetup) -> String? {
-        let r = Shell.run(["sha256sum", setup.patch])
+    /// What build.sh records as patch-sha256 in a tree's pvsites.info: the
+    /// sha256 of the plain-mode patch (annotated and plain), of the plain
+    /// and the direct patch one after the other (direct).
+    public static func patchSHA(_ setup: KernelSetup, mode: KernelMode = .plain) -> String? {
+        let files = setup.patches(mode)
+        guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return nil }
+        let r = Shell.run(["sh", "-c", "cat \"$@\" | sha256sum", "sh"] + files)
         guard r.status == 0 else { return nil }
         return r.output.split(separator: " ").first.map(String.init)
     }

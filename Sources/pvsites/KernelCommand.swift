@@ -1,8 +1,11 @@
 import ArgumentParser
+import CorpusBuild
 import Foundation
 import Kernel
 import Reports
 import Study
+
+extension Form: ExpressibleByArgument {}
 
 /// Options naming the kernel matrix and where its trees are.
 struct KernelOptions: ParsableArguments {
@@ -18,6 +21,11 @@ struct KernelOptions: ParsableArguments {
 
     @Option(name: .customLong("retpoline"), help: ArgumentHelp("on or off (repeatable; default both).", valueName: "on|off"))
     var retpolines: [String] = []
+
+    @Option(name: .customLong("form"),
+            help: ArgumentHelp("The unannotated build compared with the annotated one: plain (C calls through pv_ops) or direct (direct calls to per-op trampolines); repeatable. Default: plain, and direct where its tree is built.",
+                               valueName: "plain|direct"))
+    var forms: [Form] = []
 
     @Option(parsing: .upToNextOption,
             help: ArgumentHelp("Directories to build and compare (default: \(KernelVersion.defaultSubset.joined(separator: " "))).",
@@ -61,7 +69,8 @@ struct KernelOptions: ParsableArguments {
         }
         let setup = KernelSetup(kernel: version, files: files, cache: cache ?? KernelSetup.defaultCache, source: source,
                                 subset: subset.isEmpty ? KernelVersion.defaultSubset : subset, full: full)
-        for f in [setup.buildScript, setup.patch] where !FileManager.default.fileExists(atPath: f) {
+        let patches = Set(([KernelMode.annotated] + forms.map(KernelMode.init)).flatMap(setup.patches))
+        for f in [setup.buildScript] + patches.sorted() where !FileManager.default.fileExists(atPath: f) {
             throw CLIError(KernelError.missingFiles(f).description)
         }
         if let source = setup.source, KernelSource.treeVersion(source) == nil {
@@ -80,13 +89,14 @@ struct KernelOptions: ParsableArguments {
 struct KernelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernel",
-        abstract: "The Linux A/B: build a kernel both ways (annotated, plain C calls) and compare them object by object.",
+        abstract: "The Linux A/B: build a kernel annotated and unannotated (plain C calls, or direct calls to trampolines) and compare them object by object.",
         discussion: """
             The source is Debian's linux-source-<version> (apt-get download, \
             unpacked once into the cache) or your own tree (--source). The \
-            plain-mode patch in Kernels/linux-<version>/ is applied in a \
-            hard-link copy; each configuration and mode builds out of tree in \
-            the cache, incrementally.
+            plain-mode patch in Kernels/linux-<version>/ (and, for the direct \
+            form, direct-mode.patch after it) is applied in a hard-link copy; \
+            each configuration and mode builds out of tree in the cache, \
+            incrementally.
             """,
         subcommands: [Build.self, Compare.self, List.self]
     )
@@ -137,7 +147,8 @@ struct KernelCommand: ParsableCommand {
     }
 
     struct Build: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Build the annotated and the plain tree of each configuration.")
+        static let configuration = CommandConfiguration(
+            abstract: "Build the annotated tree of each configuration and the tree of each form (--form; default plain, and direct where built).")
 
         @OptionGroup var options: KernelOptions
 
@@ -149,10 +160,11 @@ struct KernelCommand: ParsableCommand {
             for c in Set(configs.map(\.compiler)).sorted() where !KernelBuilder.isInstalled(c) {
                 throw CLIError(KernelError.compilerMissing(c).description)
             }
+            let study = KernelStudy(setup: setup)
             do {
                 try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
                 for config in configs {
-                    for mode in KernelMode.allCases {
+                    for mode in [KernelMode.annotated] + study.forms(config, requested: options.forms).map(KernelMode.init) {
                         let seconds = try builder.build(config, mode) { KernelCommand.report(.building($0)) }
                         Progress.finish()
                         print("\(config) \(mode.rawValue): \(setup.buildDirectory(config, mode)) (\(Int(seconds)) s)")
@@ -177,7 +189,20 @@ struct KernelCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
         var output: String?
 
-        @OptionGroup var report: StudyReportOptions
+        // Not StudyReportOptions: its --full (the whole report) would be a
+        // second --full beside KernelOptions' (build vmlinux).
+        @Flag(name: .customLong("full-report"), help: "Every table and the objections in full (study's --full).")
+        var fullReport = false
+
+        @Option(help: "How many examples, one per cause (default 6; 0 for none).")
+        var examples: Int = 6
+
+        @Flag(name: .customLong("by-op"), help: "The per-op breakdown in the text report (markdown and HTML always have it).")
+        var byOp = false
+
+        func validate() throws {
+            guard examples >= 0 else { throw ValidationError("--examples \(examples): must be 0 or more") }
+        }
 
         func run() throws {
             let setup = try options.setup()
@@ -185,7 +210,9 @@ struct KernelCommand: ParsableCommand {
             study.examplesPerCause = 3
             var result: StudyResult
             do {
-                result = try study.run(options.configs(setup), jobs: options.jobs) { KernelCommand.report($0) }
+                result = try study.run(options.configs(setup), forms: options.forms, jobs: options.jobs) {
+                    KernelCommand.report($0)
+                }
             } catch let e as KernelError {
                 throw KernelCommand.fail(e)
             }
@@ -198,7 +225,8 @@ struct KernelCommand: ParsableCommand {
                                                          withIntermediateDirectories: true)
                 try? Output.write(try JSONOutput.encode(result), to: file)
             }
-            try Output.write(try format.render(result, options: report.report), to: output)
+            try Output.write(try format.render(result, options: StudyReport.Options(full: fullReport, examples: examples, byOp: byOp)),
+                             to: output)
             for f in result.failures { Diagnostics.error(f.line) }
             if !result.failures.isEmpty {
                 Diagnostics.failedCount(result.failures.count, noun: "object")
@@ -209,7 +237,7 @@ struct KernelCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the configurations, their annotated and plain build directories, and whether they are built.")
+            abstract: "List the configurations, their annotated, plain and direct build directories, and whether they are built.")
 
         @OptionGroup var options: KernelOptions
 
@@ -245,7 +273,7 @@ struct KernelCommand: ParsableCommand {
                 for s in status {
                     let note = s.installed ? "" : " (\(s.compiler) not installed)"
                     print("\(s.name)\(note)")
-                    for (mode, t) in [("annotated", s.annotated), ("plain", s.plain)] {
+                    for (mode, t) in [("annotated", s.annotated), ("plain", s.plain), ("direct", s.direct)] {
                         print("  \(TextTable.pad(mode, 10)) \(t.built ? "built" : "not built"), \(TextTable.count(t.objects, "object")): \(t.directory)")
                     }
                 }

@@ -1,0 +1,159 @@
+import ELF
+import Foundation
+import RelocSites
+import Study
+import Testing
+import TestSupport
+@testable import Kernel
+
+/// The direct kernel mode (direct-mode.patch): every PVOP_* a direct call to
+/// a trampoline `pv_tramp_<op>`. The source tests skip when linux-source-6.1
+/// is not cached; the tree tests when the direct tree of the small A/B
+/// (6.1 gcc -O2 retpoline on, arch/x86/mm/) is not built.
+enum KernelDirectFixture {
+    static let setup = KernelFixture.setup()
+    static let directSHA = KernelStatus.patchSHA(setup, mode: .direct)
+    static let built = setup.isBuilt(KernelFixture.small, .annotated, patchSHA: KernelFixture.patchSHA)
+        && setup.isBuilt(KernelFixture.small, .direct, patchSHA: directSHA)
+    static let notBuilt = "the arch/x86/mm/ direct tree of 6.1 gcc -O2 retpoline on is not built "
+        + "(pvsites kernel build --form direct --opt -O2 --retpoline on --subset arch/x86/mm/)"
+
+    /// Per code section's relocations as `readelf -rW` lists them: those
+    /// against `pv_tramp_*` symbols, those against `pv_ops`.
+    static func readelf(_ path: String) throws -> (trampolines: Int, pvOps: Int, names: Set<String>) {
+        var executable = Set<String>()
+        for line in try Command.check(["readelf", "-SW", path]).split(separator: "\n") {
+            let f = line.replacingOccurrences(of: "[ ", with: "[").split(separator: " ")
+            if f.count > 7, f[0].hasPrefix("["), f[7].contains("X") { executable.insert(String(f[1])) }
+        }
+        var trampolines = 0, pvOps = 0
+        var names = Set<String>()
+        var current: String?
+        for line in try Command.check(["readelf", "-rW", path]).split(separator: "\n") {
+            if line.hasPrefix("Relocation section '") {
+                current = String(line.split(separator: "'")[1])
+                continue
+            }
+            let f = line.split(separator: " ")
+            guard let current, f.count >= 5, executable.contains(String(current.dropFirst(".rela".count))) else { continue }
+            if f[4].hasPrefix("pv_tramp_") {
+                trampolines += 1
+                names.insert(String(f[4]))
+            }
+            if f[4] == "pv_ops" { pvOps += 1 }
+        }
+        return (trampolines, pvOps, names)
+    }
+
+    /// The ops the PVOP_* macros of a header use (`PVOP_VCALL1(mmu.write_cr2, x)`).
+    static func macroOps(_ text: String) -> Set<String> {
+        let pattern = try! NSRegularExpression(pattern: #"PVOP_[A-Z_]*CALL[A-Z]*[0-9]\(\s*(?:[A-Za-z0-9_ ]+,\s*)?([a-z_]+\.[a-z0-9_.]+)"#)
+        let ns = text as NSString
+        return Set(pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) })
+    }
+}
+
+@Suite struct KernelDirectPatchTests {
+    @Test(.enabled(if: KernelFixture.sourceCached, "linux-source-6.1 is not in the cache (pvsites kernel build fetches it)"))
+    func directPatchAppliesToCachedSource() {
+        let setup = KernelDirectFixture.setup
+        #expect(KernelSource.patchFailure(setup, tree: setup.pristine, mode: .direct) == nil)
+    }
+
+    /// pv_tramp.c defines a trampoline for every op a PVOP_* macro of
+    /// asm/paravirt.h uses, and for no other.
+    @Test(.enabled(if: KernelFixture.sourceCached, "linux-source-6.1 is not in the cache (pvsites kernel build fetches it)"))
+    func trampolinesCoverTheMacrosOps() throws {
+        let setup = KernelDirectFixture.setup
+        let header = try String(contentsOfFile: setup.pristine + "/arch/x86/include/asm/paravirt.h", encoding: .utf8)
+        let patch = try String(contentsOfFile: setup.versionFiles + "/direct-mode.patch", encoding: .utf8)
+        let defined = patch.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("+\tPV_TRAMP(") else { return nil }
+            return String(line.dropFirst("+\tPV_TRAMP(".count).prefix { $0 != ")" })
+        }
+        #expect(Set(defined).count == defined.count)
+        #expect(Set(defined) == KernelDirectFixture.macroOps(header))
+        #expect(defined.count == 83)
+    }
+
+    /// A tree the direct patch does not fit after the plain one: the error
+    /// names direct-mode.patch and the hunk; the tree is not written.
+    @Test func directPatchFailureNamesThePatch() throws {
+        let fm = FileManager.default
+        let tmp = fm.temporaryDirectory.appendingPathComponent("pvsites-kdirect-\(getpid())").path
+        defer { try? fm.removeItem(atPath: tmp) }
+        let setup = KernelSetup(kernel: KernelFixture.kernel, files: Fixtures.repositoryRoot + "/Kernels", cache: tmp + "/cache",
+                                source: nil, subset: ["arch/x86/mm/"], full: false)
+        // paravirt_types.h as the plain patch expects it; no kernel Makefile.
+        let plain = try String(contentsOfFile: setup.patch, encoding: .utf8)
+        var original: [String] = []
+        var inHunk = false
+        for line in plain.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("@@") { inHunk = true; continue }
+            guard inHunk else { continue }
+            if line.hasPrefix(" ") || line.hasPrefix("-") { original.append(String(line.dropFirst())) }
+            else if line.isEmpty { original.append("") }
+        }
+        let tree = tmp + "/tree"
+        try fm.createDirectory(atPath: tree + "/arch/x86/include/asm", withIntermediateDirectories: true)
+        let header = (1 ... 514).map { "/* \($0) */" }.joined(separator: "\n") + "\n" + original.joined(separator: "\n")
+        try header.write(toFile: tree + "/arch/x86/include/asm/paravirt_types.h", atomically: true, encoding: .utf8)
+        #expect(KernelSource.patchFailure(setup, tree: tree, mode: .plain) == nil)
+        let failure = try #require(KernelSource.patchFailure(setup, tree: tree, mode: .direct))
+        #expect(failure.hasPrefix("direct-mode.patch: "))
+        #expect(failure.contains("arch/x86/kernel/Makefile"))
+        #expect(try String(contentsOfFile: tree + "/arch/x86/include/asm/paravirt_types.h", encoding: .utf8) == header)
+    }
+}
+
+@Suite(.enabled(if: KernelDirectFixture.built, "\(KernelDirectFixture.notBuilt)"))
+struct KernelDirectTreeTests {
+    /// Direct tree: the scan's trampoline references are the relocations
+    /// against pv_tramp_* in code that `readelf -rW` lists, each a 5-byte
+    /// direct call or jmp; every trampoline named is one pv_tramp.o defines
+    /// (with the default subset built); the C objects have no
+    /// `.parainstructions`, and the PVOP_* macros left no reference to
+    /// pv_ops: per pair, the direct object's references to pv_ops in code
+    /// are the annotated object's less its records.
+    @Test func trampolineReferencesEqualReadelf() throws {
+        let setup = KernelDirectFixture.setup
+        let dir = setup.buildDirectory(KernelFixture.small, .direct)
+        let annotated = setup.buildDirectory(KernelFixture.small, .annotated)
+        var total = 0
+        var named = Set<String>()
+        for rel in KernelPairs.objects(in: dir, subset: setup.subset) {
+            let path = dir + "/" + rel
+            let counts = try KernelDirectFixture.readelf(path)
+            named.formUnion(counts.names)
+            let file = try ObjectFile(path: path)
+            #expect(file.findSection(named: ".parainstructions") == nil, "\(rel)")
+            let a = try KernelFixture.readelf(annotated + "/" + rel)
+            #expect(counts.pvOps == a.pvOpsInCode - (a.rela[".rela.parainstructions"] ?? 0), "\(rel)")
+            guard counts.trampolines > 0 else { continue }
+            let scan = try RelocScan(file: file, options: RelocOptions(policy: .decoded, sourcePositions: false))
+            let refs = scan.references.filter { $0.target == .trampoline }
+            #expect(refs.count == counts.trampolines, "\(rel)")
+            #expect(refs.allSatisfy { ($0.use == .callDirect || $0.use == .jmpDirect) && $0.length == 5 && $0.op != nil }, "\(rel)")
+            total += refs.count
+        }
+        #expect(total > 0)
+        let tramp = dir + "/arch/x86/kernel/pv_tramp.o"
+        if FileManager.default.fileExists(atPath: tramp) {
+            let defined = Set(try Command.check(["nm", "--defined-only", tramp]).split(separator: "\n")
+                .compactMap { $0.split(separator: " ").last.map(String.init) }.filter { $0.hasPrefix("pv_tramp_") })
+            #expect(defined.count == 83)
+            #expect(named.isSubset(of: defined), "\(named.subtracting(defined).sorted())")
+        }
+    }
+
+    /// The small A/B in the direct form: no object left unpaired (pv_tramp.o
+    /// is not in arch/x86/mm/), every annotated site found by decoded.
+    @Test func smallDirectStudy() throws {
+        let result = KernelStudy(setup: KernelDirectFixture.setup).compare([KernelFixture.small], forms: { _ in [.direct] })
+        #expect(result.failures.isEmpty)
+        let config = try #require(result.configs.first)
+        #expect(config.form == .direct)
+        let decoded = try #require(config.policies[.decoded])
+        #expect(decoded.annotated > 0)
+    }
+}
