@@ -191,12 +191,17 @@ public final class CodeReader {
             }
         }
         guard !candidates.isEmpty else { return nil }
-        // Latest start; widen over hint prefixes a compiler emits on purpose.
+        // Latest start; widen over hint prefixes a compiler emits on purpose:
+        // cs (2e) before a thunk call or an indirect branch, notrack (3e)
+        // before an indirect branch only. A 3e byte before a direct call or
+        // jmp (e8, e9) ends the previous instruction (`mov (%rsi),%rdi` is
+        // 48 8b 3e): gcc emits no `ds call rel32`.
         var best = candidates[0]
+        let direct = best.1.bytes.first == 0xe8 || best.1.bytes.first == 0xe9
         for c in candidates.dropFirst() {
             let extra = best.0 - c.0
             let prefixBytes = c.1.bytes.prefix(extra)
-            if prefixBytes.allSatisfy({ $0 == 0x3e || $0 == 0x2e }) { best = c } else { break }
+            if prefixBytes.allSatisfy({ $0 == 0x2e || ($0 == 0x3e && !direct) }) { best = c } else { break }
         }
         return AnchoredInstruction(instruction: best.1, offset: UInt64(best.0), field: best.2, confirmedBySweep: false)
     }
