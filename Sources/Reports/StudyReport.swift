@@ -362,7 +362,7 @@ extension StudyReport {
 
         /// `gcc, variant kernel` or `Linux 6.1, gcc, retpoline on`.
         public var title: String {
-            if let kernel { return "Linux \(kernel) A/B, \(compiler), objects" }
+            if let kernel { return "Linux \(kernel) A/B, \(compiler), objects" + (form == .direct ? ", direct form" : "") }
             return "\(compiler), variant \(variant), objects" + (form == .direct ? ", direct form" : "")
         }
 
