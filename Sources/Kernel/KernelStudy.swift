@@ -99,8 +99,11 @@ public struct KernelStudy: Sendable {
             }
         }
         // Op names from the first plain (or direct) object whose DWARF has pv_ops
-        // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`).
-        let names = StudyMeasurement.opNames(plainFiles: units.flatMap { $0.pairs.filter { $0.name != "vmlinux" }.map(\.plain) })
+        // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`),
+        // else from an annotated one (a direct subset may never name pv_ops,
+        // and its trampolines' ops are found by these names).
+        let objects = units.flatMap { $0.pairs.filter { $0.name != "vmlinux" } }
+        let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated))
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
             events?(.comparing(done: done, total: total))
         }

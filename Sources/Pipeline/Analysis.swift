@@ -78,7 +78,7 @@ public struct Analysis: Sendable {
         // names it): without names given, its trampolines' ops are found
         // by name in the annotated object's table, which it does describe.
         var fields = options.names
-        if fields == nil, let prefix = options.trampolinePrefix, !prefix.isEmpty,
+        if fields?.isEmpty ?? true, let prefix = options.trampolinePrefix, !prefix.isEmpty,
            !p.findSymbolIndices(withPrefix: prefix).isEmpty {
             fields = OpsTable(file: a, symbol: options.tableSymbol, debugInfo: try? a.openDebugInfo())?.members
         }
