@@ -52,10 +52,15 @@ test-kernels: deps
 	PVSITES_REQUIRE_KERNELS=1 $(SWIFT) test --skip-build --filter RealKernel
 
 # The Linux A/B, default matrix: 6.1, gcc, -O2 and -Os, retpolines on and
-# off, the default subset. Not part of `make test` (the small A/B in
-# Tests/KernelTests is, when the source is cached). KERNEL_FLAGS adds options
-# (e.g. --cache DIR, --source DIR, --format markdown).
+# off, the default subset; the plain form, and the direct form where its
+# tree is built. Not part of `make test` (the small A/B in Tests/KernelTests
+# is, when the source is cached). KERNEL_FLAGS adds options (e.g. --cache
+# DIR, --source DIR, --format markdown, --form direct).
 KERNEL_FLAGS ?=
+# The gate and its baseline cover both forms, whatever is built (the
+# missing trees are built first); KERNEL_FORMS="--form plain" for the plain
+# form alone.
+KERNEL_FORMS ?= --form plain --form direct
 KERNEL_STUDY_JSON := .build/kernel-study-6.1.json
 kernel-study: build
 	$(PVSITES) kernel study $(KERNEL_FLAGS)
@@ -63,13 +68,13 @@ kernel-study: build
 # The gate over the kernel study: same format and exit codes as the corpus
 # gate (0 ok, 1 regression, 2 bad input).
 kernel-gate: build
-	$(PVSITES) kernel study --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
+	$(PVSITES) kernel study $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
 	$(PVSITES) gate --baseline Kernels/baseline-6.1.json --results $(KERNEL_STUDY_JSON)
 
 # Rewrite Kernels/baseline-6.1.json and the small A/B's baseline
 # (arch/x86/mm/, -O2, retpolines on) that `make test` checks.
 kernel-baseline: build
-	$(PVSITES) kernel study --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
+	$(PVSITES) kernel study $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
 	$(PVSITES) gate --baseline Kernels/baseline-6.1.json --results $(KERNEL_STUDY_JSON) --update
 	$(PVSITES) kernel study --opt -O2 --retpoline on --subset arch/x86/mm/ --format json -o .build/kernel-study-6.1-x86-mm.json $(KERNEL_FLAGS)
 	$(PVSITES) gate --baseline Kernels/baseline-6.1-x86-mm.json --results .build/kernel-study-6.1-x86-mm.json --update
