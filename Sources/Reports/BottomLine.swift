@@ -1,24 +1,34 @@
 import Compare
+import CorpusBuild
 import RelocSites
 import Study
 
 /// The answer, first: what share of the annotated sites a relocation scan
-/// of the plain build finds, for the Linux A/B (when it has been run) and
-/// for the corpus at the telling opt levels, then the five objections in
-/// a line each. The text report opens with it (at most 20 lines, to be
+/// of the plain build finds (decoded, dataflow), and of the direct form's
+/// build (calls to per-op trampolines, static_call's form), for the Linux
+/// A/B (when it has been run) and for the corpus at the telling opt levels,
+/// then the objections in a line each. The text report opens with it (at most 20 lines, to be
 /// quoted as is); markdown and HTML too.
 public struct BottomLine: Sendable {
     public struct Row: Sendable {
         public let label: String
         public let annotated: Int
-        /// Per column: annotated sites found.
-        public let found: [Int]
-
-        public func percent(_ i: Int) -> String { StudyReport.percent(found[i], of: annotated) }
+        /// Per column: annotated sites found; nil where the column's form
+        /// was not built for this row.
+        public let found: [Int?]
+        public func percent(_ i: Int) -> String { found[i].map { StudyReport.percent($0, of: annotated) } ?? "-" }
     }
 
-    /// `decoded`, `dataflow`.
-    public let columns: [Policy]
+    /// A column: what a policy finds in one form's build.
+    public struct Column: Sendable, Equatable {
+        public let policy: Policy
+        public let form: Form
+        /// `decoded`, `dataflow`; `direct` (decoded, on the direct form).
+        public var label: String { form == .direct ? "direct" : policy.rawValue }
+    }
+
+    /// `decoded`, `dataflow`, and `direct` when the direct form was built.
+    public let columns: [Column]
     /// `gcc 12.2.0 objects`.
     public let scope: String
     public let rows: [Row]
@@ -29,12 +39,26 @@ public struct BottomLine: Sendable {
     public let objections: [String]
 
     init(corpus: [ConfigResult], linux: [ConfigResult], compiler: String, version: String, variants: [String]) {
-        let columns: [Policy] = [.decoded, .dataflow]
+        let hasDirect = (corpus + linux).contains { $0.form == .direct }
+        let columns = [Column(policy: .decoded, form: .plain), Column(policy: .dataflow, form: .plain)]
+            + (hasDirect ? [Column(policy: .decoded, form: .direct)] : [])
         self.columns = columns
         scope = "\(version) objects"
+        let everything = corpus + linux
+        /// The same configuration in the direct form.
+        func directTwin(_ c: ConfigResult) -> ConfigResult? {
+            everything.first {
+                $0.form == .direct && $0.compiler == c.compiler && $0.variant == c.variant && $0.opt == c.opt
+                    && $0.link == c.link && $0.kernel == c.kernel && $0.retpoline == c.retpoline
+            }
+        }
         func row(_ label: String, _ c: ConfigResult) -> Row {
-            let counts = columns.map { c.policies[$0] ?? Counts() }
-            return Row(label: label, annotated: counts.first?.annotated ?? 0, found: counts.map(\.found))
+            let twin = directTwin(c)
+            let found = columns.map { col -> Int? in
+                let config = col.form == .direct ? twin : c
+                return config.map { ($0.policies[col.policy] ?? Counts()).found }
+            }
+            return Row(label: label, annotated: (c.policies[.decoded] ?? Counts()).annotated, found: found)
         }
         var rows: [Row] = []
         // The plain form (the 2007 question); the direct form has a line of its own.

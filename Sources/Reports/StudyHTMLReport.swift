@@ -80,11 +80,11 @@ public struct StudyHTMLReport {
                  "<p>Annotated sites found by a relocation scan of the plain build, \(e(b.scope)).</p>",
                  "<table class=\"counts\">",
                  "<thead><tr><th></th><th>annotated</th>"
-                    + b.columns.map { "<th class=\"policy\">\(e($0.rawValue))</th><th>%</th>" }.joined() + "</tr></thead>",
+                    + b.columns.map { "<th class=\"policy\">\(e($0.label))</th><th>%</th>" }.joined() + "</tr></thead>",
                  "<tbody>"]
         for r in b.rows {
             h.append("<tr><th>\(e(r.label))</th><td>\(r.annotated)</td>"
-                + b.columns.indices.map { "<td class=\"policy\">\(r.found[$0])</td><td>\(e(r.percent($0)))</td>" }.joined()
+                + b.columns.indices.map { "<td class=\"policy\">\(r.found[$0].map(String.init) ?? "-")</td><td>\(e(r.percent($0)))</td>" }.joined()
                 + "</tr>")
         }
         h += ["</tbody>", "</table>", "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]

@@ -88,12 +88,14 @@ public struct StudyMarkdownReport {
         let b = report.bottomLine
         guard !b.rows.isEmpty else { return [] }
         var out = ["## \(StudyReport.Heading.bottomLine)", "",
-                   "Annotated sites found by a relocation scan of the plain build, \(Markdown.inline(b.scope)).", ""]
-        out.append("| | annotated | " + b.columns.map { "\($0.rawValue) | %" }.joined(separator: " | ") + " |")
+                   "Annotated sites found by a relocation scan of the plain build (decoded, dataflow) and of the direct "
+                    + "form's build (direct: calls to per-op trampolines), \(Markdown.inline(b.scope)).", ""]
+        out.append("| | annotated | " + b.columns.map { "\($0.label) | %" }.joined(separator: " | ") + " |")
         out.append("|---|---:|" + b.columns.map { _ in "---:|---:|" }.joined())
         for r in b.rows {
             out.append("| \(Markdown.inline(r.label)) | \(r.annotated) | "
-                + b.columns.indices.map { "\(r.found[$0]) | \(r.percent($0))" }.joined(separator: " | ") + " |")
+                + b.columns.indices.map { "\(r.found[$0].map(String.init) ?? "-") | \(r.percent($0))" }
+                    .joined(separator: " | ") + " |")
         }
         out.append("")
         out.append("The 2007 objections, \(Markdown.inline(b.objectionScope)):")

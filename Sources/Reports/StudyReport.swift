@@ -64,6 +64,9 @@ public struct StudyReport: Sendable {
     public let tables: [Table]
     /// Without `full`, the other compilers in one condensed table.
     public let otherCompilers: CompilerTable?
+    /// Without `full`, the direct form in one condensed table (with it,
+    /// each variant's direct table follows its plain one in `tables`).
+    public let directTable: DirectTable?
     public let byOp: OpTable
     public let causes: CauseTable
     public let objections: [Objection]
@@ -94,16 +97,24 @@ public struct StudyReport: Sendable {
             tables += Table.tables(linuxConfigs.filter { $0.form == .direct }, compilers: linuxCompilers, opts: nil, form: .direct)
         }
         let shown = options.full ? compilerNames : compilerNames.filter { $0 == mainCompiler }
-        // The plain form everywhere; the direct form's table of a variant
-        // right after the plain one's.
+        // The plain form everywhere; with --full, the direct form's table of
+        // a variant right after the plain one's (the short report condenses
+        // the direct form into one table).
         let plain = result.configs.filter { $0.form == .plain }
         let direct = Table.tables(result.configs.filter { $0.form == .direct }, compilers: shown,
                                   opts: options.full ? nil : Self.shortOpts, form: .direct)
         for t in Table.tables(plain, compilers: shown, opts: options.full ? nil : Self.shortOpts) {
             tables.append(t)
-            tables += direct.filter { $0.compiler == t.compiler && $0.variant == t.variant }
+            if options.full { tables += direct.filter { $0.compiler == t.compiler && $0.variant == t.variant } }
         }
-        tables += direct.filter { d in !tables.contains { $0.form == .direct && $0.compiler == d.compiler && $0.variant == d.variant } }
+        if options.full {
+            tables += direct.filter { d in !tables.contains { $0.form == .direct && $0.compiler == d.compiler && $0.variant == d.variant } }
+        } else {
+            // The Linux A/B's direct table too.
+            tables.removeAll { $0.form == .direct }
+        }
+        directTable = options.full ? nil
+            : DirectTable(linux: linuxConfigs, corpus: result.configs, compiler: mainCompiler, variants: variants)
         self.tables = tables
         let others = compilerNames.filter { !shown.contains($0) }
         otherCompilers = others.isEmpty ? nil : CompilerTable(plain, compilers: others, variants: variants)
@@ -132,6 +143,7 @@ public struct StudyReport: Sendable {
         public static let bottomLine = "Bottom line"
         public static let tables = "Coverage by variant and opt level"
         public static let otherCompilers = "Other compilers, objects: found % decoded/dataflow"
+        public static let direct = "Direct form: calls to pv_tramp_<op>, decoded policy, objects"
         public static let byOp = "By op"
         public static let causes = "Causes, over all configurations"
         public static let objections = "The five objections (LKML, 17 March 2007)"
@@ -406,6 +418,50 @@ extension StudyReport {
                         return "\(d.percent)/\(f.percent)"
                     }
                     lines.append(Line(compiler: compiler, variant: variant, cells: cells))
+                }
+            }
+            self.lines = lines
+        }
+    }
+}
+
+// MARK: - The direct form, condensed
+
+extension StudyReport {
+    /// The direct form in the short report: what the decoded policy finds
+    /// in the build whose macros are direct calls to per-op trampolines,
+    /// for the Linux A/B's configurations, every variant at -O2 and the
+    /// first variant at -O0 and -Os; with the text size of each form.
+    public struct DirectTable: Sendable {
+        public struct Line: Sendable {
+            public let label: String
+            public let cells: Cells
+            /// Text bytes, annotated over plain and over direct.
+            public let plainRatio: String
+            public let directRatio: String
+        }
+
+        public let lines: [Line]
+
+        init?(linux: [ConfigResult], corpus: [ConfigResult], compiler: String, variants: [String]) {
+            let direct = (linux + corpus).filter { $0.form == .direct && $0.link == .object && $0.compiler == compiler }
+            guard !direct.isEmpty else { return nil }
+            func line(_ label: String, _ c: ConfigResult) -> Line {
+                let row = Row(c)
+                return Line(label: label, cells: row.cells[.decoded] ?? .zero, plainRatio: row.textRatio,
+                            directRatio: row.directTextRatio ?? "-")
+            }
+            var lines: [Line] = []
+            let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
+            for c in direct.filter({ $0.kernel != nil }).sorted(by: {
+                (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1))
+            }) {
+                lines.append(line("Linux \(c.kernel!) \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c))
+            }
+            let objects = direct.filter { $0.kernel == nil }
+            for (i, v) in variants.enumerated() {
+                for opt in i == 0 ? ["-O0", "-O2", "-Os"] : ["-O2"] {
+                    if let c = objects.first(where: { $0.variant == v && $0.opt == opt }) { lines.append(line("\(v) \(opt)", c)) }
                 }
             }
             self.lines = lines

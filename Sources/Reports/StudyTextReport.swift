@@ -14,53 +14,70 @@ public struct StudyTextReport {
     public init(_ report: StudyReport) { self.report = report }
 
     public func render() -> String {
-        let failureLines = report.failures.isEmpty ? 0 : 2 + report.failures.count
         let head = header()
-        var out = head + [""] + bottomLine(budget: Self.summaryLines - head.count - 1)
+        let top = head + [""] + bottomLine(budget: Self.summaryLines - head.count - 1)
         var notes: [String] = []
         for s in report.skipped { notes.append("skipped \(s.compiler): \(s.reason)") }
         if let w = report.warnings { notes.append(w) }
-        if !notes.isEmpty { out += [""] + notes.map { "  " + $0 } }
-        for (i, t) in report.tables.enumerated() {
-            out.append("")
-            out += table(t)
-            if i == 0 { out += StudyReport.legend }
-        }
-        if let other = report.otherCompilers {
-            out.append("")
-            out += otherCompilers(other)
-        }
-        if report.options.byOp {
-            out.append("")
-            out += byOp()
-        }
-        out.append("")
-        out += causes()
+        let noteLines = notes.isEmpty ? [] : [""] + notes.map { "  " + $0 }
+        var tables = report.tables.enumerated().map { i, t in [""] + table(t) + (i == 0 ? StudyReport.legend : []) }
+        var after: [String] = []
+        if let d = report.directTable { after += [""] + directTable(d) }
+        if let other = report.otherCompilers { after += [""] + otherCompilers(other) }
+        if report.options.byOp { after += [""] + byOp() }
+        after += [""] + causes()
         if report.options.full {
-            out.append("")
-            out.append(StudyReport.Heading.objections)
-            for o in report.objections {
-                out += wrap("\(o.number). \"\(o.claim)\": \(o.answer)", indent: "   ")
-            }
+            after += ["", StudyReport.Heading.objections]
+            for o in report.objections { after += wrap("\(o.number). \"\(o.claim)\": \(o.answer)", indent: "   ") }
         }
-        if !report.examples.isEmpty {
-            var examples = [""] + [StudyReport.Heading.examples + " (one per cause; --examples N)"]
-            for e in report.examples {
-                let lines = [""] + Self.exampleLines(e)
-                // The short report stays within its length (failures, after,
-                // are kept whole).
-                if !report.options.full,
-                   out.count + examples.count + lines.count + failureLines > Self.shortLines { break }
-                examples += lines
-            }
-            if examples.count > 2 { out += examples }
-        }
+        var failures: [String] = []
         if !report.failures.isEmpty {
-            out.append("")
-            out.append(StudyReport.Heading.failures)
-            for f in report.failures { out += wrap("  " + f, indent: "    ") }
+            failures += ["", StudyReport.Heading.failures]
+            for f in report.failures { failures += wrap("  " + f, indent: "    ") }
         }
+        let examples = report.examples.map { [""] + Self.exampleLines($0) }
+        let examplesHead = ["", StudyReport.Heading.examples + " (one per cause; --examples N)"]
+        var shown = examples
+        if !report.options.full {
+            // Within `shortLines`: first the corpus's last variant tables
+            // give way (down to the first; --full and markdown have them all)
+            // while fewer than three examples would fit, then examples.
+            func length(_ ex: Int) -> Int {
+                top.count + noteLines.count + tables.joined().count + 1 + after.count + failures.count
+                    + (ex > 0 ? examplesHead.count + examples.prefix(ex).joined().count : 0)
+            }
+            var dropped: [String] = []
+            let firstCorpus = report.tables.firstIndex { $0.kernel == nil } ?? tables.count
+            while length(min(3, examples.count)) > Self.shortLines, tables.count - 1 > firstCorpus {
+                dropped.insert(report.tables[tables.count - 1].variant, at: 0)
+                tables.removeLast()
+            }
+            if !dropped.isEmpty {
+                tables.append(["", "  (variant\(dropped.count == 1 ? "" : "s") " + dropped.joined(separator: ", ")
+                    + ": pvsites study --full, or --format markdown)"])
+            }
+            var n = examples.count
+            while n > 0 && length(n) > Self.shortLines { n -= 1 }
+            shown = Array(examples.prefix(n))
+        }
+        var out = top + noteLines + tables.joined() + after
+        if !shown.isEmpty { out += examplesHead + shown.joined() }
+        out += failures
         return out.map(Self.fit).joined(separator: "\n") + "\n"
+    }
+
+    /// The direct form condensed: a line per configuration, decoded.
+    private func directTable(_ d: StudyReport.DirectTable) -> [String] {
+        let columns: [StudyReport.Column] = [.found, .percent, .missed, .sizeMismatched, .spurious]
+        var out = [StudyReport.Heading.direct]
+        out.append("  " + TextTable.pad("", 22) + TextTable.padLeft("ann", 5)
+            + columns.map { TextTable.padLeft($0.rawValue, 5) }.joined() + "   a/p  a/d")
+        for l in d.lines {
+            out.append("  " + TextTable.pad(l.label, 22) + TextTable.padLeft(String(l.cells.annotated), 5)
+                + columns.map { TextTable.padLeft(l.cells.value($0), 5) }.joined()
+                + TextTable.padLeft(l.plainRatio, 6) + TextTable.padLeft(l.directRatio, 5))
+        }
+        return out
     }
 
     /// The default report's length, at most: examples past it are left out.
@@ -82,13 +99,13 @@ public struct StudyTextReport {
         guard !b.rows.isEmpty else { return [] }
         let rows = Array(b.rows.prefix(max(1, budget - 3 - b.objections.count)))
         let labelWidth = max(20, (rows.map(\.label.count).max() ?? 0) + 3)
-        var out = ["Found by a scan of the plain build, \(b.scope):"]
+        var out = ["Annotated sites a scan finds, \(b.scope):"]
         out.append(TextTable.pad("", labelWidth) + TextTable.padLeft("ann", 6)
-            + b.columns.map { TextTable.padLeft($0.rawValue, 13) }.joined())
+            + b.columns.map { TextTable.padLeft($0.label, 13) }.joined())
         for r in rows {
             var line = "  " + TextTable.pad(r.label, labelWidth - 2) + TextTable.padLeft(String(r.annotated), 6)
             for i in b.columns.indices {
-                line += TextTable.padLeft(String(r.found[i]), 7) + TextTable.padLeft(r.percent(i), 6)
+                line += TextTable.padLeft(r.found[i].map(String.init) ?? "-", 7) + TextTable.padLeft(r.percent(i), 6)
             }
             out.append(line)
         }
