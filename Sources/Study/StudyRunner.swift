@@ -140,19 +140,31 @@ public struct StudyRunner: Sendable {
         if let section = file.findSection(index: place.section) {
             let reader = CodeReader(file: file)
             let list = reader.functionInstructions(section: section, offset: place.offset).instructions
-            if let i = list.firstIndex(where: { $0.address == place.address }) {
+            // A guess inside an instruction (misplaced): the instruction
+            // that holds it, marked, and where the guess starts.
+            let exact = list.firstIndex { $0.address == place.address }
+            let holding = exact ?? list.firstIndex { $0.address < place.address && place.address < $0.end }
+            if let i = holding {
                 for j in max(0, i - 1) ... min(list.count - 1, i + 2) {
                     let insn = list[j]
                     var where_ = file.describe(section: section.index, offset: insn.address - section.address)
                     if let function, where_.hasPrefix(function + "+") { where_.removeFirst(function.count) }
-                    insns.append("\(j == i ? ">" : " ") \(where_): \(disassembler.text(insn, in: section, comment: comment))")
+                    var text = disassembler.text(insn, in: section, comment: comment)
+                    if j == i, exact == nil {
+                        var guess = file.describe(section: section.index, offset: place.offset)
+                        if let function, guess.hasPrefix(function + "+") { guess.removeFirst(function.count) }
+                        text += "  <- guess \(guess)"
+                    }
+                    insns.append("\(j == i ? ">" : " ") \(where_): \(text)")
                 }
             }
         }
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
         var example = Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
-                              op: s.op.description, location: s.location, position: position,
+                              // A merged call belongs to every op that reaches it.
+                              op: s.isMerged ? s.mergedOps.map(\.description).joined(separator: "+") : s.op.description,
+                              location: s.location, position: position,
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
         example.build = isPlain ? form.mode : .annotated
         example.function = function
