@@ -12,6 +12,9 @@ import Study
 public struct BottomLine: Sendable {
     public struct Row: Sendable {
         public let label: String
+        /// Lower first when the text report has room for only some rows:
+        /// the Linux A/B at -O2, then the corpus's first rows, then the rest.
+        public var priority = 0
         public let annotated: Int
         /// Per column: annotated sites found; nil where the column's form
         /// was not built for this row.
@@ -69,7 +72,9 @@ public struct BottomLine: Sendable {
             .filter { $0.link == .object && $0.compiler == compiler }
         let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
         for c in kernelConfigs.sorted(by: { (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1)) }) {
-            rows.append(row("Linux \(c.kernel ?? "") \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c))
+            var r = row("Linux \(c.kernel ?? "") \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c)
+            r.priority = c.opt == "-O2" ? 0 : 2
+            rows.append(r)
         }
         let objects = isLinux ? [] : corpus.filter { $0.link == .object && $0.compiler == compiler }
         // The first variant at -O0 (what gcc does without optimisation),
@@ -80,6 +85,13 @@ public struct BottomLine: Sendable {
         for v in variants {
             let list = objects.filter { $0.variant == v }
             if let c = list.first(where: { $0.opt == "-O2" }) ?? list.first { rows.append(row("\(v) \(c.opt)", c)) }
+        }
+        // The corpus's first four rows (no optimisation, kernel flags,
+        // retpolines, -fPIC in Corpus/) before the Linux A/B's other levels.
+        var corpusRank = 0
+        for i in rows.indices where !rows[i].label.hasPrefix("Linux ") {
+            rows[i].priority = corpusRank < 4 ? 1 : 3
+            corpusRank += 1
         }
         self.rows = rows
         // Both link forms: objection 5 compares them.

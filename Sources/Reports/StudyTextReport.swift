@@ -97,7 +97,10 @@ public struct StudyTextReport {
     func bottomLine(budget: Int) -> [String] {
         let b = report.bottomLine
         guard !b.rows.isEmpty else { return [] }
-        let rows = Array(b.rows.prefix(max(1, budget - 3 - b.objections.count)))
+        // The rows that fit, by priority, in their own order.
+        let room = max(1, budget - 3 - b.objections.count)
+        let kept = Set(b.rows.indices.sorted { (b.rows[$0].priority, $0) < (b.rows[$1].priority, $1) }.prefix(room))
+        let rows = b.rows.indices.filter(kept.contains).map { b.rows[$0] }
         let labelWidth = max(20, (rows.map(\.label.count).max() ?? 0) + 3)
         var out = ["Annotated sites a scan finds, \(b.scope):"]
         out.append(TextTable.pad("", labelWidth) + TextTable.padLeft("ann", 6)
