@@ -189,20 +189,12 @@ struct KernelCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
         var output: String?
 
-        // Not StudyReportOptions: its --full (the whole report) would be a
-        // second --full beside KernelOptions' (build vmlinux).
+        // Not StudyReportOptions' --full (the whole report): KernelOptions'
+        // --full builds vmlinux.
         @Flag(name: .customLong("full-report"), help: "Every table and the objections in full (study's --full).")
         var fullReport = false
 
-        @Option(help: "How many examples, one per cause (default 6; 0 for none).")
-        var examples: Int = 6
-
-        @Flag(name: .customLong("by-op"), help: "The per-op breakdown in the text report (markdown and HTML always have it).")
-        var byOp = false
-
-        func validate() throws {
-            guard examples >= 0 else { throw ValidationError("--examples \(examples): must be 0 or more") }
-        }
+        @OptionGroup var detail: ReportDetailOptions
 
         func run() throws {
             let setup = try options.setup()
@@ -225,7 +217,7 @@ struct KernelCommand: ParsableCommand {
                                                          withIntermediateDirectories: true)
                 try? Output.write(try JSONOutput.encode(result), to: file)
             }
-            try Output.write(try format.render(result, options: StudyReport.Options(full: fullReport, examples: examples, byOp: byOp)),
+            try Output.write(try format.render(result, options: detail.report(full: fullReport)),
                              to: output)
             for f in result.failures { Diagnostics.error(f.line) }
             if !result.failures.isEmpty {

@@ -4,11 +4,10 @@ import Kernel
 import Reports
 import Study
 
-/// What the study report shows: shared by `study` and `kernel study`.
-struct StudyReportOptions: ParsableArguments {
-    @Flag(help: "Every compiler's tables and every opt level, and the objections in full.")
-    var full = false
-
+/// What the study report shows besides its length: shared by `study` and
+/// `kernel study` (whose `--full` already means "link vmlinux", so each
+/// names its own whole-report flag).
+struct ReportDetailOptions: ParsableArguments {
     @Option(help: "How many examples, one per cause (default 6; 0 for none).")
     var examples: Int = 6
 
@@ -19,7 +18,17 @@ struct StudyReportOptions: ParsableArguments {
         guard examples >= 0 else { throw ValidationError("--examples \(examples): must be 0 or more") }
     }
 
-    var report: StudyReport.Options { StudyReport.Options(full: full, examples: examples, byOp: byOp) }
+    func report(full: Bool) -> StudyReport.Options { StudyReport.Options(full: full, examples: examples, byOp: byOp) }
+}
+
+/// `study`'s report options.
+struct StudyReportOptions: ParsableArguments {
+    @Flag(help: "Every compiler's tables and every opt level, and the objections in full.")
+    var full = false
+
+    @OptionGroup var detail: ReportDetailOptions
+
+    var report: StudyReport.Options { detail.report(full: full) }
 }
 
 /// Where the corpus study finds the Linux A/B result it leads with.
