@@ -78,21 +78,19 @@ public struct BottomLine: Sendable {
         }
         let objects = isLinux ? [] : corpus.filter { $0.link == .object && $0.compiler == compiler }
         // The first variant at -O0 (what gcc does without optimisation),
-        // then every variant at -O2 (or its first level).
+        // then every variant at -O2 (or its first level). The first four
+        // (no optimisation, kernel flags, retpolines, -fPIC in Corpus/) come
+        // before the Linux A/B's other levels when room is short.
+        var corpusRows: [Row] = []
         if let first = variants.first, let c = objects.first(where: { $0.variant == first && $0.opt == "-O0" }) {
-            rows.append(row("\(first) -O0", c))
+            corpusRows.append(row("\(first) -O0", c))
         }
         for v in variants {
             let list = objects.filter { $0.variant == v }
-            if let c = list.first(where: { $0.opt == "-O2" }) ?? list.first { rows.append(row("\(v) \(c.opt)", c)) }
+            if let c = list.first(where: { $0.opt == "-O2" }) ?? list.first { corpusRows.append(row("\(v) \(c.opt)", c)) }
         }
-        // The corpus's first four rows (no optimisation, kernel flags,
-        // retpolines, -fPIC in Corpus/) before the Linux A/B's other levels.
-        var corpusRank = 0
-        for i in rows.indices where !rows[i].label.hasPrefix("Linux ") {
-            rows[i].priority = corpusRank < 4 ? 1 : 3
-            corpusRank += 1
-        }
+        for i in corpusRows.indices { corpusRows[i].priority = i < 4 ? 1 : 3 }
+        rows += corpusRows
         self.rows = rows
         // Both link forms: objection 5 compares them.
         let objectionConfigs = corpus.filter { $0.compiler == compiler }
