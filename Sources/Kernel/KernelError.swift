@@ -20,6 +20,8 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
     /// to build.sh, make and gcc); what was complete stays, the rest is
     /// redone by the next run.
     case interrupted(Int32)
+    /// QEMU would not start (it wrote no serial log and failed).
+    case bootFailed(kernel: String, output: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,7 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
         case .notATree(let d): return "\(d): not a kernel tree (no Makefile with VERSION and PATCHLEVEL)"
         case let .buildFailed(config, mode, message, _, _): return "\(config), \(mode.rawValue): \(message)"
         case .compilerMissing(let c): return "compiler \(c) is not installed"
+        case let .bootFailed(kernel, output): return "\(kernel): QEMU failed: \(output)"
         case .interrupted(let sig):
             let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
             return "interrupted by \(name); the next run resumes where this one stopped"

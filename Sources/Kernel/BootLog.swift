@@ -1,0 +1,75 @@
+import Foundation
+
+/// What a boot's serial log says: how it ended, and how many records the
+/// kernel's own patcher applied (the line plain-mode.patch adds to
+/// alternative_instructions()). Read from the log alone, so a kept log can
+/// be judged again later.
+public struct BootLog: Sendable, Equatable {
+    /// How a boot ended, the first of these the log shows.
+    public enum Result: String, Codable, Sendable, CaseIterable {
+        /// init ran the exercise to the end, and it passed.
+        case booted
+        /// `kernel BUG at` (apply_paravirt's BUG_ON(used > len) among others).
+        case bug
+        /// an oops (`Oops:`, a fault the kernel could not handle).
+        case oops
+        /// `Kernel panic - not syncing` with no BUG or oops before it.
+        case panic
+        /// init ran, but the exercise reported a failed step.
+        case exerciseFailed = "exercise-failed"
+        /// QEMU stopped by itself with none of the above (a triple fault
+        /// resets the machine, and -no-reboot ends QEMU).
+        case reset
+        /// the time limit stopped QEMU.
+        case timeout
+    }
+
+    public let result: Result
+    /// `pvsites: apply_paravirt applied N of M records`: N; nil when the
+    /// kernel never printed it (it stopped before, or its patch lacks it).
+    public let applied: Int?
+    /// M: the records in vmlinux's .parainstructions.
+    public let recordsInImage: Int?
+    /// The lines that show the result (the BUG and the next few lines, the
+    /// exercise's last line), for reports.
+    public let evidence: [String]
+
+    /// The markers init and the exercise print (Kernels/boot/init, exercise.c).
+    static let exerciseOK = "pvsites-exercise: ok"
+    static let exerciseFailed = "pvsites-exercise: FAILED"
+    static let appliedPrefix = "pvsites: apply_paravirt applied "
+
+    public init(text: String, timedOut: Bool) {
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).map(String.init)
+        var applied: Int?
+        var inImage: Int?
+        for l in lines {
+            guard let r = l.range(of: Self.appliedPrefix) else { continue }
+            let words = l[r.upperBound...].split(separator: " ")
+            if words.count >= 3 { applied = Int(words[0]); inImage = Int(words[2]) }
+        }
+        self.applied = applied
+        self.recordsInImage = inImage
+        func first(_ markers: [String]) -> Int? { lines.firstIndex { l in markers.contains { l.contains($0) } } }
+        let bug = first(["kernel BUG at", "BUG: kernel NULL pointer"]) 
+        let oops = first(["Oops:", "general protection fault", "BUG: unable to handle", "invalid opcode:"])
+        let panic = first(["Kernel panic - not syncing"])
+        let ok = first([Self.exerciseOK])
+        let failed = first([Self.exerciseFailed])
+        // The earliest failure wins: an oops after a BUG is its consequence.
+        let failures: [(Result, Int)] = [(.bug, bug), (.oops, oops), (.panic, panic)].compactMap { r, i in i.map { (r, $0) } }
+        if let (r, i) = failures.min(by: { $0.1 < $1.1 }) {
+            result = r
+            evidence = Array(lines[i ..< min(lines.count, i + 6)])
+        } else if let i = failed {
+            result = .exerciseFailed
+            evidence = lines[..<i].filter { $0.contains("FAILED") } + [lines[i]]
+        } else if let i = ok {
+            result = .booted
+            evidence = [lines[i]]
+        } else {
+            result = timedOut ? .timeout : .reset
+            evidence = Array(lines.filter { !$0.isEmpty }.suffix(3))
+        }
+    }
+}
