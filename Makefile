@@ -57,10 +57,11 @@ KERNEL_ARGS = --kernel $(KERNEL) $(foreach c,$(KERNEL_COMPILERS),--compiler $(c)
 # libelf-dev for objtool, xz-utils to unpack linux-source): make; flex,
 # bison (Kconfig's parser), bc (kernel/time/timeconst.bc), libssl-dev
 # (certs/extract-cert, scripts/sign-file), cpio (Documentation/process/changes.rst),
-# rsync, patch (build.sh), perl and python3 (Kbuild's $(PERL) and
-# $(PYTHON3); check.py). A clang-N compiler, in KERNEL_COMPILERS or as
+# rsync, patch (build.sh), python3 (Kbuild's $(PYTHON3); check.py). Kbuild's
+# $(PERL), gzip (bzImage), flock, awk, sed, tar, dpkg-deb are in Debian's
+# essential or required packages. A clang-N compiler, in KERNEL_COMPILERS or as
 # --compiler in KERNEL_FLAGS, adds clang-N lld-N llvm-N; gcc-N adds itself.
-KERNEL_DEB_PACKAGES := make flex bison bc libssl-dev cpio rsync patch perl python3
+KERNEL_DEB_PACKAGES := make flex bison bc libssl-dev cpio rsync patch python3
 KERNEL_CC_WORDS = $(KERNEL_COMPILERS) $(subst =, ,$(KERNEL_FLAGS))
 KERNEL_CC_PACKAGES = $(foreach c,$(filter clang-%,$(KERNEL_CC_WORDS)),$(c) $(patsubst clang-%,lld-%,$(c)) $(patsubst clang-%,llvm-%,$(c))) \
                      $(filter gcc-%,$(KERNEL_CC_WORDS))
