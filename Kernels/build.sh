@@ -179,13 +179,16 @@ table=$(need table)
 defconfig=$(need defconfig)
 kconfig_retpoline=$(need kconfig-retpoline)
 kconfig_opt=$(need "kconfig-opt-$opt")
-read -r -a patch_names <<< "$(need "patches-$mode")"
-read -r -a annotated_patch_names <<< "$(need patches-annotated)"
-read -r -a fragment_names <<< "$(need fragments)"
+# (each list into a variable first: a failing $(...) in a here-string
+# would not stop the script)
+list=$(need "patches-$mode"); read -r -a patch_names <<< "$list"
+list=$(need patches-annotated); read -r -a annotated_patch_names <<< "$list"
+list=$(need fragments); read -r -a fragment_names <<< "$list"
+list=$(need subset); read -r -a default_subset <<< "$list"
 kcflags=${desc[kcflags-$mode]:-}
 [ ${#patch_names[@]} -gt 0 ] || die "$descriptor: 'patches-$mode' names no patch"
-[ $# -gt 0 ] || read -r -a defaults <<< "$(need subset)"
-[ $# -gt 0 ] || set -- "${defaults[@]}"
+[ ${#default_subset[@]} -gt 0 ] || die "$descriptor: 'subset' names no directory"
+[ $# -gt 0 ] || set -- "${default_subset[@]}"
 subdirs=()
 for d in "$@"; do subdirs+=("${d%/}/"); done
 
