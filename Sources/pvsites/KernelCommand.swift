@@ -12,7 +12,8 @@ struct KernelOptions: ParsableArguments {
     @Option(help: "Kernel version (one with a Kernels/linux-<version>/version.info; `kernel list` names them).")
     var kernel: String = "6.1"
 
-    @Option(name: .customLong("compiler"), help: "Compiler: gcc, gcc-11, clang-14 (repeatable; default gcc).")
+    @Option(name: .customLong("compiler"),
+            help: "Compiler: gcc, gcc-11 (with GNU binutils), clang-14 (with the LLVM toolchain: LLVM=-14); repeatable; default gcc.")
     var compilers: [String] = []
 
     @Option(name: .customLong("opt"), parsing: .unconditionalSingleValue,
@@ -32,7 +33,7 @@ struct KernelOptions: ParsableArguments {
                                valueName: "dir"))
     var subset: [String] = []
 
-    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and compare the two images.")
+    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and bzImage, and compare the two vmlinux images.")
     var full = false
 
     @Option(help: ArgumentHelp("Your own kernel tree instead of Debian's linux-source; never modified (built from a hard-link copy).",
