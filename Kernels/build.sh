@@ -150,7 +150,9 @@ done
 [ $# -ge 3 ] || usage 2
 mode=$1 opt=$2 ret=$3
 shift 3
-[ -n "$kernel" ] || { log "--kernel VERSION is required (one of: $(cd "$kernels" && ls -d linux-*/ 2>/dev/null | sed 's|^linux-||;s|/$||' | tr '\n' ' '))"; usage 2; }
+# the versions $kernels describes: 6.1 6.12
+known() { (cd "$kernels" && ls -d linux-*/version.info 2>/dev/null | sed 's|^linux-||;s|/version.info$||' | paste -sd' '); }
+[ -n "$kernel" ] || { log "--kernel VERSION is required (one of: $(known))"; usage 2; }
 case $mode in annotated|plain|direct) ;; *) log "MODE must be annotated, plain or direct"; usage 2 ;; esac
 case $opt in O2|Os) ;; *) log "OPT must be O2 or Os"; usage 2 ;; esac
 case $ret in on|off) ;; *) log "RETPOLINE must be on or off"; usage 2 ;; esac
@@ -160,7 +162,7 @@ case $kernel in */*|.*|'') die "bad --kernel '$kernel'" ;; esac
 
 files=$(cd "$kernels" 2>/dev/null && pwd)/linux-$kernel
 descriptor=$files/version.info
-[ -f "$descriptor" ] || die "no descriptor $descriptor (known: $(cd "$kernels" && ls -d linux-*/version.info 2>/dev/null | sed 's|^linux-||;s|/version.info$||' | tr '\n' ' '))"
+[ -f "$descriptor" ] || die "no descriptor $descriptor (known: $(known))"
 declare -A desc=()
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
