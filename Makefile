@@ -2,34 +2,24 @@
 #   make study   install what is missing, build, run the default study
 #   make test    install what is missing, build, run the test suite
 #   make test-kernels  fetch the Debian kernels, run the real-kernel tests
-#   make kernel-study   the Linux 6.1 A/B (builds what is missing: about
-#                       10 min per tree cold on 2 cores), prints the report
+#   make kernel-study   the Linux A/B of KERNEL (default 6.1; builds what is
+#                       missing: about 10 min per tree cold on 2 cores),
+#                       prints the report; installs what the kernel build needs
 SWIFT      ?= swift
 BUILD_FLAGS ?= -c release
 PVSITES    := .build/release/pvsites
 DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
                 zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
 
-.PHONY: all deps build study test test-kernels bench fuzz clean kernel-study kernel-gate kernel-baseline
+.PHONY: all deps build study test test-kernels bench fuzz clean kernel-deps kernel-study kernel-gate kernel-baseline \
+        test-kernel-trees
 
 all: build
 
 # Install the Debian packages that are missing (as root), or print the
 # exact apt-get line and stop.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else \
-	    echo "missing Debian packages; run:"; \
-	    echo "  sudo apt-get update && sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	@./scripts/install-debs.sh $(DEB_PACKAGES)
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product pvsites
@@ -51,33 +41,69 @@ test-kernels: deps
 	@$(SWIFT) test list --skip-build | grep RealKernel || { echo "no RealKernel tests"; exit 1; }
 	PVSITES_REQUIRE_KERNELS=1 $(SWIFT) test --skip-build --filter RealKernel
 
-# The Linux A/B, default matrix: 6.1, gcc, -O2 and -Os, retpolines on and
-# off, the default subset; the plain form, and the direct form where its
+# The Linux A/B, default matrix: KERNEL (a Kernels/linux-$(KERNEL)/ directory
+# with its version.info), gcc, -O2 and -Os, retpolines on and off, the
+# version's default subset; the plain form, and the direct form where its
 # tree is built. Not part of `make test` (the small A/B in Tests/KernelTests
-# is, when the source is cached). KERNEL_FLAGS adds options (e.g. --cache
-# DIR, --source DIR, --format markdown, --form direct).
+# is, when the source is cached). KERNEL_COMPILERS names the compilers
+# (default gcc; clang-14 builds with the LLVM toolchain, LLVM=-14).
+# KERNEL_FLAGS adds options (e.g. --cache DIR, --source DIR, --format
+# markdown, --form direct, --full).
+KERNEL ?= 6.1
+KERNEL_COMPILERS ?=
 KERNEL_FLAGS ?=
+KERNEL_ARGS = --kernel $(KERNEL) $(foreach c,$(KERNEL_COMPILERS),--compiler $(c))
+# What the kernel build needs on top of DEB_PACKAGES (gcc, binutils,
+# libelf-dev for objtool, xz-utils to unpack linux-source): make; flex,
+# bison (Kconfig's parser), bc (kernel/time/timeconst.bc), libssl-dev
+# (certs/extract-cert, scripts/sign-file), cpio (Documentation/process/changes.rst),
+# rsync, patch (build.sh), python3 (Kbuild's $(PYTHON3); check.py). Kbuild's
+# $(PERL), gzip (bzImage), flock, awk, sed, tar, dpkg-deb are in Debian's
+# essential or required packages. A clang-N compiler, in KERNEL_COMPILERS or as
+# --compiler in KERNEL_FLAGS, adds clang-N lld-N llvm-N; gcc-N adds itself.
+KERNEL_DEB_PACKAGES := make flex bison bc libssl-dev cpio rsync patch python3
+KERNEL_CC_WORDS = $(KERNEL_COMPILERS) $(subst =, ,$(KERNEL_FLAGS))
+KERNEL_CC_PACKAGES = $(foreach c,$(filter clang-%,$(KERNEL_CC_WORDS)),$(c) $(patsubst clang-%,lld-%,$(c)) $(patsubst clang-%,llvm-%,$(c))) \
+                     $(filter gcc-%,$(KERNEL_CC_WORDS))
 # The gate and its baseline cover both forms, whatever is built (the
 # missing trees are built first); KERNEL_FORMS="--form plain" for the plain
-# form alone.
+# form alone. Baselines are per version: Kernels/baseline-$(KERNEL).json,
+# and the small A/B's Kernels/baseline-$(KERNEL)-x86-mm.json.
 KERNEL_FORMS ?= --form plain --form direct
-KERNEL_STUDY_JSON := .build/kernel-study-6.1.json
-kernel-study: build
-	$(PVSITES) kernel study $(KERNEL_FLAGS)
+KERNEL_STUDY_JSON = .build/kernel-study-$(KERNEL).json
+
+# Install what the kernel build needs (as root), or print the apt-get line.
+kernel-deps:
+	@./scripts/install-debs.sh $(KERNEL_DEB_PACKAGES) $(KERNEL_CC_PACKAGES)
+
+kernel-study: build kernel-deps
+	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_FLAGS)
 
 # The gate over the kernel study: same format and exit codes as the corpus
 # gate (0 ok, 1 regression, 2 bad input).
-kernel-gate: build
-	$(PVSITES) kernel study $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
-	$(PVSITES) gate --baseline Kernels/baseline-6.1.json --results $(KERNEL_STUDY_JSON)
+kernel-gate: build kernel-deps
+	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
+	$(PVSITES) gate --baseline Kernels/baseline-$(KERNEL).json --results $(KERNEL_STUDY_JSON)
 
-# Rewrite Kernels/baseline-6.1.json and the small A/B's baseline
+# Rewrite Kernels/baseline-$(KERNEL).json and the small A/B's baseline
 # (arch/x86/mm/, -O2, retpolines on) that `make test` checks.
-kernel-baseline: build
-	$(PVSITES) kernel study $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
-	$(PVSITES) gate --baseline Kernels/baseline-6.1.json --results $(KERNEL_STUDY_JSON) --update
-	$(PVSITES) kernel study --opt -O2 --retpoline on --subset arch/x86/mm/ --format json -o .build/kernel-study-6.1-x86-mm.json $(KERNEL_FLAGS)
-	$(PVSITES) gate --baseline Kernels/baseline-6.1-x86-mm.json --results .build/kernel-study-6.1-x86-mm.json --update
+kernel-baseline: build kernel-deps
+	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
+	$(PVSITES) gate --baseline Kernels/baseline-$(KERNEL).json --results $(KERNEL_STUDY_JSON) --update
+	$(PVSITES) kernel study $(KERNEL_ARGS) --opt -O2 --retpoline on --subset arch/x86/mm/ --format json -o .build/kernel-study-$(KERNEL)-x86-mm.json $(KERNEL_FLAGS)
+	$(PVSITES) gate --baseline Kernels/baseline-$(KERNEL)-x86-mm.json --results .build/kernel-study-$(KERNEL)-x86-mm.json --update
+
+# The A/B-tree tests of Tests/KernelTests, which `make test` skips, with the
+# reason, when their trees are not built: build the small trees they read
+# (6.1, the version those tests are written for: arch/x86/mm/, gcc -O2,
+# retpolines on; annotated, plain and direct; in $PVSITES_CACHE/kernels or
+# ~/.cache/pvsites/kernels, where the tests look), then run them with
+# PVSITES_REQUIRE_KERNEL_TREES=1, under which a missing tree fails the test
+# instead of skipping it.
+test-kernel-trees: build kernel-deps
+	$(PVSITES) kernel build --kernel 6.1 --opt -O2 --retpoline on --subset arch/x86/mm/ --form plain --form direct
+	$(SWIFT) build --build-tests
+	PVSITES_REQUIRE_KERNEL_TREES=1 $(SWIFT) test --skip-build --filter '^KernelTests\.'
 
 bench: build
 	@./scripts/bench.sh $(PVSITES)

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Builds one configuration in one mode by running
-/// `Kernels/linux-<version>/build.sh` (the patched hard-link copy, the
+/// Builds one configuration in one mode by running `Kernels/build.sh
+/// --kernel <version>` (the patched hard-link copy, the
 /// .config from the fragments, `make O=<build dir>`, incremental, one build
 /// at a time under a lock): the build logic lives in that one script, which
 /// also runs by hand. This drives it, counts Kbuild's `CC`/`AS` lines for
@@ -23,13 +23,12 @@ public struct KernelBuilder: Sendable {
         public let seconds: Double
     }
 
-    public static func isInstalled(_ compiler: String) -> Bool {
-        Shell.run(["sh", "-c", "command -v \"$1\"", "sh", compiler]).status == 0
-    }
+    /// The compiler and the rest of its toolchain (`KernelToolchain`).
+    public static func isInstalled(_ compiler: String) -> Bool { KernelToolchain(compiler).isInstalled }
 
     /// The build.sh command line for `config` in `mode`.
     public func arguments(_ config: KernelConfig, _ mode: KernelMode) -> [String] {
-        var argv = ["bash", setup.buildScript, "--cache", setup.cache, "-j", String(jobs), "--cc", config.compiler,
+        var argv = ["bash", setup.buildScript, "--kernel", setup.kernel.name, "--kernels", setup.files, "--cache", setup.cache, "-j", String(jobs), "--cc", config.compiler,
                     "--progress"]
         if let source = setup.source, let tag = setup.tag { argv += ["--source", source, "--tag", tag] }
         if setup.full { argv.append("--full") }

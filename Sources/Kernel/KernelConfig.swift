@@ -32,10 +32,6 @@ public enum KernelMode: String, Sendable, CaseIterable, Codable {
         case .direct: return .direct
         }
     }
-
-    /// The patches of this mode's source copy, in the order build.sh
-    /// applies them (annotated and plain share the plain-patched copy).
-    public var patchFiles: [String] { self == .direct ? ["plain-mode.patch", "direct-mode.patch"] : ["plain-mode.patch"] }
 }
 
 /// One cell of the kernel matrix: version × compiler × opt × retpolines.
@@ -133,12 +129,15 @@ public struct KernelSetup: Sendable {
         "\(cache)/results/study-\(kernel).json"
     }
 
-    /// The directory of this version's patch, fragments and build.sh.
+    /// The directory of this version's descriptor, patches and fragments.
     public var versionFiles: String { "\(files)/\(kernel.directoryName)" }
-    public var buildScript: String { versionFiles + "/build.sh" }
-    public var patch: String { versionFiles + "/plain-mode.patch" }
-    /// The patches build.sh applies for `mode`, in order.
-    public func patches(_ mode: KernelMode) -> [String] { mode.patchFiles.map { versionFiles + "/" + $0 } }
+    /// The one build script of every version (`--kernel <version>`).
+    public var buildScript: String { files + "/build.sh" }
+    /// The plain mode's patches (6.1: plain-mode.patch).
+    public var patch: String { patches(.plain).last ?? versionFiles + "/plain-mode.patch" }
+    /// The patches build.sh applies for `mode`, in order (the descriptor's
+    /// `patches-<mode>`).
+    public func patches(_ mode: KernelMode) -> [String] { (kernel.patchNames[mode] ?? []).map { versionFiles + "/" + $0 } }
 
     /// The pristine tree: the user's, or the cache's unpacked package.
     public var pristine: String { source ?? "\(cache)/src/\(kernel.directoryName)" }

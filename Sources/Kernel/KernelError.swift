@@ -3,8 +3,11 @@ import Foundation
 /// What stops the A/B, each said in one line (a compile failure adds the
 /// compiler's own lines).
 public enum KernelError: Error, CustomStringConvertible, Sendable {
-    /// No such version in Kernels/.
-    case unknownKernel(String)
+    /// No such version in Kernels/ (the versions it has).
+    case unknownKernel(String, known: [String])
+    /// A version's descriptor (Kernels/linux-<version>/version.info) that
+    /// does not read: the file, the line if any, what is wrong.
+    case badDescriptor(String)
     /// Kernels/<version>/ or a file in it is missing.
     case missingFiles(String)
     /// The source package could not be downloaded; says what to run.
@@ -25,7 +28,9 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case .unknownKernel(let k): return "unknown kernel '\(k)' (known: \(KernelVersion.known.map(\.name).joined(separator: ", ")))"
+        case let .unknownKernel(k, known):
+            return "unknown kernel '\(k)': no Kernels/linux-\(k)/\(KernelVersion.descriptorName) (known: \(known.joined(separator: ", ")))"
+        case .badDescriptor(let m): return m
         case .missingFiles(let what): return "missing \(what)"
         case let .fetchFailed(package, command, output):
             let why = output.split(separator: "\n").last.map { ": \($0)" } ?? ""
@@ -33,8 +38,12 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
         case .extractFailed(let m): return m
         case .notATree(let d): return "\(d): not a kernel tree (no Makefile with VERSION and PATCHLEVEL)"
         case let .buildFailed(config, mode, message, _, _): return "\(config), \(mode.rawValue): \(message)"
+<<<<<<< HEAD
         case .compilerMissing(let c): return "compiler \(c) is not installed"
         case let .bootFailed(kernel, output): return "\(kernel): QEMU failed: \(output)"
+=======
+        case .compilerMissing(let c): return KernelToolchain(c).missingLine ?? "compiler \(c) is not installed"
+>>>>>>> data
         case .interrupted(let sig):
             let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
             return "interrupted by \(name); the next run resumes where this one stopped"

@@ -9,10 +9,11 @@ extension Form: ExpressibleByArgument {}
 
 /// Options naming the kernel matrix and where its trees are.
 struct KernelOptions: ParsableArguments {
-    @Option(help: "Kernel version (one with a Kernels/linux-<version>/ directory).")
+    @Option(help: "Kernel version (one with a Kernels/linux-<version>/version.info; `kernel list` names them).")
     var kernel: String = "6.1"
 
-    @Option(name: .customLong("compiler"), help: "Compiler: gcc, gcc-11, clang-14 (repeatable; default gcc).")
+    @Option(name: .customLong("compiler"),
+            help: "Compiler: gcc, gcc-11 (with GNU binutils), clang-14 (with the LLVM toolchain: LLVM=-14); repeatable; default gcc.")
     var compilers: [String] = []
 
     @Option(name: .customLong("opt"), parsing: .unconditionalSingleValue,
@@ -28,11 +29,11 @@ struct KernelOptions: ParsableArguments {
     var forms: [Form] = []
 
     @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("Directories to build and compare (default: \(KernelVersion.defaultSubset.joined(separator: " "))).",
+            help: ArgumentHelp("Directories to build and compare (default: the version's subset, in Kernels/linux-<version>/version.info).",
                                valueName: "dir"))
     var subset: [String] = []
 
-    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and compare the two images.")
+    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and bzImage, and compare the two vmlinux images.")
     var full = false
 
     @Option(help: ArgumentHelp("Your own kernel tree instead of Debian's linux-source; never modified (built from a hard-link copy).",
@@ -60,15 +61,21 @@ struct KernelOptions: ParsableArguments {
         }
     }
 
-    func setup() throws -> KernelSetup {
-        guard let version = KernelVersion.named(kernel) else {
-            throw CLIError(KernelError.unknownKernel(kernel).description)
-        }
+    /// The repository's Kernels/ directory and the versions it describes.
+    func versions() throws -> (files: String, known: [KernelVersion]) {
         guard let files = KernelFiles.locate(kernels) else {
-            throw CLIError("no Kernels/ directory with \(version.directoryName)/ (run from the repository or pass --kernels)")
+            throw CLIError("no Kernels/ directory with build.sh (run from the repository or pass --kernels)")
+        }
+        do { return (files, try KernelVersion.known(in: files)) } catch let e as KernelError { throw CLIError(e.description) }
+    }
+
+    func setup() throws -> KernelSetup {
+        let (files, known) = try versions()
+        guard let version = known.first(where: { $0.name == kernel }) else {
+            throw CLIError(KernelError.unknownKernel(kernel, known: known.map(\.name)).description)
         }
         let setup = KernelSetup(kernel: version, files: files, cache: cache ?? KernelSetup.defaultCache, source: source,
-                                subset: subset.isEmpty ? KernelVersion.defaultSubset : subset, full: full)
+                                subset: subset.isEmpty ? version.subset : subset, full: full)
         let patches = Set(([KernelMode.annotated] + forms.map(KernelMode.init)).flatMap(setup.patches))
         for f in [setup.buildScript] + patches.sorted() where !FileManager.default.fileExists(atPath: f) {
             throw CLIError(KernelError.missingFiles(f).description)
@@ -83,6 +90,17 @@ struct KernelOptions: ParsableArguments {
         KernelConfig.matrix(kernel: setup.kernel, compilers: compilers.isEmpty ? ["gcc"] : compilers,
                             opts: opts.isEmpty ? KernelConfig.opts : opts.compactMap(KernelConfig.opt),
                             retpolines: retpolines.isEmpty ? [true, false] : retpolines.map { $0 == "on" })
+    }
+
+    /// `configs`, when every compiler they name is installed with its
+    /// toolchain; else one line naming the first that is not (exit 2),
+    /// before anything is fetched or built.
+    func installedConfigs(_ setup: KernelSetup) throws -> [KernelConfig] {
+        let configs = configs(setup)
+        for c in Set(configs.map(\.compiler)).sorted() where !KernelBuilder.isInstalled(c) {
+            throw CLIError(KernelError.compilerMissing(c).description)
+        }
+        return configs
     }
 }
 
@@ -156,10 +174,7 @@ struct KernelCommand: ParsableCommand {
             let setup = try options.setup()
             var builder = KernelBuilder(setup: setup)
             builder.jobs = options.jobs
-            let configs = options.configs(setup)
-            for c in Set(configs.map(\.compiler)).sorted() where !KernelBuilder.isInstalled(c) {
-                throw CLIError(KernelError.compilerMissing(c).description)
-            }
+            let configs = try options.installedConfigs(setup)
             let study = KernelStudy(setup: setup)
             do {
                 try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
@@ -202,7 +217,7 @@ struct KernelCommand: ParsableCommand {
             study.examplesPerCause = 3
             var result: StudyResult
             do {
-                result = try study.run(options.configs(setup), forms: options.forms, jobs: options.jobs) {
+                result = try study.run(options.installedConfigs(setup), forms: options.forms, jobs: options.jobs) {
                     KernelCommand.report($0)
                 }
             } catch let e as KernelError {
@@ -229,15 +244,31 @@ struct KernelCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the configurations, their annotated, plain and direct build directories, and whether they are built.")
+            abstract: "List the kernel versions Kernels/ describes, then the configurations, their annotated, plain and direct build directories, and whether they are built.")
 
         @OptionGroup var options: KernelOptions
 
         @Option(help: "text or json.")
         var format: OutputFormat = .text
 
+        /// A version Kernels/ describes (its linux-<name>/version.info).
+        struct Version: Codable {
+            let name: String
+            /// The Debian source package.
+            let package: String
+            let directory: String
+            let recordSection: String
+            let subset: [String]
+
+            enum CodingKeys: String, CodingKey {
+                case name, package, directory, subset
+                case recordSection = "record_section"
+            }
+        }
+
         struct Listing: Codable {
             var schema = 1
+            let versions: [Version]
             let kernel: String
             let source: String
             let sourceCached: Bool
@@ -247,19 +278,24 @@ struct KernelCommand: ParsableCommand {
             let configs: [KernelStatus]
 
             enum CodingKeys: String, CodingKey {
-                case schema, kernel, source, cache, subset, full, configs
+                case schema, versions, kernel, source, cache, subset, full, configs
                 case sourceCached = "source_cached"
             }
         }
 
         func run() throws {
+            let known = try options.versions().known
+            let versions = known.map {
+                Version(name: $0.name, package: $0.package, directory: $0.directory, recordSection: $0.recordSection, subset: $0.subset)
+            }
             let setup = try options.setup()
             let status = KernelStatus.of(options.configs(setup), setup: setup)
-            let listing = Listing(kernel: setup.kernel.name, source: setup.pristine, sourceCached: KernelSource.isCached(setup),
+            let listing = Listing(versions: versions, kernel: setup.kernel.name, source: setup.pristine, sourceCached: KernelSource.isCached(setup),
                                   cache: setup.cache, subset: setup.subset, full: setup.full, configs: status)
             switch format {
             case .json: print(try JSONOutput.encode(listing), terminator: "")
             case .text:
+                print("versions: " + known.map { "\($0.name) (\($0.package))" }.joined(separator: ", "))
                 print("\(setup.kernel): source \(setup.pristine)\(KernelSource.isCached(setup) ? "" : " (not there yet)")")
                 print("subset: \(setup.subset.joined(separator: " "))\(setup.full ? " and vmlinux" : "")")
                 for s in status {

@@ -10,9 +10,27 @@ import ELF
 
 /// The Linux A/B on the real trees in the cache. Everything here skips,
 /// saying why, when linux-source-6.1 is not in the cache or the trees it
-/// reads are not built (`pvsites kernel build` does both).
+/// reads are not built (`pvsites kernel build` does both), unless
+/// `PVSITES_REQUIRE_KERNEL_TREES=1` (`make test-kernel-trees`, which builds
+/// them first): then a missing source or tree fails the test.
 enum KernelFixture {
-    static let kernel = KernelVersion.named("6.1")!
+    static let kernel = KernelVersion.named("6.1", in: Fixtures.repositoryRoot + "/Kernels")!
+
+    /// `PVSITES_REQUIRE_KERNEL_TREES=1`: a missing tree fails instead of skipping.
+    static let requireTrees = ProcessInfo.processInfo.environment["PVSITES_REQUIRE_KERNEL_TREES"] == "1"
+
+    /// Enables a test when what it reads is there, or when the trees are
+    /// required (`require` then fails it).
+    static func needs(_ present: Bool, _ reason: String) -> ConditionTrait {
+        .enabled(if: requireTrees || present, Comment(rawValue: reason))
+    }
+
+    /// Fails the test, saying what to build, when what it reads is not there.
+    static func require(_ present: Bool, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try #require(present, Comment(rawValue: reason), sourceLocation: sourceLocation)
+    }
+
+    static let noSource = "linux-source-6.1 is not in the cache (pvsites kernel build fetches it)"
     static func setup(_ subset: [String] = ["arch/x86/mm/"]) -> KernelSetup {
         KernelSetup(kernel: kernel, files: Fixtures.repositoryRoot + "/Kernels", cache: RealKernels.directory,
                     source: nil, subset: subset, full: false)
@@ -63,16 +81,18 @@ enum KernelFixture {
 }
 
 @Suite struct KernelSourceTests {
-    @Test(.enabled(if: KernelFixture.sourceCached, "linux-source-6.1 is not in the cache (pvsites kernel build fetches it)"))
-    func plainPatchAppliesToCachedSource() {
+    @Test(KernelFixture.needs(KernelFixture.sourceCached, KernelFixture.noSource))
+    func plainPatchAppliesToCachedSource() throws {
+        try KernelFixture.require(KernelFixture.sourceCached, KernelFixture.noSource)
         let setup = KernelFixture.setup()
         #expect(KernelSource.patchFailure(setup, tree: setup.pristine) == nil)
     }
 
     /// `make olddefconfig` kept every option the fragments set: read the
     /// .config of every built tree (build.sh checks it too, and stops).
-    @Test(.enabled(if: !KernelFixture.builtTrees.isEmpty, "no 6.1 tree is built (pvsites kernel build)"))
+    @Test(KernelFixture.needs(!KernelFixture.builtTrees.isEmpty, "no 6.1 tree is built (pvsites kernel build)"))
     func fragmentsSurviveOlddefconfig() throws {
+        try KernelFixture.require(!KernelFixture.builtTrees.isEmpty, "no 6.1 tree is built (pvsites kernel build)")
         let setup = KernelFixture.setup()
         for (config, mode) in KernelFixture.builtTrees {
             let dotConfig = try String(contentsOfFile: setup.buildDirectory(config, mode) + "/.config", encoding: .utf8)
@@ -140,8 +160,11 @@ enum KernelFixture {
     }
 }
 
-@Suite(.enabled(if: KernelFixture.smallBuilt, "\(KernelFixture.notBuilt)"))
+@Suite(KernelFixture.needs(KernelFixture.smallBuilt, KernelFixture.notBuilt))
 struct KernelIndependentCheckTests {
+    /// Each test gets its own instance: a missing tree fails every one.
+    init() throws { try KernelFixture.require(KernelFixture.smallBuilt, KernelFixture.notBuilt) }
+
     /// Annotated tree: every record MacroSites reads is one entry of
     /// `.rela.parainstructions` as `readelf -rW` lists it.
     @Test func annotatedRecordsEqualReadelf() throws {

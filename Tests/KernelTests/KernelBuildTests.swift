@@ -33,7 +33,7 @@ import TestSupport
         try Self.touch(build + "/arch/x86/mm/fresh.o", new)         // no .cmd: Kbuild rebuilds it anyway
         try Self.touch(build + "/mm/other.o", new)                  // outside the subset
         try Self.touch(build + "/mm/.other.o.cmd", old)
-        let script = Fixtures.repositoryRoot + "/Kernels/linux-6.1/drop-stale.sh"
+        let script = Fixtures.repositoryRoot + "/Kernels/drop-stale.sh"
         let out = try Command.check(["bash", script, build, "arch/x86/mm/"])
         #expect(out.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
         let fm = FileManager.default
@@ -75,9 +75,11 @@ import TestSupport
     func interruptReachesTheBuild() throws {
         let tmp = try Self.temporary("interrupt")
         defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let files = tmp + "/Kernels/linux-6.1"
-        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
-        try "".write(toFile: files + "/plain-mode.patch", atomically: true, encoding: .utf8)
+        let files = tmp + "/Kernels"
+        try FileManager.default.createDirectory(atPath: files + "/linux-6.1", withIntermediateDirectories: true)
+        try "".write(toFile: files + "/linux-6.1/plain-mode.patch", atomically: true, encoding: .utf8)
+        try KernelVersionTests.descriptor(name: "6.1").write(toFile: files + "/linux-6.1/version.info", atomically: true,
+                                                              encoding: .utf8)
         try """
             #!/usr/bin/env bash
             here=$(cd "$(dirname "$0")" && pwd)

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func namesAsBuildShDoes() {
-        let c = KernelConfig(kernel: KernelVersion.named("6.1")!, compiler: "gcc", opt: "-O2", retpoline: true)
+        let c = KernelConfig(kernel: KernelFixture.kernel, compiler: "gcc", opt: "-O2", retpoline: true)
         #expect(c.buildDirectoryName(.annotated) == "6.1-gcc-O2-retpoline-on-annotated")
         #expect(c.buildDirectoryName(.plain, tag: "src-x-1") == "src-x-1-gcc-O2-retpoline-on-plain")
         #expect(c.buildConfiguration.variant == "linux-6.1-retpoline-on")

@@ -54,16 +54,18 @@ enum KernelDirectFixture {
 }
 
 @Suite struct KernelDirectPatchTests {
-    @Test(.enabled(if: KernelFixture.sourceCached, "linux-source-6.1 is not in the cache (pvsites kernel build fetches it)"))
-    func directPatchAppliesToCachedSource() {
+    @Test(KernelFixture.needs(KernelFixture.sourceCached, KernelFixture.noSource))
+    func directPatchAppliesToCachedSource() throws {
+        try KernelFixture.require(KernelFixture.sourceCached, KernelFixture.noSource)
         let setup = KernelDirectFixture.setup
         #expect(KernelSource.patchFailure(setup, tree: setup.pristine, mode: .direct) == nil)
     }
 
     /// pv_tramp.c defines a trampoline for every op a PVOP_* macro of
     /// asm/paravirt.h uses, and for no other.
-    @Test(.enabled(if: KernelFixture.sourceCached, "linux-source-6.1 is not in the cache (pvsites kernel build fetches it)"))
+    @Test(KernelFixture.needs(KernelFixture.sourceCached, KernelFixture.noSource))
     func trampolinesCoverTheMacrosOps() throws {
+        try KernelFixture.require(KernelFixture.sourceCached, KernelFixture.noSource)
         let setup = KernelDirectFixture.setup
         let header = try String(contentsOfFile: setup.pristine + "/arch/x86/include/asm/paravirt.h", encoding: .utf8)
         let patch = try String(contentsOfFile: setup.versionFiles + "/direct-mode.patch", encoding: .utf8)
@@ -106,8 +108,11 @@ enum KernelDirectFixture {
     }
 }
 
-@Suite(.enabled(if: KernelDirectFixture.built, "\(KernelDirectFixture.notBuilt)"))
+@Suite(KernelFixture.needs(KernelDirectFixture.built, KernelDirectFixture.notBuilt))
 struct KernelDirectTreeTests {
+    /// Each test gets its own instance: a missing tree fails every one.
+    init() throws { try KernelFixture.require(KernelDirectFixture.built, KernelDirectFixture.notBuilt) }
+
     /// Direct tree: the scan's trampoline references are the relocations
     /// against pv_tramp_* in code that `readelf -rW` lists, each a 5-byte
     /// direct call or jmp; every trampoline named is one pv_tramp.o defines

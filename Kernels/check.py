@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
-"""check.py -- independent counts over a pair of Linux 6.1 A/B build trees.
+"""check.py -- independent counts over a pair of Linux A/B build trees.
 
-usage: Kernels/linux-6.1/check.py [--json] [--pairs] ANNOTATED_DIR PLAIN_DIR [SUBDIR/...]
+usage: Kernels/check.py --kernel VERSION [--kernels DIR] [--json] [--pairs] ANNOTATED_DIR PLAIN_DIR [SUBDIR/...]
 
 ANNOTATED_DIR and PLAIN_DIR are O= build directories written by build.sh
-(<cache>/build/6.1-gcc-<opt>-retpoline-<on|off>-<mode>); PLAIN_DIR may be a
-direct tree (-direct) instead, whose keys are still named plain_*.  Only objects below
-the subset dirs (default: those of build.sh) are read; objects linked from
+(<cache>/build/VERSION-gcc-<opt>-retpoline-<on|off>-<mode>); PLAIN_DIR may be a
+direct tree (-direct) instead, whose keys are still named plain_*.  What is
+version-specific comes from Kernels/linux-VERSION/version.info, as build.sh
+reads it: the record section (`record-section`; the keys keep 6.1's name,
+parainstructions), the ops table (`table`, pv_ops: the keys say pv_ops), the
+trampolines' prefix (`trampoline-prefix`, pv_tramp_) and the default subset
+(`subset`).  Only objects below the subset dirs are read; objects linked from
 several others (multi-object modules, listed in a <name>.mod file) are left
 out so that no site is counted twice.  Uses readelf (binutils) only, not
 pvsites, so the numbers are a check on the tool.
@@ -31,7 +35,26 @@ import re
 import subprocess
 import sys
 
-DEFAULT_SUBDIRS = ["arch/x86/kernel/", "arch/x86/mm/", "arch/x86/xen/", "mm/", "kernel/sched/"]
+# The version's descriptor (Kernels/linux-VERSION/version.info): set by main().
+DESC = {}
+
+
+def descriptor(kernels, version):
+    """key -> list of words, from `key value...` lines (# starts a comment)"""
+    path = os.path.join(kernels, "linux-" + version, "version.info")
+    try:
+        lines = open(path).read().splitlines()
+    except OSError as e:
+        sys.exit(f"check.py: {path}: {e.strerror}")
+    out = {}
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if words:
+            out[words[0]] = words[1:]
+    for key in ("record-section", "table", "subset"):
+        if not out.get(key):
+            sys.exit(f"check.py: {path}: no '{key}' line")
+    return out
 
 
 def objects(tree, subdirs):
@@ -62,7 +85,10 @@ def read(path):
         m = SEC_RE.match(line)
         if m:
             secs[m.group(2)] = m.group(4)        # name -> flags
-    out = {"parainstructions": ".parainstructions" in secs,
+    section = DESC["record-section"][0]
+    table = DESC["table"][0]
+    tramp = (DESC.get("trampoline-prefix") or ["\0"])[0]
+    out = {"parainstructions": section in secs,
            "rela_parainstructions": 0, "pv_ops_text": 0, "pv_ops_exec": 0,
            "pv_tramp_exec": 0, "pv_tramp_branches": 0}
     cur = None
@@ -71,26 +97,26 @@ def read(path):
         m = RELA_RE.match(line)
         if m:
             cur = m.group(1)
-            if cur == ".rela.parainstructions":
+            if cur == ".rela" + section:
                 out["rela_parainstructions"] += int(m.group(2))
             continue
         if cur is None:
             continue
         f = line.split()
         # Offset Info Type Sym.Value Sym.Name + Addend
-        if len(f) >= 5 and f[4] == "pv_ops":
+        if len(f) >= 5 and f[4] == table:
             target = cur[len(".rela"):]
             if cur == ".rela.text" or cur.startswith(".rela.text."):
                 out["pv_ops_text"] += 1
             if "X" in secs.get(target, ""):
                 out["pv_ops_exec"] += 1
-        if len(f) >= 5 and f[4].startswith("pv_tramp_") and "X" in secs.get(cur[len(".rela"):], ""):
+        if len(f) >= 5 and f[4].startswith(tramp) and "X" in secs.get(cur[len(".rela"):], ""):
             out["pv_tramp_exec"] += 1
     if out["pv_tramp_exec"]:
         # objdump -drw puts the relocation on the instruction's line
         for line in subprocess.run(["objdump", "-drw", path], capture_output=True, text=True,
                                    check=True).stdout.splitlines():
-            if re.search(r"\t(call|jmp)\s.*R_X86_64_(PLT|PC)32\s+pv_tramp_", line):
+            if re.search(r"\t(call|jmp)\s.*R_X86_64_(PLT|PC)32\s+" + re.escape(tramp), line):
                 out["pv_tramp_branches"] += 1
     return out
 
@@ -124,19 +150,29 @@ def tree_counts(tree, subdirs):
 
 
 def main(argv):
+    global DESC
     as_json = "--json" in argv
     with_pairs = "--pairs" in argv
     argv = [a for a in argv if a not in ("--json", "--pairs")]
-    if len(argv) < 2:
+    version, kernels = None, os.path.dirname(os.path.abspath(__file__))
+    while argv and argv[0] in ("--kernel", "--kernels") and len(argv) > 1:
+        if argv[0] == "--kernel":
+            version = argv[1]
+        else:
+            kernels = argv[1]
+        argv = argv[2:]
+    if len(argv) < 2 or not version:
         sys.exit(__doc__.split("\n\n")[1])
+    DESC = descriptor(kernels, version)
     ann, pla = argv[0], argv[1]
-    subdirs = argv[2:] or DEFAULT_SUBDIRS
+    subdirs = argv[2:] or DESC["subset"]
     a = tree_counts(ann, subdirs)
     p = tree_counts(pla, subdirs)
     plain_pi = [(o, source_of(pla, o)) for o in p["with_parainstructions"]]
     pairs = sorted(set(a["per_object"]) & set(p["per_object"]))
     pairs_pi = [o for o in pairs if a["per_object"][o]["parainstructions"]]
     res = {
+        "kernel": version, "record_section": DESC["record-section"][0], "table": DESC["table"][0],
         "annotated": ann, "plain": pla, "subdirs": subdirs,
         "annotated_objects": a["objects"],
         "annotated_with_parainstructions": len(a["with_parainstructions"]),
