@@ -38,12 +38,8 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
         case .extractFailed(let m): return m
         case .notATree(let d): return "\(d): not a kernel tree (no Makefile with VERSION and PATCHLEVEL)"
         case let .buildFailed(config, mode, message, _, _): return "\(config), \(mode.rawValue): \(message)"
-<<<<<<< HEAD
-        case .compilerMissing(let c): return "compiler \(c) is not installed"
-        case let .bootFailed(kernel, output): return "\(kernel): QEMU failed: \(output)"
-=======
         case .compilerMissing(let c): return KernelToolchain(c).missingLine ?? "compiler \(c) is not installed"
->>>>>>> data
+        case let .bootFailed(kernel, output): return "\(kernel): QEMU failed: \(output)"
         case .interrupted(let sig):
             let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
             return "interrupted by \(name); the next run resumes where this one stopped"
