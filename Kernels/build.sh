@@ -48,6 +48,15 @@
 #              so arch/x86/Makefile links vmlinux with --emit-relocs: the
 #              relocations the scan needs stay in it; bzImage boots it under
 #              QEMU)
+#   --records FILE.S
+#              the boot proof's second link: FILE.S (from `pvsites records`)
+#              holds .parainstructions records a scan made for this built
+#              (--full) plain or direct tree; they are linked into a copy of
+#              it, <build>-records-NAME (NAME: FILE without .S; copied again
+#              when the tree's vmlinux is newer), with make
+#              PVSITES_RECORDS=FILE vmlinux bzImage (plain-mode.patch's
+#              arch/x86/kernel/pv_records.S includes it). The tree itself is
+#              not touched. Prints the copy's directory.
 #   --progress make without -s: Kbuild's "  CC      path.o" lines on stdout
 #
 # Layout (<cache> = --cache, else ${PVSITES_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pvsites}/kernels,
@@ -120,6 +129,7 @@ plan=0
 cc=gcc
 source= tag=
 full=0
+records=
 quiet=-s
 while [ $# -gt 0 ]; do
     case $1 in
@@ -140,6 +150,8 @@ while [ $# -gt 0 ]; do
         --tag) tag=$2; shift 2 ;;
         --tag=*) tag=${1#*=}; shift ;;
         --full) full=1; shift ;;
+        --records) records=$2; shift 2 ;;
+        --records=*) records=${1#*=}; shift ;;
         --progress) quiet=; shift ;;
         -h|--help) usage 0 ;;
         --) shift; break ;;
@@ -359,6 +371,16 @@ if [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; th
         out=$(cd "$patched.tmp" && patch -p1 --no-backup-if-mismatch -s -f < "$p" 2>&1) ||
             die "${p##*/} (Linux $kernel) does not apply to $pristine ($(version_of "$pristine")) after ${patches[0]##*/}: $(printf '%s\n' "$out" | grep -E 'patching file|checking file|FAILED|can.t find file|No file to patch|malformed' | tr '\n' ' ')"
     done
+    # A file whose patched text is what the previous copy had keeps that
+    # copy's timestamp, so a change to one patch rebuilds what it changed,
+    # not every object that includes a header the patches touch.
+    if [ -d "$patched" ]; then
+        for f in $(patched_files); do
+            if [ -f "$patched/$f" ] && cmp -s "$patched/$f" "$patched.tmp/$f"; then
+                touch -r "$patched/$f" "$patched.tmp/$f"
+            fi
+        done
+    fi
     echo "$patch_sha" > "$patched.tmp/.pvsites-patch.sha256"
     rm -rf "$patched.old"
     [ ! -e "$patched" ] || mv "$patched" "$patched.old"
@@ -437,6 +459,31 @@ make_config() {
         "${fragments[@]}" > "$build/pvsites-merge_config.log" &&
     nice -n 10 make -s -C "$patched" O="$build" "${toolchain[@]}" olddefconfig
 }
+
+if [ -n "$records" ]; then
+    [ "$mode" != annotated ] || die "--records links a scan's records into a plain or direct tree, not the annotated one"
+    [ -f "$records" ] || die "--records $records: no such file"
+    [ -f "$build/vmlinux" ] && [ ! -f "$build/pvsites.incomplete" ] ||
+        die "--records: $build is not a complete --full build (build it first)"
+    records=$(cd "$(dirname "$records")" && pwd)/$(basename "$records")
+    name=$(basename "$records" .S)
+    rbuild=$build-records-$name
+    # A real copy, not hard links: make rewrites .cmd files, archives and
+    # vmlinux in place, which would write through a link into the tree.
+    if [ ! -f "$rbuild/.pvsites-records-base" ] || [ "$build/vmlinux" -nt "$rbuild/.pvsites-records-base" ]; then
+        log "copying $build to $rbuild"
+        rm -rf "$rbuild.tmp" "$rbuild"
+        cp -a "$build" "$rbuild.tmp"
+        touch "$rbuild.tmp/.pvsites-records-base"
+        mv "$rbuild.tmp" "$rbuild"
+    fi
+    times=$rbuild/pvsites-times.txt
+    timed "link records $name" nice -n 10 make $quiet -C "$patched" O="$rbuild" -j"$jobs" "${toolchain[@]}" \
+        KCFLAGS="$kcflags" PVSITES_RECORDS="$records" vmlinux bzImage
+    echo "records $records" >> "$rbuild/pvsites.info"
+    echo "$rbuild"
+    exit 0
+fi
 
 mkdir -p "$build"
 if [ -f "$build/pvsites.incomplete" ]; then
