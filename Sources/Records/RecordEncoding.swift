@@ -9,11 +9,19 @@ public struct RecordRelocation: Sendable, Hashable, Codable {
     public let type: String
     public let symbol: String
     public let addend: Int64
+
+    public init(offset: UInt64, type: String, symbol: String, addend: Int64) {
+        self.offset = offset
+        self.type = type
+        self.symbol = symbol
+        self.addend = addend
+    }
 }
 
 /// Records laid out as a `.parainstructions` section: the bytes, and the
-/// relocations that fill the instruction pointers (objects) or that an
-/// image linked with `--emit-relocs` keeps.
+/// relocations that fill the instruction pointers (objects; the pointers
+/// are zero, RELA) or that an image linked with `--emit-relocs` keeps
+/// beside the addresses (what KASLR's `relocs` tool reads).
 public struct EncodedRecords: Sendable {
     public let layout: String
     public let stride: Int
@@ -40,8 +48,8 @@ public enum RecordEncoder {
         return f
     }
 
-    /// `relocatable`: the instruction pointers stay zero and each gets a
-    /// relocation (RELA); otherwise they hold the addresses.
+    /// `relocatable`: the instruction pointers stay zero; otherwise they
+    /// hold the addresses. Either way each has its relocation.
     public static func encode(_ records: [PatchRecord], format: any RecordFormat, relocatable: Bool) throws -> EncodedRecords {
         guard let layout = format.layout, let typeField = layout.type, layout.pointer == .absolute64 else {
             throw EncodeError.unsupported(format.name)
@@ -52,13 +60,12 @@ public enum RecordEncoder {
             for k in 0 ..< field.width { bytes[i * layout.stride + field.offset + k] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(k))) }
         }
         for (i, r) in records.enumerated() {
-            if relocatable {
-                relocations.append(RecordRelocation(offset: UInt64(i * layout.stride + layout.instr.offset),
-                                                    type: RelocationType.r64.description, symbol: r.section,
-                                                    addend: Int64(r.offset)))
-            } else {
-                put(r.address, layout.instr, record: i)
-            }
+            // Against the site section's symbol, as `as` writes `.quad 771b`
+            // and `ld --emit-relocs` keeps it.
+            relocations.append(RecordRelocation(offset: UInt64(i * layout.stride + layout.instr.offset),
+                                                type: RelocationType.r64.description, symbol: r.section,
+                                                addend: Int64(r.offset)))
+            if !relocatable { put(r.address, layout.instr, record: i) }
             put(UInt64(r.type), typeField, record: i)
             put(UInt64(r.length), layout.length, record: i)
             if let c = layout.clobbers { put(UInt64(r.clobbers), c, record: i) }

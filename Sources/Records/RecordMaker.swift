@@ -66,7 +66,8 @@ public final class RecordMaker {
         var refusals: [Refusal] = []
         for (i, site) in sites.enumerated() {
             if let (reason, detail) = refusal(site, refsByPlace: refsByPlace, annotated: annotated, options: options) {
-                refusals.append(Refusal(location: site.location, address: site.address, reason: reason, detail: detail))
+                refusals.append(Refusal(section: site.section, offset: site.offset, location: site.location,
+                                        address: site.address, reason: reason, detail: detail))
             } else {
                 accepted.append((i, PatchRecord(site: site, type: UInt8(site.op.type), length: UInt8(site.length))))
             }
@@ -83,7 +84,8 @@ public final class RecordMaker {
             let r = accepted[k].record
             if let p = last, p.sectionIndex == r.sectionIndex, r.offset < p.end {
                 overlapping.insert(k)
-                refusals.append(Refusal(location: r.location, address: r.address, reason: .overlapsAnother,
+                refusals.append(Refusal(section: r.section, offset: r.offset, location: r.location, address: r.address,
+                                        reason: .overlapsAnother,
                                         detail: "starts inside the record at \(p.location) (\(p.length) bytes)"))
                 continue
             }

@@ -32,6 +32,9 @@ public enum RefusalReason: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// One refused site and why.
 public struct Refusal: Sendable, Hashable, Codable {
+    public let section: String
+    /// Offset of the site in its section.
+    public let offset: UInt64
     public let location: String
     public let address: UInt64
     public let reason: RefusalReason
