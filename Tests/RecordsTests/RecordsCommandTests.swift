@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import TestSupport
 import Testing
@@ -82,5 +83,31 @@ struct RecordsCommandTests {
         #expect(written.count == records * 16)
         let section = try Tools.readelfHex(image, ".parainstructions")
         #expect(section.count == (records + (j["refused"] as? [String: Int] ?? [:]).values.reduce(0, +)) * 16)
+    }
+}
+
+/// `pvsites corpus list --format json` says where each build is, as the
+/// builder that made the fixtures put them.
+@Suite("pvsites corpus list builds")
+struct CorpusListBuildsTests {
+    @Test func buildsPointAtTheFixtures() throws {
+        let cfg = CorpusFixture.configuration("kernel", "-O2")
+        let r = try Command.run([RecordsCommandTests.binary, "corpus", "list", "--format", "json",
+                                 "--corpus", Fixtures.corpusDirectory, "--cache", CorpusFixture.cacheDirectory,
+                                 "--compiler", "gcc", "--variant", "kernel", "--opt", "-O2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try RecordsCommandTests.json(r)
+        let configs = try #require(j["configs"] as? [[String: Any]])
+        #expect(configs.count == 1)
+        // The existing fields stay.
+        #expect(configs[0]["variant"] as? String == "kernel" && configs[0]["opt"] as? String == "-O2")
+        let builds = try #require(configs[0]["builds"] as? [String: [String: Any]])
+        for mode in [BuildMode.annotated, .plain, .direct] {
+            let built = try #require(CorpusFixture.build.find(cfg, mode))
+            let entry = try #require(builds[mode.rawValue], "\(mode)")
+            #expect(entry["objects"] as? String == CorpusFixture.cacheDirectory + "/obj")
+            #expect(entry["image"] as? String == built.image, "\(mode)")
+            #expect(entry["object_files"] as? [String] == built.objects.map(\.path), "\(mode)")
+        }
     }
 }
