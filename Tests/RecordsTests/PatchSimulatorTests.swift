@@ -21,11 +21,19 @@ struct PatchSimulatorTests {
     func scannedRecordsPass(_ cfg: BuildConfiguration, _ mode: BuildMode) throws {
         let image = try #require(CorpusFixture.build.find(cfg, mode)?.image)
         let file = try ObjectFile(path: image)
+        let objdump = try Tools.objdump(image)
         for policy in [Policy.decoded, .dataflow] {
             let run = try RecordsRun(file: file, options: .init(policy: policy, sites: .scan, check: true))
             let check = try #require(run.check)
             #expect(check.failed == 0, "\(cfg) \(mode) \(policy): \(check.failures.prefix(3))")
-            #expect(check.passed == run.set.records.count)
+            #expect(check.passed == run.set.records.count && check.passed > 0)
+            // Independently: objdump starts a call of exactly the record's
+            // length at every record.
+            for r in run.set.records {
+                let insn = objdump[r.section]?[r.address]
+                #expect(insn?.bytes.count == Int(r.length) && insn?.text.hasPrefix("call") == true,
+                        "\(cfg) \(mode) \(policy) \(r.location): \(insn?.text ?? "no instruction")")
+            }
         }
     }
 
