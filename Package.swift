@@ -8,6 +8,7 @@ import PackageDescription
 //   Compare                    outcomes and causes
 //   Pipeline                   both strategies and every policy, once per input
 //   CorpusBuild                corpus configuration, toolchains, builder, cache
+//   Records                    .parainstructions records made from a scan, and a patch simulator
 //   Study, Reports, Gate       the study, its renderings, the coverage gate
 //   Kernel                     the Linux A/B: source, plain patch, builds, pairs
 //   pvsites                    thin CLI; the only module that prints
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "Compare", dependencies: ["ELF", "RelocSites", "SiteModel"]),
         .target(name: "Pipeline", dependencies: ["Compare", "ELF", "MacroSites", "RelocSites", "SiteModel"]),
         .target(name: "CorpusBuild", dependencies: ["ELF"]),
+        .target(name: "Records", dependencies: ["ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
         .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "RelocSites", "Study"]),
@@ -42,7 +44,7 @@ let package = Package(
             name: "pvsites",
             dependencies: [
                 "MacroSites", "RelocSites", "Study",
-                "Reports", "Gate", "Kernel",
+                "Reports", "Gate", "Kernel", "Records",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["VersionPlugin"]
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "RelocSites", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Compare", "CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites", "SiteModel", "TestSupport", "X86"]),
         .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "RelocSites", "Study", "TestSupport"]),
     ]
 )

@@ -161,34 +161,7 @@ public struct CorpusBuilder: Sendable {
         try fm.createDirectory(atPath: cacheDirectory + "/obj", withIntermediateDirectories: true)
         try fm.createDirectory(atPath: cacheDirectory + "/img", withIntermediateDirectories: true)
         for dir in ["/obj", "/img"] { CacheFiles.removeStaleTemporaries(in: cacheDirectory + dir) }
-        let headers = headerHash()
-        var jobs: [Job] = []
-        for cfg in configurations {
-            guard let compiler = corpus.config.compilers.first(where: { $0.name == cfg.compiler }),
-                  let version = Toolchain.version(of: compiler.command) else { continue }
-            for mode in modes {
-                var sources = corpus.sources
-                if let stubs = corpus.config.stubs, links { sources.append(stubs) }
-                // The trampolines go into the direct link only.
-                if mode == .direct, let t = corpus.config.trampolines, links { sources.append(t.source) }
-                for source in sources {
-                    // Stubs define the table and natives: always the plain mode.
-                    let isStubs = source == corpus.config.stubs
-                    let isTrampolines = source == corpus.config.trampolines?.source
-                    let flags = corpus.cflags(cfg, mode: isStubs ? .plain : mode, source: source)
-                    var h = ContentHash()
-                    h.add(headers)
-                    h.add(version)
-                    h.add(FileManager.default.contents(atPath: corpus.directory + "/" + source) ?? Data())
-                    for f in flags { h.add(f) }
-                    let base = (source as NSString).lastPathComponent.replacingOccurrences(of: ".", with: "_")
-                    let role = isStubs ? "stubs" : isTrampolines ? "trampolines" : mode.rawValue
-                    let out = "\(cacheDirectory)/obj/\(cfg.slug)-\(role)-\(base)-\(h.hex).o"
-                    let argv = [compiler.command] + flags + ["-c", corpus.directory + "/" + source, "-o"]
-                    jobs.append(Job(configuration: cfg, mode: mode, source: source, output: out, argv: argv))
-                }
-            }
-        }
+        let jobs = plannedJobs(configurations, modes: modes, links: links)
         // One job per output: the stubs object is shared by both modes.
         var seenOutputs = Set<String>()
         let unique = jobs.filter { seenOutputs.insert($0.output).inserted }
@@ -253,6 +226,73 @@ public struct CorpusBuilder: Sendable {
                            ran: ran, cached: cached)
     }
 
+    /// Every compile `build` runs (or serves from the cache) for
+    /// `configurations` × `modes`, with its output path: the path is the
+    /// cache key, so it says where the object is without building it.
+    private func plannedJobs(_ configurations: [BuildConfiguration], modes: [BuildMode], links: Bool) -> [Job] {
+        let headers = headerHash()
+        var jobs: [Job] = []
+        for cfg in configurations {
+            guard let compiler = corpus.config.compilers.first(where: { $0.name == cfg.compiler }),
+                  let version = Toolchain.version(of: compiler.command) else { continue }
+            for mode in modes {
+                var sources = corpus.sources
+                if let stubs = corpus.config.stubs, links { sources.append(stubs) }
+                // The trampolines go into the direct link only.
+                if mode == .direct, let t = corpus.config.trampolines, links { sources.append(t.source) }
+                for source in sources {
+                    // Stubs define the table and natives: always the plain mode.
+                    let isStubs = source == corpus.config.stubs
+                    let isTrampolines = source == corpus.config.trampolines?.source
+                    let flags = corpus.cflags(cfg, mode: isStubs ? .plain : mode, source: source)
+                    var h = ContentHash()
+                    h.add(headers)
+                    h.add(version)
+                    h.add(FileManager.default.contents(atPath: corpus.directory + "/" + source) ?? Data())
+                    for f in flags { h.add(f) }
+                    let base = (source as NSString).lastPathComponent.replacingOccurrences(of: ".", with: "_")
+                    let role = isStubs ? "stubs" : isTrampolines ? "trampolines" : mode.rawValue
+                    let out = "\(cacheDirectory)/obj/\(cfg.slug)-\(role)-\(base)-\(h.hex).o"
+                    let argv = [compiler.command] + flags + ["-c", corpus.directory + "/" + source, "-o"]
+                    jobs.append(Job(configuration: cfg, mode: mode, source: source, output: out, argv: argv))
+                }
+            }
+        }
+        return jobs
+    }
+
+    /// Where the link of `input` goes: keyed by its objects and flags.
+    private func imagePath(_ input: LinkInput) -> String {
+        var h = ContentHash()
+        for (_, p) in input.objects.sorted(by: { $0.0 < $1.0 }) { h.add(p) }
+        for f in corpus.linkFlags(input.cfg) { h.add(f) }
+        return "\(cacheDirectory)/img/\(input.cfg.slug)-\(input.mode.rawValue)-\(h.hex).elf"
+    }
+
+    /// Where each configuration's builds are in the cache, without
+    /// building: the objects already there (stubs and trampolines left
+    /// out, as in `build`) and the image once it is linked (nil before).
+    public func locate(_ configurations: [BuildConfiguration], modes: [BuildMode]? = nil) -> [BuiltConfiguration] {
+        let modes = (modes ?? corpus.modes).filter { $0 != .direct || corpus.config.trampolines != nil }
+        let jobs = plannedJobs(configurations, modes: modes, links: true)
+        var out: [BuiltConfiguration] = []
+        for cfg in configurations {
+            for mode in modes {
+                let mine = jobs.filter { $0.configuration == cfg && $0.mode == mode }
+                guard !mine.isEmpty else { continue }
+                let built = mine.filter { CacheFiles.isComplete($0.output) }
+                let image = built.count == mine.count
+                    ? Optional(imagePath(LinkInput(cfg: cfg, mode: mode, objects: mine.map { ($0.source, $0.output) })))
+                        .flatMap { CacheFiles.isComplete($0) ? $0 : nil }
+                    : nil
+                let objects = built.filter { $0.source != corpus.config.stubs && $0.source != corpus.config.trampolines?.source }
+                    .map { (source: $0.source, path: $0.output) }.sorted { $0.source < $1.source }
+                out.append(BuiltConfiguration(configuration: cfg, mode: mode, objects: objects, image: image))
+            }
+        }
+        return out
+    }
+
     private struct LinkInput: Sendable {
         let cfg: BuildConfiguration
         let mode: BuildMode
@@ -262,10 +302,7 @@ public struct CorpusBuilder: Sendable {
     private func link(_ input: LinkInput) -> (String?, JobResult?) {
         guard let compiler = corpus.config.compilers.first(where: { $0.name == input.cfg.compiler }) else { return (nil, nil) }
         let flags = corpus.linkFlags(input.cfg)
-        var h = ContentHash()
-        for (_, p) in input.objects.sorted(by: { $0.0 < $1.0 }) { h.add(p) }
-        for f in flags { h.add(f) }
-        let out = "\(cacheDirectory)/img/\(input.cfg.slug)-\(input.mode.rawValue)-\(h.hex).elf"
+        let out = imagePath(input)
         if let log = CacheFiles.cachedLog(out) { return (out, .cached(out, log: log)) }
         let temp = out + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
         let argv = [compiler.command] + input.objects.map(\.1) + flags + ["-o", temp]

@@ -16,7 +16,7 @@ import X86
 /// while each is a relocation of the same shape against the code section.
 /// Without relocations in the data (a stripped image) there is no table
 /// and the walk stops at the dispatch, as before.
-struct JumpTables {
+public struct JumpTables {
     let file: ObjectFile
     /// Per section: its relocations by offset, read on first need.
     private var relocations: [Int: [UInt64: Relocation]] = [:]
@@ -25,10 +25,10 @@ struct JumpTables {
     static let lookBack = 8
     static let maxEntries = 1024
 
-    init(file: ObjectFile) { self.file = file }
+    public init(file: ObjectFile) { self.file = file }
 
     /// Case addresses of the dispatch `instructions[at]` in `section`.
-    mutating func targets(_ instructions: [Instruction], at: Int, section: Section) -> [UInt64] {
+    public mutating func targets(_ instructions: [Instruction], at: Int, section: Section) -> [UInt64] {
         let base = file.address(of: section, offset: 0)
         let code = relocations(of: section.index)
         for i in stride(from: at, through: max(0, at - Self.lookBack), by: -1) {

@@ -112,13 +112,38 @@ struct CorpusCommand: ParsableCommand {
         @Option(help: "text or json.")
         var format: OutputFormat = .text
 
-        struct Listing: Codable {
+        @Option(help: "Cache directory the builds are looked up in, as given to corpus build (default: $PVSITES_CACHE/corpus or ~/.cache/pvsites/corpus).")
+        var cache: String?
+
+        struct Listing: Encodable {
             struct Summary: Codable { let files: Int; let configs: Int; let builds: Int }
             struct Skipped: Codable { let compiler: String; let reason: String }
+            /// Where one mode's build is: the objects' directory and files
+            /// (those already built) and the linked image (once linked).
+            struct Build: Codable {
+                let objects: String
+                let objectFiles: [String]
+                let image: String?
+                enum CodingKeys: String, CodingKey {
+                    case objects, image
+                    case objectFiles = "object_files"
+                }
+            }
+            /// A configuration's fields, and `builds` by mode.
+            struct Config: Encodable {
+                let configuration: BuildConfiguration
+                let builds: [String: Build]
+                enum CodingKeys: String, CodingKey { case builds }
+                func encode(to encoder: Encoder) throws {
+                    try configuration.encode(to: encoder)
+                    var c = encoder.container(keyedBy: CodingKeys.self)
+                    try c.encode(builds, forKey: .builds)
+                }
+            }
             var schema = 1
             let summary: Summary
             let files: [String]
-            let configs: [BuildConfiguration]
+            let configs: [Config]
             let skipped: [Skipped]
         }
 
@@ -126,9 +151,19 @@ struct CorpusCommand: ParsableCommand {
             let corpus = try selection.load()
             let configs = try selection.configurations(corpus)
             let skipped = corpus.availableCompilers().skipped.map { Listing.Skipped(compiler: $0.0, reason: $0.1) }
+            let builder = CorpusBuilder(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
+            var builds: [BuildConfiguration: [String: Listing.Build]] = [:]
+            if format == .json {
+                for b in builder.locate(configs) {
+                    builds[b.configuration, default: [:]][b.mode.rawValue] = Listing.Build(
+                        objects: builder.cacheDirectory + "/obj", objectFiles: b.objects.map(\.path), image: b.image)
+                }
+            }
             let listing = Listing(summary: .init(files: corpus.sources.count, configs: configs.count,
                                                  builds: configs.count * BuildMode.allCases.count * corpus.config.links.count),
-                                  files: corpus.sources, configs: configs, skipped: skipped)
+                                  files: corpus.sources,
+                                  configs: configs.map { Listing.Config(configuration: $0, builds: builds[$0] ?? [:]) },
+                                  skipped: skipped)
             switch format {
             case .json: print(try JSONOutput.encode(listing), terminator: "")
             case .text:

@@ -10,7 +10,7 @@ struct PVSites: ParsableCommand {
         commandName: "pvsites",
         abstract: "Measure how paravirt_ops call sites are found: annotated macros vs. relocation scanning.",
         version: "pvsites \(Version.describe)",
-        subcommands: [ObjInfoCommand.self, MacroCommand.self, RelocCommand.self, CompareCommand.self, CorpusCommand.self, StudyCommand.self, DiffCommand.self, GateCommand.self, KernelCommand.self]
+        subcommands: [ObjInfoCommand.self, MacroCommand.self, RelocCommand.self, RecordsCommand.self, CompareCommand.self, CorpusCommand.self, StudyCommand.self, DiffCommand.self, GateCommand.self, KernelCommand.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; pvsites promises 2.

@@ -1,0 +1,119 @@
+import ELF
+import RelocSites
+import X86
+
+/// Every place in a code section that control may reach other than by
+/// falling through from the instruction before, as section offsets:
+///
+/// - the direct branch targets (`jmp`, `jcc`, `call` rel8/rel32) of a linear
+///   sweep of every function of the section, so that a jump from the
+///   function itself or from a neighbour in the same section counts;
+/// - the cases of every indirect `jmp` of those sweeps, read from its jump
+///   table through relocations (`JumpTables`, as dataflow reads them);
+/// - every relocation in an allocated section that points into the code:
+///   a branch to another section (`jmp func+0x40` from `.text.unlikely`),
+///   an address taken (`.quad .L5`), an exception-table entry
+///   (`__ex_table`'s instruction and fixup are PC32 relocations); absolute
+///   ones at S + A, PC-relative ones in code at S + A + 4 (the rel32 ends
+///   the instruction); PC-relative ones in data are jump-table entries,
+///   read by `JumpTables`, or `.eh_frame`'s function starts;
+/// - the start of every symbol defined in the section.
+///
+/// A site is safe from jumps when none of these lies strictly inside it.
+/// Relocations need an object or an image linked with `--emit-relocs`; a
+/// stripped image has only the sweeps and the symbols.
+public final class BranchTargets {
+    let file: ObjectFile
+    private let code: CodeReader
+    private var jumpTables: JumpTables
+    /// Per section: sorted target offsets, built on first need.
+    private var bySection: [Int: [UInt64]] = [:]
+    /// Per section: (offset, where it comes from), for the message.
+    private var origin: [Int: [UInt64: String]] = [:]
+    private var fromRelocations: [Int: [UInt64: String]]?
+
+    public init(file: ObjectFile) {
+        self.file = file
+        self.code = CodeReader(file: file)
+        self.jumpTables = JumpTables(file: file)
+    }
+
+    /// A target strictly inside `(offset, offset + length)` of `section`,
+    /// with where it comes from; nil when there is none.
+    public func firstInside(section: Section, offset: UInt64, length: Int) -> (offset: UInt64, from: String)? {
+        let list = targets(section)
+        var lo = 0, hi = list.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if list[mid] <= offset { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < list.count, list[lo] < offset + UInt64(length) else { return nil }
+        return (list[lo], origin[section.index]?[list[lo]] ?? "")
+    }
+
+    private func targets(_ section: Section) -> [UInt64] {
+        if let have = bySection[section.index] { return have }
+        var found: [UInt64: String] = fromRelocationsBySection()[section.index] ?? [:]
+        let base = file.address(of: section, offset: 0)
+        func add(address: UInt64, _ why: @autoclosure () -> String) {
+            guard address >= base, address - base < section.size else { return }
+            if found[address - base] == nil { found[address - base] = why() }
+        }
+        var starts: [UInt64] = []
+        file.forEachSymbolEntry { sym in
+            guard sym.definingSection == section.index, let off = file.sectionOffset(of: sym) else { return }
+            if found[off] == nil { found[off] = "symbol \(file.symbolName(index: sym.index))" }
+            if sym.isFunction { starts.append(off) }
+        }
+        if starts.isEmpty { starts = [0] }
+        var swept = Set<UInt64>()
+        for start in starts.sorted() where start < section.size {
+            let (functionStart, insns) = code.functionInstructions(section: section, offset: start)
+            guard swept.insert(functionStart).inserted else { continue }
+            for (i, insn) in insns.enumerated() {
+                if let t = insn.branchTarget {
+                    add(address: t, "\(insn.text) at \(file.describe(section: section.index, offset: insn.address - base))")
+                } else if insn.operation == .jump, insn.indirectRegister != nil || insn.memoryOperand != nil {
+                    for t in jumpTables.targets(insns, at: i, section: section) {
+                        add(address: t, "jump table of \(file.describe(section: section.index, offset: insn.address - base))")
+                    }
+                }
+            }
+        }
+        let sorted = found.keys.sorted()
+        bySection[section.index] = sorted
+        origin[section.index] = found
+        return sorted
+    }
+
+    /// Targets in code from every relocation of an allocated section.
+    private func fromRelocationsBySection() -> [Int: [UInt64: String]] {
+        if let have = fromRelocations { return have }
+        var out: [Int: [UInt64: String]] = [:]
+        for rs in file.relocationSections where rs.targetIndex != 0 {
+            guard let applied = file.findSection(index: rs.targetIndex), applied.isAllocated,
+                  file.sections[rs.symbolTableIndex].type == .symtab,
+                  let relocations = try? file.readRelocations(rs) else { continue }
+            for r in relocations {
+                guard let sym = file.findSymbolEntry(index: r.symbolIndex), let si = sym.definingSection,
+                      let target = file.findSection(index: si), target.isExecutable,
+                      let symOffset = file.sectionOffset(of: sym) else { continue }
+                let value: Int64
+                if r.type.isPCRelative {
+                    guard applied.isExecutable, r.type.width == 4 else { continue }
+                    value = Int64(bitPattern: symOffset) &+ r.addend &+ 4
+                } else if r.type == .r64 || r.type == .r32 || r.type == .r32s {
+                    value = Int64(bitPattern: symOffset) &+ r.addend
+                } else {
+                    continue
+                }
+                guard value >= 0, UInt64(value) < target.size else { continue }
+                if out[si]?[UInt64(value)] == nil {
+                    out[si, default: [:]][UInt64(value)] = "\(r.type) at \(file.describe(section: applied.index, offset: r.offset))"
+                }
+            }
+        }
+        fromRelocations = out
+        return out
+    }
+}

@@ -1,0 +1,124 @@
+import ELF
+import MacroSites
+import RelocSites
+import SiteModel
+
+/// Where a run's sites come from.
+public enum SiteSource: String, Sendable, Codable, CaseIterable {
+    /// The file's own `.parainstructions` records when it has any, else the scan.
+    case auto
+    /// The file's own records (an annotated build).
+    case annotated
+    /// The relocation scan under the policy.
+    case scan
+}
+
+/// `pvsites records` on one file: which sites, the records made from them,
+/// the refused ones, their encoding, and the simulator's verdict.
+public struct RecordsRun: Sendable {
+    public struct Options: Sendable {
+        public var policy: Policy
+        public var sites: SiteSource
+        /// `--layout`; nil: the file's own records' layout, else linux-6.1.
+        public var layout: String?
+        /// Decode the sites (nil: all but naive).
+        public var decodeSites: Bool?
+        public var check: Bool
+        public var tableSymbol: String?
+
+        public init(policy: Policy = .decoded, sites: SiteSource = .auto, layout: String? = nil,
+                    decodeSites: Bool? = nil, check: Bool = false, tableSymbol: String? = nil) {
+            self.policy = policy
+            self.sites = sites
+            self.layout = layout
+            self.decodeSites = decodeSites
+            self.check = check
+            self.tableSymbol = tableSymbol
+        }
+    }
+
+    public let path: String
+    public let isRelocatable: Bool
+    /// `annotated`, or the policy's name.
+    public let sitesFrom: String
+    public let siteCount: Int
+    public let set: RecordSet
+    public let encoded: EncodedRecords
+    public let assembly: String
+    public let check: PatchCheck?
+
+    public init(file: ObjectFile, options: Options) throws {
+        try file.requireSymbolTable()
+        path = file.path
+        isRelocatable = file.isRelocatable
+        let maker = RecordMaker(file: file)
+        var macro: MacroScan?
+        if options.sites != .scan {
+            let m = try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", tableSymbol: options.tableSymbol,
+                                                                   sourcePositions: false))
+            if options.sites == .annotated || !m.sites.isEmpty { macro = m }
+        }
+        let layoutName: String
+        if let macro {
+            sitesFrom = "annotated"
+            siteCount = macro.sites.count
+            set = maker.make(sites: macro.sites, references: [], annotated: true,
+                             options: RecordOptions(decodeSites: options.decodeSites ?? true))
+            layoutName = options.layout ?? (RecordFormats.find(named: macro.layout)?.layout != nil ? macro.layout : "linux-6.1")
+        } else {
+            let scan = try RelocScan(file: file, options: RelocOptions(tableSymbol: options.tableSymbol, policy: options.policy,
+                                                                       sourcePositions: false))
+            sitesFrom = options.policy.rawValue
+            siteCount = scan.sites.count
+            set = maker.make(sites: scan.sites, references: scan.references, annotated: false,
+                             options: RecordOptions(decodeSites: options.decodeSites ?? (options.policy != .naive)))
+            layoutName = options.layout ?? "linux-6.1"
+        }
+        let format = try RecordEncoder.format(named: layoutName)
+        encoded = try RecordEncoder.encode(set.records, format: format, relocatable: file.isRelocatable)
+        assembly = try RecordEncoder.assembly(
+            set.records, format: format, relocatable: file.isRelocatable,
+            header: "pvsites records: \(file.path)\nsites from \(sitesFrom), layout \(format.name): \(set.records.count) records")
+        check = options.check ? PatchSimulator.check(file: file, records: set.records) : nil
+    }
+
+    /// What `-o` writes: an image's raw section bytes; an object's `.S`.
+    public var output: [UInt8] { isRelocatable ? Array(assembly.utf8) : encoded.bytes }
+}
+
+/// The JSON of `pvsites records` (a contract: `records`, `refused`,
+/// `check.passed`, `check.failed`, `check.failures`).
+public struct RecordsReport: Sendable, Codable {
+    public var schema = 1
+    public let file: String
+    public let kind: String
+    public let sitesFrom: String
+    public let layout: String
+    public let sites: Int
+    public let records: Int
+    public let refused: [String: Int]
+    public let refusals: [Refusal]
+    public let recordSites: [PatchRecord]
+    public let relocations: [RecordRelocation]
+    public let check: PatchCheck?
+
+    enum CodingKeys: String, CodingKey {
+        case schema, file, kind, layout, sites, records, refused, refusals, relocations, check
+        case sitesFrom = "sites_from"
+        case recordSites = "record_sites"
+    }
+
+    public init(_ run: RecordsRun) {
+        file = run.path
+        kind = run.isRelocatable ? "object" : "image"
+        sitesFrom = run.sitesFrom
+        layout = run.encoded.layout
+        sites = run.siteCount
+        records = run.set.records.count
+        refused = Dictionary(uniqueKeysWithValues: run.set.refusedCounts.map { ($0.key.rawValue, $0.value) })
+        refusals = run.set.refusals
+        recordSites = run.set.records
+        relocations = run.encoded.relocations
+        check = run.check
+    }
+}
