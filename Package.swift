@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
         .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "RelocSites", "Study"]),
-        .target(name: "Kernel", dependencies: ["CorpusBuild", "Study"]),
+        .target(name: "Kernel", dependencies: ["CorpusBuild", "ELF", "MacroSites", "Records", "RelocSites", "Study"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [

@@ -75,6 +75,31 @@ public struct KernelBuilder: Sendable {
         return Date().timeIntervalSince(start)
     }
 
+    /// The boot proof's second link (build.sh --records): `records` (a
+    /// `.S` of `.parainstructions` records) linked into a copy of the built
+    /// whole-kernel tree of `mode`; returns the copy's directory.
+    public func linkRecords(_ config: KernelConfig, _ mode: KernelMode, records: String) throws -> String {
+        var argv = arguments(config, mode)
+        let modeAt = argv.firstIndex(of: mode.rawValue) ?? argv.endIndex
+        argv.insert(contentsOf: (setup.full ? [] : ["--full"]) + ["--records", records], at: modeAt)
+        var errorLine: String?
+        var last = ""
+        var kept: [String] = []
+        let r = Shell.run(argv) { line in
+            if line.hasPrefix("build.sh: error: ") { errorLine = String(line.dropFirst("build.sh: error: ".count)) }
+            if !line.isEmpty { last = line }
+            if !Self.isKbuildQuiet(line) && !line.hasPrefix("make") { kept.append(line) }
+        }
+        if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
+        guard r.status == 0, FileManager.default.fileExists(atPath: last + "/vmlinux") else {
+            throw KernelError.buildFailed(config: config, mode: mode,
+                                          message: errorLine ?? "linking \(records) failed (exit \(r.status)):",
+                                          lines: errorLine == nil ? Self.compilerLines(kept) : [],
+                                          dotConfig: setup.buildDirectory(config, mode) + "/.config")
+        }
+        return last
+    }
+
     /// `  CC      arch/x86/mm/init.o` → `arch/x86/mm/init.o`.
     static func compiledObject(_ line: String) -> String? {
         let f = line.split(separator: " ", omittingEmptySubsequences: true)

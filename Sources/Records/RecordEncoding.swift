@@ -78,12 +78,21 @@ public enum RecordEncoder {
     /// function's symbol, so it links beside the object when the function
     /// is global; a static one is named only inside its own unit) or
     /// `.quad 0x...` (a linked image's absolute addresses), then the layout's
-    /// other fields, padded to the stride.
+    /// other fields, padded to the stride. `base`, for an image: addresses
+    /// are written `.quad _text + 0x...`, so that linking them into the
+    /// image again gives each an R_X86_64_64 relocation against the symbol,
+    /// which `--emit-relocs` keeps and KASLR's `relocs` tool applies (an
+    /// absolute `.quad 0x...` would patch the unrelocated address).
     public static func assembly(_ records: [PatchRecord], format: any RecordFormat, relocatable: Bool,
-                                header: String) throws -> String {
+                                header: String, base: (symbol: String, address: UInt64)? = nil) throws -> String {
         guard let layout = format.layout, let typeField = layout.type else { throw EncodeError.unsupported(format.name) }
+        func address(_ r: PatchRecord) -> String {
+            if relocatable { return r.location }
+            if let base, r.address >= base.address { return "\(base.symbol) + 0x" + String(r.address - base.address, radix: 16) }
+            return "0x" + String(r.address, radix: 16)
+        }
         var fields: [(RecordLayout.Field, (PatchRecord) -> String)] = [
-            (layout.instr, { relocatable ? $0.location : "0x" + String($0.address, radix: 16) }),
+            (layout.instr, address),
             (typeField, { "0x" + String($0.type, radix: 16) }),
             (layout.length, { String($0.length) }),
         ]

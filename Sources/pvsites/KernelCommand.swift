@@ -116,7 +116,7 @@ struct KernelCommand: ParsableCommand {
             each configuration and mode builds out of tree in the cache, \
             incrementally.
             """,
-        subcommands: [Build.self, Compare.self, List.self]
+        subcommands: [Build.self, Compare.self, List.self, Boot.self]
     )
 
     /// The progress line last written (events come from one build at a time).

@@ -1,0 +1,204 @@
+import ELF
+import Foundation
+import MacroSites
+import Records
+import RelocSites
+
+/// The boot proof: records made from a relocation scan of the plain (or
+/// direct) vmlinux are linked into that kernel's `.parainstructions`, and
+/// the kernel is booted under QEMU, where Linux's own `apply_paravirt()`
+/// patches them and says how many it applied. Beside it, the controls: the
+/// annotated kernel (its own records) and the plain kernel without records.
+///
+/// The order of the steps matters:
+/// 1. the trees are whole-kernel builds (`--full`: vmlinux and bzImage);
+/// 2. records come from the tree's own vmlinux (`pvsites records`' maker:
+///    whole instructions, >= 5 bytes, no branch into the middle), minus the
+///    sites the image already has a record for (hand-written `.S` sites stay
+///    annotated in every build), and pass the patch simulator first;
+/// 3. build.sh --records links them into a copy of the tree, addressed as
+///    `_text + off` so KASLR relocates them; the copy's `.text` must be the
+///    scanned image's byte for byte, else the addresses would be wrong;
+/// 4. QEMU boots the copy's bzImage with the initramfs, under a time limit.
+public struct KernelBoot: Sendable {
+    public let setup: KernelSetup
+    public var qemu = QEMUBoot()
+    public var jobs = 2
+
+    public init(setup: KernelSetup) { self.setup = setup }
+
+    /// One kernel to boot: the tree, and the policy whose records it
+    /// carries (nil: the tree as built).
+    public struct Plan: Sendable, Hashable, CustomStringConvertible {
+        public let config: KernelConfig
+        public let mode: KernelMode
+        public let policy: Policy?
+
+        public init(config: KernelConfig, mode: KernelMode, policy: Policy?) {
+            self.config = config
+            self.mode = mode
+            self.policy = policy
+        }
+
+        public var description: String {
+            "\(config) \(mode.rawValue)" + (policy.map { " + \($0.rawValue) records" } ?? "")
+        }
+
+        /// `plain-decoded`: the records file's and the copy's name.
+        var recordsName: String { "\(mode.rawValue)-\(policy?.rawValue ?? "none")" }
+    }
+
+    /// The boots of `configs`: the annotated control, each form without
+    /// records, and each form with the records of each policy.
+    public static func plans(_ configs: [KernelConfig], forms: [KernelMode], policies: [Policy]) -> [Plan] {
+        configs.flatMap { c in
+            [Plan(config: c, mode: .annotated, policy: nil)] + forms.flatMap { m in
+                [Plan(config: c, mode: m, policy: nil)] + policies.map { Plan(config: c, mode: m, policy: $0) }
+            }
+        }
+    }
+
+    /// One boot's entry in `boots[]` (a contract: kernel, mode, policy,
+    /// records, applied, result, seconds, log).
+    public struct Entry: Codable, Sendable {
+        public let kernel: String
+        public let mode: String
+        public let policy: String?
+        /// Records in the booted image's `.parainstructions`: the annotated
+        /// build's own, or the scan's plus the `.S` sites' the tree keeps.
+        public let records: Int
+        /// Records made from the scan (absent for a tree as built).
+        public let scanRecords: Int?
+        /// Scan sites no record was made for, by reason.
+        public let refused: [String: Int]?
+        /// Scan sites left out because the image already has their record.
+        public let alreadyAnnotated: Int?
+        /// The patch simulator on the scanned image.
+        public let check: PatchCheck?
+        /// The linked copy's `.text` is the scanned image's, byte for byte.
+        public let textUnchanged: Bool?
+        public let applied: Int?
+        public let result: BootLog.Result
+        public let seconds: Double
+        public let log: String
+        /// The log lines that show the result.
+        public let evidence: [String]
+        public let image: String
+
+        enum CodingKeys: String, CodingKey {
+            case kernel, mode, policy, records, refused, check, applied, result, seconds, log, evidence, image
+            case scanRecords = "scan_records"
+            case alreadyAnnotated = "already_annotated"
+            case textUnchanged = "text_unchanged"
+        }
+    }
+
+    public enum Event: Sendable {
+        case log(String)
+        case booted(Entry)
+    }
+
+    /// Where a plan's records, copy and log live: `<cache>/boot/<tree>/`.
+    public func directory(_ plan: Plan) -> String {
+        setup.cache + "/boot/" + plan.config.buildDirectoryName(.annotated, tag: setup.tag)
+            .replacingOccurrences(of: "-annotated", with: "")
+    }
+
+    /// Boots every plan in order; a failed boot is an entry, not an error.
+    /// Throws when a tree is missing or a step before the boot fails.
+    public func run(_ plans: [Plan], events: (@Sendable (Event) -> Void)? = nil) throws -> [Entry] {
+        let initramfs = try BootInitramfs.ensure(setup)
+        var entries: [Entry] = []
+        for plan in plans {
+            let entry = try boot(plan, initramfs: initramfs, events: events)
+            events?(.booted(entry))
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    func boot(_ plan: Plan, initramfs: String, events: (@Sendable (Event) -> Void)?) throws -> Entry {
+        let tree = setup.buildDirectory(plan.config, plan.mode)
+        let fm = FileManager.default
+        for f in ["vmlinux", "arch/x86/boot/bzImage"] where !fm.fileExists(atPath: tree + "/" + f) {
+            throw KernelError.missingFiles("\(tree)/\(f) (build the whole kernel first: pvsites kernel build --full)")
+        }
+        let dir = directory(plan)
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var image = tree
+        var made: MadeRecords?
+        if let policy = plan.policy {
+            events?(.log("\(plan): making records from \(tree)/vmlinux"))
+            let records = try Self.records(vmlinux: tree + "/vmlinux", policy: policy, layout: setup.kernel.recordLayout)
+            let file = dir + "/" + plan.recordsName + ".S"
+            try records.assembly.write(toFile: file, atomically: true, encoding: .utf8)
+            events?(.log("\(plan): linking \(records.records) records (\(file))"))
+            image = try link(plan, records: file)
+            made = records
+            made?.textUnchanged = try Self.sameText(tree + "/vmlinux", image + "/vmlinux")
+        }
+        let inImage = try Self.recordCount(image + "/vmlinux")
+        let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + ".log"
+        events?(.log("\(plan): booting \(image)/arch/x86/boot/bzImage (log \(log))"))
+        let run = try qemu.boot(kernel: image + "/arch/x86/boot/bzImage", initramfs: initramfs, serialLog: log)
+        return Entry(kernel: plan.config.description, mode: plan.mode.rawValue, policy: plan.policy?.rawValue,
+                     records: inImage, scanRecords: made?.records, refused: made?.refused,
+                     alreadyAnnotated: made?.alreadyAnnotated, check: made?.check, textUnchanged: made?.textUnchanged,
+                     applied: run.log.applied, result: run.log.result, seconds: (run.seconds * 10).rounded() / 10,
+                     log: log, evidence: run.log.evidence, image: image + "/arch/x86/boot/bzImage")
+    }
+
+    /// The second link: build.sh --records.
+    func link(_ plan: Plan, records file: String) throws -> String {
+        var builder = KernelBuilder(setup: setup)
+        builder.jobs = jobs
+        return try builder.linkRecords(plan.config, plan.mode, records: file)
+    }
+
+    /// Records made from a scan of a linked image, ready to link again.
+    public struct MadeRecords: Sendable {
+        public let records: Int
+        public let refused: [String: Int]
+        public let alreadyAnnotated: Int
+        public let check: PatchCheck
+        public let assembly: String
+        public var textUnchanged: Bool?
+    }
+
+    /// Scans `vmlinux` under `policy`, makes its records, leaves out the
+    /// sites it already has a record for, checks the rest in the simulator
+    /// and writes them as `.quad _text + off` lines.
+    public static func records(vmlinux: String, policy: Policy, layout: String) throws -> MadeRecords {
+        let file = try ObjectFile(path: vmlinux)
+        let run = try RecordsRun(file: file, options: RecordsRun.Options(policy: policy, sites: .scan, layout: layout))
+        let own = try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false))
+        let annotated = Set(own.sites.map(\.address))
+        let records = run.set.records.filter { !annotated.contains($0.address) }
+        guard let text = file.findSymbols(named: "_text").first else {
+            throw KernelError.missingFiles("\(vmlinux): no _text symbol to address the records from")
+        }
+        let format = try RecordEncoder.format(named: layout)
+        let assembly = try RecordEncoder.assembly(
+            records, format: format, relocatable: false,
+            header: "pvsites records: \(vmlinux)\nsites from the \(policy.rawValue) scan, layout \(format.name): \(records.count) records",
+            base: (symbol: "_text", address: text.value))
+        var refused: [String: Int] = [:]
+        for (reason, n) in run.set.refusedCounts { refused[reason.rawValue] = n }
+        return MadeRecords(records: records.count, refused: refused, alreadyAnnotated: run.set.records.count - records.count,
+                           check: PatchSimulator.check(file: file, records: records), assembly: assembly)
+    }
+
+    /// Records in an image's `.parainstructions` (the layout's stride).
+    static func recordCount(_ vmlinux: String) throws -> Int {
+        let file = try ObjectFile(path: vmlinux)
+        return try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false)).sites.count
+    }
+
+    /// Whether two images have the same `.text` address and bytes: the
+    /// records' addresses, taken from the first, hold in the second.
+    static func sameText(_ a: String, _ b: String) throws -> Bool {
+        let fa = try ObjectFile(path: a), fb = try ObjectFile(path: b)
+        guard let ta = fa.findSection(named: ".text"), let tb = fb.findSection(named: ".text") else { return false }
+        return ta.address == tb.address && ta.size == tb.size && fa.bytes(of: ta) == fb.bytes(of: tb)
+    }
+}
