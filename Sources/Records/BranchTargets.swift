@@ -6,8 +6,9 @@ import X86
 /// falling through from the instruction before, as section offsets:
 ///
 /// - the direct branch targets (`jmp`, `jcc`, `call` rel8/rel32) of a linear
-///   sweep of every function of the section, so that a jump from the
-///   function itself or from a neighbour in the same section counts;
+///   sweep (LinearSweep) of every function of the section, so that a jump
+///   from the function itself or from a neighbour in the same section
+///   counts;
 /// - the cases of every indirect `jmp` of those sweeps, read from its jump
 ///   table through relocations (`JumpTables`, as dataflow reads them);
 /// - every relocation in an allocated section that points into the code:
@@ -25,6 +26,7 @@ import X86
 public final class BranchTargets {
     let file: ObjectFile
     private let code: CodeReader
+    private let decoder = X86Decoder()
     private var jumpTables: JumpTables
     /// Per section: sorted target offsets, built on first need.
     private var bySection: [Int: [UInt64]] = [:]
@@ -68,8 +70,11 @@ public final class BranchTargets {
         if starts.isEmpty { starts = [0] }
         var swept = Set<UInt64>()
         for start in starts.sorted() where start < section.size {
-            let (functionStart, insns) = code.functionInstructions(section: section, offset: start)
+            let (functionStart, functionEnd) = code.codeRange(section: section, offset: start)
             guard swept.insert(functionStart).inserted else { continue }
+            let insns = file.withBytes(of: section) {
+                LinearSweep.instructions(decoder, $0, range: Int(functionStart) ..< Int(functionEnd), base: base)
+            }
             for (i, insn) in insns.enumerated() {
                 if let t = insn.branchTarget {
                     add(address: t, "\(insn.text) at \(file.describe(section: section.index, offset: insn.address - base))")

@@ -80,8 +80,8 @@ public enum PatchSimulator {
             for (_, members) in byFunction.sorted(by: { $0.key < $1.key }) {
                 let (start, end) = code.codeRange(section: section, offset: records[members[0]].offset)
                 let range = Int(start) ..< Int(end)
-                let before = original.withUnsafeBytes { sweep(decoder, $0, range: range, base: base) }
-                let after = patched.withUnsafeBytes { sweep(decoder, $0, range: range, base: base) }
+                let before = original.withUnsafeBytes { LinearSweep.instructions(decoder, $0, range: range, base: base) }
+                let after = patched.withUnsafeBytes { LinearSweep.instructions(decoder, $0, range: range, base: base) }
                 var beforeAt: [UInt64: Int] = [:]
                 for (k, insn) in before.enumerated() { beforeAt[insn.address - base] = k }
                 let sweptEnd = before.last.map { $0.end - base } ?? start
@@ -116,24 +116,6 @@ public enum PatchSimulator {
         }
         let list = failures.keys.sorted().map { failures[$0]! }
         return PatchCheck(passed: records.count - list.count, failed: list.count, failures: list)
-    }
-
-    /// A linear sweep of `range` that steps over a byte the decoder does
-    /// not know (capstone 4 lacks `rdpkru`, which `__switch_to` uses) and
-    /// goes on, as objdump does with `(bad)`, instead of stopping there:
-    /// both sweeps, before and after the patch, step alike.
-    private static func sweep(_ decoder: X86Decoder, _ code: UnsafeRawBufferPointer, range: Range<Int>,
-                              base: UInt64) -> [Instruction] {
-        var out: [Instruction] = []
-        var at = range.lowerBound
-        while at < range.upperBound {
-            let piece = decoder.sweep(code, range: at ..< range.upperBound, baseAddress: base)
-            out += piece
-            // The sweep stopped at `at`: undecodable, or an instruction
-            // running past the range. Step over one byte.
-            at = (piece.last.map { Int($0.end - base) } ?? at) + 1
-        }
-        return out
     }
 
     /// Of `sorted` (record indices by offset), the last whose record starts
