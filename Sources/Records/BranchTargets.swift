@@ -13,11 +13,11 @@ import X86
 ///   table through relocations (`JumpTables`, as dataflow reads them);
 /// - every relocation in an allocated section that points into the code:
 ///   a branch to another section (`jmp func+0x40` from `.text.unlikely`),
-///   an address taken (`.quad .L5`), an exception-table entry
-///   (`__ex_table`'s instruction and fixup are PC32 relocations); absolute
-///   ones at S + A, PC-relative ones in code at S + A + 4 (the rel32 ends
-///   the instruction); PC-relative ones in data are jump-table entries,
-///   read by `JumpTables`, or `.eh_frame`'s function starts;
+///   an address taken (`.quad .L5`), an exception-table or static-key
+///   entry (`__ex_table`, `__jump_table`: `.long to - .`); absolute ones
+///   at S + A, PC-relative ones in code at S + A + 4 (the rel32 ends the
+///   instruction), in those two tables at S + A; other PC-relative data
+///   is skipped (`controlTables` says why);
 /// - the start of every symbol defined in the section.
 ///
 /// A site is safe from jumps when none of these lies strictly inside it.
@@ -33,6 +33,13 @@ public final class BranchTargets {
     /// Per section: (offset, where it comes from), for the message.
     private var origin: [Int: [UInt64: String]] = [:]
     private var fromRelocations: [Int: [UInt64: String]]?
+
+    /// Linux's tables of 32-bit relative places that control is sent to:
+    /// exception fixups (`__ex_table`: `insn`, `fixup`) and static keys'
+    /// jump targets (`__jump_table`). Other relative data is not a target:
+    /// a PIC jump table's entry is relative to the table (read by
+    /// JumpTables), `.eh_frame` and `.orc_unwind_ip` name unwind places.
+    static let controlTables: Set<String> = ["__ex_table", "__jump_table"]
 
     public init(file: ObjectFile) {
         self.file = file
@@ -105,8 +112,15 @@ public final class BranchTargets {
                       let symOffset = file.sectionOffset(of: sym) else { continue }
                 let value: Int64
                 if r.type.isPCRelative {
-                    guard applied.isExecutable, r.type.width == 4 else { continue }
-                    value = Int64(bitPattern: symOffset) &+ r.addend &+ 4
+                    guard r.type.width == 4 else { continue }
+                    if applied.isExecutable {
+                        value = Int64(bitPattern: symOffset) &+ r.addend &+ 4
+                    } else if Self.controlTables.contains(applied.name) {
+                        // `.long to - .`: the place is S + A.
+                        value = Int64(bitPattern: symOffset) &+ r.addend
+                    } else {
+                        continue
+                    }
                 } else if r.type == .r64 || r.type == .r32 || r.type == .r32s {
                     value = Int64(bitPattern: symOffset) &+ r.addend
                 } else {
