@@ -6,17 +6,18 @@ import X86
 /// falling through from the instruction before, as section offsets:
 ///
 /// - the direct branch targets (`jmp`, `jcc`, `call` rel8/rel32) of a linear
-///   sweep of every function of the section, so that a jump from the
-///   function itself or from a neighbour in the same section counts;
+///   sweep (LinearSweep) of every function of the section, so that a jump
+///   from the function itself or from a neighbour in the same section
+///   counts;
 /// - the cases of every indirect `jmp` of those sweeps, read from its jump
 ///   table through relocations (`JumpTables`, as dataflow reads them);
 /// - every relocation in an allocated section that points into the code:
 ///   a branch to another section (`jmp func+0x40` from `.text.unlikely`),
-///   an address taken (`.quad .L5`), an exception-table entry
-///   (`__ex_table`'s instruction and fixup are PC32 relocations); absolute
-///   ones at S + A, PC-relative ones in code at S + A + 4 (the rel32 ends
-///   the instruction); PC-relative ones in data are jump-table entries,
-///   read by `JumpTables`, or `.eh_frame`'s function starts;
+///   an address taken (`.quad .L5`), an exception-table or static-key
+///   entry (`__ex_table`, `__jump_table`: `.long to - .`); absolute ones
+///   at S + A, PC-relative ones in code at S + A + 4 (the rel32 ends the
+///   instruction), in those two tables at S + A; other PC-relative data
+///   is skipped (`controlTables` says why);
 /// - the start of every symbol defined in the section.
 ///
 /// A site is safe from jumps when none of these lies strictly inside it.
@@ -25,12 +26,20 @@ import X86
 public final class BranchTargets {
     let file: ObjectFile
     private let code: CodeReader
+    private let decoder = X86Decoder()
     private var jumpTables: JumpTables
     /// Per section: sorted target offsets, built on first need.
     private var bySection: [Int: [UInt64]] = [:]
     /// Per section: (offset, where it comes from), for the message.
     private var origin: [Int: [UInt64: String]] = [:]
     private var fromRelocations: [Int: [UInt64: String]]?
+
+    /// Linux's tables of 32-bit relative places that control is sent to:
+    /// exception fixups (`__ex_table`: `insn`, `fixup`) and static keys'
+    /// jump targets (`__jump_table`). Other relative data is not a target:
+    /// a PIC jump table's entry is relative to the table (read by
+    /// JumpTables), `.eh_frame` and `.orc_unwind_ip` name unwind places.
+    static let controlTables: Set<String> = ["__ex_table", "__jump_table"]
 
     public init(file: ObjectFile) {
         self.file = file
@@ -68,8 +77,11 @@ public final class BranchTargets {
         if starts.isEmpty { starts = [0] }
         var swept = Set<UInt64>()
         for start in starts.sorted() where start < section.size {
-            let (functionStart, insns) = code.functionInstructions(section: section, offset: start)
+            let (functionStart, functionEnd) = code.codeRange(section: section, offset: start)
             guard swept.insert(functionStart).inserted else { continue }
+            let insns = file.withBytes(of: section) {
+                LinearSweep.instructions(decoder, $0, range: Int(functionStart) ..< Int(functionEnd), base: base)
+            }
             for (i, insn) in insns.enumerated() {
                 if let t = insn.branchTarget {
                     add(address: t, "\(insn.text) at \(file.describe(section: section.index, offset: insn.address - base))")
@@ -100,8 +112,15 @@ public final class BranchTargets {
                       let symOffset = file.sectionOffset(of: sym) else { continue }
                 let value: Int64
                 if r.type.isPCRelative {
-                    guard applied.isExecutable, r.type.width == 4 else { continue }
-                    value = Int64(bitPattern: symOffset) &+ r.addend &+ 4
+                    guard r.type.width == 4 else { continue }
+                    if applied.isExecutable {
+                        value = Int64(bitPattern: symOffset) &+ r.addend &+ 4
+                    } else if Self.controlTables.contains(applied.name) {
+                        // `.long to - .`: the place is S + A.
+                        value = Int64(bitPattern: symOffset) &+ r.addend
+                    } else {
+                        continue
+                    }
                 } else if r.type == .r64 || r.type == .r32 || r.type == .r32s {
                     value = Int64(bitPattern: symOffset) &+ r.addend
                 } else {

@@ -4,7 +4,7 @@ import SiteModel
 /// `struct paravirt_patch_site { u8 *instr; u8 type; u8 len; }` (plus the
 /// clobbers u16 of the older layout): where the site is, which op, how many
 /// bytes `apply_paravirt` may overwrite.
-public struct PatchRecord: Sendable, Hashable, Codable {
+public struct PatchRecord: Sendable, Hashable, Encodable {
     public let section: String
     public let sectionIndex: Int
     /// Offset of the site's first byte in its section.
@@ -38,20 +38,8 @@ public struct PatchRecord: Sendable, Hashable, Codable {
     /// The bytes `[offset, end)` of the section the patcher writes.
     public var end: UInt64 { offset + UInt64(length) }
 
+    /// The section's index is the file's business, not the JSON's.
     enum CodingKeys: String, CodingKey {
         case section, offset, address, location, type, length, clobbers, op
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        section = try c.decode(String.self, forKey: .section)
-        sectionIndex = -1
-        offset = try c.decode(UInt64.self, forKey: .offset)
-        address = try c.decode(UInt64.self, forKey: .address)
-        location = try c.decode(String.self, forKey: .location)
-        type = try c.decode(UInt8.self, forKey: .type)
-        length = try c.decode(UInt8.self, forKey: .length)
-        clobbers = try c.decode(UInt16.self, forKey: .clobbers)
-        op = try c.decode(String.self, forKey: .op)
     }
 }

@@ -80,8 +80,8 @@ public enum PatchSimulator {
             for (_, members) in byFunction.sorted(by: { $0.key < $1.key }) {
                 let (start, end) = code.codeRange(section: section, offset: records[members[0]].offset)
                 let range = Int(start) ..< Int(end)
-                let before = original.withUnsafeBytes { decoder.sweep($0, range: range, baseAddress: base) }
-                let after = patched.withUnsafeBytes { decoder.sweep($0, range: range, baseAddress: base) }
+                let before = original.withUnsafeBytes { LinearSweep.instructions(decoder, $0, range: range, base: base) }
+                let after = patched.withUnsafeBytes { LinearSweep.instructions(decoder, $0, range: range, base: base) }
                 var beforeAt: [UInt64: Int] = [:]
                 for (k, insn) in before.enumerated() { beforeAt[insn.address - base] = k }
                 let sweptEnd = before.last.map { $0.end - base } ?? start

@@ -37,6 +37,24 @@ struct PatchSimulatorTests {
         }
     }
 
+    /// The same on the objects the images are linked from (sections at
+    /// address 0, calls still relocated).
+    @Test(arguments: cases)
+    func scannedRecordsPassInObjects(_ cfg: BuildConfiguration, _ mode: BuildMode) throws {
+        let build = try #require(CorpusFixture.build.find(cfg, mode))
+        var records = 0
+        for o in build.objects {
+            let file = try ObjectFile(path: o.path)
+            for policy in [Policy.decoded, .dataflow] {
+                let run = try RecordsRun(file: file, options: .init(policy: policy, sites: .scan, check: true))
+                let check = try #require(run.check)
+                #expect(check.failed == 0, "\(cfg) \(mode) \(o.source) \(policy): \(check.failures.prefix(3))")
+                records += run.set.records.count
+            }
+        }
+        #expect(records > 0)
+    }
+
     /// What objdump says the patch would do at `address`: nil when it is
     /// safe (a 6-byte `call *mem`, or a 5-byte `call rel32` to a
     /// trampoline), else the reason the simulator must give.

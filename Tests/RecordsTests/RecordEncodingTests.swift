@@ -71,6 +71,21 @@ struct RecordEncodingTests {
         #expect(refused == 3)
     }
 
+    /// An image's `.S` (absolute addresses) assembles to the raw bytes
+    /// `-o` writes, as `objcopy -O binary` extracts them.
+    @Test func imageAssemblyIsTheRawBytes() throws {
+        let image = try #require(CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .plain)?.image)
+        let run = try RecordsRun(file: try ObjectFile(path: image), options: .init(policy: .decoded))
+        let asm = Fixtures.scratchPath("image-records.S"), object = Fixtures.scratchPath("image-records.o")
+        let raw = Fixtures.scratchPath("image-records.bin")
+        defer { for p in [asm, object, raw] { unlink(p) } }
+        try run.assembly.write(toFile: asm, atomically: true, encoding: .utf8)
+        try Command.check(["gcc", "-c", asm, "-o", object])
+        try Command.check(["objcopy", "-O", "binary", "-j", ".parainstructions", object, raw])
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: raw)))
+        #expect(bytes == run.encoded.bytes && bytes.count == run.set.records.count * 16 && !bytes.isEmpty)
+    }
+
     /// The raw bytes `-o` writes for an image are the encoding; the `.S`
     /// for an object assembles, links beside it with `ld -r`, and its
     /// relocation names the function.
