@@ -98,6 +98,10 @@
 # Builds run under `nice -n 10` with -j2 unless -j says otherwise.
 set -euo pipefail
 
+# The whole script is one brace group, which bash reads to its end before
+# running any of it: editing this file (a git checkout) while a build runs
+# cannot change what that build does. (Not indented, to keep it readable.)
+{
 prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
 log() { printf '%s: %s\n' "$prog" "$*" >&2; }
@@ -486,3 +490,5 @@ rm -f "$build/pvsites.incomplete"
 n=$(find "$build" -name '*.o' | wc -l)
 log "done: $build ($n objects)"
 echo "$build"
+exit 0
+}
