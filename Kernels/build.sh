@@ -299,6 +299,17 @@ for t in "${tools[@]}"; do
 done
 [ ${#missing[@]} = 0 ] ||
     die "compiler $cc is not installed: no ${missing[*]} (Debian: apt-get install $(printf '%s\n' "${packages[@]}" | awk '!seen[$0]++' | paste -sd' '))"
+# The rest of what this script and Kbuild run (Kconfig's parser needs flex
+# and bison, kernel/time/timeconst.bc bc), named now rather than by make
+# deep in its output; `make kernel-deps` installs them.
+needed=(make:make patch:patch flex:flex bison:bison bc:bc)
+[ -z "$source" ] || needed+=(rsync:rsync)
+missing=() packages=()
+for t in "${needed[@]}"; do
+    command -v "${t%%:*}" >/dev/null || { missing+=("${t%%:*}"); packages+=("${t#*:}"); }
+done
+[ ${#missing[@]} = 0 ] ||
+    die "the kernel build needs ${missing[*]} (Debian: apt-get install ${packages[*]}; or make kernel-deps)"
 [ -f "$pristine/Makefile" ] || die "no kernel tree at $pristine (extract $package there)"
 
 mkdir -p "$cache/build"
