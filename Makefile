@@ -59,7 +59,10 @@ KERNEL_ARGS = --kernel $(KERNEL) $(foreach c,$(KERNEL_COMPILERS),--compiler $(c)
 # (certs/extract-cert, scripts/sign-file), cpio (Documentation/process/changes.rst),
 # rsync, patch (build.sh), python3 (Kbuild's $(PYTHON3); check.py). Kbuild's
 # $(PERL), gzip (bzImage), flock, awk, sed, tar, dpkg-deb are in Debian's
-# essential or required packages. A clang-N compiler, in KERNEL_COMPILERS or as
+# essential or required packages. Checked in a `debootstrap --variant=minbase
+# bookworm` chroot: with DEB_PACKAGES alone build.sh stops (no patch, flex,
+# bison, bc); with these added it builds arch/x86/mm/ and certs/ (extract-cert).
+# A clang-N compiler, in KERNEL_COMPILERS or as
 # --compiler in KERNEL_FLAGS, adds clang-N lld-N llvm-N; gcc-N adds itself.
 KERNEL_DEB_PACKAGES := make flex bison bc libssl-dev cpio rsync patch python3
 KERNEL_CC_WORDS = $(KERNEL_COMPILERS) $(subst =, ,$(KERNEL_FLAGS))

@@ -107,6 +107,10 @@
 # Builds run under `nice -n 10` with -j2 unless -j says otherwise.
 set -euo pipefail
 
+# The whole script is one brace group, which bash reads to its end before
+# running any of it: editing this file (a git checkout) while a build runs
+# cannot change what that build does. (Not indented, to keep it readable.)
+{
 prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
 log() { printf '%s: %s\n' "$prog" "$*" >&2; }
@@ -307,6 +311,17 @@ for t in "${tools[@]}"; do
 done
 [ ${#missing[@]} = 0 ] ||
     die "compiler $cc is not installed: no ${missing[*]} (Debian: apt-get install $(printf '%s\n' "${packages[@]}" | awk '!seen[$0]++' | paste -sd' '))"
+# The rest of what this script and Kbuild run (Kconfig's parser needs flex
+# and bison, kernel/time/timeconst.bc bc), named now rather than by make
+# deep in its output; `make kernel-deps` installs them.
+needed=(make:make patch:patch flex:flex bison:bison bc:bc)
+[ -z "$source" ] || needed+=(rsync:rsync)
+missing=() packages=()
+for t in "${needed[@]}"; do
+    command -v "${t%%:*}" >/dev/null || { missing+=("${t%%:*}"); packages+=("${t#*:}"); }
+done
+[ ${#missing[@]} = 0 ] ||
+    die "the kernel build needs ${missing[*]} (Debian: apt-get install ${packages[*]}; or make kernel-deps)"
 [ -f "$pristine/Makefile" ] || die "no kernel tree at $pristine (extract $package there)"
 
 mkdir -p "$cache/build"
@@ -533,3 +548,5 @@ rm -f "$build/pvsites.incomplete"
 n=$(find "$build" -name '*.o' | wc -l)
 log "done: $build ($n objects)"
 echo "$build"
+exit 0
+}

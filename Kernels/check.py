@@ -16,7 +16,9 @@ out so that no site is counted twice.  Uses readelf (binutils) only, not
 pvsites, so the numbers are a check on the tool.
 
 Per tree it prints: objects; objects with .parainstructions and the entries of
-.rela.parainstructions (one per record: readelf -rW); relocations against
+.rela.parainstructions (one per record: readelf -rW; for .altinstructions two
+per record, and every alternative, not only paravirt's), the records by size
+(the section's size over the descriptor's record-size); relocations against
 pv_ops in .rela.text and .rela.text.* (readelf -rW X.o | grep pv_ops), and
 in all relocation sections that patch an executable section.  For the plain
 tree, every object that still has .parainstructions is listed with its
@@ -74,21 +76,24 @@ def objects(tree, subdirs):
     return sorted(found - composite), sorted(found & composite)
 
 
-SEC_RE = re.compile(r"^\s*\[\s*(\d+)\]\s+(\S+)\s+(\S+)\s+\S+\s+\S+\s+\S+\s+\S+\s+(\S*)")
+SEC_RE = re.compile(r"^\s*\[\s*(\d+)\]\s+(\S+)\s+(\S+)\s+\S+\s+\S+\s+(\S+)\s+\S+\s+(\S*)")
 RELA_RE = re.compile(r"^Relocation section '([^']+)' at offset \S+ contains (\d+) entr")
 
 
 def read(path):
-    secs = {}
+    secs, sizes = {}, {}
     for line in subprocess.run(["readelf", "-SW", path], capture_output=True, text=True,
                                check=True).stdout.splitlines():
         m = SEC_RE.match(line)
         if m:
-            secs[m.group(2)] = m.group(4)        # name -> flags
+            secs[m.group(2)] = m.group(5)        # name -> flags
+            sizes[m.group(2)] = int(m.group(4), 16)
     section = DESC["record-section"][0]
     table = DESC["table"][0]
     tramp = (DESC.get("trampoline-prefix") or ["\0"])[0]
+    stride = int((DESC.get("record-size") or ["0"])[0])
     out = {"parainstructions": section in secs,
+           "records_by_size": sizes.get(section, 0) // stride if stride else 0,
            "rela_parainstructions": 0, "pv_ops_text": 0, "pv_ops_exec": 0,
            "pv_tramp_exec": 0, "pv_tramp_branches": 0}
     cur = None
@@ -141,6 +146,7 @@ def tree_counts(tree, subdirs):
         "composite_skipped": composite,
         "with_parainstructions": sorted(o for o, r in per.items() if r["parainstructions"]),
         "rela_parainstructions": sum(r["rela_parainstructions"] for r in per.values()),
+        "records_by_size": sum(r["records_by_size"] for r in per.values()),
         "pv_ops_relocs_text": sum(r["pv_ops_text"] for r in per.values()),
         "pv_ops_relocs_exec": sum(r["pv_ops_exec"] for r in per.values()),
         "pv_tramp_relocs_exec": sum(r["pv_tramp_exec"] for r in per.values()),
@@ -177,6 +183,7 @@ def main(argv):
         "annotated_objects": a["objects"],
         "annotated_with_parainstructions": len(a["with_parainstructions"]),
         "annotated_rela_parainstructions": a["rela_parainstructions"],
+        "annotated_records_by_size": a["records_by_size"],
         "annotated_pv_ops_relocs_text": a["pv_ops_relocs_text"],
         "annotated_pv_ops_relocs_exec": a["pv_ops_relocs_exec"],
         "plain_objects": p["objects"],

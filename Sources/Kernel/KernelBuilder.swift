@@ -28,8 +28,8 @@ public struct KernelBuilder: Sendable {
 
     /// The build.sh command line for `config` in `mode`.
     public func arguments(_ config: KernelConfig, _ mode: KernelMode) -> [String] {
-        var argv = ["bash", setup.buildScript, "--kernel", setup.kernel.name, "--kernels", setup.files, "--cache", setup.cache, "-j", String(jobs), "--cc", config.compiler,
-                    "--progress"]
+        var argv = ["bash", setup.buildScript, "--kernel", setup.kernel.name, "--kernels", setup.files,
+                    "--cache", setup.cache, "-j", String(jobs), "--cc", config.compiler, "--progress"]
         if let source = setup.source, let tag = setup.tag { argv += ["--source", source, "--tag", tag] }
         if setup.full { argv.append("--full") }
         argv += [mode.rawValue, String(config.opt.dropFirst()), config.retpolineName]

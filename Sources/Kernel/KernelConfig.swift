@@ -133,7 +133,7 @@ public struct KernelSetup: Sendable {
     public var versionFiles: String { "\(files)/\(kernel.directoryName)" }
     /// The one build script of every version (`--kernel <version>`).
     public var buildScript: String { files + "/build.sh" }
-    /// The plain mode's patches (6.1: plain-mode.patch).
+    /// The plain mode's own patch, its last (6.1: plain-mode.patch).
     public var patch: String { patches(.plain).last ?? versionFiles + "/plain-mode.patch" }
     /// The patches build.sh applies for `mode`, in order (the descriptor's
     /// `patches-<mode>`).

@@ -21,7 +21,11 @@ enum Diagnostics {
     static let stdoutIsTerminal = isatty(1) != 0
 }
 
-/// Where a report goes: stdout, or `-o FILE`, written atomically.
+/// Where a report goes: stdout, or `-o FILE`, written atomically (a
+/// temporary file renamed over it) when FILE is a regular file or new.
+/// Anything else that exists (`-o /dev/null`, a FIFO) is written in place:
+/// the rename would replace the device with a regular file, and, run as
+/// root, leave the machine without a /dev/null.
 enum Output {
     static func write(_ text: String, to path: String?) throws {
         guard let path else {
@@ -29,6 +33,15 @@ enum Output {
             return
         }
         do {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                guard let handle = FileHandle(forWritingAtPath: path) else {
+                    throw CocoaError(.fileWriteNoPermission)
+                }
+                defer { try? handle.close() }
+                try handle.write(contentsOf: Data(text.utf8))
+                return
+            }
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw ValidationError("\(path): cannot write: \(error.localizedDescription)")

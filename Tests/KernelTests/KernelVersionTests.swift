@@ -235,4 +235,24 @@ import TestSupport
         #expect(KernelError.compilerMissing("gcc-99").description
                 == "compiler gcc-99 is not installed: no gcc-99 (Debian: apt-get install gcc-99)")
     }
+
+    /// What Kbuild needs besides the compiler (flex and bison for Kconfig,
+    /// bc, and patch for the copy) is named at once, with its packages,
+    /// before the cache is touched; here on a PATH of /usr/bin without them.
+    @Test func buildScriptNamesMissingBuildTools() throws {
+        let tmp = try KernelBuildTests.temporary("no-flex")
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let fm = FileManager.default
+        let bin = tmp + "/bin"
+        try fm.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: "/usr/bin") where !["flex", "bison", "bc", "patch"].contains(name) {
+            try fm.createSymbolicLink(atPath: bin + "/" + name, withDestinationPath: "/usr/bin/" + name)
+        }
+        let r = try Command.run(["/usr/bin/bash", Self.buildScript, "--kernel", "6.1", "--cache", tmp + "/cache", "plain", "O2", "on"],
+                                environment: ["PATH": bin, "HOME": tmp])
+        #expect(r.status == 1)
+        #expect(r.stderr == "build.sh: error: the kernel build needs patch flex bison bc "
+                + "(Debian: apt-get install patch flex bison bc; or make kernel-deps)\n")
+        #expect(!fm.fileExists(atPath: tmp + "/cache"))
+    }
 }
