@@ -6,10 +6,12 @@ import PackageDescription
 //   SiteModel                  the nouns both strategies share
 //   MacroSites, RelocSites     the two strategies; never import each other
 //   Compare                    outcomes and causes
-//   Pipeline                   both strategies and every policy, once per input
 //   CorpusBuild                corpus configuration, toolchains, builder, cache
-//   Study, Reports, Gate       the study, its renderings, the coverage gate
+//   Pipeline                   both strategies and every policy, once per input
+//                              or pair; the per-pair measurement (StudyMeasurement)
 //   Kernel                     the Linux A/B: source, plain patch, builds, pairs
+//                              (below Study: it imports Pipeline, never Study)
+//   Study, Reports, Gate       the study, its renderings, the coverage gate
 //   pvsites                    thin CLI; the only module that prints
 let package = Package(
     name: "pvsites",
@@ -32,16 +34,16 @@ let package = Package(
         .target(name: "MacroSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "RelocSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "Compare", dependencies: ["ELF", "RelocSites", "SiteModel"]),
-        .target(name: "Pipeline", dependencies: ["Compare", "ELF", "MacroSites", "RelocSites", "SiteModel"]),
         .target(name: "CorpusBuild", dependencies: ["ELF"]),
+        .target(name: "Pipeline", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
-        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "RelocSites", "Study"]),
-        .target(name: "Kernel", dependencies: ["CorpusBuild", "Study"]),
+        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Pipeline", "RelocSites", "Study"]),
+        .target(name: "Kernel", dependencies: ["CorpusBuild", "Pipeline"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [
-                "MacroSites", "RelocSites", "Study",
+                "MacroSites", "Pipeline", "RelocSites", "Study",
                 "Reports", "Gate", "Kernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -63,9 +65,9 @@ let package = Package(
         .testTarget(name: "CorpusBuildTests", dependencies: ["CorpusBuild", "ELF", "MacroSites", "RelocSites", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["ELF", "MacroSites", "Pipeline", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Compare", "ELF", "Pipeline", "Reports", "Study", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "RelocSites", "Reports", "Study", "TestSupport"]),
-        .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "RelocSites", "Study", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Pipeline", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Pipeline", "Reports", "SiteModel", "Study", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "Pipeline", "RelocSites", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "RelocSites", "Study", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import Compare
 import CorpusBuild
 import Foundation
 import RelocSites
+import Pipeline
 
 /// The gate's committed baseline (`Corpus/baseline.json`): for every
 /// (compiler, variant, opt, link, form) and policy of a study, the counts under

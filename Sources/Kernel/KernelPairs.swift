@@ -1,5 +1,5 @@
 import Foundation
-import Study
+import Pipeline
 
 /// The object pairs of one configuration: every single object below the
 /// subset directories, in both trees, by relative path (what check.py

@@ -1,14 +1,14 @@
 import CorpusBuild
 import Foundation
-import Study
+import Pipeline
 
 /// The Linux A/B: for every configuration, the annotated build and the
 /// build of each unannotated form (plain: C calls through `pv_ops`;
 /// direct: direct calls to per-op trampolines) of the same tree (built
 /// when missing), paired object by object, each pair compared across
 /// builds with every policy and the control, on all cores. The result is a
-/// `StudyResult` like the corpus study's, so the same renderers and the
-/// same gate read it; each config carries `kernel`, `retpoline`, `objects`
+/// `MeasuredStudy` like the corpus study's (Study judges it into a
+/// `StudyResult`), so the same renderers and the same gate read it; each config carries `kernel`, `retpoline`, `objects`
 /// and `form`.
 ///
 /// `.S` sites stay annotated in every build (the patches change only the C
@@ -43,7 +43,7 @@ public struct KernelStudy: Sendable {
     /// compares. Configurations whose compiler is not installed are skipped
     /// (and listed as skipped). `forms` empty: see `forms(_:requested:)`.
     public func run(_ configs: [KernelConfig], forms requested: [Form] = [], jobs: Int = 2,
-                    events: (@Sendable (Event) -> Void)? = nil) throws -> StudyResult {
+                    events: (@Sendable (Event) -> Void)? = nil) throws -> MeasuredStudy {
         let available = configs.filter { KernelBuilder.isInstalled($0.compiler) }
         var skipped: [SkippedCompiler] = []
         for c in Set(configs.map(\.compiler)).sorted() where !available.contains(where: { $0.compiler == c }) {
@@ -71,7 +71,7 @@ public struct KernelStudy: Sendable {
     /// annotated tree against the tree of each of its `forms`.
     public func compare(_ configs: [KernelConfig], forms: (KernelConfig) -> [Form] = { _ in [.plain] },
                         skipped: [SkippedCompiler] = [],
-                        events: (@Sendable (Event) -> Void)? = nil) -> StudyResult {
+                        events: (@Sendable (Event) -> Void)? = nil) -> MeasuredStudy {
         var units: [StudyUnit] = []
         var failures: [BuildFailure] = []
         for config in configs {
@@ -110,9 +110,9 @@ public struct KernelStudy: Sendable {
         var compilers: [String: String] = [:]
         for c in Set(configs.map(\.compiler)) { compilers[c] = Toolchain.version(of: c) }
         let subset = setup.full ? "vmlinux and " + setup.subset.joined(separator: " ") : setup.subset.joined(separator: " ")
-        return StudyResult(corpus: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
-                           compilers: compilers, skipped: skipped, configs: measured.configs,
-                           examples: measured.examples, failures: failures + measured.failures)
+        return MeasuredStudy(title: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
+                             compilers: compilers, skipped: skipped, configs: measured.configs,
+                             examples: measured.examples, failures: failures + measured.failures)
     }
 }
 

@@ -2,6 +2,7 @@ import Compare
 import CorpusBuild
 import RelocSites
 import Study
+import Pipeline
 
 /// The answer, first: what share of the annotated sites a relocation scan
 /// of the plain build finds (decoded, dataflow), and of the direct form's

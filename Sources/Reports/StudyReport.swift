@@ -3,6 +3,7 @@ import CorpusBuild
 import Foundation
 import RelocSites
 import Study
+import Pipeline
 
 /// The study as the reports show it, computed once from a `StudyResult`
 /// (and the Linux A/B's, when there is one): the bottom line, the coverage

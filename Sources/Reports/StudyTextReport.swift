@@ -1,6 +1,7 @@
 import Compare
 import RelocSites
 import Study
+import Pipeline
 
 /// The study as plain text for e-mail: at most 72 columns, ASCII, stable
 /// order. The answer first (at most 20 lines, to be quoted as is), then

@@ -2,6 +2,7 @@ import Compare
 import CorpusBuild
 import RelocSites
 import SiteModel
+import Pipeline
 
 /// What changed between two studies (`pvsites diff OLD.json NEW.json`), in
 /// the manner of the kernel's `bloat-o-meter`: per configuration and

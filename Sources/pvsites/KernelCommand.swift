@@ -202,9 +202,9 @@ struct KernelCommand: ParsableCommand {
             study.examplesPerCause = 3
             var result: StudyResult
             do {
-                result = try study.run(options.configs(setup), forms: options.forms, jobs: options.jobs) {
+                result = StudyResult(try study.run(options.configs(setup), forms: options.forms, jobs: options.jobs) {
                     KernelCommand.report($0)
-                }
+                })
             } catch let e as KernelError {
                 throw KernelCommand.fail(e)
             }

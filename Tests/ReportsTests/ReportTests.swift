@@ -8,6 +8,7 @@ import TestSupport
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML
+import Pipeline
 #endif
 
 /// The text, markdown and HTML reports of a small synthetic study (built
