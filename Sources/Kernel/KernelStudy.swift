@@ -78,23 +78,29 @@ public struct KernelStudy: Sendable {
             for form in forms(config) {
                 let mode = KernelMode(form)
                 let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, mode)
-                let pairing = KernelPairs.pair(annotated: a, plain: p, subset: setup.subset,
-                                               unpaired: form == .direct ? KernelPairs.trampolineObjects : [])
+                let unpaired = form == .direct ? KernelPairs.trampolineObjects : []
                 let cfg = config.buildConfiguration
-                for o in pairing.onlyAnnotated {
-                    failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
-                                                 message: "only in the annotated build"))
+                var scopes = [(Scope.subset, KernelPairs.pair(annotated: a, plain: p, subset: setup.subset, unpaired: unpaired))]
+                if setup.full { scopes.append((.tree, KernelPairs.pairTree(annotated: a, plain: p, unpaired: unpaired))) }
+                var reported = Set<String>()
+                for (scope, pairing) in scopes {
+                    // The tree's lone objects include the subset's: each said once.
+                    for o in pairing.onlyAnnotated where reported.insert("a " + o).inserted {
+                        failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
+                                                     message: "only in the annotated build"))
+                    }
+                    for o in pairing.onlyPlain where reported.insert("p " + o).inserted {
+                        failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o,
+                                                     message: "only in the \(form) build"))
+                    }
+                    units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
+                                           retpoline: config.retpolineName, scope: scope, form: form))
                 }
-                for o in pairing.onlyPlain {
-                    failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o,
-                                                 message: "only in the \(form) build"))
-                }
-                units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
-                                       retpoline: config.retpolineName, form: form))
                 if setup.full {
                     units.append(StudyUnit(configuration: cfg, link: .linked,
                                            pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
-                                           kernel: config.kernel.name, retpoline: config.retpolineName, form: form))
+                                           kernel: config.kernel.name, retpoline: config.retpolineName, scope: .vmlinux,
+                                           form: form))
                 }
             }
         }
@@ -102,17 +108,20 @@ public struct KernelStudy: Sendable {
         // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`),
         // else from an annotated one (a direct subset may never name pv_ops,
         // and its trampolines' ops are found by these names).
-        let objects = units.flatMap { $0.pairs.filter { $0.name != "vmlinux" } }
+        let objects = units.filter { $0.scope == .subset }.flatMap(\.pairs)
         let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated))
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
             events?(.comparing(done: done, total: total))
         }
         var compilers: [String: String] = [:]
         for c in Set(configs.map(\.compiler)) { compilers[c] = Toolchain.version(of: c) }
-        let subset = setup.full ? "vmlinux and " + setup.subset.joined(separator: " ") : setup.subset.joined(separator: " ")
-        return MeasuredStudy(title: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
-                             compilers: compilers, skipped: skipped, configs: measured.configs,
-                             examples: measured.examples, failures: failures + measured.failures)
+        let subset = setup.full ? "the whole tree and vmlinux; subset " + setup.subset.joined(separator: " ")
+            : setup.subset.joined(separator: " ")
+        var result = MeasuredStudy(title: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
+                                   compilers: compilers, skipped: skipped, configs: measured.configs,
+                                   examples: measured.examples, failures: failures + measured.failures)
+        result.kernelSource = KernelSource.describe(setup)
+        return result
     }
 }
 

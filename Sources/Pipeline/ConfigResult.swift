@@ -111,13 +111,15 @@ public struct ConfigResult: Codable, Sendable {
     public var kernel: String? = nil
     public var retpoline: String? = nil
     public var objects: Int? = nil
+    /// The Linux A/B only: which part of the tree the row covers.
+    public var scope: Scope? = nil
     /// Per op: annotated sites and what each policy made of them, by field
     /// offset. Nil only in a study written before ops were kept.
     public var ops: [OpTally]? = nil
 
     enum CodingKeys: String, CodingKey {
         case compiler, variant, opt, link, policies, control, references, clobbers, keys
-        case kernel, retpoline, objects, ops
+        case kernel, retpoline, objects, scope, ops
         case storedForm = "form"
         case textBytes = "text_bytes"
         case controlSizeMismatchedAsm = "control_size_mismatched_asm"

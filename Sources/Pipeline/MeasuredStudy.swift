@@ -14,6 +14,9 @@ public struct MeasuredStudy: Sendable {
     public let examples: [Example]
     public let failures: [BuildFailure]
     public let warnings: [BuildWarning]
+    /// The Linux A/B's source: Debian's package and version
+    /// (`linux-source-6.1 6.1.158-1`), or the user's tree; nil for a corpus.
+    public var kernelSource: String? = nil
 
     public init(title: String, compilers: [String: String], skipped: [SkippedCompiler], configs: [ConfigResult],
                 examples: [Example], failures: [BuildFailure], warnings: [BuildWarning] = []) {

@@ -21,7 +21,23 @@ public enum StudyMeasurement {
     /// `progress(done, total)` counts pairs.
     public static func run(_ units: [StudyUnit], names: [Int64: String], examplesPerCause: Int = 3,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> Result {
-        let work = units.indices.flatMap { u in units[u].pairs.map { (unit: u, pair: $0) } }
+        // A pair that is in two units of the same configuration, link and
+        // form (a kernel's subset is part of its whole tree) is measured
+        // once; its numbers go into both.
+        var index: [PairKey: Int] = [:]
+        var work: [(unit: Int, pair: ObjectPair)] = []
+        var slots: [[Int]] = []
+        for u in units.indices {
+            let unit = units[u]
+            slots.append(unit.pairs.map { pair in
+                let key = PairKey(pair: pair, configuration: unit.configuration, link: unit.link, form: unit.form,
+                                  trampolinePrefix: unit.trampolinePrefix)
+                if let i = index[key] { return i }
+                index[key] = work.count
+                work.append((unit: u, pair: pair))
+                return work.count - 1
+            })
+        }
         let counter = ProgressCounter()
         let total = work.count
         let measured = WorkerPool.map(work) { item -> PairResult in
@@ -31,8 +47,21 @@ public enum StudyMeasurement {
             return PairResult(item.pair, unit: unit, label: label, names: names,
                               examplesPerCause: examplesPerCause)
         }
+        // A shared pair's examples and failures go with its first unit only.
         var sums = units.map { _ in PairResult() }
-        for (item, r) in zip(work, measured) { sums[item.unit].add(r) }
+        var summed = Set<Int>()
+        for u in units.indices {
+            for i in slots[u] {
+                if summed.insert(i).inserted {
+                    sums[u].add(measured[i])
+                } else {
+                    var again = measured[i]
+                    again.examples = []
+                    again.failures = []
+                    sums[u].add(again)
+                }
+            }
+        }
         // Examples: the first few per (outcome, cause, policy), in unit order.
         var examples: [Example] = []
         var taken: [Shown: Int] = [:]
@@ -72,6 +101,15 @@ public enum StudyMeasurement {
         }
         return [:]
     }
+}
+
+/// What makes two units' pair the same measurement.
+private struct PairKey: Hashable {
+    let pair: ObjectPair
+    let configuration: BuildConfiguration
+    let link: LinkForm
+    let form: Form
+    let trampolinePrefix: String?
 }
 
 /// Examples are counted per (outcome, cause, policy).
@@ -209,6 +247,7 @@ struct PairResult: Sendable {
             result.kernel = unit.kernel
             result.retpoline = unit.retpoline
             result.objects = unit.pairs.count
+            result.scope = unit.scope
         }
         return result
     }
