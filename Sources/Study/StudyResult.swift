@@ -31,9 +31,19 @@ public struct StudyResult: Codable, Sendable {
     /// corpus (one per diagnostic: config, mode, file, first line). Nil
     /// only in a study written before warnings were kept.
     public let warnings: [BuildWarning]?
-    /// The Linux A/B's configurations, when a `pvsites kernel study` result
-    /// was found (or named with `--linux`): the report leads with them.
-    public var linux: LinuxAB? = nil
+    /// The Linux A/B results the report leads with, each a `pvsites kernel
+    /// study` result (recorded in the repository, or this machine's own, or
+    /// named with `--linux`). Empty: looked for, none found (the reports
+    /// say so in one line); nil: not looked for (`--no-linux`, or a kernel
+    /// study itself).
+    public var linux: [LinuxResult]? {
+        get { storedLinux?.results }
+        set { storedLinux = newValue.map(LinuxResults.init) }
+    }
+    var storedLinux: LinuxResults? = nil
+    /// A kernel study's source: Debian's package and version, or the
+    /// user's tree (nil for a corpus study).
+    public var kernelSource: String? = nil
 
     /// Which pvsites made the study, how it was asked, and when; nil in a
     /// study written before it was recorded (and in tests' fixed results).
@@ -64,7 +74,9 @@ public struct StudyResult: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, linux
+        case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings
+        case storedLinux = "linux"
+        case kernelSource = "kernel_source"
         case byPolicy = "by_policy"
         case byForm = "by_form"
     }
@@ -74,6 +86,7 @@ public struct StudyResult: Codable, Sendable {
         self.init(corpus: measured.title, compilers: measured.compilers, skipped: measured.skipped,
                   configs: measured.configs, examples: measured.examples, failures: measured.failures,
                   warnings: measured.warnings)
+        kernelSource = measured.kernelSource
     }
 
     public init(corpus: String, compilers: [String: String], skipped: [SkippedCompiler], configs: [ConfigResult],
@@ -111,19 +124,3 @@ extension StudyResult {
         return BuildWarning.summary(w)
     }
 }
-
-/// A Linux A/B result carried by a corpus study.
-public struct LinuxAB: Codable, Sendable {
-    /// The file it was read from.
-    public let source: String
-    /// The A/B's title: `the Linux 6.1 A/B: linux-source-6.1 ...`.
-    public let title: String
-    public let configs: [ConfigResult]
-
-    public init(source: String, result: StudyResult) {
-        self.source = source
-        title = result.corpus
-        configs = result.configs
-    }
-}
-

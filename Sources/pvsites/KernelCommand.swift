@@ -196,6 +196,17 @@ struct KernelCommand: ParsableCommand {
 
         @OptionGroup var detail: ReportDetailOptions
 
+        @Flag(help: "Also write the result, one file per compiler, to Kernels/results/<version>-<compiler>.json: the recorded result `pvsites study` leads with.")
+        var record = false
+
+        @Flag(name: .customLong("check-recorded"),
+              help: "Compare the counts with the recorded results of the same version and compilers (Kernels/results/); exit 1 when one differs.")
+        var checkRecorded = false
+
+        func validate() throws {
+            if record && checkRecorded { throw ValidationError("--record and --check-recorded: one or the other") }
+        }
+
         func run() throws {
             let setup = try options.setup()
             var study = KernelStudy(setup: setup)
@@ -224,6 +235,16 @@ struct KernelCommand: ParsableCommand {
                 Diagnostics.failedCount(result.failures.count, noun: "object")
                 throw ExitCode(2)
             }
+            if record {
+                for (compiler, one) in KernelRecord.split(result) {
+                    let file = RecordedResults.file(kernels: setup.files, version: setup.kernel.name, compiler: compiler)
+                    try? FileManager.default.createDirectory(atPath: RecordedResults.directory(kernels: setup.files),
+                                                             withIntermediateDirectories: true)
+                    try Output.write(try JSONOutput.encode(one), to: file)
+                    Diagnostics.warning("pvsites: recorded \(file)")
+                }
+            }
+            if checkRecorded { try KernelRecord.check(result, setup: setup) }
         }
     }
 

@@ -6,9 +6,9 @@ import RelocSites
 @testable import Study
 import TestSupport
 import Testing
+@testable import Pipeline
 #if canImport(FoundationXML)
 import FoundationXML
-import Pipeline
 #endif
 
 /// The text, markdown and HTML reports of a small synthetic study (built
