@@ -28,7 +28,7 @@ struct LinuxResultsCLITests {
         var env = ProcessInfo.processInfo.environment
         env["PVSITES_CACHE"] = dir + "/cache"
         return try Command.run([CommandLineTests.binary, "study", "--kernels", dir + "/kernels"] + args + slice,
-                               currentDirectory: dir, environment: env)
+                               currentDirectory: Fixtures.repositoryRoot, environment: env)
     }
 
     /// A kernel study of `version` made at `date`, written to `path`.
