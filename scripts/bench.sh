@@ -297,10 +297,14 @@ echo "  for a table it does not have is dismissed after reading its symbol table
 # The trees `pvsites kernel build --full --opt -O2 --retpoline on` leaves.
 tree_a=$kernels/build/6.1-gcc-O2-retpoline-on-annotated
 tree_p=$kernels/build/6.1-gcc-O2-retpoline-on-plain
-have_tree=0
-for t in "$tree_a" "$tree_p"; do
-    [ -f "$t/vmlinux" ] && [ ! -e "$t/pvsites.incomplete" ] || { have_tree=1; break; }
-done
+# Built as kernel study wants them (vmlinux, every default-subset directory,
+# the current patches), so that the study below never starts a build:
+# `kernel list --full` says so for the annotated and the plain tree.
+have_tree=1
+if "$pvsites" kernel list --cache "$kernels" --full --opt -O2 --retpoline on --format json > "$work/tree-list.json" 2>/dev/null \
+    && [ "$(awk '/"(annotated|plain)" : \{/ { want = 1 } want && /"built" : true/ { n++; want = 0 } /"direct" : \{/ { want = 0 } END { print n + 0 }' "$work/tree-list.json")" = 2 ]; then
+    have_tree=0
+fi
 echo
 if [ "$have_tree" = 0 ]; then
     # What kernel study pairs (KernelPairs.treeObjects): every .o but these.
