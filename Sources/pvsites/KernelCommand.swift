@@ -32,7 +32,7 @@ struct KernelOptions: ParsableArguments {
                                valueName: "dir"))
     var subset: [String] = []
 
-    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and compare the two images.")
+    @Flag(help: "The whole kernel: build every object and link vmlinux (with --emit-relocs); study compares the default subset, every object pair of the tree and the two vmlinux, a row each (scope subset, tree, vmlinux).")
     var full = false
 
     @Option(help: ArgumentHelp("Your own kernel tree instead of Debian's linux-source; never modified (built from a hard-link copy).",
