@@ -103,9 +103,9 @@ public struct BottomLine: Sendable {
         rows += corpusRows
         self.rows = rows
         // Both link forms: objection 5 compares them.
-        let objectionConfigs = corpus.filter { $0.compiler == compiler }
+        let objectionConfigs = StudyResult.counted(corpus.filter { $0.compiler == compiler })
         objectionScope = isLinux ? "\(compiler), every config" : "\(compiler), all variants and opt levels"
-        objections = (Objection.measure(objectionConfigs) + Objection.direct(all.filter { $0.compiler == compiler }))
+        objections = (Objection.measure(objectionConfigs) + Objection.direct(StudyResult.counted(all.filter { $0.compiler == compiler })))
             .map { "\($0.number) \($0.headline)" }
     }
 }

@@ -98,9 +98,10 @@ public struct StudyResult: Codable, Sendable {
         self.examples = examples
         self.failures = failures
         self.warnings = warnings
+        let counted = Self.counted(configs)
         var forms: [Form: [Policy: Counts]] = [:]
         for form in Form.allCases {
-            let rows = configs.filter { $0.form == form }
+            let rows = counted.filter { $0.form == form }
             guard form == .plain || !rows.isEmpty else { continue }
             var by: [Policy: Counts] = [:]
             for p in Policy.allCases {
@@ -111,12 +112,23 @@ public struct StudyResult: Codable, Sendable {
         byForm = forms
         byPolicy = forms[.plain] ?? [:]
         summary = PolicySummary(policy: .dataflow, counts: byPolicy[.dataflow] ?? Counts())
-        objections = Objection.measure(configs.filter { $0.form == .plain })
-            + Objection.direct(configs)
+        objections = Objection.measure(counted.filter { $0.form == .plain })
+            + Objection.direct(counted)
     }
 }
 
 extension StudyResult {
+    /// The rows that totals and objections add up: all but a Linux subset
+    /// row whose configuration and form also has a whole-tree row (the
+    /// tree holds the subset's pairs: counted twice otherwise).
+    public static func counted(_ configs: [ConfigResult]) -> [ConfigResult] {
+        configs.filter { c in
+            c.scope != .subset || !configs.contains {
+                $0.scope == .tree && $0.kernel == c.kernel && $0.configuration == c.configuration && $0.form == c.form
+            }
+        }
+    }
+
     /// `3 compiler warnings (clang-14 kernel -O0: 2, clang-14 kernel -O2: 1)`,
     /// nil when the build printed none: the header line of the reports.
     public var warningSummary: String? {

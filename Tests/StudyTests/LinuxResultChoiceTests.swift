@@ -78,4 +78,19 @@ import Testing
         #expect(elsewhere.notMeasured == ["6.1 gcc -O2 retpoline on object plain tree"])
         #expect(elsewhere.notRecorded == ["6.12 gcc -O2 retpoline on object plain tree"])
     }
+
+    /// With `--full`, the subset's pairs are in the tree's too: totals
+    /// and objections count the tree and vmlinux, not the subset again.
+    @Test func totalsLeaveOutTheSubsetWhereTheTreeIsMeasured() {
+        let tree = Self.study("6.1", "gcc", date: "d", found: 10).configs[0]
+        var subset = tree
+        subset.scope = .subset
+        var vmlinux = tree
+        vmlinux.scope = .vmlinux
+        let all = StudyResult(corpus: "k", compilers: [:], skipped: [], configs: [subset, tree, vmlinux], examples: [], failures: [])
+        #expect(StudyResult.counted(all.configs).map(\.scope) == [.tree, .vmlinux])
+        #expect(all.summary.counts.annotated == 24)
+        let alone = StudyResult(corpus: "k", compilers: [:], skipped: [], configs: [subset], examples: [], failures: [])
+        #expect(alone.summary.counts.annotated == 12, "a subset without a tree counts")
+    }
 }
