@@ -12,7 +12,7 @@ DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
                 zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
 
 .PHONY: all deps build study test test-kernels bench fuzz clean kernel-deps kernel-study kernel-gate kernel-baseline \
-        test-kernel-trees
+        test-kernel-trees kernel-record
 
 all: build
 
@@ -84,9 +84,27 @@ kernel-study: build kernel-deps
 
 # The gate over the kernel study: same format and exit codes as the corpus
 # gate (0 ok, 1 regression, 2 bad input).
+# Then, when whole-kernel results are recorded (Kernels/results/$(KERNEL)-*.json,
+# `make kernel-record`), the whole tree is rebuilt where needed and every
+# recorded count must come out again (exit 1 when one differs).
 kernel-gate: build kernel-deps
 	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
 	$(PVSITES) gate --baseline Kernels/baseline-$(KERNEL).json --results $(KERNEL_STUDY_JSON)
+	@set -e; for f in Kernels/results/$(KERNEL)-*.json; do \
+	  [ -f "$$f" ] || { echo "kernel-gate: no recorded whole-kernel result in Kernels/results/ (make kernel-record writes them)"; break; }; \
+	  c=$${f#Kernels/results/$(KERNEL)-}; c=$${c%.json}; \
+	  echo "$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_RECORD) --compiler $$c --check-recorded --format json -o .build/kernel-study-$(KERNEL)-$$c-full.json $(KERNEL_FLAGS)"; \
+	  $(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_RECORD) --compiler $$c --check-recorded --format json -o .build/kernel-study-$(KERNEL)-$$c-full.json $(KERNEL_FLAGS); \
+	done
+
+# The whole-kernel results committed in Kernels/results/<version>-<compiler>.json
+# (pvsites study leads with them): the whole tree and vmlinux, -O2 and -Os,
+# retpolines on and off, the plain form. Hours on 2 cores when the trees
+# are not built. KERNEL_RECORD_COMPILER=clang-14 for the LLVM build.
+KERNEL_RECORD ?= --full --form plain
+KERNEL_RECORD_COMPILER ?= gcc
+kernel-record: build kernel-deps
+	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_RECORD) --compiler $(KERNEL_RECORD_COMPILER) --record $(KERNEL_FLAGS)
 
 # Rewrite Kernels/baseline-$(KERNEL).json and the small A/B's baseline
 # (arch/x86/mm/, -O2, retpolines on) that `make test` checks.

@@ -6,11 +6,13 @@ import PackageDescription
 //   SiteModel                  the nouns both strategies share
 //   MacroSites, RelocSites     the two strategies; never import each other
 //   Compare                    outcomes and causes
-//   Pipeline                   both strategies and every policy, once per input
 //   CorpusBuild                corpus configuration, toolchains, builder, cache
+//   Pipeline                   both strategies and every policy, once per input
+//                              or pair; the per-pair measurement (StudyMeasurement)
 //   Records                    .parainstructions records made from a scan, and a patch simulator
-//   Study, Reports, Gate       the study, its renderings, the coverage gate
 //   Kernel                     the Linux A/B: source, plain patch, builds, pairs
+//                              (below Study: it imports Pipeline, never Study)
+//   Study, Reports, Gate       the study, its renderings, the coverage gate
 //   pvsites                    thin CLI; the only module that prints
 let package = Package(
     name: "pvsites",
@@ -33,17 +35,17 @@ let package = Package(
         .target(name: "MacroSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "RelocSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "Compare", dependencies: ["ELF", "RelocSites", "SiteModel"]),
-        .target(name: "Pipeline", dependencies: ["Compare", "ELF", "MacroSites", "RelocSites", "SiteModel"]),
         .target(name: "CorpusBuild", dependencies: ["ELF"]),
-        .target(name: "Records", dependencies: ["ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
+        .target(name: "Pipeline", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
-        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "RelocSites", "Study"]),
-        .target(name: "Kernel", dependencies: ["CorpusBuild", "ELF", "MacroSites", "Records", "RelocSites", "Study"]),
+        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Pipeline", "RelocSites", "Study"]),
+        .target(name: "Records", dependencies: ["ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
+        .target(name: "Kernel", dependencies: ["CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [
-                "MacroSites", "RelocSites", "Study",
+                "MacroSites", "Pipeline", "RelocSites", "Study",
                 "Reports", "Gate", "Kernel", "Records",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -65,10 +67,10 @@ let package = Package(
         .testTarget(name: "CorpusBuildTests", dependencies: ["CorpusBuild", "ELF", "MacroSites", "RelocSites", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["ELF", "MacroSites", "Pipeline", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Compare", "ELF", "Pipeline", "Reports", "Study", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Reports", "SiteModel", "Study", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "RelocSites", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Pipeline", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Pipeline", "Reports", "SiteModel", "Study", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "Pipeline", "RelocSites", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Compare", "CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites", "SiteModel", "TestSupport", "X86"]),
-        .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "RelocSites", "Study", "TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "RelocSites", "Study", "TestSupport"]),
     ]
 )

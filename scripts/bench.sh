@@ -25,7 +25,13 @@
 #    of growing relocation counts against the table (modules, the module
 #    tree, vmlinux; vmlinux with a table name it does not have), with a
 #    least-squares line through time against references.
-# 4. Checks the targets and exits 1 if one is missed.
+# 4. The whole-tree A/B (issue 20), when the 6.1 gcc -O2 retpoline-on trees
+#    are built with vmlinux in the kernel cache (pvsites kernel build --full
+#    --opt -O2 --retpoline on; skipped, saying so, when not): BENCH_RUNS
+#    warm runs of `pvsites kernel study --full --form plain` (every object
+#    pair of the two trees, the subset again, and the two vmlinux) beside
+#    `objdump -dr | grep -c pv_ops` over the same objects and both vmlinux.
+# 5. Checks the targets and exits 1 if one is missed.
 #
 # Environment: BENCH_RUNS (default 3), BENCH_CPUS (default 2),
 # PVSITES_CACHE (as fetch-kernels.sh), BENCH_KEEP=1 keeps the work directory.
@@ -287,6 +293,51 @@ echo "  (module tree: $nko files, most without the table, left out of the fit.) 
 echo "  references to the table, not the file's size or its relocation count: vmlinux asked"
 echo "  for a table it does not have is dismissed after reading its symbol table."
 
+# --- whole tree -----------------------------------------------------------------
+# The trees `pvsites kernel build --full --opt -O2 --retpoline on` leaves.
+tree_a=$kernels/build/6.1-gcc-O2-retpoline-on-annotated
+tree_p=$kernels/build/6.1-gcc-O2-retpoline-on-plain
+# Built as kernel study wants them (vmlinux, every default-subset directory,
+# the current patches), so that the study below never starts a build:
+# `kernel list --full` says so for the annotated and the plain tree.
+have_tree=1
+if "$pvsites" kernel list --cache "$kernels" --full --opt -O2 --retpoline on --format json > "$work/tree-list.json" 2>/dev/null \
+    && [ "$(awk '/"(annotated|plain)" : \{/ { want = 1 } want && /"built" : true/ { n++; want = 0 } /"direct" : \{/ { want = 0 } END { print n + 0 }' "$work/tree-list.json")" = 2 ]; then
+    have_tree=0
+fi
+echo
+if [ "$have_tree" = 0 ]; then
+    # What kernel study pairs (KernelPairs.treeObjects): every .o but these.
+    tree_objects() {
+        (cd "$1" && find . -name '*.o' ! -name '*.mod.o' ! -path ./vmlinux.o \
+            ! -path './arch/x86/boot/*' ! -path './arch/x86/realmode/rm/*' ! -path './arch/x86/entry/vdso/*' \
+            ! -path './arch/x86/tools/*' ! -path './scripts/*' ! -path './tools/*' | sed "s|^\.|$1|")
+    }
+    { tree_objects "$tree_a"; tree_objects "$tree_p"; echo "$tree_a/vmlinux"; echo "$tree_p/vmlinux"; } > "$work/tree-files"
+    ntree=$(($(wc -l < "$work/tree-files") / 2 - 1))
+    xargs cat < "$work/tree-files" > /dev/null
+    study=("$pvsites" kernel study --cache "$kernels" --full --opt -O2 --retpoline on --form plain --format json -o "$work/tree.json")
+    "${study[@]}" 2> "$work/tree-warm.err" || true   # warm (and say what fails)
+    rm -f "$work/t_tree.times"
+    for ((i = 1; i <= runs; i++)); do
+        echo "whole tree, round $i/$runs" >&2
+        measure t_tree "${study[@]}"
+        measure t_objdump sh -c 'xargs -P"$2" -n 64 objdump -dr < "$1" | grep -c pv_ops' sh "$work/tree-files" "$cpus"
+    done
+    t_t=$(median t_tree); t_tod=$(median t_objdump)
+    echo "== Linux 6.1 whole tree, gcc -O2 retpoline on: $ntree object pairs and vmlinux (median of $runs) =="
+    row "" "wall" "vs pv" "RSS" "found"
+    row "pvsites kernel study --full --form plain" "$(secs "$t_t")" "1x" "$(peak_mb t_tree) MB" "every pair, every policy, control"
+    row "xargs -P$cpus objdump -dr | grep -c pv_ops" "$(secs "$t_tod")" "$(ratio "$t_tod" "$t_t")" "$(peak_mb t_objdump) MB" "$(cat "$work/t_objdump.out") lines (references, not sites)"
+    # Per scope: objects, annotated, found by decoded and dataflow.
+    if command -v jq >/dev/null; then
+        jq -r '.configs[] | "  \(.scope): \(.objects) pairs, \(.policies.decoded.annotated) annotated, decoded \(.policies.decoded.found), dataflow \(.policies.dataflow.found)"' "$work/tree.json"
+    fi
+else
+    echo "== Whole tree: skipped: $tree_a and $tree_p are not built with vmlinux"
+    echo "   (pvsites kernel build --full --opt -O2 --retpoline on --form plain) =="
+fi
+
 # --- targets -------------------------------------------------------------------
 echo
 echo "== Targets ($cpus CPUs, warm page cache, same run) =="
@@ -305,4 +356,7 @@ check "$(ok le "$t_none" "$(awk -v t="$t_floor" 'BEGIN { print 2 * t }')")" \
     "a file without the table costs its symbol table: vmlinux $(ms "$t_none") ($vm_mb MB), a 1-reference module $(ms "$t_floor")"
 check "$( [ "$m_match" = "$m_annot" ] && [ "$v_match" = "$v_annot" ] && [ "$v_refs" = "$v_od_relocs" ] && [ "$m_od_pf" = "$m_re" ] && echo 1 || echo 0)" \
     "counts agree: modules $m_match/$m_annot and vmlinux $v_match/$v_annot annotated sites matched; $v_refs references = objdump's $v_od_relocs; modules: objdump $m_od_pf = readelf $m_re per file"
+if [ "$have_tree" = 0 ]; then
+    check "$(ok le "$t_t" 15)" "whole tree and vmlinux, warm kernel study of one configuration: $(secs "$t_t") <= 15 s"
+fi
 if [ "$missed" = 0 ]; then echo "all targets met"; else echo "$missed target(s) missed"; exit 1; fi

@@ -3,6 +3,7 @@ import Compare
 import CorpusBuild
 import Foundation
 import RelocSites
+import Pipeline
 
 /// The gate's committed baseline (`Corpus/baseline.json`): for every
 /// (compiler, variant, opt, link, form) and policy of a study, the counts under
@@ -31,24 +32,32 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         public let link: LinkForm
         /// The form compared with the annotated build.
         public let form: Form
+        /// `tree` for the Linux A/B's whole-tree objects, else nil: the
+        /// subset's objects and vmlinux (the only linked row) are told
+        /// apart by `link` alone, as in baselines written before scopes.
+        public let scope: Scope?
 
-        public init(compiler: String, variant: String, opt: String, link: LinkForm, form: Form = .plain) {
+        public init(compiler: String, variant: String, opt: String, link: LinkForm, form: Form = .plain,
+                    scope: Scope? = nil) {
             self.compiler = compiler
             self.variant = variant
             self.opt = opt
             self.link = link
             self.form = form
+            self.scope = scope == .tree ? .tree : nil
         }
 
         /// `gcc kernel -O2 object` (plain), `gcc kernel -O2 object direct`,
-        /// as `ConfigResult.name` says it.
-        public var description: String { "\(compiler) \(variant) \(opt) \(link)" + (form == .plain ? "" : " \(form)") }
+        /// as `ConfigResult.name` says it; `... object tree` for a whole tree.
+        public var description: String {
+            "\(compiler) \(variant) \(opt) \(link)" + (form == .plain ? "" : " \(form)") + (scope.map { " \($0)" } ?? "")
+        }
 
         /// By name throughout (`linked` before `object`, `direct` before
         /// `plain`), as the file is sorted.
         public static func < (a: ConfigID, b: ConfigID) -> Bool {
-            (a.compiler, a.variant, a.opt, a.link.rawValue, a.form.rawValue)
-                < (b.compiler, b.variant, b.opt, b.link.rawValue, b.form.rawValue)
+            (a.compiler, a.variant, a.opt, a.link.rawValue, a.form.rawValue, a.scope?.rawValue ?? "")
+                < (b.compiler, b.variant, b.opt, b.link.rawValue, b.form.rawValue, b.scope?.rawValue ?? "")
         }
     }
 
@@ -60,6 +69,8 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         /// Nil for the plain form (so a baseline written before the direct
         /// form reads, and its plain entries are unchanged), `direct` else.
         public let form: Form?
+        /// `tree` for the Linux A/B's whole-tree objects, else nil.
+        public let scope: Scope?
         /// What each policy found.
         public var policies: [Policy: PolicyEntry]
 
@@ -69,10 +80,13 @@ public struct GateBaseline: Codable, Sendable, Equatable {
             opt = id.opt
             link = id.link
             form = id.form == .plain ? nil : id.form
+            scope = id.scope
             self.policies = policies
         }
 
-        public var id: ConfigID { ConfigID(compiler: compiler, variant: variant, opt: opt, link: link, form: form ?? .plain) }
+        public var id: ConfigID {
+            ConfigID(compiler: compiler, variant: variant, opt: opt, link: link, form: form ?? .plain, scope: scope)
+        }
     }
 
     /// One policy in one configuration.
@@ -104,7 +118,8 @@ public struct GateBaseline: Codable, Sendable, Equatable {
                 policies[policy] = PolicyEntry(counts: GateCounts(counts), missed: keys?.missed ?? [],
                                              spurious: keys?.spurious ?? [])
             }
-            configs.append(Config(ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link, form: c.form),
+            configs.append(Config(ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link, form: c.form,
+                                           scope: c.scope),
                                   policies: policies))
         }
         self.init(compilers: result.compilers, configs: configs)

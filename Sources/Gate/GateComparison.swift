@@ -1,6 +1,7 @@
 import CorpusBuild
 import RelocSites
 import Study
+import Pipeline
 
 /// The gate: compare a measured study with the baseline, configuration by
 /// configuration and policy by policy.

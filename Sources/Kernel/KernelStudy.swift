@@ -1,14 +1,14 @@
 import CorpusBuild
 import Foundation
-import Study
+import Pipeline
 
 /// The Linux A/B: for every configuration, the annotated build and the
 /// build of each unannotated form (plain: C calls through `pv_ops`;
 /// direct: direct calls to per-op trampolines) of the same tree (built
 /// when missing), paired object by object, each pair compared across
 /// builds with every policy and the control, on all cores. The result is a
-/// `StudyResult` like the corpus study's, so the same renderers and the
-/// same gate read it; each config carries `kernel`, `retpoline`, `objects`
+/// `MeasuredStudy` like the corpus study's (Study judges it into a
+/// `StudyResult`), so the same renderers and the same gate read it; each config carries `kernel`, `retpoline`, `objects`
 /// and `form`.
 ///
 /// `.S` sites stay annotated in every build (the patches change only the C
@@ -43,7 +43,7 @@ public struct KernelStudy: Sendable {
     /// compares. Configurations whose compiler is not installed are skipped
     /// (and listed as skipped). `forms` empty: see `forms(_:requested:)`.
     public func run(_ configs: [KernelConfig], forms requested: [Form] = [], jobs: Int = 2,
-                    events: (@Sendable (Event) -> Void)? = nil) throws -> StudyResult {
+                    events: (@Sendable (Event) -> Void)? = nil) throws -> MeasuredStudy {
         let available = configs.filter { KernelBuilder.isInstalled($0.compiler) }
         var skipped: [SkippedCompiler] = []
         for c in Set(configs.map(\.compiler)).sorted() where !available.contains(where: { $0.compiler == c }) {
@@ -71,30 +71,36 @@ public struct KernelStudy: Sendable {
     /// annotated tree against the tree of each of its `forms`.
     public func compare(_ configs: [KernelConfig], forms: (KernelConfig) -> [Form] = { _ in [.plain] },
                         skipped: [SkippedCompiler] = [],
-                        events: (@Sendable (Event) -> Void)? = nil) -> StudyResult {
+                        events: (@Sendable (Event) -> Void)? = nil) -> MeasuredStudy {
         var units: [StudyUnit] = []
         var failures: [BuildFailure] = []
         for config in configs {
             for form in forms(config) {
                 let mode = KernelMode(form)
                 let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, mode)
-                let pairing = KernelPairs.pair(annotated: a, plain: p, subset: setup.subset,
-                                               unpaired: form == .direct ? KernelPairs.trampolineObjects : [])
+                let unpaired = form == .direct ? KernelPairs.trampolineObjects : []
                 let cfg = config.buildConfiguration
-                for o in pairing.onlyAnnotated {
-                    failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
-                                                 message: "only in the annotated build"))
+                var scopes = [(Scope.subset, KernelPairs.pair(annotated: a, plain: p, subset: setup.subset, unpaired: unpaired))]
+                if setup.full { scopes.append((.tree, KernelPairs.pairTree(annotated: a, plain: p, unpaired: unpaired))) }
+                var reported = Set<String>()
+                for (scope, pairing) in scopes {
+                    // The tree's lone objects include the subset's: each said once.
+                    for o in pairing.onlyAnnotated where reported.insert("a " + o).inserted {
+                        failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
+                                                     message: "only in the annotated build"))
+                    }
+                    for o in pairing.onlyPlain where reported.insert("p " + o).inserted {
+                        failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o,
+                                                     message: "only in the \(form) build"))
+                    }
+                    units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
+                                           retpoline: config.retpolineName, scope: scope, form: form))
                 }
-                for o in pairing.onlyPlain {
-                    failures.append(BuildFailure(configuration: cfg, mode: .annotated, file: o,
-                                                 message: "only in the \(form) build"))
-                }
-                units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
-                                       retpoline: config.retpolineName, form: form))
                 if setup.full {
                     units.append(StudyUnit(configuration: cfg, link: .linked,
                                            pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
-                                           kernel: config.kernel.name, retpoline: config.retpolineName, form: form))
+                                           kernel: config.kernel.name, retpoline: config.retpolineName, scope: .vmlinux,
+                                           form: form))
                 }
             }
         }
@@ -102,17 +108,20 @@ public struct KernelStudy: Sendable {
         // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`),
         // else from an annotated one (a direct subset may never name pv_ops,
         // and its trampolines' ops are found by these names).
-        let objects = units.flatMap { $0.pairs.filter { $0.name != "vmlinux" } }
+        let objects = units.filter { $0.scope == .subset }.flatMap(\.pairs)
         let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated))
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
             events?(.comparing(done: done, total: total))
         }
         var compilers: [String: String] = [:]
         for c in Set(configs.map(\.compiler)) { compilers[c] = Toolchain.version(of: c) }
-        let subset = setup.full ? "vmlinux and " + setup.subset.joined(separator: " ") : setup.subset.joined(separator: " ")
-        return StudyResult(corpus: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
-                           compilers: compilers, skipped: skipped, configs: measured.configs,
-                           examples: measured.examples, failures: failures + measured.failures)
+        let subset = setup.full ? "the whole tree and vmlinux; subset " + setup.subset.joined(separator: " ")
+            : setup.subset.joined(separator: " ")
+        var result = MeasuredStudy(title: "the \(setup.kernel) A/B: \(KernelSource.describe(setup)), \(subset)",
+                                   compilers: compilers, skipped: skipped, configs: measured.configs,
+                                   examples: measured.examples, failures: failures + measured.failures)
+        result.kernelSource = KernelSource.describe(setup)
+        return result
     }
 }
 

@@ -2,6 +2,7 @@ import Compare
 import CorpusBuild
 import RelocSites
 import Study
+import Pipeline
 
 /// The answer, first: what share of the annotated sites a relocation scan
 /// of the plain build finds (decoded, dataflow), and of the direct form's
@@ -68,11 +69,20 @@ public struct BottomLine: Sendable {
         let all = corpus
         let corpus = corpus.filter { $0.form == .plain }
         let isLinux = corpus.contains { $0.kernel != nil }
-        let kernelConfigs = (isLinux ? corpus : linux.filter { $0.form == .plain })
-            .filter { $0.link == .object && $0.compiler == compiler }
+        // Every Linux result's objects: the whole tree where it was
+        // measured, else the subset (vmlinux is in the tables).
+        let linuxObjects = (isLinux ? corpus : linux.filter { $0.form == .plain }).filter { $0.link == .object }
+        let kernelConfigs = linuxObjects.filter { c in
+            c.scope == .tree || !linuxObjects.contains {
+                $0.scope == .tree && $0.kernel == c.kernel && $0.compiler == c.compiler && $0.opt == c.opt && $0.retpoline == c.retpoline
+            }
+        }
         let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
-        for c in kernelConfigs.sorted(by: { (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1)) }) {
-            var r = row("Linux \(c.kernel ?? "") \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c)
+        let linuxOrder = { (c: ConfigResult) in
+            (c.kernel ?? "", c.compiler == compiler ? "" : c.compiler, StudyReport.optOrder(c.opt), retpolineLast(c))
+        }
+        for c in kernelConfigs.sorted(by: { linuxOrder($0) < linuxOrder($1) }) {
+            var r = row(StudyReport.linuxLabel(c, mainCompiler: compiler), c)
             r.priority = c.opt == "-O2" ? 0 : 2
             rows.append(r)
         }
@@ -93,9 +103,9 @@ public struct BottomLine: Sendable {
         rows += corpusRows
         self.rows = rows
         // Both link forms: objection 5 compares them.
-        let objectionConfigs = corpus.filter { $0.compiler == compiler }
+        let objectionConfigs = StudyResult.counted(corpus.filter { $0.compiler == compiler })
         objectionScope = isLinux ? "\(compiler), every config" : "\(compiler), all variants and opt levels"
-        objections = (Objection.measure(objectionConfigs) + Objection.direct(all.filter { $0.compiler == compiler }))
+        objections = (Objection.measure(objectionConfigs) + Objection.direct(StudyResult.counted(all.filter { $0.compiler == compiler })))
             .map { "\($0.number) \($0.headline)" }
     }
 }

@@ -48,7 +48,7 @@ public struct DiffReport: Sendable {
             // one row alone gives its numbers too.
             let c = row.config
             let name = StudyDiff.ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link, form: nil,
-                                          kernel: c.kernel, retpoline: c.retpoline).description
+                                          kernel: c.kernel, retpoline: c.retpoline, scope: c.scope).description
                 .replacingOccurrences(of: " " + c.link.rawValue, with: " " + group.links.map(\.rawValue).joined(separator: "+"))
                 + (c.form.map { " " + $0 } ?? "")
             var parts: [String] = []

@@ -1,4 +1,5 @@
 import Study
+import Pipeline
 
 extension Example {
     /// `plain build, lapic_timer_setup:` or `annotated build, ...:`, the

@@ -33,6 +33,7 @@ public struct StudyHTMLReport {
         if let t = report.tool {
             h.append("<p class=\"intro\">pvsites \(e(t.version)), \(e(t.date)): <code>\(e(t.command))</code></p>")
         }
+        h += linux()
         h += compilers()
         h += bottomLine()
         h.append("<p class=\"intro\">\(e(StudyReport.legend.joined(separator: " ")))</p>")
@@ -58,6 +59,18 @@ public struct StudyHTMLReport {
 
     private func sectionName(_ t: StudyReport.Table) -> String {
         t.kernel.map { "Linux \($0) A/B" } ?? "variant \(t.variant)"
+    }
+
+    /// The Linux results the report leads with, or the line that says
+    /// there are none.
+    private func linux() -> [String] {
+        if let none = report.linuxNone { return ["<p class=\"intro\">\(e(none))</p>"] }
+        guard !report.linux.isEmpty else { return [] }
+        return ["<ul class=\"linux\">"]
+            + report.linux.map { l in
+                "<li>\(e(l.headline))" + (l.command.map { (l.recorded ? ", " + e(l.commandLead) : ": ") + "<code>\(e($0))</code>" } ?? "") + "</li>"
+            }
+            + ["</ul>"]
     }
 
     private func compilers() -> [String] {
@@ -138,7 +151,7 @@ public struct StudyHTMLReport {
             SVGChart.Panel(
                 title: t.compiler + (t.form == .direct ? ", direct" : ""),
                 groups: t.rows.map { r in
-                    let label = (r.isLinked ? "ld " : "") + (t.kernel == nil ? r.opt : r.label.replacingOccurrences(of: "retpoline ", with: "r-"))
+                    let label = (t.marksLinked(r) ? "ld " : "") + (t.kernel == nil ? r.opt : r.label.replacingOccurrences(of: "retpoline ", with: "r-"))
                     return SVGChart.Group(label: label, bars: policies.flatMap { p -> [SVGChart.Bar?] in
                         guard let c = r.cells[p], c.annotated > 0 else { return [nil, nil] }
                         let base = Double(c.annotated)
@@ -173,7 +186,7 @@ public struct StudyHTMLReport {
     func causeChart(title: String, index: Int, tables: [StudyReport.Table]) -> SVGChart {
         let policies = StudyReport.CauseTable.policies
         let panels = tables.map { t in
-            let rows = t.rows.filter { !$0.isLinked }
+            let rows = t.rows.filter { !t.marksLinked($0) }
             let annotated = rows.reduce(0) { $0 + $1.annotated }
             var byCause: [Cause: [Policy: Int]] = [:]
             for r in rows { for p in policies { for (cause, n) in r.causes[p] ?? [:] { byCause[cause, default: [:]][p, default: 0] += n } } }
@@ -213,7 +226,7 @@ public struct StudyHTMLReport {
         h.append("</thead>")
         h.append("<tbody>")
         for r in t.rows {
-            var row = "<tr><th>\(e((r.isLinked ? "linked " : "") + r.label))</th><td>\(r.annotated)</td>"
+            var row = "<tr><th>\(e((t.marksLinked(r) ? "linked " : "") + r.label))</th><td>\(r.annotated)</td>"
             for p in policies {
                 let cells = r.cells[p] ?? .zero
                 for (i, c) in StudyReport.Column.of(p).enumerated() {

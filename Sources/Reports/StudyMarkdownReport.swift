@@ -19,6 +19,11 @@ public struct StudyMarkdownReport {
             out.append("pvsites \(M.inline(t.version)), \(M.inline(t.date)): \(M.code(t.command))")
             out.append("")
         }
+        for l in report.linux {
+            out.append("- " + M.inline(l.headline) + (l.command.map { (l.recorded ? ", " + M.inline(l.commandLead) : ": ") + M.code($0) } ?? ""))
+        }
+        if let none = report.linuxNone { out.append("- " + M.inline(none)) }
+        if !report.linux.isEmpty || report.linuxNone != nil { out.append("") }
         if !report.compilers.isEmpty || !report.skipped.isEmpty {
             out.append("| compiler | version |")
             out.append("|---|---|")
@@ -116,7 +121,7 @@ public struct StudyMarkdownReport {
         }
         var out = [head, rule]
         for r in t.rows {
-            var line = "| \(Markdown.inline((r.isLinked ? "linked " : "") + r.label)) | \(r.annotated) |"
+            var line = "| \(Markdown.inline((t.marksLinked(r) ? "linked " : "") + r.label)) | \(r.annotated) |"
             for p in policies {
                 let cells = r.cells[p] ?? .zero
                 for column in StudyReport.Column.of(p) { line += " \(cells.value(column)) |" }

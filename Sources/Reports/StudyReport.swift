@@ -3,6 +3,7 @@ import CorpusBuild
 import Foundation
 import RelocSites
 import Study
+import Pipeline
 
 /// The study as the reports show it, computed once from a `StudyResult`
 /// (and the Linux A/B's, when there is one): the bottom line, the coverage
@@ -57,6 +58,28 @@ public struct StudyReport: Sendable {
     public let warnings: String?
     /// In the order the configurations declare them.
     public let variants: [String]
+    /// The Linux A/B results the report leads with, a line each (what,
+    /// recorded or this machine's, and the command that reproduces it);
+    /// `linuxNone` instead when none was found.
+    public let linux: [LinuxLead]
+    /// `LinuxResult.noneLine` when the study looked for Linux results and
+    /// found none; nil when it has some or did not look.
+    public let linuxNone: String?
+
+    /// A Linux result's lines at the head of every report.
+    public struct LinuxLead: Sendable {
+        /// `reproduce (pvsites v1.2): ` before a recorded result's command.
+        public var commandLead: String {
+            recorded ? "reproduce" + (version.map { " (pvsites \($0))" } ?? "") + ": " : ""
+        }
+        /// `Linux 6.1, gcc: subset, tree, vmlinux; recorded 2026-12-06 ...`.
+        public let headline: String
+        /// The kernel study's command line, when it recorded one.
+        public let command: String?
+        /// The pvsites that made it (`tool.version`).
+        public let version: String?
+        public let recorded: Bool
+    }
     public let bottomLine: BottomLine
     /// The Linux A/B's tables first, then the corpus's: per compiler (only
     /// `mainCompiler` unless `full`), variant in declared order; a table
@@ -88,7 +111,12 @@ public struct StudyReport: Sendable {
         let mainCompiler = compilerNames.contains("gcc") ? "gcc" : compilerNames.first ?? "gcc"
         self.mainCompiler = mainCompiler
         let isLinux = result.configs.contains { $0.kernel != nil }
-        let linuxConfigs = isLinux ? [] : (result.linux?.configs ?? [])
+        let linuxResults = isLinux ? [] : (result.linux ?? [])
+        linux = linuxResults.map {
+            LinuxLead(headline: $0.headline, command: $0.command, version: $0.tool?.version, recorded: $0.recorded)
+        }
+        linuxNone = !isLinux && result.linux?.isEmpty == true ? LinuxResult.noneLine : nil
+        let linuxConfigs = linuxResults.flatMap(\.configs)
         var tables: [Table] = []
         if !linuxConfigs.isEmpty {
             // Its plain form's table, then its direct form's (when the kernel study had one).
@@ -130,6 +158,16 @@ public struct StudyReport: Sendable {
     }
 
     public var title: String { "pvsites study of \(corpus)" }
+
+    /// A Linux row in the bottom line and the direct table, at most 24
+    /// characters: `Linux 6.1 -O2 retpol.`, `6.1 clang-14 -O2 retpol.`,
+    /// `6.1 -O2 retpol. tree` (the `Linux` goes where room is short).
+    static func linuxLabel(_ c: ConfigResult, mainCompiler: String) -> String {
+        let words = [c.kernel ?? "?"] + (c.compiler == mainCompiler ? [] : [c.compiler]) + [c.opt]
+            + (c.retpoline == "on" ? ["retpol."] : []) + (c.scope == .tree ? ["tree"] : [])
+        let short = words.joined(separator: " ")
+        return short.count + 6 <= 24 ? "Linux " + short : short
+    }
 
     /// Three lines under the first table, pointing to the catalogue.
     public static let legend = [
@@ -318,6 +356,9 @@ extension StudyReport {
         public let variant: String
         /// `6.1` for the Linux A/B.
         public let kernel: String?
+        /// The Linux A/B's scope (nil in a result written before scopes:
+        /// then the subset's objects with vmlinux's rows under them).
+        public let scope: Scope?
         public let rows: [Row]
         /// Linked images whose numbers equal the objects' (not shown).
         public let linkedSame: Int
@@ -330,11 +371,13 @@ extension StudyReport {
         static func tables(_ configs: [ConfigResult], compilers: [String], opts: Set<String>?,
                            form: Form = .plain) -> [Table] {
             var out: [Table] = []
-            // The Linux A/B's variants (retpoline on, off) share a table.
-            let variants = StudyReport.inOrder(configs.map { $0.kernel == nil ? $0.variant : "" })
+            // The Linux A/B's variants (retpoline on, off) share a table,
+            // one per version and scope.
+            let group = { (c: ConfigResult) in c.kernel.map { "linux \($0) \(c.scope?.rawValue ?? "")" } ?? c.variant }
+            let variants = StudyReport.inOrder(configs.map(group))
             for compiler in compilers {
                 for variant in variants {
-                    var list = configs.filter { ($0.kernel == nil ? $0.variant : "") == variant && $0.compiler == compiler }
+                    var list = configs.filter { group($0) == variant && $0.compiler == compiler }
                     if let opts, list.contains(where: { opts.contains($0.opt) }) { list = list.filter { opts.contains($0.opt) } }
                     if !list.isEmpty { out.append(Table(compiler: compiler, variant: variant, configs: list, form: form)) }
                 }
@@ -347,6 +390,7 @@ extension StudyReport {
             self.compiler = compiler
             self.variant = configs.first?.variant ?? variant
             kernel = configs.first?.kernel
+            scope = configs.first?.scope
             let ordered = configs.enumerated().sorted {
                 (StudyReport.optOrder($0.element.opt), $0.element.retpoline ?? "", $0.offset)
                     < (StudyReport.optOrder($1.element.opt), $1.element.retpoline ?? "", $1.offset)
@@ -374,18 +418,29 @@ extension StudyReport {
 
         /// `gcc, variant kernel` or `Linux 6.1, gcc, retpoline on`.
         public var title: String {
-            if let kernel { return "Linux \(kernel) A/B, \(compiler), objects" + (form == .direct ? ", direct form" : "") }
+            if let kernel {
+                let what = switch scope {
+                case .tree?: "whole tree"
+                case .vmlinux?: "vmlinux"
+                case .subset?, nil: "objects"
+                }
+                return "Linux \(kernel) A/B, \(compiler), \(what)" + (form == .direct ? ", direct form" : "")
+            }
             return "\(compiler), variant \(variant), objects" + (form == .direct ? ", direct form" : "")
         }
 
         /// Text size ratios, `-O0 1.25 -O1 1.00 ...`, objects only: the
         /// annotated build over the table's form (`textForm`).
         public var textRatios: String {
-            rows.filter { !$0.isLinked }.map { "\($0.label) \(ratio($0))" }.joined(separator: "  ")
+            rows.filter { !marksLinked($0) }.map { "\($0.label) \(ratio($0))" }.joined(separator: "  ")
         }
 
         /// The ratio this table shows for a row: over plain, or over direct.
         public func ratio(_ r: Row) -> String { form == .direct ? r.directTextRatio ?? "-" : r.textRatio }
+
+        /// Rows marked `ld` (linked images under their objects); a
+        /// vmlinux table has nothing else and marks none.
+        public func marksLinked(_ r: Row) -> Bool { r.isLinked && scope != .vmlinux }
 
         /// `a/p` or `a/d`: what `ratio` divides.
         public var textColumn: String { form == .direct ? "a/d" : "a/p" }
@@ -456,7 +511,7 @@ extension StudyReport {
             for c in direct.filter({ $0.kernel != nil }).sorted(by: {
                 (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1))
             }) {
-                lines.append(line("Linux \(c.kernel!) \(c.opt)" + (c.retpoline == "on" ? " retpol." : ""), c))
+                lines.append(line(StudyReport.linuxLabel(c, mainCompiler: compiler), c))
             }
             let objects = direct.filter { $0.kernel == nil }
             for (i, v) in variants.enumerated() {

@@ -1,6 +1,7 @@
 import Compare
 import RelocSites
 import Study
+import Pipeline
 
 /// The study as plain text for e-mail: at most 72 columns, ASCII, stable
 /// order. The answer first (at most 20 lines, to be quoted as is), then
@@ -88,6 +89,12 @@ public struct StudyTextReport {
         var out = [report.title]
         if let t = report.tool { out.append("  pvsites \(t.version), \(t.date): \(t.command)") }
         out.append("  " + report.compilers.map(\.short).joined(separator: ", "))
+        // The Linux results first of all: what each is, and how to redo it.
+        for l in report.linux {
+            out += wrap(l.headline, first: "  ", indent: "    ")
+            if let c = l.command { out += wrap(l.commandLead + c, first: "    ", indent: "      ") }
+        }
+        if let none = report.linuxNone { out.append("  " + none) }
         return out
     }
 
@@ -123,12 +130,13 @@ public struct StudyTextReport {
 
     private func table(_ t: StudyReport.Table) -> [String] {
         let widest = t.rows.flatMap { r in r.cells.values.map(\.annotated) }.max() ?? 0
-        var out = [t.title + (t.linkedSame + t.rows.filter(\.isLinked).count > 0 ? " (ld: linked, where it differs)" : "")]
+        let linked = t.linkedSame + t.rows.filter(t.marksLinked).count > 0
+        var out = [t.title + (linked ? " (ld: linked, where it differs)" : "")]
         out += widest < 1000 ? wide(t) : long(t)
         let c = t.control
         out.append("  control \(c.found)/\(c.annotated) found"
             + (c.asmLonger > 0 ? " (\(c.asmLonger) asm longer)" : "")
-            + "; text \(t.textColumn) " + t.rows.filter { !$0.isLinked }.map(t.ratio).joined(separator: " "))
+            + "; text \(t.textColumn) " + t.rows.filter { !t.marksLinked($0) }.map(t.ratio).joined(separator: " "))
         return out
     }
 
@@ -149,7 +157,7 @@ public struct StudyTextReport {
         }
         var out = [head1, head2]
         for r in t.rows {
-            var line = "  " + TextTable.pad(r.isLinked ? "ld" : r.opt, 4) + TextTable.padLeft(String(r.annotated), 4)
+            var line = "  " + TextTable.pad(t.marksLinked(r) ? "ld" : r.opt, 4) + TextTable.padLeft(String(r.annotated), 4)
             for p in policies {
                 let cells = r.cells[p] ?? .zero
                 line += columns(p).map { TextTable.padLeft(cells.value($0), widths[$0]!) }.joined()
@@ -171,7 +179,7 @@ public struct StudyTextReport {
         for r in t.rows {
             for (i, p) in policies.enumerated() {
                 let cells = r.cells[p] ?? .zero
-                let label = i == 0 ? (r.isLinked ? "ld " : "") + r.label : ""
+                let label = i == 0 ? (t.marksLinked(r) ? "ld " : "") + r.label : ""
                 out.append("  " + TextTable.pad(label, 18) + TextTable.pad(p.rawValue, 9)
                     + TextTable.padLeft(String(r.annotated), 6)
                     + columns.map { TextTable.padLeft(cells.value($0), $0 == .percent ? 5 : 6) }.joined())
@@ -229,6 +237,24 @@ public struct StudyTextReport {
     }
 
     /// Word-wrap to the report width.
+    /// `text` wrapped at the width, its first line after `first`, the
+    /// others after `indent` (`wrap(_:indent:)` keeps no leading blanks).
+    private func wrap(_ text: String, first: String, indent: String) -> [String] {
+        var lines: [String] = []
+        var line = first, empty = true
+        for word in text.split(separator: " ") {
+            if !empty && line.count + 1 + word.count > Self.width {
+                lines.append(line)
+                line = indent + word
+            } else {
+                line += (empty ? "" : " ") + word
+            }
+            empty = false
+        }
+        if !empty { lines.append(line) }
+        return lines
+    }
+
     private func wrap(_ text: String, indent: String = "") -> [String] {
         var lines: [String] = []
         var line = ""

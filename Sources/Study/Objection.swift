@@ -1,5 +1,6 @@
 import Compare
 import RelocSites
+import Pipeline
 
 /// The five objections of the 2007 thread, each answered by numbers.
 public struct Objection: Codable, Sendable {

@@ -2,6 +2,7 @@ import Compare
 import CorpusBuild
 import RelocSites
 import SiteModel
+import Pipeline
 
 /// What changed between two studies (`pvsites diff OLD.json NEW.json`), in
 /// the manner of the kernel's `bloat-o-meter`: per configuration and
@@ -26,6 +27,9 @@ public struct StudyDiff: Sendable {
         public let form: String?
         public let kernel: String?
         public let retpoline: String?
+        /// `tree` for the Linux A/B's whole-tree objects, else nil (the
+        /// subset and vmlinux differ by link already).
+        public let scope: String?
 
         /// `gcc kernel -O2 object`, `kernel -O2 object direct`, `6.1 -O2
         /// retpoline on object`.
@@ -37,11 +41,12 @@ public struct StudyDiff: Sendable {
             if let retpoline { words.append("retpoline \(retpoline)") }
             words.append(link.rawValue)
             if let form { words.append(form) }
+            if let scope { words.append(scope) }
             return words.joined(separator: " ")
         }
 
         public init(compiler: String?, variant: String, opt: String, link: LinkForm, form: String?, kernel: String?,
-                    retpoline: String?) {
+                    retpoline: String?, scope: String? = nil) {
             self.compiler = compiler
             self.variant = variant
             self.opt = opt
@@ -49,6 +54,7 @@ public struct StudyDiff: Sendable {
             self.form = form
             self.kernel = kernel
             self.retpoline = retpoline
+            self.scope = scope == Scope.tree.rawValue ? scope : nil
         }
 
         public static func < (a: ConfigID, b: ConfigID) -> Bool { a.description < b.description }
@@ -137,7 +143,8 @@ public struct StudyDiff: Sendable {
         let ids = { (r: StudyResult, forms: [String?]) -> [(ConfigID, ConfigResult)] in
             r.configs.enumerated().map { i, c in
                 (ConfigID(compiler: across ? nil : c.compiler, variant: c.variant, opt: c.opt, link: c.link,
-                          form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline), c)
+                          form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline,
+                          scope: c.scope?.rawValue), c)
             }
         }
         let before = ids(old, oldForms), after = ids(new, newForms)
@@ -234,7 +241,7 @@ public struct StudyDiff: Sendable {
         for r in rows {
             let c = r.config
             let k = Key(config: ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: .object, form: c.form,
-                                         kernel: c.kernel, retpoline: c.retpoline),
+                                         kernel: c.kernel, retpoline: c.retpoline, scope: c.scope),
                         deltas: [r.new.annotated - r.old.annotated, r.new.found - r.old.found,
                                  r.new.missed - r.old.missed, r.new.spurious - r.old.spurious],
                         sites: r.sites)

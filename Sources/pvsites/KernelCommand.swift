@@ -33,7 +33,7 @@ struct KernelOptions: ParsableArguments {
                                valueName: "dir"))
     var subset: [String] = []
 
-    @Flag(help: "Also build and link vmlinux (with --emit-relocs) and bzImage, and compare the two vmlinux images.")
+    @Flag(help: "The whole kernel: build every object and link vmlinux (with --emit-relocs) and bzImage; study compares the default subset, every object pair of the tree and the two vmlinux, a row each (scope subset, tree, vmlinux).")
     var full = false
 
     @Option(help: ArgumentHelp("Your own kernel tree instead of Debian's linux-source; never modified (built from a hard-link copy).",
@@ -211,15 +211,26 @@ struct KernelCommand: ParsableCommand {
 
         @OptionGroup var detail: ReportDetailOptions
 
+        @Flag(help: "Also write the result, one file per compiler, to Kernels/results/<version>-<compiler>.json: the recorded result `pvsites study` leads with.")
+        var record = false
+
+        @Flag(name: .customLong("check-recorded"),
+              help: "Compare the counts with the recorded results of the same version and compilers (Kernels/results/); exit 1 when one differs.")
+        var checkRecorded = false
+
+        func validate() throws {
+            if record && checkRecorded { throw ValidationError("--record and --check-recorded: one or the other") }
+        }
+
         func run() throws {
             let setup = try options.setup()
             var study = KernelStudy(setup: setup)
             study.examplesPerCause = 3
             var result: StudyResult
             do {
-                result = try study.run(options.installedConfigs(setup), forms: options.forms, jobs: options.jobs) {
+                result = StudyResult(try study.run(options.installedConfigs(setup), forms: options.forms, jobs: options.jobs) {
                     KernelCommand.report($0)
-                }
+                })
             } catch let e as KernelError {
                 throw KernelCommand.fail(e)
             }
@@ -239,6 +250,16 @@ struct KernelCommand: ParsableCommand {
                 Diagnostics.failedCount(result.failures.count, noun: "object")
                 throw ExitCode(2)
             }
+            if record {
+                for (compiler, one) in KernelRecord.split(result) {
+                    let file = RecordedResults.file(kernels: setup.files, version: setup.kernel.name, compiler: compiler)
+                    try? FileManager.default.createDirectory(atPath: RecordedResults.directory(kernels: setup.files),
+                                                             withIntermediateDirectories: true)
+                    try Output.write(try JSONOutput.encode(one), to: file)
+                    Diagnostics.warning("pvsites: recorded \(file)")
+                }
+            }
+            if checkRecorded { try KernelRecord.check(result, setup: setup) }
         }
     }
 

@@ -31,30 +31,53 @@ struct StudyReportOptions: ParsableArguments {
     var report: StudyReport.Options { detail.report(full: full) }
 }
 
-/// Where the corpus study finds the Linux A/B result it leads with.
+/// Where the corpus study finds the Linux A/B results it leads with: the
+/// results recorded in the repository (`Kernels/results/*.json`, written by
+/// `pvsites kernel study --record`) and this machine's own kernel studies
+/// (`<kernel cache>/results/study-<version>.json`); a local one replaces a
+/// recorded one of the same version and compilers when it is newer.
 struct LinuxResultOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A `pvsites kernel study --format json` result to lead the report with (default: the last one `kernel study` left in the kernel cache, if any).",
+    @Option(help: ArgumentHelp("A `pvsites kernel study --format json` result to lead the report with, instead of the recorded and local ones (repeatable).",
                                valueName: "FILE"))
-    var linux: String?
+    var linux: [String] = []
 
     @Flag(name: .customLong("no-linux"), help: "Leave the Linux A/B out of the report.")
     var noLinux = false
 
-    /// The named result (an error when it cannot be read), else the
-    /// cache's last 6.1 result when there is one (a warning, and no Linux
-    /// rows, when that one cannot be read: a newer pvsites may have
-    /// written it).
-    func load() throws -> LinuxAB? {
+    @Option(help: ArgumentHelp("The repository's Kernels/ directory, whose results/ holds the recorded Linux results (default: ./Kernels, else next to the executable).",
+                             valueName: "dir"))
+    var kernels: String?
+
+    /// The named results (an error when one cannot be read), else the
+    /// recorded and local ones (a warning for one that cannot be read: a
+    /// newer pvsites may have written it). Empty when there are none.
+    func load() throws -> [LinuxResult]? {
         guard !noLinux else { return nil }
-        guard linux == nil else { return try Self.read(linux!) }
-        let path = KernelSetup.resultsFile(cache: KernelSetup.defaultCache, kernel: "6.1")
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try Self.read(path)
-        } catch let e as CLIError {
-            Diagnostics.warning("pvsites: warning: \(e.description); left out of the report (--linux FILE names another, --no-linux none)")
-            return nil
+        let recordedDirectory = KernelFiles.locate(kernels).map { RecordedResults.directory(kernels: $0) }
+        guard linux.isEmpty else {
+            return try linux.map { path in
+                let inRecorded = recordedDirectory.map { URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+                    == URL(fileURLWithPath: $0).standardizedFileURL.path } ?? false
+                return try Self.read(path, recorded: inRecorded)
+            }
         }
+        func readAll(_ paths: [String], recorded: Bool) -> [LinuxResult] {
+            paths.compactMap { path in
+                do {
+                    return try Self.read(path, recorded: recorded)
+                } catch let e as CLIError {
+                    Diagnostics.warning("pvsites: warning: \(e.description); left out of the report (--linux FILE names another, --no-linux none)")
+                    return nil
+                } catch {
+                    return nil
+                }
+            }
+        }
+        let recorded = readAll(recordedDirectory.map(RecordedResults.files) ?? [], recorded: true)
+        let local = readAll(RecordedResults.files(in: KernelSetup.defaultCache + "/results").filter {
+            URL(fileURLWithPath: $0).lastPathComponent.hasPrefix("study-")
+        }, recorded: false)
+        return LinuxResult.choose(recorded: recorded, local: local)
     }
 
     /// `configs[3].references.by_use: Cannot initialize ReferenceUse from "jmp-direct"`.
@@ -70,7 +93,7 @@ struct LinuxResultOptions: ParsableArguments {
         return (path.isEmpty ? "" : String(path.drop { $0 == "." }) + ": ") + context.debugDescription
     }
 
-    private static func read(_ path: String) throws -> LinuxAB {
+    private static func read(_ path: String, recorded: Bool) throws -> LinuxResult {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("\(path): cannot read the Linux A/B result")
         }
@@ -79,7 +102,7 @@ struct LinuxResultOptions: ParsableArguments {
             guard result.configs.contains(where: { $0.kernel != nil }) else {
                 throw CLIError("\(path): not a `pvsites kernel study` result (no config has a kernel)")
             }
-            return LinuxAB(source: path, result: result)
+            return LinuxResult(source: path, result: result, recorded: recorded)
         } catch let e as CLIError {
             throw e
         } catch {

@@ -10,6 +10,7 @@ import FoundationXML
 @testable import Study
 import TestSupport
 import Testing
+import Pipeline
 
 /// The study run once per test process on a small slice of the corpus
 /// (gcc, kernel and retpoline, -O0 and -O2, object and linked, plain and

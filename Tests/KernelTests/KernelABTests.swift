@@ -7,6 +7,7 @@ import Testing
 import TestSupport
 import ELF
 @testable import Kernel
+import Pipeline
 
 /// The Linux A/B on the real trees in the cache. Everything here skips,
 /// saying why, when linux-source-6.1 is not in the cache or the trees it
@@ -211,7 +212,7 @@ struct KernelIndependentCheckTests {
         #expect(config.retpoline == "on")
         #expect((config.objects ?? 0) > 0)
         let baseline = try GateBaseline.load(path: Fixtures.repositoryRoot + "/Kernels/baseline-6.1-x86-mm.json")
-        let measured = GateBaseline(result)
+        let measured = GateBaseline(StudyResult(result))
         #expect(measured.configs == baseline.configs)
     }
 }

@@ -5,6 +5,7 @@ import Study
 import Testing
 import TestSupport
 @testable import Kernel
+import Pipeline
 
 /// The direct kernel mode (direct-mode.patch): every PVOP_* a direct call to
 /// a trampoline `pv_tramp_<op>`. The source tests skip when linux-source-6.1

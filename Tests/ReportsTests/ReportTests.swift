@@ -6,6 +6,7 @@ import RelocSites
 @testable import Study
 import TestSupport
 import Testing
+@testable import Pipeline
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

@@ -6,6 +6,7 @@ import Reports
 import Study
 import TestSupport
 import Testing
+import Pipeline
 
 /// docs/causes.md and the tool in step: each `pvsites-example` block of the
 /// page is the example the study makes for that outcome or cause, policy,

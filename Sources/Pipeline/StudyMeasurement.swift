@@ -2,50 +2,9 @@ import CorpusBuild
 import Compare
 import ELF
 import Foundation
-import Pipeline
+import DebugInfo
 import RelocSites
 import SiteModel
-
-/// An annotated object and the plain (or direct) build of the same source.
-public struct ObjectPair: Sendable, Hashable {
-    public let annotated: String
-    public let plain: String
-    /// How failures name the pair (a file name, or a path in a kernel tree).
-    public let name: String
-
-    public init(annotated: String, plain: String, name: String) {
-        self.annotated = annotated
-        self.plain = plain
-        self.name = name
-    }
-}
-
-/// The pairs of one configuration in one link form: one `ConfigResult`.
-public struct StudyUnit: Sendable {
-    public let configuration: BuildConfiguration
-    public let link: LinkForm
-    public let pairs: [ObjectPair]
-    /// Set by the Linux A/B: the kernel version, `on`/`off`, and the
-    /// number of object pairs go into the config's result.
-    public var kernel: String?
-    public var retpoline: String?
-    /// The unannotated form the pairs' second file is built in.
-    public var form: Form
-    /// The direct form's trampoline prefix (configs.json `trampolines`).
-    public var trampolinePrefix: String?
-
-    public init(configuration: BuildConfiguration, link: LinkForm, pairs: [ObjectPair],
-                kernel: String? = nil, retpoline: String? = nil, form: Form = .plain,
-                trampolinePrefix: String? = Trampolines.defaultPrefix) {
-        self.configuration = configuration
-        self.link = link
-        self.pairs = pairs
-        self.kernel = kernel
-        self.retpoline = retpoline
-        self.form = form
-        self.trampolinePrefix = trampolinePrefix
-    }
-}
 
 /// The cross-build measurement of units of object pairs, shared by the
 /// corpus study and the Linux A/B: every pair is one `Analysis` (all
@@ -62,7 +21,23 @@ public enum StudyMeasurement {
     /// `progress(done, total)` counts pairs.
     public static func run(_ units: [StudyUnit], names: [Int64: String], examplesPerCause: Int = 3,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> Result {
-        let work = units.indices.flatMap { u in units[u].pairs.map { (unit: u, pair: $0) } }
+        // A pair that is in two units of the same configuration, link and
+        // form (a kernel's subset is part of its whole tree) is measured
+        // once; its numbers go into both.
+        var index: [PairKey: Int] = [:]
+        var work: [(unit: Int, pair: ObjectPair)] = []
+        var slots: [[Int]] = []
+        for u in units.indices {
+            let unit = units[u]
+            slots.append(unit.pairs.map { pair in
+                let key = PairKey(pair: pair, configuration: unit.configuration, link: unit.link, form: unit.form,
+                                  trampolinePrefix: unit.trampolinePrefix)
+                if let i = index[key] { return i }
+                index[key] = work.count
+                work.append((unit: u, pair: pair))
+                return work.count - 1
+            })
+        }
         let counter = ProgressCounter()
         let total = work.count
         let measured = WorkerPool.map(work) { item -> PairResult in
@@ -72,8 +47,21 @@ public enum StudyMeasurement {
             return PairResult(item.pair, unit: unit, label: label, names: names,
                               examplesPerCause: examplesPerCause)
         }
+        // A shared pair's examples and failures go with its first unit only.
         var sums = units.map { _ in PairResult() }
-        for (item, r) in zip(work, measured) { sums[item.unit].add(r) }
+        var summed = Set<Int>()
+        for u in units.indices {
+            for i in slots[u] {
+                if summed.insert(i).inserted {
+                    sums[u].add(measured[i])
+                } else {
+                    var again = measured[i]
+                    again.examples = []
+                    again.failures = []
+                    sums[u].add(again)
+                }
+            }
+        }
         // Examples: the first few per (outcome, cause, policy), in unit order.
         var examples: [Example] = []
         var taken: [Shown: Int] = [:]
@@ -86,6 +74,11 @@ public enum StudyMeasurement {
         }
         let configs = zip(units, sums).map { unit, sum in sum.config(unit) }
         return Result(configs: configs, examples: examples, failures: sums.flatMap(\.failures))
+    }
+
+    /// Bytes of the executable PROGBITS sections.
+    static func textBytes(_ f: ObjectFile) -> Int {
+        f.sections.filter { $0.isExecutable && $0.type == .progbits }.reduce(0) { $0 + Int($1.size) }
     }
 
     /// The table's op names, from the DWARF of the first plain file that
@@ -108,6 +101,15 @@ public enum StudyMeasurement {
         }
         return [:]
     }
+}
+
+/// What makes two units' pair the same measurement.
+private struct PairKey: Hashable {
+    let pair: ObjectPair
+    let configuration: BuildConfiguration
+    let link: LinkForm
+    let form: Form
+    let trampolinePrefix: String?
 }
 
 /// Examples are counted per (outcome, cause, policy).
@@ -141,8 +143,8 @@ struct PairResult: Sendable {
         do {
             let a = try ObjectFile(path: pair.annotated)
             let p = try ObjectFile(path: pair.plain)
-            textA = StudyRunner.textBytes(a)
-            textP = StudyRunner.textBytes(p)
+            textA = StudyMeasurement.textBytes(a)
+            textP = StudyMeasurement.textBytes(p)
             let analysis = try Analysis(annotated: a, plain: p,
                                         options: Analysis.Options(names: names, control: true,
                                                                   trampolinePrefix: unit.trampolinePrefix))
@@ -177,7 +179,7 @@ struct PairResult: Sendable {
                     let k = Shown(outcome: o.kind, cause: o.cause, policy: policy)
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1
-                    examples.append(StudyRunner.example(o, config: label, policy: policy, annotatedFile: a,
+                    examples.append(PairExample.example(o, config: label, policy: policy, annotatedFile: a,
                                                         plainFile: p, evidence: evidence, names: names,
                                                         sources: &sourceCache, disassembly: &disassembly,
                                                         form: unit.form))
@@ -245,6 +247,7 @@ struct PairResult: Sendable {
             result.kernel = unit.kernel
             result.retpoline = unit.retpoline
             result.objects = unit.pairs.count
+            result.scope = unit.scope
         }
         return result
     }
