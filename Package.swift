@@ -7,9 +7,10 @@ import PackageDescription
 //   MacroSites, RelocSites     the two strategies; never import each other
 //   Compare                    outcomes and causes
 //   CorpusBuild                corpus configuration, toolchains, builder, cache
-//   Pipeline                   both strategies and every policy, once per input
-//                              or pair; the per-pair measurement (StudyMeasurement)
 //   Records                    .parainstructions records made from a scan, and a patch simulator
+//   Pipeline                   both strategies and every policy, once per input
+//                              or pair; the per-pair measurement (StudyMeasurement,
+//                              with Records' patchable count)
 //   Kernel                     the Linux A/B: source, plain patch, builds, pairs
 //                              (below Study: it imports Pipeline, never Study)
 //   Study, Reports, Gate       the study, its renderings, the coverage gate
@@ -36,7 +37,7 @@ let package = Package(
         .target(name: "RelocSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "Compare", dependencies: ["ELF", "RelocSites", "SiteModel"]),
         .target(name: "CorpusBuild", dependencies: ["ELF"]),
-        .target(name: "Pipeline", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
+        .target(name: "Pipeline", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Records", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
         .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Pipeline", "RelocSites", "Study"]),

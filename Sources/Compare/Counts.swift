@@ -5,6 +5,11 @@ public struct Counts: Sendable, Codable, Equatable {
     /// size-, kind-mismatched or clobber-unsafe). found + misplaced +
     /// missed = annotated.
     public var found = 0
+    /// Of the found sites, those whose plain (or direct) build's site a
+    /// record can be made for that Linux 6.1's patcher rewrites in place
+    /// (Records' RecordMaker decides; the study fills it in). Nil where
+    /// not measured: a comparison alone, a study written before it.
+    public var patchable: Int?
     /// Sites the scan reported, whatever became of them.
     public var scanned = 0
     /// Annotated sites whose only partner is a guess that cannot be patched.
@@ -36,7 +41,7 @@ public struct Counts: Sendable, Codable, Equatable {
     public var causes: [Cause: Int] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case annotated, found, scanned, misplaced, merged, matched, missed, spurious, causes
+        case annotated, found, patchable, scanned, misplaced, merged, matched, missed, spurious, causes
         case misplacedMidInstruction = "misplaced_mid_instruction"
         case misplacedNonCall = "misplaced_non_call"
         case sizeMismatched = "size_mismatched"
@@ -91,6 +96,8 @@ public struct Counts: Sendable, Codable, Equatable {
         var c = a
         c.annotated += b.annotated
         c.found += b.found
+        // Unmeasured only when neither side was measured.
+        c.patchable = a.patchable == nil && b.patchable == nil ? nil : (a.patchable ?? 0) + (b.patchable ?? 0)
         c.scanned += b.scanned
         c.misplaced += b.misplaced
         c.merged += b.merged

@@ -3,6 +3,7 @@ import Compare
 import ELF
 import Foundation
 import DebugInfo
+import Records
 import RelocSites
 import SiteModel
 
@@ -164,9 +165,14 @@ struct PairResult: Sendable {
             var sourceCache = SourceLines()
             var disassembly = ExampleDisassembly()
             var taken: [Shown: Int] = [:]
+            // Patchable: the found sites' plain-build sites that got a
+            // record, the records made from each policy's whole scan.
+            let records = Patchable.records(file: p, scans: Policy.allCases.map { analysis.scans[$0]! })
             for policy in Policy.allCases {
                 let c = analysis.comparisons[policy]!
                 policies[policy] = c.counts
+                let found = c.outcomes.filter(\.kind.isFound).compactMap(\.found)
+                policies[policy]!.patchable = Patchable.count(of: found, in: records[policy]!)
                 for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
                     let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
                     if o.kind == .missed { missed[policy, default: []].append(k) }

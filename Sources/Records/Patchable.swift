@@ -1,5 +1,6 @@
 import ELF
 import RelocSites
+import SiteModel
 
 /// The `patchable` count the study reports beside `found`: of one file's
 /// scanned sites, how many a record can be made for that Linux's patcher
@@ -7,19 +8,39 @@ import RelocSites
 /// whole call is not patchable, whatever the 2007 proposal would write).
 public enum Patchable {
     public static func count(file: ObjectFile, scan: RelocScan) -> Int {
-        RecordMaker(file: file).make(sites: scan.sites, references: scan.references, annotated: false,
-                                     options: RecordOptions(decodeSites: true)).records.count
+        records(file: file, scans: [scan])[scan.policy]!.records.count
     }
 
     /// The same for several policies' scans of one file, sharing the
     /// branch targets.
     public static func counts(file: ObjectFile, scans: [RelocScan]) -> [Policy: Int] {
+        records(file: file, scans: scans).mapValues(\.records.count)
+    }
+
+    /// The records made from each whole scan (as `pvsites records
+    /// --policy P` with decoding makes them), one RecordMaker for the file.
+    public static func records(file: ObjectFile, scans: [RelocScan]) -> [Policy: RecordSet] {
         let maker = RecordMaker(file: file)
-        var out: [Policy: Int] = [:]
+        var out: [Policy: RecordSet] = [:]
         for scan in scans {
             out[scan.policy] = maker.make(sites: scan.sites, references: scan.references, annotated: false,
-                                          options: RecordOptions(decodeSites: true)).records.count
+                                          options: RecordOptions(decodeSites: true))
         }
         return out
     }
+
+    /// Of `sites` (some of the scan's, e.g. those that found an annotated
+    /// site), how many got a record in `set`: the records are made from the
+    /// whole scan, so a found site that overlaps an earlier spurious one's
+    /// record is not patchable, as in the file the records command writes.
+    public static func count(of sites: [Site], in set: RecordSet) -> Int {
+        let made = Set(set.records.map { RecordSpot(sectionIndex: $0.sectionIndex, offset: $0.offset) })
+        return sites.filter { made.contains(RecordSpot(sectionIndex: $0.sectionIndex, offset: $0.offset)) }.count
+    }
+}
+
+/// Where a record starts: its section and offset.
+private struct RecordSpot: Hashable {
+    let sectionIndex: Int
+    let offset: UInt64
 }
