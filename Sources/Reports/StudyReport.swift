@@ -169,11 +169,12 @@ public struct StudyReport: Sendable {
         return short.count + 6 <= 24 ? "Linux " + short : short
     }
 
-    /// Three lines under the first table, pointing to the catalogue.
+    /// Four lines under the first table, pointing to the catalogue.
     public static let legend = [
-        "ann annotated sites; fnd found (% of ann); mpl naive guesses not on a",
-        "call (mid-instruction, non-call); mis missed, siz found at another",
-        "length, spu spurious; copies-differ left out. docs/causes.md",
+        "ann annotated sites; fnd found (% of ann, where shown); pat of those,",
+        "patchable in place (docs/records.md); mpl naive guesses not on a call",
+        "(mid-instruction, non-call); mis missed, siz found at another length,",
+        "spu spurious; copies-differ left out. docs/causes.md",
     ]
 
     /// Section headings every rendering uses.
@@ -219,18 +220,19 @@ public struct StudyReport: Sendable {
 extension StudyReport {
     /// A column of a coverage table.
     public enum Column: String, Sendable, CaseIterable {
-        case found = "fnd", percent = "%", misplaced = "mpl", missed = "mis"
+        case found = "fnd", patchable = "pat", percent = "%", misplaced = "mpl", missed = "mis"
         case sizeMismatched = "siz", spurious = "spu"
 
         /// The columns of a policy: misplaced only where guesses are made.
         public static func of(_ p: Policy) -> [Column] {
-            p == .naive ? [.found, .percent, .misplaced, .missed, .spurious]
-                : [.found, .percent, .missed, .sizeMismatched, .spurious]
+            p == .naive ? [.found, .patchable, .percent, .misplaced, .missed, .spurious]
+                : [.found, .patchable, .percent, .missed, .sizeMismatched, .spurious]
         }
 
         public var meaning: String {
             switch self {
             case .found: "annotated sites found, in any shape"
+            case .patchable: "of the found sites, those Linux 6.1's patcher can rewrite in place (a record can be made)"
             case .percent: "found, percent of annotated"
             case .misplaced: "annotated sites partnered only by a guess that is not a call (mid-instruction, non-call)"
             case .missed: "missed (copies-differ left out)"
@@ -245,6 +247,8 @@ extension StudyReport {
         public let annotated: Int
         /// Annotated sites found in a shape that is really there.
         public let found: Int
+        /// Of the found, those a record can be made for (nil: not measured).
+        public let patchable: Int?
         public let misplaced: Int
         /// Missed and spurious leave out sites the two builds copied a
         /// different number of times (cause `copies-differ`).
@@ -257,6 +261,7 @@ extension StudyReport {
         public init(_ c: Counts) {
             annotated = c.annotated
             found = c.found
+            patchable = c.patchable
             misplaced = c.misplaced
             missed = c.realMissed
             sizeMismatched = c.sizeMismatched
@@ -274,6 +279,7 @@ extension StudyReport {
         public func value(_ c: Column) -> String {
             switch c {
             case .found: String(found)
+            case .patchable: patchable.map(String.init) ?? "-"
             case .percent: percent
             case .misplaced: String(misplaced)
             case .missed: String(missed)

@@ -69,7 +69,7 @@ public struct StudyTextReport {
 
     /// The direct form condensed: a line per configuration, decoded.
     private func directTable(_ d: StudyReport.DirectTable) -> [String] {
-        let columns: [StudyReport.Column] = [.found, .percent, .missed, .sizeMismatched, .spurious]
+        let columns: [StudyReport.Column] = [.found, .patchable, .percent, .missed, .sizeMismatched, .spurious]
         var out = [StudyReport.Heading.direct]
         out.append("  " + TextTable.pad("", 22) + TextTable.padLeft("ann", 5)
             + columns.map { TextTable.padLeft($0.rawValue, 5) }.joined() + "   a/p  a/d")
@@ -145,8 +145,12 @@ public struct StudyTextReport {
     private func wide(_ t: StudyReport.Table) -> [String] {
         let policies = Policy.allCases
         // Naive's missed is annotated less found and misplaced: left out.
-        let columns = { (p: Policy) in StudyReport.Column.of(p).filter { p != .naive || $0 != .missed } }
-        let widths: [StudyReport.Column: Int] = [.found: 5, .percent: 4, .misplaced: 5, .missed: 5,
+        // The percent gives way to patchable in 72 columns (the bottom line,
+        // markdown and HTML keep it).
+        let columns = { (p: Policy) in
+            StudyReport.Column.of(p).filter { (p != .naive || $0 != .missed) && $0 != .percent }
+        }
+        let widths: [StudyReport.Column: Int] = [.found: 5, .patchable: 4, .percent: 4, .misplaced: 5, .missed: 5,
                                                  .sizeMismatched: 4, .spurious: 4]
         var head1 = "          ", head2 = "  opt  ann"
         for p in policies {
@@ -169,7 +173,8 @@ public struct StudyTextReport {
 
     /// A row per configuration and policy, for four-digit counts.
     private func long(_ t: StudyReport.Table) -> [String] {
-        let columns = StudyReport.Column.allCases
+        // Patchable in, the percent out: 72 columns.
+        let columns = StudyReport.Column.allCases.filter { $0 != .percent }
         var out = ["  " + TextTable.pad("config", 18) + TextTable.pad("policy", 9) + TextTable.padLeft("ann", 6)
             + columns.map { TextTable.padLeft($0.rawValue, $0 == .percent ? 5 : 6) }.joined()]
         // Where the Linux A/B leads a corpus report, naive's rows only in
