@@ -176,9 +176,17 @@ struct StudyRunTests {
                                                          naive.misplacedMidInstruction, naive.misplacedNonCall])
 
         // 2. Patch size ("naive (6 bytes everywhere)").
+        // Patchable: of the found, those a record can be made for.
+        let dp = try #require(dataflow.patchable), cp = try #require(decoded.patchable), np = try #require(naive.patchable)
+        #expect(dp <= dataflow.found && cp <= decoded.found && np <= naive.found)
         #expect(r.objections[1].figures == ["annotated": counted.records, "size_mismatched_dataflow": dataflow.sizeMismatched,
-                                           "size_mismatched_naive": naive.sizeMismatched])
-        #expect(Self.numbers(r.objections[1].answer) == [dataflow.sizeMismatched, counted.records, 6, naive.sizeMismatched])
+                                           "size_mismatched_naive": naive.sizeMismatched,
+                                           "found_dataflow": dataflow.found, "found_decoded": decoded.found,
+                                           "found_naive": naive.found, "patchable_dataflow": dp,
+                                           "patchable_decoded": cp, "patchable_naive": np])
+        // "of F found, P patchable (... 5 bytes ... Linux 6.1 ...); S of A differ ..."
+        #expect(Self.numbers(r.objections[1].answer) == [dataflow.found, dp, 5, 6, 1, dataflow.sizeMismatched, counted.records,
+                                                         cp, decoded.found, 6, naive.sizeMismatched, np, naive.found])
 
         // 3. Register environment.
         #expect(r.objections[2].figures == ["narrow_c": counted.narrowC, "annotated_c": counted.annotatedC,
@@ -285,7 +293,8 @@ struct StudyRunTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["schema"] as? Int == 1)
         let summary = try #require(object["summary"] as? [String: Any])
-        for key in ["annotated", "matched", "missed", "spurious", "size_mismatched", "kind_mismatched", "clobber_unsafe"] {
+        for key in ["annotated", "found", "patchable", "matched", "missed", "spurious", "size_mismatched", "kind_mismatched",
+                    "clobber_unsafe"] {
             #expect(summary[key] is Int, "summary.\(key)")
         }
         #expect(summary["policy"] as? String == "dataflow")
@@ -296,6 +305,9 @@ struct StudyRunTests {
         }
         let policies = try #require(first["policies"] as? [String: Any])
         #expect(Set(policies.keys) == ["naive", "decoded", "dataflow"])
+        for (name, counts) in policies {
+            #expect((counts as? [String: Any])?["patchable"] is Int, "configs[].policies.\(name).patchable")
+        }
         // Round trip.
         let back = try JSONDecoder().decode(StudyResult.self, from: Data(json.utf8))
         #expect(back.summary == Self.result.summary)
