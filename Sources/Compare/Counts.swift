@@ -26,12 +26,18 @@ public struct Counts: Sendable, Codable, Equatable {
     /// Pairs matched only by op + innermost position (the builds inlined
     /// differently); included in the counts above.
     public var inliningMatched = 0
+    /// Pairs matched only by op, function chain and order (the builds'
+    /// line tables give different innermost lines); included above.
+    public var linesMatched = 0
     public var spuriousUnannotatedCall = 0
     public var spuriousNonCall = 0
     /// Missed and spurious sites that are only a different number of copies
     /// of a call found elsewhere (cause `copies-differ`); included above.
     public var missedCopiesDiffer = 0
     public var spuriousCopiesDiffer = 0
+    /// Missed sites in a function the plain build has no copy of (cause
+    /// `inlined-differently`); included in `missed`.
+    public var missedInlinedDifferently = 0
     /// Cause → count, over missed and spurious.
     public var causes: [Cause: Int] = [:]
 
@@ -43,16 +49,19 @@ public struct Counts: Sendable, Codable, Equatable {
         case kindMismatched = "kind_mismatched"
         case clobberUnsafe = "clobber_unsafe"
         case inliningMatched = "inlining_matched"
+        case linesMatched = "lines_matched"
         case spuriousUnannotatedCall = "spurious_unannotated_call"
         case spuriousNonCall = "spurious_non_call"
         case missedCopiesDiffer = "missed_copies_differ"
         case spuriousCopiesDiffer = "spurious_copies_differ"
+        case missedInlinedDifferently = "missed_inlined_differently"
     }
 
     public init() {}
 
-    /// Misses that are not just a different number of copies.
-    public var realMissed: Int { missed - missedCopiesDiffer }
+    /// Misses that are not just a difference between the builds (copies,
+    /// functions one of them inlined).
+    public var realMissed: Int { missed - missedCopiesDiffer - missedInlinedDifferently }
     public var realSpurious: Int { spurious - spuriousCopiesDiffer }
 
     init(_ outcomes: [Outcome]) {
@@ -75,6 +84,7 @@ public struct Counts: Sendable, Codable, Equatable {
             case .missed:
                 missed += 1
                 if o.cause == .copiesDiffer { missedCopiesDiffer += 1 }
+                if o.cause == .inlinedDifferently { missedInlinedDifferently += 1 }
             case .spurious:
                 spurious += 1
                 if o.cause == .unannotatedCall { spuriousUnannotatedCall += 1 }
@@ -82,6 +92,7 @@ public struct Counts: Sendable, Codable, Equatable {
                 if o.cause == .copiesDiffer { spuriousCopiesDiffer += 1 }
             }
             if o.inliningDiffers { inliningMatched += 1 }
+            if o.linesDiffer { linesMatched += 1 }
             if let c = o.cause { causes[c, default: 0] += 1 }
         }
     }
@@ -103,11 +114,43 @@ public struct Counts: Sendable, Codable, Equatable {
         c.kindMismatched += b.kindMismatched
         c.clobberUnsafe += b.clobberUnsafe
         c.inliningMatched += b.inliningMatched
+        c.linesMatched += b.linesMatched
         c.spuriousUnannotatedCall += b.spuriousUnannotatedCall
         c.spuriousNonCall += b.spuriousNonCall
         c.missedCopiesDiffer += b.missedCopiesDiffer
         c.spuriousCopiesDiffer += b.spuriousCopiesDiffer
+        c.missedInlinedDifferently += b.missedInlinedDifferently
         c.causes.merge(b.causes, uniquingKeysWith: +)
         return c
+    }
+}
+
+extension Counts {
+    /// Counts written before `lines_matched` and `missed_inlined_differently`
+    /// existed (baselines, recorded results) read them as 0.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func n(_ k: CodingKeys) throws -> Int { try c.decode(Int.self, forKey: k) }
+        annotated = try n(.annotated)
+        found = try n(.found)
+        scanned = try n(.scanned)
+        misplaced = try n(.misplaced)
+        misplacedMidInstruction = try n(.misplacedMidInstruction)
+        misplacedNonCall = try n(.misplacedNonCall)
+        merged = try n(.merged)
+        matched = try n(.matched)
+        missed = try n(.missed)
+        spurious = try n(.spurious)
+        sizeMismatched = try n(.sizeMismatched)
+        kindMismatched = try n(.kindMismatched)
+        clobberUnsafe = try n(.clobberUnsafe)
+        inliningMatched = try n(.inliningMatched)
+        linesMatched = try c.decodeIfPresent(Int.self, forKey: .linesMatched) ?? 0
+        spuriousUnannotatedCall = try n(.spuriousUnannotatedCall)
+        spuriousNonCall = try n(.spuriousNonCall)
+        missedCopiesDiffer = try n(.missedCopiesDiffer)
+        spuriousCopiesDiffer = try n(.spuriousCopiesDiffer)
+        missedInlinedDifferently = try c.decodeIfPresent(Int.self, forKey: .missedInlinedDifferently) ?? 0
+        causes = try c.decode([Cause: Int].self, forKey: .causes)
     }
 }

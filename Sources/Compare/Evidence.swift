@@ -22,9 +22,16 @@ public struct Evidence: Sendable {
     private var mergedByFunction: [FunctionKey: [Site]] = [:]
     /// Each reference that reaches a merged call → that call.
     private var mergedByOrigin: [Place: Site] = [:]
+    /// The functions the scanned build has out of line (base names, clone
+    /// suffixes such as `.isra.0` cut); nil when unknown (same object).
+    private let functions: Set<String>?
 
-    public init(scan: RelocScan) {
+    /// `functions`: the names of the scanned build's functions (its symbol
+    /// table), so that a miss in a function that build does not have is
+    /// told apart (cross-build only).
+    public init(scan: RelocScan, functions: Set<String>? = nil) {
         self.scan = scan
+        self.functions = functions.map { Set($0.map(Self.baseName)) }
         for r in scan.references {
             refsByPlace[r.place] = r
             if let f = r.source.last?.function { refsByFunction[FunctionKey(unit: r.unit, function: f), default: []].append(r) }
@@ -54,6 +61,12 @@ public struct Evidence: Sendable {
     func causeFor(site a: Site) -> (Cause, String?) {
         let key = SiteKey(site: a)
         let at = { (k: SiteKey) in UnitKey(a, k) }
+        // The site is in an out-of-line function the other build does not
+        // have (it inlined it into every caller): nothing there to scan.
+        if let functions, let f = a.source.last?.function, f != "??",
+           !functions.contains(Self.baseName(f)) {
+            return (.inlinedDifferently, "no function \(f) in the plain build: it inlined it or left it out")
+        }
         // The op's load reaches a call that loads of other ops reach too.
         for k in [key, key.innermost] {
             if let r = refsByKey[at(k)]?.first(where: { mergedByOrigin[$0.place] != nil }), let m = mergedByOrigin[r.place] {
@@ -79,11 +92,17 @@ public struct Evidence: Sendable {
         }
         // Nothing at the call's own lines: what the function does with the
         // table elsewhere (a GOT load hoisted to the entry and reaching the
-        // call through a jump table, a pointer kept in a register). Only a
-        // function that never refers to the table is `no-reference`.
-        if let f = a.source.last?.function, let r = refsByFunction[FunctionKey(unit: a.unit, function: f)]?
-            .min(by: { preference($0) < preference($1) }) {
-            return (cause(of: r), "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
+        // call through a jump table, a pointer kept in a register). The
+        // op's own references first: when the function calls the op
+        // directly elsewhere, it made fewer calls of it than the annotated
+        // build has sites (copies-differ). Only a function that never
+        // refers to the table is `no-reference`.
+        if let f = a.source.last?.function, let refs = refsByFunction[FunctionKey(unit: a.unit, function: f)] {
+            let own = refs.filter { $0.op?.offset == a.op.offset }
+            if let r = own.min(by: { preference($0) < preference($1) }) ?? refs.min(by: { preference($0) < preference($1) }) {
+                let c = r.use.isBranch && r.op?.offset == a.op.offset ? Cause.copiesDiffer : cause(of: r)
+                return (c, "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
+            }
         }
         return (.noReference, nil)
     }
@@ -163,6 +182,14 @@ public struct Evidence: Sendable {
             return r.map { $0.use.isBranch } == true ? .unannotatedCall : .nonCall
         }
         return s.kind == .other ? .nonCall : .unannotatedCall
+    }
+}
+
+extension Evidence {
+    /// A function's name without the suffix a compiler gives its clones
+    /// (`__pgd.isra.0`, `f.constprop.0`, `f.part.0`, `f.cold`, `f.llvm.123`).
+    static func baseName(_ name: String) -> String {
+        name.firstIndex(of: ".").map { String(name[..<$0]) } ?? name
     }
 }
 

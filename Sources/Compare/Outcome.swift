@@ -61,6 +61,10 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     /// (inlining, unrolling, cloning differ between the asm and the C
     /// version): the same op at the same line is found elsewhere.
     case copiesDiffer = "copies-differ"
+    /// Missed: the site is in an out-of-line copy of a function that the
+    /// plain build has no copy of (it inlined the function into every
+    /// caller, or dropped it): there is no such function to scan.
+    case inlinedDifferently = "inlined-differently"
     /// Missed: the plain build's call for this op is one that loads of
     /// other ops reach too (an outcome `merged` lists them).
     case merged
@@ -72,9 +76,13 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     /// A cause of a spurious site (the others explain misses).
     public var isSpurious: Bool { self == .unannotatedCall || self == .nonCall }
 
-    /// A miss the scan is to blame for: neither spurious nor a different
-    /// number of copies in the two builds.
-    public var isScanMiss: Bool { !isSpurious && self != .copiesDiffer }
+    /// A miss the scan is to blame for: neither spurious nor a difference
+    /// between what the two builds made (copies, out-of-line functions).
+    public var isScanMiss: Bool { !isSpurious && !isBuildDifference }
+
+    /// The builds differ, not the scan: a different number of copies of a
+    /// call, or a function one build has and the other inlined.
+    public var isBuildDifference: Bool { self == .copiesDiffer || self == .inlinedDifferently }
 
     public static func < (a: Cause, b: Cause) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -101,6 +109,10 @@ public struct Outcome: Sendable, Codable, Hashable {
     /// Matched by op and innermost position only: the two builds inlined
     /// differently (counted apart).
     public let inliningDiffers: Bool
+    /// Matched by op, function chain and order only: the two builds' line
+    /// tables give the site different innermost lines (clang gives an asm
+    /// statement the row before it; counted apart).
+    public let linesDiffer: Bool
     /// The reference that explains a miss (the load, the GOT access ...).
     public let evidence: String?
     /// Set when the scanned site is a guess that could not be patched
@@ -110,19 +122,37 @@ public struct Outcome: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case kind, annotated, found, cause, evidence, misplacement
         case inliningDiffers = "inlining_differs"
+        case linesDiffer = "lines_differ"
     }
 
     public init(kind: OutcomeKind, annotated: Site?, found: Site?, cause: Cause? = nil,
-                inliningDiffers: Bool = false, evidence: String? = nil, misplacement: Misplacement? = nil) {
+                inliningDiffers: Bool = false, linesDiffer: Bool = false, evidence: String? = nil,
+                misplacement: Misplacement? = nil) {
         self.kind = kind
         self.annotated = annotated
         self.found = found
         self.cause = cause
         self.inliningDiffers = inliningDiffers
+        self.linesDiffer = linesDiffer
         self.evidence = evidence
         self.misplacement = misplacement
     }
 
     /// The site the outcome is about: the annotated one when there is one.
     public var site: Site { annotated ?? found! }
+}
+
+extension Outcome {
+    /// Outcomes written before `lines_differ` existed read as false.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(OutcomeKind.self, forKey: .kind)
+        annotated = try c.decodeIfPresent(Site.self, forKey: .annotated)
+        found = try c.decodeIfPresent(Site.self, forKey: .found)
+        cause = try c.decodeIfPresent(Cause.self, forKey: .cause)
+        inliningDiffers = try c.decode(Bool.self, forKey: .inliningDiffers)
+        linesDiffer = try c.decodeIfPresent(Bool.self, forKey: .linesDiffer) ?? false
+        evidence = try c.decodeIfPresent(String.self, forKey: .evidence)
+        misplacement = try c.decodeIfPresent(Misplacement.self, forKey: .misplacement)
+    }
 }

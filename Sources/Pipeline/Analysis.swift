@@ -86,7 +86,7 @@ public struct Analysis: Sendable {
         let names = options.names ?? OpNames.names(in: scans[.dataflow]!)
         if options.names != nil { scans = scans.mapValues { $0.relabeled(names) } }
         self.scans = scans
-        evidence = Evidence(scan: scans[.dataflow]!)
+        evidence = Evidence(scan: scans[.dataflow]!, functions: Self.functionNames(p))
         annotated = OpNames.relabel(macro.sites, names: names)
         mode = .crossBuild
         var comparisons: [Policy: Comparison] = [:]
@@ -104,6 +104,18 @@ public struct Analysis: Sendable {
         } else {
             control = nil
         }
+    }
+
+    /// The names of the functions `file` defines (its symbol table, untyped
+    /// labels too: hand-written asm often omits `.type`): which functions
+    /// the plain build has out of line.
+    private static func functionNames(_ file: ObjectFile) -> Set<String> {
+        var names = Set<String>()
+        file.forEachSymbolEntry { s in
+            guard s.isDefined, !s.hasEmptyName, s.type == .function || s.type == .notype else { return }
+            names.insert(file.symbolName(index: s.index))
+        }
+        return names
     }
 
     /// One decoding pass: the sites of every policy asked for, and dataflow's.
