@@ -35,9 +35,6 @@ public struct Counts: Sendable, Codable, Equatable {
     /// of a call found elsewhere (cause `copies-differ`); included above.
     public var missedCopiesDiffer = 0
     public var spuriousCopiesDiffer = 0
-    /// Missed sites in a function the plain build has no copy of (cause
-    /// `inlined-differently`); included in `missed`.
-    public var missedInlinedDifferently = 0
     /// Cause → count, over missed and spurious.
     public var causes: [Cause: Int] = [:]
 
@@ -54,14 +51,12 @@ public struct Counts: Sendable, Codable, Equatable {
         case spuriousNonCall = "spurious_non_call"
         case missedCopiesDiffer = "missed_copies_differ"
         case spuriousCopiesDiffer = "spurious_copies_differ"
-        case missedInlinedDifferently = "missed_inlined_differently"
     }
 
     public init() {}
 
-    /// Misses that are not just a difference between the builds (copies,
-    /// functions one of them inlined).
-    public var realMissed: Int { missed - missedCopiesDiffer - missedInlinedDifferently }
+    /// Misses that are not just a different number of copies.
+    public var realMissed: Int { missed - missedCopiesDiffer }
     public var realSpurious: Int { spurious - spuriousCopiesDiffer }
 
     init(_ outcomes: [Outcome]) {
@@ -84,7 +79,6 @@ public struct Counts: Sendable, Codable, Equatable {
             case .missed:
                 missed += 1
                 if o.cause == .copiesDiffer { missedCopiesDiffer += 1 }
-                if o.cause == .inlinedDifferently { missedInlinedDifferently += 1 }
             case .spurious:
                 spurious += 1
                 if o.cause == .unannotatedCall { spuriousUnannotatedCall += 1 }
@@ -119,15 +113,14 @@ public struct Counts: Sendable, Codable, Equatable {
         c.spuriousNonCall += b.spuriousNonCall
         c.missedCopiesDiffer += b.missedCopiesDiffer
         c.spuriousCopiesDiffer += b.spuriousCopiesDiffer
-        c.missedInlinedDifferently += b.missedInlinedDifferently
         c.causes.merge(b.causes, uniquingKeysWith: +)
         return c
     }
 }
 
 extension Counts {
-    /// Counts written before `lines_matched` and `missed_inlined_differently`
-    /// existed (baselines, recorded results) read them as 0.
+    /// Counts written before `lines_matched` existed (recorded results)
+    /// read it as 0.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func n(_ k: CodingKeys) throws -> Int { try c.decode(Int.self, forKey: k) }
@@ -150,7 +143,6 @@ extension Counts {
         spuriousNonCall = try n(.spuriousNonCall)
         missedCopiesDiffer = try n(.missedCopiesDiffer)
         spuriousCopiesDiffer = try n(.spuriousCopiesDiffer)
-        missedInlinedDifferently = try c.decodeIfPresent(Int.self, forKey: .missedInlinedDifferently) ?? 0
         causes = try c.decode([Cause: Int].self, forKey: .causes)
     }
 }

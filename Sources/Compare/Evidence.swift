@@ -18,6 +18,8 @@ public struct Evidence: Sendable {
     /// frame of their chain): what a function of the plain build does with
     /// the table at all.
     private var refsByFunction: [FunctionKey: [Reference]] = [:]
+    /// References by compilation unit and op.
+    private var refsByUnitOp: [UnitOp: [Reference]] = [:]
     /// Merged calls by compilation unit and function.
     private var mergedByFunction: [FunctionKey: [Site]] = [:]
     /// Each reference that reaches a merged call → that call.
@@ -27,13 +29,14 @@ public struct Evidence: Sendable {
     private let functions: Set<String>?
 
     /// `functions`: the names of the scanned build's functions (its symbol
-    /// table), so that a miss in a function that build does not have is
-    /// told apart (cross-build only).
+    /// table), so that a miss in a function that build inlined away is
+    /// told apart from a scan failure (cross-build only).
     public init(scan: RelocScan, functions: Set<String>? = nil) {
         self.scan = scan
         self.functions = functions.map { Set($0.map(Self.baseName)) }
         for r in scan.references {
             refsByPlace[r.place] = r
+            if let op = r.op { refsByUnitOp[UnitOp(unit: r.unit, op: op.offset), default: []].append(r) }
             if let f = r.source.last?.function { refsByFunction[FunctionKey(unit: r.unit, function: f), default: []].append(r) }
             let key = SiteKey(op: r.op?.offset ?? -1, chain: r.source.map { SiteKey.Position(file: $0.file, line: $0.line) })
             for k in [key, key.innermost] { refsByKey[UnitKey(unit: r.unit, key: k), default: []].append(r) }
@@ -61,11 +64,15 @@ public struct Evidence: Sendable {
     func causeFor(site a: Site) -> (Cause, String?) {
         let key = SiteKey(site: a)
         let at = { (k: SiteKey) in UnitKey(a, k) }
-        // The site is in an out-of-line function the other build does not
-        // have (it inlined it into every caller): nothing there to scan.
-        if let functions, let f = a.source.last?.function, f != "??",
-           !functions.contains(Self.baseName(f)) {
-            return (.inlinedDifferently, "no function \(f) in the plain build: it inlined it or left it out")
+        // The site is in an out-of-line function the plain build has no
+        // copy of (gcc sizes the annotated asm by its lines and keeps the
+        // wrapper out of line; the plain build inlined it into its
+        // callers), and that build calls the op elsewhere in the unit: a
+        // copy it did not make, not a call the scan failed to find.
+        if let functions, let f = a.source.last?.function, f != "??", !functions.contains(Self.baseName(f)),
+           let r = refsByUnitOp[UnitOp(unit: a.unit, op: a.op.offset)]?.first {
+            return (.copiesDiffer, "no out-of-line \(f) in the plain build (inlined into its callers); "
+                + "the op's \(r.use.rawValue) at \(r.location)")
         }
         // The op's load reaches a call that loads of other ops reach too.
         for k in [key, key.innermost] {
@@ -92,17 +99,11 @@ public struct Evidence: Sendable {
         }
         // Nothing at the call's own lines: what the function does with the
         // table elsewhere (a GOT load hoisted to the entry and reaching the
-        // call through a jump table, a pointer kept in a register). The
-        // op's own references first: when the function calls the op
-        // directly elsewhere, it made fewer calls of it than the annotated
-        // build has sites (copies-differ). Only a function that never
-        // refers to the table is `no-reference`.
-        if let f = a.source.last?.function, let refs = refsByFunction[FunctionKey(unit: a.unit, function: f)] {
-            let own = refs.filter { $0.op?.offset == a.op.offset }
-            if let r = own.min(by: { preference($0) < preference($1) }) ?? refs.min(by: { preference($0) < preference($1) }) {
-                let c = r.use.isBranch && r.op?.offset == a.op.offset ? Cause.copiesDiffer : cause(of: r)
-                return (c, "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
-            }
+        // call through a jump table, a pointer kept in a register). Only a
+        // function that never refers to the table is `no-reference`.
+        if let f = a.source.last?.function, let r = refsByFunction[FunctionKey(unit: a.unit, function: f)]?
+            .min(by: { preference($0) < preference($1) }) {
+            return (cause(of: r), "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
         }
         return (.noReference, nil)
     }
@@ -191,6 +192,12 @@ extension Evidence {
     static func baseName(_ name: String) -> String {
         name.firstIndex(of: ".").map { String(name[..<$0]) } ?? name
     }
+}
+
+/// An op within one compilation unit.
+struct UnitOp: Hashable {
+    let unit: String?
+    let op: Int64
 }
 
 /// A function of one compilation unit.

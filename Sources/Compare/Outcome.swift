@@ -59,12 +59,10 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     case nonCallReference = "non-call-reference"
     /// The two builds made a different number of copies of this call
     /// (inlining, unrolling, cloning differ between the asm and the C
-    /// version): the same op at the same line is found elsewhere.
+    /// version): the same op at the same line is found elsewhere, or the
+    /// site is in an out-of-line function the plain build has no copy of
+    /// (it inlined it into its callers) while it calls the op elsewhere.
     case copiesDiffer = "copies-differ"
-    /// Missed: the site is in an out-of-line copy of a function that the
-    /// plain build has no copy of (it inlined the function into every
-    /// caller, or dropped it): there is no such function to scan.
-    case inlinedDifferently = "inlined-differently"
     /// Missed: the plain build's call for this op is one that loads of
     /// other ops reach too (an outcome `merged` lists them).
     case merged
@@ -76,13 +74,9 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     /// A cause of a spurious site (the others explain misses).
     public var isSpurious: Bool { self == .unannotatedCall || self == .nonCall }
 
-    /// A miss the scan is to blame for: neither spurious nor a difference
-    /// between what the two builds made (copies, out-of-line functions).
-    public var isScanMiss: Bool { !isSpurious && !isBuildDifference }
-
-    /// The builds differ, not the scan: a different number of copies of a
-    /// call, or a function one build has and the other inlined.
-    public var isBuildDifference: Bool { self == .copiesDiffer || self == .inlinedDifferently }
+    /// A miss the scan is to blame for: neither spurious nor a different
+    /// number of copies in the two builds.
+    public var isScanMiss: Bool { !isSpurious && self != .copiesDiffer }
 
     public static func < (a: Cause, b: Cause) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
