@@ -85,20 +85,23 @@ public struct Comparison: Sendable, Codable {
         // gives the annotated build's asm the row before it, the plain
         // build's call the wrapper's line): the same op under the same
         // chain of functions and call sites, in address order.
+        // Only real calls take part: a guess the scan made on a load or a
+        // compare is no partner for a site on another line.
+        let call = { (r: Site) in pool.misplacement(of: r) == nil }
         var lateA: [Site] = [], lateR: [Site] = []
-        matchByKey(midA, midR, key: { FunctionChainKey($0) }, other: nil, outcomes: &outcomes,
-                   pass: .function, evidence: pool, leftA: &lateA, leftR: &lateR)
+        matchByKey(midA, midR, key: { FunctionChainKey($0) }, other: { call($0) ? FunctionChainKey($0) : nil },
+                   outcomes: &outcomes, pass: .function, evidence: pool, leftA: &lateA, leftR: &lateR)
         // A site at line 0 (no source position: code the compiler merged or
         // made up) says only its function: it pairs with the same op in the
         // same function on the other side, in address order.
         var restA: [Site] = [], restR: [Site] = []
         matchByKey(lateA, lateR, key: { $0.source.first?.line == 0 ? FunctionChainKey(outermostOf: $0) : nil },
-                   other: { FunctionChainKey(outermostOf: $0) }, outcomes: &outcomes,
+                   other: { call($0) ? FunctionChainKey(outermostOf: $0) : nil }, outcomes: &outcomes,
                    pass: .function, evidence: pool, leftA: &restA, leftR: &restR)
         var doneA: [Site] = [], doneR: [Site] = []
         matchByKey(restA, restR, key: { FunctionChainKey(outermostOf: $0) },
-                   other: { $0.source.first?.line == 0 ? FunctionChainKey(outermostOf: $0) : nil }, outcomes: &outcomes,
-                   pass: .function, evidence: pool, leftA: &doneA, leftR: &doneR)
+                   other: { $0.source.first?.line == 0 && call($0) ? FunctionChainKey(outermostOf: $0) : nil },
+                   outcomes: &outcomes, pass: .function, evidence: pool, leftA: &doneA, leftR: &doneR)
         restA = doneA
         restR = doneR
         // Where the two builds made a different number of copies of a call
@@ -258,9 +261,11 @@ struct FunctionChainKey: Hashable {
     let functions: [String]
     let callSites: [SiteKey.Position]
 
-    /// Nil when DWARF names no function at the site.
+    /// Nil when DWARF names no function at the site, and for a site not
+    /// inlined (one frame): its function is all there is to compare, which
+    /// would pair any two calls of an op in a function.
     init?(_ site: Site) {
-        guard let f = site.source.last?.function, f != "??" else { return nil }
+        guard site.source.count >= 2, let f = site.source.last?.function, f != "??" else { return nil }
         unit = site.unit
         op = site.op.offset
         functions = site.source.map(\.function)

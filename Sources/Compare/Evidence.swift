@@ -64,16 +64,6 @@ public struct Evidence: Sendable {
     func causeFor(site a: Site) -> (Cause, String?) {
         let key = SiteKey(site: a)
         let at = { (k: SiteKey) in UnitKey(a, k) }
-        // The site is in an out-of-line function the plain build has no
-        // copy of (gcc sizes the annotated asm by its lines and keeps the
-        // wrapper out of line; the plain build inlined it into its
-        // callers), and that build calls the op elsewhere in the unit: a
-        // copy it did not make, not a call the scan failed to find.
-        if let functions, let f = a.source.last?.function, f != "??", !functions.contains(Self.baseName(f)),
-           let r = refsByUnitOp[UnitOp(unit: a.unit, op: a.op.offset)]?.first {
-            return (.copiesDiffer, "no out-of-line \(f) in the plain build (inlined into its callers); "
-                + "the op's \(r.use.rawValue) at \(r.location)")
-        }
         // The op's load reaches a call that loads of other ops reach too.
         for k in [key, key.innermost] {
             if let r = refsByKey[at(k)]?.first(where: { mergedByOrigin[$0.place] != nil }), let m = mergedByOrigin[r.place] {
@@ -96,6 +86,18 @@ public struct Evidence: Sendable {
             if let r = refsByKey[at(k)]?.first {
                 return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
             }
+        }
+        // Nothing at the call's own lines, and the site is in an out-of-line
+        // function the plain build has no copy of (gcc sizes the annotated
+        // asm by its lines and keeps the wrapper out of line; the plain
+        // build inlined it into its callers), while that build calls the
+        // op elsewhere in the unit: a copy it did not make, not a call the
+        // scan failed to find. (When the plain build's copies are at the
+        // same lines, the evidence there explains the miss, above.)
+        if let functions, let f = a.source.last?.function, f != "??", !functions.contains(Self.baseName(f)),
+           let r = refsByUnitOp[UnitOp(unit: a.unit, op: a.op.offset)]?.first {
+            return (.copiesDiffer, "no out-of-line \(f) in the plain build (inlined into its callers); "
+                + "the op's \(r.use.rawValue) at \(r.location)")
         }
         // Nothing at the call's own lines: what the function does with the
         // table elsewhere (a GOT load hoisted to the entry and reaching the
