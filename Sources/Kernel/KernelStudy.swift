@@ -108,8 +108,11 @@ public struct KernelStudy: Sendable {
         // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`),
         // else from an annotated one (a direct subset may never name pv_ops,
         // and its trampolines' ops are found by these names).
+        // clang objects name no field of a table they only use: then the
+        // images, which hold the table's definition (paravirt.c), come last.
         let objects = units.filter { $0.scope == .subset }.flatMap(\.pairs)
-        let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated))
+        let images = units.flatMap { $0.pairs.filter { $0.name == "vmlinux" } }
+        let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated) + images.map(\.plain))
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
             events?(.comparing(done: done, total: total))
         }
