@@ -16,10 +16,11 @@ import RelocSites
 ///    whole instructions, >= 5 bytes, no branch into the middle), minus the
 ///    sites the image already has a record for (hand-written `.S` sites stay
 ///    annotated in every build), and pass the patch simulator first;
-/// 3. build.sh --records links them into a copy of the tree, addressed as
-///    `_text + off` so KASLR relocates them; the copy's `.text` must be the
-///    scanned image's byte for byte, else the addresses would be wrong;
-/// 4. QEMU boots the copy's bzImage with the initramfs, under a time limit.
+/// 3. build.sh --records links them into the tree (then relinks it without
+///    them; the images are kept apart), addressed as `_text + off` so KASLR
+///    relocates them; the linked image's `.text` must be the scanned one's
+///    byte for byte, else the addresses would be wrong;
+/// 4. QEMU boots that bzImage with the initramfs, under a time limit.
 public struct KernelBoot: Sendable {
     public let setup: KernelSetup
     public var qemu = QEMUBoot()
@@ -75,7 +76,7 @@ public struct KernelBoot: Sendable {
         public let alreadyAnnotated: Int?
         /// The patch simulator on the scanned image.
         public let check: PatchCheck?
-        /// The linked copy's `.text` is the scanned image's, byte for byte.
+        /// The image with the records has the scanned image's `.text`, byte for byte.
         public let textUnchanged: Bool?
         public let applied: Int?
         public let result: BootLog.Result
