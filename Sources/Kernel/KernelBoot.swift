@@ -18,8 +18,9 @@ import RelocSites
 ///    annotated in every build), and pass the patch simulator first;
 /// 3. build.sh --records links them into the tree (then relinks it without
 ///    them; the images are kept apart), addressed as `_text + off` so KASLR
-///    relocates them; the linked image's `.text` must be the scanned one's
-///    byte for byte, else the addresses would be wrong;
+///    relocates them; the linked image's `.text` must be laid out as the
+///    scanned one's (every function where it was), else the addresses
+///    would be wrong;
 /// 4. QEMU boots that bzImage with the initramfs, under a time limit.
 public struct KernelBoot: Sendable {
     public let setup: KernelSetup
@@ -76,7 +77,8 @@ public struct KernelBoot: Sendable {
         public let alreadyAnnotated: Int?
         /// The patch simulator on the scanned image.
         public let check: PatchCheck?
-        /// The image with the records has the scanned image's `.text`, byte for byte.
+        /// The image with the records lays out `.text` as the scanned one:
+        /// the same address and size, every function where it was.
         public let textUnchanged: Bool?
         public let applied: Int?
         public let result: BootLog.Result
@@ -90,7 +92,7 @@ public struct KernelBoot: Sendable {
             case kernel, mode, policy, records, refused, check, applied, result, seconds, log, evidence, image
             case scanRecords = "scan_records"
             case alreadyAnnotated = "already_annotated"
-            case textUnchanged = "text_unchanged"
+            case textUnchanged = "text_layout_unchanged"
         }
     }
 
@@ -136,7 +138,7 @@ public struct KernelBoot: Sendable {
             events?(.log("\(plan): linking \(records.records) records (\(file))"))
             image = try link(plan, records: file)
             made = records
-            made?.textUnchanged = try Self.sameText(tree + "/vmlinux", image + "/vmlinux")
+            made?.textUnchanged = try Self.sameTextLayout(tree + "/vmlinux", image + "/vmlinux")
         }
         let inImage = try Self.recordCount(image + "/vmlinux")
         let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + ".log"
@@ -195,11 +197,23 @@ public struct KernelBoot: Sendable {
         return try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false)).sites.count
     }
 
-    /// Whether two images have the same `.text` address and bytes: the
-    /// records' addresses, taken from the first, hold in the second.
-    static func sameText(_ a: String, _ b: String) throws -> Bool {
-        let fa = try ObjectFile(path: a), fb = try ObjectFile(path: b)
-        guard let ta = fa.findSection(named: ".text"), let tb = fb.findSection(named: ".text") else { return false }
-        return ta.address == tb.address && ta.size == tb.size && fa.bytes(of: ta) == fb.bytes(of: tb)
+    /// Whether two images lay out their code alike: every executable
+    /// section at the same address with the same size, and every function
+    /// at the same address with the same size, so the records' addresses,
+    /// taken from the first, hold in the second. (Not the bytes: the records
+    /// grow `.parainstructions`, which moves the data after it, and with it
+    /// every absolute data address in the code.)
+    static func sameTextLayout(_ a: String, _ b: String) throws -> Bool {
+        struct Code: Hashable { let name: String, address: UInt64, size: UInt64 }
+        func layout(_ path: String) throws -> Set<Code> {
+            let f = try ObjectFile(path: path)
+            let code = f.sections.filter(\.isExecutable)
+            let indices = Set(code.map(\.index))
+            return Set(code.map { Code(name: $0.name, address: $0.address, size: $0.size) })
+                .union(f.symbols.filter { $0.isFunction && indices.contains($0.sectionIndex) }
+                    .map { Code(name: $0.name, address: $0.value, size: $0.size) })
+        }
+        let la = try layout(a)
+        return !la.isEmpty && la == (try layout(b))
     }
 }
