@@ -213,7 +213,7 @@ public struct KernelBoot: Sendable {
                 .union(f.symbols.filter { $0.isFunction && indices.contains($0.sectionIndex) }
                     .map { Code(name: $0.name, address: $0.value, size: $0.size) })
         }
-        let la = try layout(a)
-        return !la.isEmpty && la == (try layout(b))
+        let la = try layout(a), lb = try layout(b)
+        return !la.isEmpty && la == lb
     }
 }
