@@ -3,6 +3,8 @@ import Testing
 import TestSupport
 import ELF
 import MacroSites
+import Gate
+import Study
 @testable import Kernel
 
 /// Linux 6.12's annotated sites against readelf, decoded here and not by
@@ -59,25 +61,52 @@ struct Kernel612CheckTests {
     }
 }
 
+/// The small 6.12 A/B (arch/x86/mm/, gcc -O2, retpolines on, the plain
+/// form): exact counts and site keys of every policy against
+/// Kernels/baseline-6.12-x86-mm.json (`make kernel-baseline KERNEL=6.12`
+/// rewrites it).
+@Suite(KernelFixture.needs(Kernel612Fixture.builtOn, Kernel612Fixture.notBuiltOn))
+struct Kernel612BaselineTests {
+    init() throws { try KernelFixture.require(Kernel612Fixture.builtOn, Kernel612Fixture.notBuiltOn) }
+
+    @Test func smallABMatchesBaseline() throws {
+        let (setup, config) = Kernel612Fixture.setupAndConfig(retpoline: true)
+        let result = KernelStudy(setup: setup).compare([config])
+        #expect(result.failures.isEmpty)
+        let measured = try #require(result.configs.first)
+        #expect(measured.kernel == "6.12")
+        #expect(measured.retpoline == "on")
+        #expect((measured.objects ?? 0) > 0)
+        let baseline = try GateBaseline.load(path: Fixtures.repositoryRoot + "/Kernels/baseline-6.12-x86-mm.json")
+        #expect(GateBaseline(StudyResult(result)).configs == baseline.configs)
+    }
+}
+
 enum Kernel612Fixture {
     static let kernel = KernelVersion.named("6.12", in: Fixtures.repositoryRoot + "/Kernels")
     static let notBuilt = "the arch/x86/mm/ trees of 6.12 gcc -O2 retpoline off are not built "
         + "(pvsites kernel build --kernel 6.12 --opt -O2 --retpoline off --subset arch/x86/mm/)"
 
-    static func setupAndConfig() -> (KernelSetup, KernelConfig) {
+    static let notBuiltOn = "the arch/x86/mm/ trees of 6.12 gcc -O2 retpoline on are not built "
+        + "(pvsites kernel build --kernel 6.12 --opt -O2 --retpoline on --subset arch/x86/mm/)"
+
+    static func setupAndConfig(retpoline: Bool = false) -> (KernelSetup, KernelConfig) {
         let k = kernel!
         let setup = KernelSetup(kernel: k, files: Fixtures.repositoryRoot + "/Kernels", cache: RealKernels.directory,
                                 source: nil, subset: ["arch/x86/mm/"], full: false)
-        return (setup, KernelConfig(kernel: k, compiler: "gcc", opt: "-O2", retpoline: false))
+        return (setup, KernelConfig(kernel: k, compiler: "gcc", opt: "-O2", retpoline: retpoline))
     }
 
-    static let built: Bool = {
+    /// The annotated and plain trees of -O2 with retpolines `retpoline` are built.
+    static func isBuilt(retpoline: Bool) -> Bool {
         guard kernel != nil else { return false }
-        let (setup, config) = setupAndConfig()
+        let (setup, config) = setupAndConfig(retpoline: retpoline)
         return [KernelMode.annotated, .plain].allSatisfy {
             setup.isBuilt(config, $0, patchSHA: KernelStatus.patchSHA(setup, mode: $0))
         }
-    }()
+    }
+    static let built = isBuilt(retpoline: false)
+    static let builtOn = isBuilt(retpoline: true)
 
     struct AltRecord { let flags: UInt16; let instrlen: UInt8; let replacementlen: UInt8 }
 
