@@ -44,7 +44,8 @@ public struct BootLog: Sendable, Equatable {
     static let appliedPrefixes = ["pvsites: apply_paravirt applied ", "pvsites: apply_alternatives applied "]
 
     public init(text: String, timedOut: Bool) {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).map(String.init)
+        // A serial console ends lines with "\r\n", one Character in Swift.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         var applied: Int?
         var inImage: Int?
         for l in lines {

@@ -53,6 +53,17 @@ import TestSupport
         #expect(log.evidence.first?.contains("kernel BUG at arch/x86/kernel/alternative.c:1058!") == true)
     }
 
+    /// QEMU's serial file ends lines with "\r\n" (a single Character in
+    /// Swift): the evidence is the failing line and a few after it, not the
+    /// whole log as one line.
+    @Test func serialLineEnds() {
+        let text = "Linux version 6.1.192\r\nx86/fpu: Enabled xstate features 0x21f\r\ninvalid opcode: 0000 [#1] SMP\r\nRIP: 0010:0xffffffff88e398c7\r\nKernel panic - not syncing: Fatal exception\r\n"
+        let log = BootLog(text: text, timedOut: false)
+        #expect(log.result == .oops)
+        #expect(log.evidence.first == "invalid opcode: 0000 [#1] SMP")
+        #expect(log.evidence.count == 4)
+    }
+
     @Test func oopsThenPanic() {
         let log = BootLog(text: """
             \(Self.patched)
