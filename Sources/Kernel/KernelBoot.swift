@@ -138,7 +138,7 @@ public struct KernelBoot: Sendable {
             events?(.log("\(plan): linking \(records.records) records (\(file))"))
             image = try link(plan, records: file)
             made = records
-            made?.textUnchanged = try Self.sameTextLayout(tree + "/vmlinux", image + "/vmlinux")
+            made?.textUnchanged = try Self.sameCodeLayout(tree + "/vmlinux", image + "/vmlinux", records: records.addresses)
         }
         let inImage = try Self.recordCount(image + "/vmlinux")
         let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + ".log"
@@ -165,6 +165,8 @@ public struct KernelBoot: Sendable {
         public let alreadyAnnotated: Int
         public let check: PatchCheck
         public let assembly: String
+        /// The records' addresses (in the scanned image).
+        public let addresses: [UInt64]
         public var textUnchanged: Bool?
     }
 
@@ -188,7 +190,8 @@ public struct KernelBoot: Sendable {
         var refused: [String: Int] = [:]
         for (reason, n) in run.set.refusedCounts { refused[reason.rawValue] = n }
         return MadeRecords(records: records.count, refused: refused, alreadyAnnotated: run.set.records.count - records.count,
-                           check: PatchSimulator.check(file: file, records: records), assembly: assembly)
+                           check: PatchSimulator.check(file: file, records: records), assembly: assembly,
+                           addresses: records.map(\.address))
     }
 
     /// Records in an image's `.parainstructions` (the layout's stride).
@@ -197,23 +200,25 @@ public struct KernelBoot: Sendable {
         return try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false)).sites.count
     }
 
-    /// Whether two images lay out their code alike: every executable
-    /// section at the same address with the same size, and every function
-    /// at the same address with the same size, so the records' addresses,
-    /// taken from the first, hold in the second. (Not the bytes: the records
-    /// grow `.parainstructions`, which moves the data after it, and with it
-    /// every absolute data address in the code.)
-    static func sameTextLayout(_ a: String, _ b: String) throws -> Bool {
+    /// Whether the code the records point into is laid out alike in both
+    /// images: every executable section holding a record at the same
+    /// address with the same size, and every function in it where it was,
+    /// so the records' addresses, taken from the first, hold in the second.
+    /// (Not the bytes: the records grow `.parainstructions`, which moves
+    /// what the linker script puts after it, `.altinstr_replacement` and
+    /// `.exit.text` among them, and every absolute address of what moved.)
+    static func sameCodeLayout(_ a: String, _ b: String, records: [UInt64]) throws -> Bool {
         struct Code: Hashable { let name: String, address: UInt64, size: UInt64 }
-        func layout(_ path: String) throws -> Set<Code> {
-            let f = try ObjectFile(path: path)
-            let code = f.sections.filter(\.isExecutable)
+        let fa = try ObjectFile(path: a), fb = try ObjectFile(path: b)
+        let holding = fa.sections.filter { s in s.isExecutable && records.contains { s.address <= $0 && $0 < s.address + s.size } }
+        func layout(_ f: ObjectFile) -> Set<Code> {
+            let code = f.sections.filter { s in holding.contains { $0.name == s.name } }
             let indices = Set(code.map(\.index))
             return Set(code.map { Code(name: $0.name, address: $0.address, size: $0.size) })
                 .union(f.symbols.filter { $0.isFunction && indices.contains($0.sectionIndex) }
                     .map { Code(name: $0.name, address: $0.value, size: $0.size) })
         }
-        let la = try layout(a), lb = try layout(b)
-        return !la.isEmpty && la == lb
+        let la = layout(fa)
+        return !la.isEmpty && la == layout(fb)
     }
 }
