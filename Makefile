@@ -12,7 +12,7 @@ DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
                 zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
 
 .PHONY: all deps build study test test-kernels bench fuzz clean kernel-deps kernel-study kernel-gate kernel-baseline \
-        test-kernel-trees kernel-record
+        test-kernel-trees kernel-record kernel-boot
 
 all: build
 
@@ -81,6 +81,18 @@ kernel-deps:
 
 kernel-study: build kernel-deps
 	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_FLAGS)
+
+# The boot proof: records made from a scan of the whole plain kernel are
+# linked into it and booted under QEMU (TCG, a hard time limit, serial logs
+# kept in the kernel cache's boot/), beside the annotated kernel and the
+# plain kernel without records. Builds the whole kernel first when it is not
+# built (an hour or more per tree on 2 cores). The initramfs needs
+# busybox-static; a static exercise is built with gcc (libc6-dev).
+KERNEL_BOOT_PACKAGES := qemu-system-x86 busybox-static libc6-dev
+KERNEL_BOOT_FLAGS ?= --opt -O2
+kernel-boot: build kernel-deps
+	@./scripts/install-debs.sh $(KERNEL_BOOT_PACKAGES)
+	$(PVSITES) kernel boot $(KERNEL_ARGS) $(KERNEL_BOOT_FLAGS) $(KERNEL_FLAGS)
 
 # The gate over the kernel study: same format and exit codes as the corpus
 # gate (0 ok, 1 regression, 2 bad input).

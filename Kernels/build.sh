@@ -51,12 +51,12 @@
 #   --records FILE.S
 #              the boot proof's second link: FILE.S (from `pvsites records`)
 #              holds .parainstructions records a scan made for this built
-#              (--full) plain or direct tree; they are linked into a copy of
-#              it, <build>-records-NAME (NAME: FILE without .S; copied again
-#              when the tree's vmlinux is newer), with make
-#              PVSITES_RECORDS=FILE vmlinux bzImage (plain-mode.patch's
-#              arch/x86/kernel/pv_records.S includes it). The tree itself is
-#              not touched. Prints the copy's directory.
+#              (--full) plain or direct tree; they are linked into
+#              the tree with make PVSITES_RECORDS=FILE vmlinux bzImage
+#              (plain-mode.patch's arch/x86/kernel/pv_records.S includes
+#              it); vmlinux, System.map and bzImage are kept in
+#              <build>-records-NAME (NAME: FILE without .S), then the tree
+#              is relinked without them. Prints that directory.
 #   --progress make without -s: Kbuild's "  CC      path.o" lines on stdout
 #
 # Layout (<cache> = --cache, else ${PVSITES_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pvsites}/kernels,
@@ -483,19 +483,22 @@ if [ -n "$records" ]; then
     records=$(cd "$(dirname "$records")" && pwd)/$(basename "$records")
     name=$(basename "$records" .S)
     rbuild=$build-records-$name
-    # A real copy, not hard links: make rewrites .cmd files, archives and
-    # vmlinux in place, which would write through a link into the tree.
-    if [ ! -f "$rbuild/.pvsites-records-base" ] || [ "$build/vmlinux" -nt "$rbuild/.pvsites-records-base" ]; then
-        log "copying $build to $rbuild"
-        rm -rf "$rbuild.tmp" "$rbuild"
-        cp -a "$build" "$rbuild.tmp"
-        touch "$rbuild.tmp/.pvsites-records-base"
-        mv "$rbuild.tmp" "$rbuild"
-    fi
+    # Linked in the tree itself, under the lock: make relinks only
+    # pv_records.o and vmlinux (a copy of the tree, made elsewhere, was
+    # rebuilt whole by Kbuild); the images are kept in $rbuild, then the
+    # tree is relinked without the records, so it is what it was.
+    mkdir -p "$rbuild"
     times=$rbuild/pvsites-times.txt
-    timed "link records $name" nice -n 10 make $quiet -C "$patched" O="$rbuild" -j"$jobs" "${toolchain[@]}" \
+    restore() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" KCFLAGS="$kcflags" vmlinux bzImage; }
+    trap 'restore >/dev/null 2>&1 || true' EXIT
+    timed "link records $name" nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" \
         KCFLAGS="$kcflags" PVSITES_RECORDS="$records" vmlinux bzImage
-    echo "records $records" >> "$rbuild/pvsites.info"
+    mkdir -p "$rbuild/arch/x86/boot"
+    cp "$build/vmlinux" "$build/System.map" "$rbuild/"
+    cp "$build/arch/x86/boot/bzImage" "$rbuild/arch/x86/boot/"
+    printf 'records %s\nbuild %s\n' "$records" "$build" > "$rbuild/pvsites.info"
+    trap - EXIT
+    timed "relink without records" restore
     echo "$rbuild"
     exit 0
 fi

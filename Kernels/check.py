@@ -18,7 +18,11 @@ pvsites, so the numbers are a check on the tool.
 Per tree it prints: objects; objects with .parainstructions and the entries of
 .rela.parainstructions (one per record: readelf -rW; for .altinstructions two
 per record, and every alternative, not only paravirt's), the records by size
-(the section's size over the descriptor's record-size); relocations against
+(the section's size over the descriptor's record-size); where the descriptor
+has `record-flags OFFSET WIDTH MASK` (6.12: .altinstructions), the records
+that are pv sites instead of the relocation entries: those whose flags have
+MASK (ALT_FLAG_DIRECT_CALL), read from readelf -x, and the objects with at
+least one; relocations against
 pv_ops in .rela.text and .rela.text.* (readelf -rW X.o | grep pv_ops), and
 in all relocation sections that patch an executable section.  For the plain
 tree, every object that still has .parainstructions is listed with its
@@ -96,13 +100,14 @@ def read(path):
            "records_by_size": sizes.get(section, 0) // stride if stride else 0,
            "rela_parainstructions": 0, "pv_ops_text": 0, "pv_ops_exec": 0,
            "pv_tramp_exec": 0, "pv_tramp_branches": 0}
+    flagged = site_records(path, section) if section in secs and DESC.get("record-flags") else None
     cur = None
     for line in subprocess.run(["readelf", "-rW", path], capture_output=True, text=True,
                                check=True).stdout.splitlines():
         m = RELA_RE.match(line)
         if m:
             cur = m.group(1)
-            if cur == ".rela" + section:
+            if cur == ".rela" + section and flagged is None:
                 out["rela_parainstructions"] += int(m.group(2))
             continue
         if cur is None:
@@ -117,6 +122,9 @@ def read(path):
                 out["pv_ops_exec"] += 1
         if len(f) >= 5 and f[4].startswith(tramp) and "X" in secs.get(cur[len(".rela"):], ""):
             out["pv_tramp_exec"] += 1
+    if flagged is not None:
+        out["rela_parainstructions"] = flagged
+        out["parainstructions"] = flagged > 0
     if out["pv_tramp_exec"]:
         # objdump -drw puts the relocation on the instruction's line
         for line in subprocess.run(["objdump", "-drw", path], capture_output=True, text=True,
@@ -124,6 +132,28 @@ def read(path):
             if re.search(r"\t(call|jmp)\s.*R_X86_64_(PLT|PC)32\s+" + re.escape(tramp), line):
                 out["pv_tramp_branches"] += 1
     return out
+
+
+def site_records(path, section):
+    """records of SECTION that are pv sites: those whose flags field
+    (`record-flags OFFSET WIDTH MASK`, little-endian) has every bit of MASK
+    (6.8+: ALT_FLAG_DIRECT_CALL in alt_instr's upper 16 bits of ft_flags);
+    the bytes from readelf -x"""
+    off, width, mask = (int(x, 0) for x in DESC["record-flags"][:3])
+    size = int(DESC["record-size"][0])
+    data = bytearray()
+    for line in subprocess.run(["readelf", "-x", section, path], capture_output=True, text=True,
+                               check=True).stdout.splitlines():
+        f = line.split()
+        if f and f[0].startswith("0x"):
+            # address, then up to four groups of 8 hex digits, then the ASCII
+            for g in f[1:5]:
+                if re.fullmatch(r"[0-9a-f]{2,8}", g):
+                    data += bytes.fromhex(g)
+    if len(data) % size:
+        sys.exit(f"check.py: {path}: {section} is {len(data)} bytes, not a whole number of {size}-byte records")
+    return sum(1 for i in range(0, len(data), size)
+               if int.from_bytes(data[i + off:i + off + width], "little") & mask == mask)
 
 
 def source_of(tree, rel):

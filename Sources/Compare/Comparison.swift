@@ -47,7 +47,7 @@ public struct Comparison: Sendable, Codable {
             }
             if let r = hit {
                 used.insert(r.place)
-                outcomes.append(pair(a, r, inlining: false, evidence: pool))
+                outcomes.append(pair(a, r, pass: .chain, evidence: pool))
             } else {
                 let (cause, why) = pool.causeAt(a)
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: cause, evidence: why))
@@ -64,7 +64,8 @@ public struct Comparison: Sendable, Codable {
     }
 
     /// An annotated build against a plain one, matched by SiteKey as
-    /// multisets, then what is left by op + innermost position.
+    /// multisets, then what is left by op + innermost position, then by op
+    /// + function chain without the innermost line.
     public static func crossBuild(annotated: [Site], plain: RelocScan, evidence: Evidence? = nil) -> Comparison {
         let pool = evidence ?? Evidence(scan: plain)
         var outcomes: [Outcome] = []
@@ -74,12 +75,35 @@ public struct Comparison: Sendable, Codable {
             outcomes.append(Outcome(kind: .merged, annotated: nil, found: r))
         }
         // Pass 1: full chains.
-        matchByKey(annotated, plain.sites.filter { !$0.isMerged }, key: { UnitKey($0, SiteKey(site: $0)) }, outcomes: &outcomes,
-                   inlining: false, evidence: pool, leftA: &leftA, leftR: &leftR)
+        matchByKey(annotated, plain.sites.filter { !$0.isMerged }, key: { UnitKey($0, SiteKey(site: $0)) }, other: nil, outcomes: &outcomes,
+                   pass: .chain, evidence: pool, leftA: &leftA, leftR: &leftR)
         // Pass 2: the builds inlined differently.
+        var midA: [Site] = [], midR: [Site] = []
+        matchByKey(leftA, leftR, key: { UnitKey($0, SiteKey(site: $0).innermost) }, other: nil, outcomes: &outcomes,
+                   pass: .innermost, evidence: pool, leftA: &midA, leftR: &midR)
+        // Pass 3: the line tables disagree on the innermost line (clang
+        // gives the annotated build's asm the row before it, the plain
+        // build's call the wrapper's line): the same op under the same
+        // chain of functions and call sites, in address order.
+        // Only real calls take part: a guess the scan made on a load or a
+        // compare is no partner for a site on another line.
+        let call = { (r: Site) in pool.misplacement(of: r) == nil }
+        var lateA: [Site] = [], lateR: [Site] = []
+        matchByKey(midA, midR, key: { FunctionChainKey($0) }, other: { call($0) ? FunctionChainKey($0) : nil },
+                   outcomes: &outcomes, pass: .function, evidence: pool, leftA: &lateA, leftR: &lateR)
+        // A site at line 0 (no source position: code the compiler merged or
+        // made up) says only its function: it pairs with the same op in the
+        // same function on the other side, in address order.
         var restA: [Site] = [], restR: [Site] = []
-        matchByKey(leftA, leftR, key: { UnitKey($0, SiteKey(site: $0).innermost) }, outcomes: &outcomes,
-                   inlining: true, evidence: pool, leftA: &restA, leftR: &restR)
+        matchByKey(lateA, lateR, key: { $0.source.first?.line == 0 ? FunctionChainKey(outermostOf: $0) : nil },
+                   other: { call($0) ? FunctionChainKey(outermostOf: $0) : nil }, outcomes: &outcomes,
+                   pass: .function, evidence: pool, leftA: &restA, leftR: &restR)
+        var doneA: [Site] = [], doneR: [Site] = []
+        matchByKey(restA, restR, key: { FunctionChainKey(outermostOf: $0) },
+                   other: { $0.source.first?.line == 0 && call($0) ? FunctionChainKey(outermostOf: $0) : nil },
+                   outcomes: &outcomes, pass: .function, evidence: pool, leftA: &doneA, leftR: &doneR)
+        restA = doneA
+        restR = doneR
         // Where the two builds made a different number of copies of a call
         // (inlining, unrolling, cloning), the surplus on either side is not
         // a scan failure. Counted per op and innermost line against the
@@ -130,29 +154,47 @@ public struct Comparison: Sendable, Codable {
         counts = Counts(outcomes)
     }
 
-    private static func matchByKey(_ a: [Site], _ r: [Site], key: (Site) -> UnitKey, outcomes: inout [Outcome],
-                                   inlining: Bool, evidence: Evidence, leftA: inout [Site], leftR: inout [Site]) {
-        var pending: [UnitKey: [Site]] = [:]
-        for s in r.sorted(by: siteOrder) { pending[key(s), default: []].append(s) }
+    /// Which matching pass paired two sites.
+    enum Pass {
+        /// The full chain of (file, line).
+        case chain
+        /// Op and innermost position: the builds inlined differently.
+        case innermost
+        /// Op, functions and call sites, in order: the line tables differ.
+        case function
+    }
+
+    /// Pairs sites of equal key in address order; a site without source
+    /// positions, or without a key, pairs with nothing.
+    /// `other` keys the plain side when it differs from `key`.
+    private static func matchByKey<K: Hashable>(_ a: [Site], _ r: [Site], key: (Site) -> K?, other: ((Site) -> K?)?,
+                                                outcomes: inout [Outcome], pass: Pass, evidence: Evidence,
+                                                leftA: inout [Site], leftR: inout [Site]) {
+        var pending: [K: [Site]] = [:]
+        var unkeyed: [Site] = []
+        for s in r.sorted(by: siteOrder) {
+            if !s.source.isEmpty, let k = other.map({ $0(s) }) ?? key(s) { pending[k, default: []].append(s) } else { unkeyed.append(s) }
+        }
         for s in a.sorted(by: siteOrder) {
-            let k = key(s)
-            if var list = pending[k], !list.isEmpty, !s.source.isEmpty {
+            if !s.source.isEmpty, let k = key(s), var list = pending[k], !list.isEmpty {
                 let found = list.removeFirst()
                 pending[k] = list
-                outcomes.append(pair(s, found, inlining: inlining, evidence: evidence))
+                outcomes.append(pair(s, found, pass: pass, evidence: evidence))
             } else {
                 leftA.append(s)
             }
         }
-        leftR += pending.values.flatMap { $0 }.sorted(by: siteOrder)
+        leftR += (pending.values.flatMap { $0 } + unkeyed).sorted(by: siteOrder)
     }
 
     /// The verdict on a matched pair. A guess that cannot be patched first,
     /// then kind before size before clobbers.
-    static func pair(_ a: Site, _ r: Site, inlining: Bool, evidence: Evidence) -> Outcome {
+    static func pair(_ a: Site, _ r: Site, pass: Pass, evidence: Evidence) -> Outcome {
         let kind: OutcomeKind
+        let inlining = pass == .innermost, lines = pass == .function
         if let m = evidence.misplacement(of: r) {
-            return Outcome(kind: .misplaced, annotated: a, found: r, inliningDiffers: inlining, misplacement: m)
+            return Outcome(kind: .misplaced, annotated: a, found: r, inliningDiffers: inlining, linesDiffer: lines,
+                           misplacement: m)
         } else if a.kind.isTailCall != r.kind.isTailCall {
             kind = .kindMismatched
         } else if a.length != r.length {
@@ -162,7 +204,7 @@ public struct Comparison: Sendable, Codable {
         } else {
             kind = .matched
         }
-        return Outcome(kind: kind, annotated: a, found: r, inliningDiffers: inlining)
+        return Outcome(kind: kind, annotated: a, found: r, inliningDiffers: inlining, linesDiffer: lines)
     }
 
     /// The annotation declares fewer clobbers than the C ABI, in hand-written asm.
@@ -203,5 +245,40 @@ struct UnitKey: Hashable {
     init(unit: String?, key: SiteKey) {
         self.unit = unit
         self.key = key
+    }
+}
+
+/// The op and the function chain of a site within its compilation unit:
+/// every frame's function, and every call site (frames 1 and on, which
+/// DWARF gives by the inlined subroutine's DW_AT_call_file/line, not by
+/// the line table), but not the innermost line. The third pass's key, for
+/// sites whose innermost line the two builds' line tables give
+/// differently (clang gives an asm statement no row of its own: it takes
+/// the row before it, often the function's first line).
+struct FunctionChainKey: Hashable {
+    let unit: String?
+    let op: Int64
+    let functions: [String]
+    let callSites: [SiteKey.Position]
+
+    /// Nil when DWARF names no function at the site, and for a site not
+    /// inlined (one frame): its function is all there is to compare, which
+    /// would pair any two calls of an op in a function.
+    init?(_ site: Site) {
+        guard site.source.count >= 2, let f = site.source.last?.function, f != "??" else { return nil }
+        unit = site.unit
+        op = site.op.offset
+        functions = site.source.map(\.function)
+        callSites = site.source.dropFirst().map { SiteKey.Position(file: $0.file, line: $0.line) }
+    }
+
+    /// The outermost function alone (for a site at line 0, which has no
+    /// inline chain to compare).
+    init?(outermostOf site: Site) {
+        guard let f = site.source.last?.function, f != "??" else { return nil }
+        unit = site.unit
+        op = site.op.offset
+        functions = [f]
+        callSites = []
     }
 }

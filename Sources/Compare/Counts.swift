@@ -31,6 +31,9 @@ public struct Counts: Sendable, Codable, Equatable {
     /// Pairs matched only by op + innermost position (the builds inlined
     /// differently); included in the counts above.
     public var inliningMatched = 0
+    /// Pairs matched only by op, function chain and order (the builds'
+    /// line tables give different innermost lines); included above.
+    public var linesMatched = 0
     public var spuriousUnannotatedCall = 0
     public var spuriousNonCall = 0
     /// Missed and spurious sites that are only a different number of copies
@@ -48,6 +51,7 @@ public struct Counts: Sendable, Codable, Equatable {
         case kindMismatched = "kind_mismatched"
         case clobberUnsafe = "clobber_unsafe"
         case inliningMatched = "inlining_matched"
+        case linesMatched = "lines_matched"
         case spuriousUnannotatedCall = "spurious_unannotated_call"
         case spuriousNonCall = "spurious_non_call"
         case missedCopiesDiffer = "missed_copies_differ"
@@ -87,6 +91,7 @@ public struct Counts: Sendable, Codable, Equatable {
                 if o.cause == .copiesDiffer { spuriousCopiesDiffer += 1 }
             }
             if o.inliningDiffers { inliningMatched += 1 }
+            if o.linesDiffer { linesMatched += 1 }
             if let c = o.cause { causes[c, default: 0] += 1 }
         }
     }
@@ -110,11 +115,41 @@ public struct Counts: Sendable, Codable, Equatable {
         c.kindMismatched += b.kindMismatched
         c.clobberUnsafe += b.clobberUnsafe
         c.inliningMatched += b.inliningMatched
+        c.linesMatched += b.linesMatched
         c.spuriousUnannotatedCall += b.spuriousUnannotatedCall
         c.spuriousNonCall += b.spuriousNonCall
         c.missedCopiesDiffer += b.missedCopiesDiffer
         c.spuriousCopiesDiffer += b.spuriousCopiesDiffer
         c.causes.merge(b.causes, uniquingKeysWith: +)
         return c
+    }
+}
+
+extension Counts {
+    /// Counts written before `lines_matched` existed (recorded results)
+    /// read it as 0.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func n(_ k: CodingKeys) throws -> Int { try c.decode(Int.self, forKey: k) }
+        annotated = try n(.annotated)
+        found = try n(.found)
+        scanned = try n(.scanned)
+        misplaced = try n(.misplaced)
+        misplacedMidInstruction = try n(.misplacedMidInstruction)
+        misplacedNonCall = try n(.misplacedNonCall)
+        merged = try n(.merged)
+        matched = try n(.matched)
+        missed = try n(.missed)
+        spurious = try n(.spurious)
+        sizeMismatched = try n(.sizeMismatched)
+        kindMismatched = try n(.kindMismatched)
+        clobberUnsafe = try n(.clobberUnsafe)
+        inliningMatched = try n(.inliningMatched)
+        linesMatched = try c.decodeIfPresent(Int.self, forKey: .linesMatched) ?? 0
+        spuriousUnannotatedCall = try n(.spuriousUnannotatedCall)
+        spuriousNonCall = try n(.spuriousNonCall)
+        missedCopiesDiffer = try n(.missedCopiesDiffer)
+        spuriousCopiesDiffer = try n(.spuriousCopiesDiffer)
+        causes = try c.decode([Cause: Int].self, forKey: .causes)
     }
 }

@@ -18,15 +18,25 @@ public struct Evidence: Sendable {
     /// frame of their chain): what a function of the plain build does with
     /// the table at all.
     private var refsByFunction: [FunctionKey: [Reference]] = [:]
+    /// References by compilation unit and op.
+    private var refsByUnitOp: [UnitOp: [Reference]] = [:]
     /// Merged calls by compilation unit and function.
     private var mergedByFunction: [FunctionKey: [Site]] = [:]
     /// Each reference that reaches a merged call → that call.
     private var mergedByOrigin: [Place: Site] = [:]
+    /// The functions the scanned build has out of line (base names, clone
+    /// suffixes such as `.isra.0` cut); nil when unknown (same object).
+    private let functions: Set<String>?
 
-    public init(scan: RelocScan) {
+    /// `functions`: the names of the scanned build's functions (its symbol
+    /// table), so that a miss in a function that build inlined away is
+    /// told apart from a scan failure (cross-build only).
+    public init(scan: RelocScan, functions: Set<String>? = nil) {
         self.scan = scan
+        self.functions = functions.map { Set($0.map(Self.baseName)) }
         for r in scan.references {
             refsByPlace[r.place] = r
+            if let op = r.op { refsByUnitOp[UnitOp(unit: r.unit, op: op.offset), default: []].append(r) }
             if let f = r.source.last?.function { refsByFunction[FunctionKey(unit: r.unit, function: f), default: []].append(r) }
             let key = SiteKey(op: r.op?.offset ?? -1, chain: r.source.map { SiteKey.Position(file: $0.file, line: $0.line) })
             for k in [key, key.innermost] { refsByKey[UnitKey(unit: r.unit, key: k), default: []].append(r) }
@@ -76,6 +86,18 @@ public struct Evidence: Sendable {
             if let r = refsByKey[at(k)]?.first {
                 return (cause(of: r), "\(r.use.rawValue) at \(r.location): \(r.instruction)")
             }
+        }
+        // Nothing at the call's own lines, and the site is in an out-of-line
+        // function the plain build has no copy of (gcc sizes the annotated
+        // asm by its lines and keeps the wrapper out of line; the plain
+        // build inlined it into its callers), while that build calls the
+        // op elsewhere in the unit: a copy it did not make, not a call the
+        // scan failed to find. (When the plain build's copies are at the
+        // same lines, the evidence there explains the miss, above.)
+        if let functions, let f = a.source.last?.function, f != "??", !functions.contains(Self.baseName(f)),
+           let r = refsByUnitOp[UnitOp(unit: a.unit, op: a.op.offset)]?.first {
+            return (.copiesDiffer, "no out-of-line \(f) in the plain build (inlined into its callers); "
+                + "the op's \(r.use.rawValue) at \(r.location)")
         }
         // Nothing at the call's own lines: what the function does with the
         // table elsewhere (a GOT load hoisted to the entry and reaching the
@@ -164,6 +186,20 @@ public struct Evidence: Sendable {
         }
         return s.kind == .other ? .nonCall : .unannotatedCall
     }
+}
+
+extension Evidence {
+    /// A function's name without the suffix a compiler gives its clones
+    /// (`__pgd.isra.0`, `f.constprop.0`, `f.part.0`, `f.cold`, `f.llvm.123`).
+    static func baseName(_ name: String) -> String {
+        name.firstIndex(of: ".").map { String(name[..<$0]) } ?? name
+    }
+}
+
+/// An op within one compilation unit.
+struct UnitOp: Hashable {
+    let unit: String?
+    let op: Int64
 }
 
 /// A function of one compilation unit.

@@ -59,7 +59,9 @@ public enum Cause: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     case nonCallReference = "non-call-reference"
     /// The two builds made a different number of copies of this call
     /// (inlining, unrolling, cloning differ between the asm and the C
-    /// version): the same op at the same line is found elsewhere.
+    /// version): the same op at the same line is found elsewhere, or the
+    /// site is in an out-of-line function the plain build has no copy of
+    /// (it inlined it into its callers) while it calls the op elsewhere.
     case copiesDiffer = "copies-differ"
     /// Missed: the plain build's call for this op is one that loads of
     /// other ops reach too (an outcome `merged` lists them).
@@ -101,6 +103,10 @@ public struct Outcome: Sendable, Codable, Hashable {
     /// Matched by op and innermost position only: the two builds inlined
     /// differently (counted apart).
     public let inliningDiffers: Bool
+    /// Matched by op, function chain and order only: the two builds' line
+    /// tables give the site different innermost lines (clang gives an asm
+    /// statement the row before it; counted apart).
+    public let linesDiffer: Bool
     /// The reference that explains a miss (the load, the GOT access ...).
     public let evidence: String?
     /// Set when the scanned site is a guess that could not be patched
@@ -110,19 +116,37 @@ public struct Outcome: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case kind, annotated, found, cause, evidence, misplacement
         case inliningDiffers = "inlining_differs"
+        case linesDiffer = "lines_differ"
     }
 
     public init(kind: OutcomeKind, annotated: Site?, found: Site?, cause: Cause? = nil,
-                inliningDiffers: Bool = false, evidence: String? = nil, misplacement: Misplacement? = nil) {
+                inliningDiffers: Bool = false, linesDiffer: Bool = false, evidence: String? = nil,
+                misplacement: Misplacement? = nil) {
         self.kind = kind
         self.annotated = annotated
         self.found = found
         self.cause = cause
         self.inliningDiffers = inliningDiffers
+        self.linesDiffer = linesDiffer
         self.evidence = evidence
         self.misplacement = misplacement
     }
 
     /// The site the outcome is about: the annotated one when there is one.
     public var site: Site { annotated ?? found! }
+}
+
+extension Outcome {
+    /// Outcomes written before `lines_differ` existed read as false.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(OutcomeKind.self, forKey: .kind)
+        annotated = try c.decodeIfPresent(Site.self, forKey: .annotated)
+        found = try c.decodeIfPresent(Site.self, forKey: .found)
+        cause = try c.decodeIfPresent(Cause.self, forKey: .cause)
+        inliningDiffers = try c.decode(Bool.self, forKey: .inliningDiffers)
+        linesDiffer = try c.decodeIfPresent(Bool.self, forKey: .linesDiffer) ?? false
+        evidence = try c.decodeIfPresent(String.self, forKey: .evidence)
+        misplacement = try c.decodeIfPresent(Misplacement.self, forKey: .misplacement)
+    }
 }

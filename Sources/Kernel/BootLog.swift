@@ -1,8 +1,8 @@
 import Foundation
 
 /// What a boot's serial log says: how it ended, and how many records the
-/// kernel's own patcher applied (the line plain-mode.patch adds to
-/// alternative_instructions()). Read from the log alone, so a kept log can
+/// kernel's own patcher applied (the line each version's plain-mode.patch
+/// adds to alternative_instructions()). Read from the log alone, so a kept log can
 /// be judged again later.
 public struct BootLog: Sendable, Equatable {
     /// How a boot ended, the first of these the log shows.
@@ -25,10 +25,13 @@ public struct BootLog: Sendable, Equatable {
     }
 
     public let result: Result
-    /// `pvsites: apply_paravirt applied N of M records`: N; nil when the
-    /// kernel never printed it (it stopped before, or its patch lacks it).
+    /// `pvsites: apply_paravirt applied N of M records` (6.1), `pvsites:
+    /// apply_alternatives applied N of M direct-call records` (6.8 on): N;
+    /// nil when the kernel never printed it (it stopped before, or its
+    /// patch lacks it).
     public let applied: Int?
-    /// M: the records in vmlinux's .parainstructions.
+    /// M: the pv records in vmlinux (.parainstructions; since 6.8 the
+    /// .altinstructions entries with ALT_FLAG_DIRECT_CALL).
     public let recordsInImage: Int?
     /// The lines that show the result (the BUG and the next few lines, the
     /// exercise's last line), for reports.
@@ -37,14 +40,16 @@ public struct BootLog: Sendable, Equatable {
     /// The markers init and the exercise print (Kernels/boot/init, exercise.c).
     static let exerciseOK = "pvsites-exercise: ok"
     static let exerciseFailed = "pvsites-exercise: FAILED"
-    static let appliedPrefix = "pvsites: apply_paravirt applied "
+    /// The applied line's opening, by the patcher that prints it.
+    static let appliedPrefixes = ["pvsites: apply_paravirt applied ", "pvsites: apply_alternatives applied "]
 
     public init(text: String, timedOut: Bool) {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }).map(String.init)
+        // A serial console ends lines with "\r\n", one Character in Swift.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         var applied: Int?
         var inImage: Int?
         for l in lines {
-            guard let r = l.range(of: Self.appliedPrefix) else { continue }
+            guard let r = Self.appliedPrefixes.lazy.compactMap({ l.range(of: $0) }).first else { continue }
             let words = l[r.upperBound...].split(separator: " ")
             if words.count >= 3 { applied = Int(words[0]); inImage = Int(words[2]) }
         }

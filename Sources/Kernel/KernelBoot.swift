@@ -16,10 +16,12 @@ import RelocSites
 ///    whole instructions, >= 5 bytes, no branch into the middle), minus the
 ///    sites the image already has a record for (hand-written `.S` sites stay
 ///    annotated in every build), and pass the patch simulator first;
-/// 3. build.sh --records links them into a copy of the tree, addressed as
-///    `_text + off` so KASLR relocates them; the copy's `.text` must be the
-///    scanned image's byte for byte, else the addresses would be wrong;
-/// 4. QEMU boots the copy's bzImage with the initramfs, under a time limit.
+/// 3. build.sh --records links them into the tree (then relinks it without
+///    them; the images are kept apart), addressed as `_text + off` so KASLR
+///    relocates them; the linked image's `.text` must be laid out as the
+///    scanned one's (every function where it was), else the addresses
+///    would be wrong;
+/// 4. QEMU boots that bzImage with the initramfs, under a time limit.
 public struct KernelBoot: Sendable {
     public let setup: KernelSetup
     public var qemu = QEMUBoot()
@@ -75,7 +77,8 @@ public struct KernelBoot: Sendable {
         public let alreadyAnnotated: Int?
         /// The patch simulator on the scanned image.
         public let check: PatchCheck?
-        /// The linked copy's `.text` is the scanned image's, byte for byte.
+        /// The image with the records lays out `.text` as the scanned one:
+        /// the same address and size, every function where it was.
         public let textUnchanged: Bool?
         public let applied: Int?
         public let result: BootLog.Result
@@ -89,7 +92,7 @@ public struct KernelBoot: Sendable {
             case kernel, mode, policy, records, refused, check, applied, result, seconds, log, evidence, image
             case scanRecords = "scan_records"
             case alreadyAnnotated = "already_annotated"
-            case textUnchanged = "text_unchanged"
+            case textUnchanged = "text_layout_unchanged"
         }
     }
 
@@ -135,7 +138,7 @@ public struct KernelBoot: Sendable {
             events?(.log("\(plan): linking \(records.records) records (\(file))"))
             image = try link(plan, records: file)
             made = records
-            made?.textUnchanged = try Self.sameText(tree + "/vmlinux", image + "/vmlinux")
+            made?.textUnchanged = try Self.sameCodeLayout(tree + "/vmlinux", image + "/vmlinux", records: records.addresses)
         }
         let inImage = try Self.recordCount(image + "/vmlinux")
         let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + ".log"
@@ -162,6 +165,8 @@ public struct KernelBoot: Sendable {
         public let alreadyAnnotated: Int
         public let check: PatchCheck
         public let assembly: String
+        /// The records' addresses (in the scanned image).
+        public let addresses: [UInt64]
         public var textUnchanged: Bool?
     }
 
@@ -185,7 +190,8 @@ public struct KernelBoot: Sendable {
         var refused: [String: Int] = [:]
         for (reason, n) in run.set.refusedCounts { refused[reason.rawValue] = n }
         return MadeRecords(records: records.count, refused: refused, alreadyAnnotated: run.set.records.count - records.count,
-                           check: PatchSimulator.check(file: file, records: records), assembly: assembly)
+                           check: PatchSimulator.check(file: file, records: records), assembly: assembly,
+                           addresses: records.map(\.address))
     }
 
     /// Records in an image's `.parainstructions` (the layout's stride).
@@ -194,11 +200,25 @@ public struct KernelBoot: Sendable {
         return try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false)).sites.count
     }
 
-    /// Whether two images have the same `.text` address and bytes: the
-    /// records' addresses, taken from the first, hold in the second.
-    static func sameText(_ a: String, _ b: String) throws -> Bool {
+    /// Whether the code the records point into is laid out alike in both
+    /// images: every executable section holding a record at the same
+    /// address with the same size, and every function in it where it was,
+    /// so the records' addresses, taken from the first, hold in the second.
+    /// (Not the bytes: the records grow `.parainstructions`, which moves
+    /// what the linker script puts after it, `.altinstr_replacement` and
+    /// `.exit.text` among them, and every absolute address of what moved.)
+    static func sameCodeLayout(_ a: String, _ b: String, records: [UInt64]) throws -> Bool {
+        struct Code: Hashable { let name: String, address: UInt64, size: UInt64 }
         let fa = try ObjectFile(path: a), fb = try ObjectFile(path: b)
-        guard let ta = fa.findSection(named: ".text"), let tb = fb.findSection(named: ".text") else { return false }
-        return ta.address == tb.address && ta.size == tb.size && fa.bytes(of: ta) == fb.bytes(of: tb)
+        let holding = fa.sections.filter { s in s.isExecutable && records.contains { s.address <= $0 && $0 < s.address + s.size } }
+        func layout(_ f: ObjectFile) -> Set<Code> {
+            let code = f.sections.filter { s in holding.contains { $0.name == s.name } }
+            let indices = Set(code.map(\.index))
+            return Set(code.map { Code(name: $0.name, address: $0.address, size: $0.size) })
+                .union(f.symbols.filter { $0.isFunction && indices.contains($0.sectionIndex) }
+                    .map { Code(name: $0.name, address: $0.value, size: $0.size) })
+        }
+        let la = layout(fa)
+        return !la.isEmpty && la == layout(fb)
     }
 }

@@ -81,11 +81,6 @@ public enum KernelPairs {
         return (try? h.read(upToCount: 4)) == Data([0x7f, 0x45, 0x4c, 0x46])
     }
 
-    /// Objects only the direct build has, by design: its trampolines
-    /// (direct-mode.patch adds pv_tramp.o; empty in the other builds, which
-    /// do not have the file).
-    public static let trampolineObjects: Set<String> = ["arch/x86/kernel/pv_tramp.o"]
-
     public struct Pairing: Sendable {
         public let pairs: [ObjectPair]
         /// Objects that only one build has (none expected: the builds

@@ -78,7 +78,9 @@ public struct KernelStudy: Sendable {
             for form in forms(config) {
                 let mode = KernelMode(form)
                 let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, mode)
-                let unpaired = form == .direct ? KernelPairs.trampolineObjects : []
+                // Objects only the direct build has, by design: its trampolines
+                // (the descriptor's trampoline-object; empty in the other builds).
+                let unpaired = form == .direct ? config.kernel.trampolineObjects : []
                 let cfg = config.buildConfiguration
                 var scopes = [(Scope.subset, KernelPairs.pair(annotated: a, plain: p, subset: setup.subset, unpaired: unpaired))]
                 if setup.full { scopes.append((.tree, KernelPairs.pairTree(annotated: a, plain: p, unpaired: unpaired))) }
@@ -94,13 +96,14 @@ public struct KernelStudy: Sendable {
                                                      message: "only in the \(form) build"))
                     }
                     units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
-                                           retpoline: config.retpolineName, scope: scope, form: form))
+                                           retpoline: config.retpolineName, scope: scope, form: form,
+                                           trampolinePrefix: config.kernel.trampolinePrefix))
                 }
                 if setup.full {
                     units.append(StudyUnit(configuration: cfg, link: .linked,
                                            pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
                                            kernel: config.kernel.name, retpoline: config.retpolineName, scope: .vmlinux,
-                                           form: form))
+                                           form: form, trampolinePrefix: config.kernel.trampolinePrefix))
                 }
             }
         }
@@ -108,8 +111,11 @@ public struct KernelStudy: Sendable {
         // (struct paravirt_patch_template: `irq.save_fl`, `mmu.write_cr3`),
         // else from an annotated one (a direct subset may never name pv_ops,
         // and its trampolines' ops are found by these names).
+        // clang objects name no field of a table they only use: then the
+        // images, which hold the table's definition (paravirt.c), come last.
         let objects = units.filter { $0.scope == .subset }.flatMap(\.pairs)
-        let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated))
+        let images = units.flatMap { $0.pairs.filter { $0.name == "vmlinux" } }
+        let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated) + images.map(\.plain))
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
             events?(.comparing(done: done, total: total))
         }

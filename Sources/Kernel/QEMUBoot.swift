@@ -19,7 +19,9 @@ public struct QEMUBoot: Sendable {
     public var cpus = 2
     /// `nokaslr` is not passed: records are linked with relocations against
     /// `_text`, so the relocated kernel patches the right addresses.
-    public var commandLine = "console=ttyS0 panic=-1 oops=panic loglevel=6"
+    /// `loglevel=7`: the applied line is a pr_info (level 6), which a
+    /// console level of 6 would not show.
+    public var commandLine = "console=ttyS0 panic=-1 oops=panic loglevel=7"
 
     public init() {}
 

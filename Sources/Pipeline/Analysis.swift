@@ -32,8 +32,8 @@ public struct Analysis: Sendable {
         public var tableSymbol: String?
         public var sourcePositions: Bool
         /// Field offset → op name, for ops neither build's DWARF names (the
-        /// study passes the names of the whole table); else the plain
-        /// build's own names are borrowed.
+        /// study passes the names of the whole table); else both builds'
+        /// DWARF names (`OpsTable.fieldNames`).
         public var names: [Int64: String]?
         /// Cross-build: also scan the annotated file against its own records.
         public var control: Bool
@@ -83,10 +83,12 @@ public struct Analysis: Sendable {
             fields = OpsTable(file: a, symbol: options.tableSymbol, debugInfo: try? a.openDebugInfo())?.members
         }
         var scans = try Self.scan(p, policies, options, fieldNames: fields)
-        let names = options.names ?? OpNames.names(in: scans[.dataflow]!)
-        if options.names != nil { scans = scans.mapValues { $0.relabeled(names) } }
+        // Ops named from either build's DWARF when no names are given (a
+        // clang object names no field of a table it only uses).
+        let names = options.names ?? OpsTable.fieldNames(symbol: options.tableSymbol, files: [p, a])
+        scans = scans.mapValues { $0.relabeled(names) }
         self.scans = scans
-        evidence = Evidence(scan: scans[.dataflow]!)
+        evidence = Evidence(scan: scans[.dataflow]!, functions: Self.functionNames(p))
         annotated = OpNames.relabel(macro.sites, names: names)
         mode = .crossBuild
         var comparisons: [Policy: Comparison] = [:]
@@ -104,6 +106,18 @@ public struct Analysis: Sendable {
         } else {
             control = nil
         }
+    }
+
+    /// The names of the functions `file` defines (its symbol table, untyped
+    /// labels too: hand-written asm often omits `.type`): which functions
+    /// the plain build has out of line.
+    private static func functionNames(_ file: ObjectFile) -> Set<String> {
+        var names = Set<String>()
+        file.forEachSymbolEntry { s in
+            guard s.isDefined, !s.hasEmptyName, s.type == .function || s.type == .notype else { return }
+            names.insert(file.symbolName(index: s.index))
+        }
+        return names
     }
 
     /// One decoding pass: the sites of every policy asked for, and dataflow's.

@@ -140,3 +140,23 @@ public struct OpsTable: Sendable {
         return contains(offset: delta) ? delta : nil
     }
 }
+
+extension OpsTable {
+    /// Field offset → member name for the table, from the DWARF of
+    /// `files` (the first file that names a field wins). Names are for
+    /// people, field offsets are the identity, so they are borrowed across
+    /// files describing the same table: clang emits no DWARF for an extern
+    /// declaration, so a clang object that only uses the table never names
+    /// its fields (gcc's does, through the declaration's type); the other
+    /// build of the pair, a linked image or the object that defines the
+    /// table does. The one place names come from: a comparison names both
+    /// builds' sites with it, a study the whole table.
+    public static func fieldNames(symbol: String? = nil, files: [ObjectFile]) -> [Int64: String] {
+        var names: [Int64: String] = [:]
+        for file in files {
+            guard let table = OpsTable(file: file, symbol: symbol, debugInfo: try? file.openDebugInfo()) else { continue }
+            names.merge(table.members) { first, _ in first }
+        }
+        return names
+    }
+}

@@ -193,17 +193,29 @@ public final class CodeReader {
         guard !candidates.isEmpty else { return nil }
         // Latest start; widen over hint prefixes a compiler emits on purpose:
         // cs (2e) before a thunk call or an indirect branch, notrack (3e)
-        // before an indirect branch only. A 3e byte before a direct call or
-        // jmp (e8, e9) ends the previous instruction (`mov (%rsi),%rdi` is
-        // 48 8b 3e): gcc emits no `ds call rel32`.
+        // before an indirect jump only (gcc's -fcf-protection puts it on a
+        // switch's `jmp *`, never on a call). Any other 3e byte ends the
+        // previous instruction (`mov (%rsi),%rdi` is 48 8b 3e): before a
+        // direct call, and before `call *pv_ops+off(%rip)` in the kernel's
+        // mm/gup.o, where widening made a 7-byte site out of the mov's last
+        // byte and the call, and a record over it corrupted the mov.
         var best = candidates[0]
-        let direct = best.1.bytes.first == 0xe8 || best.1.bytes.first == 0xe9
+        let notrackAllowed = Self.isIndirectJump(best.1.bytes)
         for c in candidates.dropFirst() {
             let extra = best.0 - c.0
             let prefixBytes = c.1.bytes.prefix(extra)
-            if prefixBytes.allSatisfy({ $0 == 0x2e || ($0 == 0x3e && !direct) }) { best = c } else { break }
+            if prefixBytes.allSatisfy({ $0 == 0x2e || ($0 == 0x3e && notrackAllowed) }) { best = c } else { break }
         }
         return AnchoredInstruction(instruction: best.1, offset: UInt64(best.0), field: best.2, confirmedBySweep: false)
+    }
+
+    /// `ff /4` (after hint prefixes and REX): `jmp *r/m`, the only
+    /// instruction gcc gives a notrack prefix.
+    static func isIndirectJump(_ bytes: [UInt8]) -> Bool {
+        var i = 0
+        while i < bytes.count, bytes[i] == 0x2e || bytes[i] == 0x3e || (0x40 ... 0x4f).contains(bytes[i]) { i += 1 }
+        guard i + 1 < bytes.count, bytes[i] == 0xff else { return false }
+        return (bytes[i + 1] >> 3) & 7 == 4
     }
 
     /// Decode at `start` and check that bytes `[field, field+width)` are

@@ -108,7 +108,7 @@ extension KernelCommand {
                     let refused = e.refused?.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") ?? ""
                     out += "  from the scan: \(made) records" + (refused.isEmpty ? "" : "; refused: \(refused)")
                     if let c = e.check { out += "; simulator: \(c.passed) passed, \(c.failed) failed" }
-                    if e.textUnchanged == false { out += "; .text CHANGED by the second link" }
+                    if e.textUnchanged == false { out += "; the second link MOVED code: these records point elsewhere" }
                     out += "\n"
                 }
                 for line in e.evidence where e.result != .booted { out += "  | \(line)\n" }

@@ -70,6 +70,64 @@ struct ComparisonTests {
         #expect(g.outcomes.compactMap(\.cause).map(\.rawValue).sorted() == ["no-reference", "pointer-in-register"])
     }
 
+    /// A site whose frames name functions: (function, file, line).
+    static func framed(_ offset: UInt64, op: Int64, unit: String = "x.c", _ frames: [(String, String, Int)]) -> Site {
+        Site(section: ".text", sectionIndex: 1, offset: offset, address: offset,
+             location: "\(frames.last!.0)+\(hex(offset))", length: 6, kind: .call, op: Op(offset: op, name: nil),
+             clobbers: .cABI, source: frames.map { SourceFrame(function: $0.0, file: $0.1, line: $0.2, column: 0) },
+             evidence: "", unit: unit)
+    }
+
+    /// clang's line table gives the annotated asm the row before it (the
+    /// function's line) and the plain call the wrapper's line: the third
+    /// pass pairs them by op, functions and call sites, in order, and
+    /// counts them apart. A different call site does not pair.
+    @Test func thirdPassMatchesWhenOnlyTheInnermostLineDiffers() {
+        let a = [Self.framed(0xc, op: 0x150, [("read_cr2", "fault.c", 1439), ("exc_page_fault", "fault.c", 1440)]),
+                 Self.framed(0x40, op: 0x150, [("read_cr2", "fault.c", 1450), ("exc_page_fault", "fault.c", 1460)])]
+        let r = [Self.framed(0xc, op: 0x150, [("read_cr2", "paravirt.h", 144), ("exc_page_fault", "fault.c", 1440)]),
+                 Self.framed(0x50, op: 0x150, [("read_cr2", "paravirt.h", 144), ("exc_page_fault", "fault.c", 1470)])]
+        let c = Comparison.crossBuild(annotated: a, plain: scan(r))
+        #expect(c.counts.found == 1)
+        #expect(c.counts.linesMatched == 1)
+        #expect(c.counts.inliningMatched == 0)
+        #expect(c.outcomes.first { $0.kind == .matched }?.linesDiffer == true)
+        #expect(c.counts.missed == 1 && c.counts.spurious == 1)
+    }
+
+    /// A site at line 0 (code the compiler merged) pairs with the same op
+    /// in the same function, whatever the other side's chain.
+    @Test func lineZeroPairsByFunction() {
+        let a = [Self.framed(0x7, op: 0x17c, [("hoisted_cr3", "hoisted_site.c", 0)])]
+        let r = [Self.framed(0x5, op: 0x17c, [("hoisted_cr3", "hoisted_site.c", 29)]),
+                 Self.framed(0x30, op: 0x17c, [("other", "hoisted_site.c", 40)])]
+        let c = Comparison.crossBuild(annotated: a, plain: scan(r))
+        #expect(c.counts.found == 1 && c.counts.linesMatched == 1)
+        #expect(c.outcomes.first { $0.kind == .matched }?.found?.offset == 0x5)
+        #expect(c.counts.spurious == 1)
+    }
+
+    /// A miss in an out-of-line function the plain build does not have
+    /// (it inlined it into its callers) is a copy it did not make when the
+    /// plain build calls the op elsewhere in the unit; no-reference when
+    /// it never does.
+    @Test func missInAFunctionThePlainBuildInlined() {
+        let a = [Self.framed(0x0, op: 0x208, [("__pgd", "paravirt.h", 410)]),
+                 Self.framed(0x40, op: 0x1f8, [("__pte", "paravirt.h", 400)])]
+        var call = Reference(section: ".text", sectionIndex: 1, offset: 0x80, address: 0x80, location: "pgd_alloc+0x10",
+                             use: .callMem, op: Op(offset: 0x208, name: nil), instruction: "call *(%rip)", length: 6,
+                             relocationOffset: 0x82, relocationType: "R_X86_64_PC32", register: nil,
+                             confirmedBySweep: true, viaGOT: false)
+        call.source = [SourceFrame(function: "pgd_alloc", file: "pgtable.c", line: 12, column: 3)]
+        call.unit = "x.c"
+        let evidence = Evidence(scan: scan([], references: [call]), functions: ["pgd_alloc", "pgd_free.isra.0"])
+        let c = Comparison.crossBuild(annotated: a, plain: scan([], references: [call]), evidence: evidence)
+        let causes = Dictionary(uniqueKeysWithValues: c.outcomes.map { ($0.site.op.offset, $0.cause) })
+        #expect(causes[0x208] == .copiesDiffer)
+        #expect(causes[0x1f8] == .noReference)
+        #expect(c.counts.realMissed == 1)
+    }
+
     @Test func sameObjectContainment() {
         // An asm site that saves a register around its call: the call is inside.
         let a = [site(0x10, op: 8, length: 8, clobbers: .init(), chain: [("e.S", 3)])]

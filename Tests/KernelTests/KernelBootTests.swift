@@ -25,6 +25,19 @@ import TestSupport
         #expect(log.recordsInImage == 3848)
     }
 
+    /// 6.12's line (its plain-mode.patch counts the direct-call
+    /// alternatives apply_alternatives patched) reads the same way.
+    @Test func bootedWithThe612AppliedLine() {
+        let log = BootLog(text: """
+            [    0.000000] Linux version 6.12.118 (root@host) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 SMP
+            [    0.092310] pvsites: apply_alternatives applied 4100 of 4112 direct-call records
+            pvsites-exercise: ok
+            """, timedOut: false)
+        #expect(log.result == .booted)
+        #expect(log.applied == 4100)
+        #expect(log.recordsInImage == 4112)
+    }
+
     /// apply_paravirt's BUG_ON(used > p->len) for a record shorter than the
     /// 5-byte call: the BUG, not the panic it ends in, is the result.
     @Test func bugBeforeTheAppliedLine() {
@@ -38,6 +51,17 @@ import TestSupport
         #expect(log.result == .bug)
         #expect(log.applied == nil)
         #expect(log.evidence.first?.contains("kernel BUG at arch/x86/kernel/alternative.c:1058!") == true)
+    }
+
+    /// QEMU's serial file ends lines with "\r\n" (a single Character in
+    /// Swift): the evidence is the failing line and a few after it, not the
+    /// whole log as one line.
+    @Test func serialLineEnds() {
+        let text = "Linux version 6.1.192\r\nx86/fpu: Enabled xstate features 0x21f\r\ninvalid opcode: 0000 [#1] SMP\r\nRIP: 0010:0xffffffff88e398c7\r\nKernel panic - not syncing: Fatal exception\r\n"
+        let log = BootLog(text: text, timedOut: false)
+        #expect(log.result == .oops)
+        #expect(log.evidence.first == "invalid opcode: 0000 [#1] SMP")
+        #expect(log.evidence.count == 4)
     }
 
     @Test func oopsThenPanic() {

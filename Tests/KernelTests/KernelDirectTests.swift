@@ -87,20 +87,36 @@ enum KernelDirectFixture {
         defer { try? fm.removeItem(atPath: tmp) }
         let setup = KernelSetup(kernel: KernelFixture.kernel, files: Fixtures.repositoryRoot + "/Kernels", cache: tmp + "/cache",
                                 source: nil, subset: ["arch/x86/mm/"], full: false)
-        // paravirt_types.h as the plain patch expects it; no kernel Makefile.
+        // Each file the plain patch changes, as its hunks expect it (filler
+        // lines up to each hunk's line number); the files it creates are not
+        // written. The kernel Makefile then holds only the lines around the
+        // plain patch's own hunk, not those the direct patch needs.
         let plain = try String(contentsOfFile: setup.patch, encoding: .utf8)
-        var original: [String] = []
+        var files: [String: [String]] = [:]
+        var file: String?
         var inHunk = false
         for line in plain.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("@@") { inHunk = true; continue }
-            guard inHunk else { continue }
-            if line.hasPrefix(" ") || line.hasPrefix("-") { original.append(String(line.dropFirst())) }
-            else if line.isEmpty { original.append("") }
+            if line.hasPrefix("+++ b/") { file = String(line.dropFirst(6)); inHunk = false; continue }
+            if line.hasPrefix("@@"), let f = file {
+                let start = Int(line.split(separator: " ")[1].dropFirst().split(separator: ",")[0]) ?? 0
+                inHunk = start > 0
+                guard inHunk else { continue }
+                var text = files[f] ?? []
+                while text.count < start - 1 { text.append("/* \(text.count + 1) */") }
+                files[f] = text
+                continue
+            }
+            guard inHunk, let f = file else { continue }
+            if line.hasPrefix(" ") || line.hasPrefix("-") { files[f, default: []].append(String(line.dropFirst())) }
+            else if line.isEmpty { files[f, default: []].append("") }
         }
         let tree = tmp + "/tree"
-        try fm.createDirectory(atPath: tree + "/arch/x86/include/asm", withIntermediateDirectories: true)
-        let header = (1 ... 514).map { "/* \($0) */" }.joined(separator: "\n") + "\n" + original.joined(separator: "\n")
-        try header.write(toFile: tree + "/arch/x86/include/asm/paravirt_types.h", atomically: true, encoding: .utf8)
+        for (f, lines) in files {
+            let dir = (tree + "/" + f as NSString).deletingLastPathComponent
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try (lines.joined(separator: "\n") + "\n").write(toFile: tree + "/" + f, atomically: true, encoding: .utf8)
+        }
+        let header = try String(contentsOfFile: tree + "/arch/x86/include/asm/paravirt_types.h", encoding: .utf8)
         #expect(KernelSource.patchFailure(setup, tree: tree, mode: .plain) == nil)
         let failure = try #require(KernelSource.patchFailure(setup, tree: tree, mode: .direct))
         #expect(failure.hasPrefix("direct-mode.patch: "))

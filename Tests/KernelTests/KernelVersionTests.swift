@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Kernel
+import MacroSites
 
 /// Kernel versions are data: a directory `Kernels/linux-<version>/` with a
 /// descriptor (version.info), its patches and fragments. A version written
@@ -187,26 +188,110 @@ import TestSupport
         #expect(r.stderr.hasPrefix("build.sh: error: no fragment says 'CONFIG_MITIGATION_RETPOLINE=y' (kconfig-retpoline in \(dir)/version.info)"))
     }
 
-    /// 6.1 through the descriptor: the names and checksums of the trees
-    /// the old Kernels/linux-6.1/build.sh built, so that they still count
-    /// as built (pvsites.info's patch-sha256 was sha256sum of
+    /// The versions Kernels/ describes, and what each descriptor says that
+    /// the scan depends on: the records' section and layout, and the
+    /// retpoline option's Kconfig name (6.9 renamed it).
+    static let realVersions: [(name: String, section: String, layout: String, retpoline: String)] = [
+        ("6.1", ".parainstructions", "linux-6.1", "CONFIG_RETPOLINE"),
+        ("6.12", ".altinstructions", "linux-6.8", "CONFIG_MITIGATION_RETPOLINE"),
+    ]
+    static let realKernels = Fixtures.repositoryRoot + "/Kernels"
+
+    /// Each real descriptor reads, names its Debian package, a record
+    /// layout MacroSites knows whose section and record size are the
+    /// descriptor's, and patches that exist, in the order the modes need.
+    @Test(arguments: realVersions)
+    func realDescriptorReads(_ version: (name: String, section: String, layout: String, retpoline: String)) throws {
+        let v = try #require(KernelVersion.named(version.name, in: Self.realKernels))
+        #expect(try KernelVersion.known(in: Self.realKernels).map(\.name) == Self.realVersions.map(\.name))
+        #expect(v.package == "linux-source-\(version.name)")
+        #expect(v.recordSection == version.section)
+        #expect(v.recordLayout == version.layout)
+        let format = try #require(RecordFormats.find(named: v.recordLayout))
+        #expect(format.defaultSection == v.recordSection)
+        let text = try String(contentsOfFile: v.directory + "/" + KernelVersion.descriptorName, encoding: .utf8)
+        let size = text.split(separator: "\n").first { $0.hasPrefix("record-size ") }.map { $0.split(separator: " ")[1] }
+        #expect(size.map(String.init) == format.layout.map { String($0.stride) })
+        #expect(v.table == "pv_ops")
+        #expect(v.trampolinePrefix == "pv_tramp_")
+        #expect(v.trampolineObjects == ["arch/x86/kernel/pv_tramp.o"])
+        #expect(v.patchNames[.annotated] == ["plain-mode.patch"])
+        #expect(v.patchNames[.plain] == ["plain-mode.patch"])
+        #expect(v.patchNames[.direct] == ["plain-mode.patch", "direct-mode.patch"])
+        for mode in KernelMode.allCases {
+            for patch in v.patches(mode) { #expect(FileManager.default.fileExists(atPath: patch), "\(patch)") }
+        }
+        #expect(v.kconfig["retpoline"] == version.retpoline)
+        #expect(v.kconfig["opt-O2"] == "CONFIG_CC_OPTIMIZE_FOR_PERFORMANCE")
+        #expect(v.kconfig["opt-Os"] == "CONFIG_CC_OPTIMIZE_FOR_SIZE")
+    }
+
+    /// Each real version through build.sh's reading of its descriptor: the
+    /// names and checksums of its trees, for every mode and setting. 6.1's
+    /// are those the old Kernels/linux-6.1/build.sh built, so that they
+    /// still count as built (pvsites.info's patch-sha256 was sha256sum of
     /// plain-mode.patch, or of plain and direct one after the other;
     /// config-sha256 that of the three fragments).
-    @Test(arguments: ["annotated", "plain", "direct"])
-    func linux61KeepsItsTreesNames(_ mode: String) throws {
-        let dir = Fixtures.repositoryRoot + "/Kernels/linux-6.1"
-        let plan = try Self.plan(["--kernel", "6.1", "--cache", "/c", mode, "O2", "on"])
-        let patches = ["plain-mode.patch"] + (mode == "direct" ? ["direct-mode.patch"] : [])
-        #expect(plan["copy"] == (mode == "direct" ? "/c/src/linux-6.1-direct-patched" : "/c/src/linux-6.1-patched"))
-        #expect(plan["build"] == "/c/build/6.1-gcc-O2-retpoline-on-\(mode)")
-        #expect(plan["patch-sha256"] == (try Self.sha256(patches.map { dir + "/" + $0 })))
-        #expect(plan["config-sha256"] == (try Self.sha256(["config", "opt-O2", "retpoline-on"].map { "\(dir)/\($0).fragment" })))
-        let setup = KernelFixture.setup()
-        #expect(plan["patch-sha256"] == KernelStatus.patchSHA(setup, mode: KernelMode(rawValue: mode)!))
-        let kcflags = ["annotated": "", "plain": "-DPVOPS_PLAIN",
-                       "direct": "-DPVOPS_DIRECT -fdebug-prefix-map=/c/src/linux-6.1-direct-patched=/c/src/linux-6.1-patched"]
-        #expect(plan["make"]?.hasSuffix(" CC=gcc KCFLAGS=\(kcflags[mode]!)") == true)
-        #expect(plan["targets"] == "prepare " + KernelFixture.kernel.subset.joined(separator: " "))
+    @Test(arguments: realVersions.map(\.name), ["annotated", "plain", "direct"])
+    func realVersionPlansItsTrees(_ version: String, _ mode: String) throws {
+        let v = try #require(KernelVersion.named(version, in: Self.realKernels))
+        let setup = KernelSetup(kernel: v, files: Self.realKernels, cache: "/c", source: nil, subset: v.subset, full: false)
+        let dir = Self.realKernels + "/linux-" + version
+        let retpolineName = v.kconfig["retpoline"] ?? "?"
+        for (opt, ret) in [("O2", "on"), ("Os", "off")] {
+            let plan = try Self.plan(["--kernel", version, "--cache", "/c", mode, opt, ret])
+            let patches = ["plain-mode.patch"] + (mode == "direct" ? ["direct-mode.patch"] : [])
+            #expect(plan["package"] == v.package)
+            #expect(plan["record-section"] == v.recordSection)
+            #expect(plan["record-layout"] == v.recordLayout)
+            #expect(plan["table"] == v.table)
+            #expect(plan["pristine"]?.hasPrefix("/c/src/linux-\(version)") == true)
+            #expect(plan["copy"] == (mode == "direct" ? "/c/src/linux-\(version)-direct-patched" : "/c/src/linux-\(version)-patched"))
+            #expect(plan["build"] == "/c/build/\(version)-gcc-\(opt)-retpoline-\(ret)-\(mode)")
+            #expect(plan["patches"] == patches.map { dir + "/" + $0 }.joined(separator: " "))
+            #expect(plan["patch-sha256"] == (try Self.sha256(patches.map { dir + "/" + $0 })))
+            #expect(plan["patch-sha256"] == KernelStatus.patchSHA(setup, mode: KernelMode(rawValue: mode)!))
+            let fragments = ["config", "opt-\(opt)", "retpoline-\(ret)"].map { "\(dir)/\($0).fragment" }
+            #expect(plan["fragments"] == fragments.joined(separator: " "))
+            #expect(plan["config-sha256"] == (try Self.sha256(fragments)))
+            let optName = v.kconfig["opt-\(opt)"] ?? "?"
+            #expect(plan["kconfig"] == "\(optName)=y " + (ret == "on" ? "\(retpolineName)=y" : "# \(retpolineName) is not set"))
+            let kcflags = ["annotated": "", "plain": "-DPVOPS_PLAIN",
+                           "direct": "-DPVOPS_DIRECT -fdebug-prefix-map=/c/src/linux-\(version)-direct-patched=/c/src/linux-\(version)-patched"]
+            #expect(plan["make"]?.hasSuffix(" CC=gcc KCFLAGS=\(kcflags[mode]!)") == true)
+            #expect(plan["targets"] == "prepare " + v.subset.joined(separator: " "))
+        }
+    }
+
+    /// `pvsites kernel list` on the repository's Kernels/ lists every real
+    /// version with its package and record section, and plans the
+    /// configurations of the one asked for under its own name.
+    @Test(.enabled(if: pvsitesBuilt, "the debug pvsites is not built (swift build)"), arguments: realVersions.map(\.name))
+    func kernelListListsRealVersion(_ version: String) throws {
+        let v = try #require(KernelVersion.named(version, in: Self.realKernels))
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("pvsites-list-\(getpid())-\(version)").path
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let r = try Command.run([Self.pvsites, "kernel", "list", "--kernels", Self.realKernels, "--kernel", version,
+                                 "--format", "json", "--cache", cache, "--opt", "-Os", "--retpoline", "off"])
+        try #require(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let versions = try #require(json["versions"] as? [[String: Any]])
+        #expect(versions.map { $0["name"] as? String } == Self.realVersions.map(\.name))
+        #expect(versions.map { $0["package"] as? String } == Self.realVersions.map { "linux-source-\($0.name)" })
+        #expect(versions.map { $0["record_section"] as? String } == Self.realVersions.map(\.section))
+        #expect(json["kernel"] as? String == version)
+        #expect(json["source"] as? String == cache + "/src/linux-\(version)")
+        #expect(json["subset"] as? [String] == v.subset)
+        let configs = try #require(json["configs"] as? [[String: Any]])
+        #expect(configs.map { $0["name"] as? String } == ["\(version)-gcc-Os-retpoline-off"])
+        for mode in KernelMode.allCases {
+            let tree = configs.first?[mode.rawValue] as? [String: Any]
+            #expect(tree?["directory"] as? String == cache + "/build/\(version)-gcc-Os-retpoline-off-\(mode.rawValue)")
+            #expect(tree?["built"] as? Bool == false)
+        }
+        let text = try Command.run([Self.pvsites, "kernel", "list", "--kernels", Self.realKernels, "--kernel", version, "--cache", cache])
+        #expect(text.stdout.split(separator: "\n").first
+                == "versions: " + Self.realVersions.map { "\($0.name) (linux-source-\($0.name))" }.joined(separator: ", "))
     }
 
     /// A compiler that is not installed stops `kernel study` and `kernel
