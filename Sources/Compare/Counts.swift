@@ -146,6 +146,8 @@ extension Counts {
         clobberUnsafe = try n(.clobberUnsafe)
         inliningMatched = try n(.inliningMatched)
         linesMatched = try c.decodeIfPresent(Int.self, forKey: .linesMatched) ?? 0
+        // Absent in results written before patchable was counted.
+        patchable = try c.decodeIfPresent(Int.self, forKey: .patchable)
         spuriousUnannotatedCall = try n(.spuriousUnannotatedCall)
         spuriousNonCall = try n(.spuriousNonCall)
         missedCopiesDiffer = try n(.missedCopiesDiffer)
