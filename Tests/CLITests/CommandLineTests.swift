@@ -9,15 +9,7 @@ import Testing
 @Suite("Command line", .serialized)
 struct CommandLineTests {
     /// The executable sits next to the test bundle.
-    static let binary: String = {
-        var dir = URL(fileURLWithPath: Bundle.main.bundlePath)
-        for _ in 0 ..< 4 {
-            let candidate = dir.appendingPathComponent("pvsites").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return Fixtures.repositoryRoot + "/.build/debug/pvsites"
-    }()
+    static let binary = Fixtures.pvsitesBinary
 
     /// `study` runs without the Linux A/B result a `kernel study` may have
     /// left in this machine's cache (tests of `--linux` name their own).

@@ -9,15 +9,7 @@ import Testing
 /// one line naming the file.
 @Suite("pvsites records", .serialized)
 struct RecordsCommandTests {
-    static let binary: String = {
-        var dir = URL(fileURLWithPath: Bundle.main.bundlePath)
-        for _ in 0 ..< 4 {
-            let candidate = dir.appendingPathComponent("pvsites").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return Fixtures.repositoryRoot + "/.build/debug/pvsites"
-    }()
+    static let binary = Fixtures.pvsitesBinary
 
     static func shapes() throws -> String {
         try Fixtures.compile(Shapes.source, name: "records-shapes", flags: ["-g"], language: "assembler-with-cpp")

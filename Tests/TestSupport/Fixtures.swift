@@ -13,6 +13,18 @@ public enum Fixtures {
 
     public static let corpusDirectory = repositoryRoot + "/Corpus"
 
+    /// The built `pvsites` next to the test bundle (`swift test` builds
+    /// every product into the same directory), else `.build/debug/pvsites`.
+    public static let pvsitesBinary: String = {
+        var dir = URL(fileURLWithPath: Bundle.main.bundlePath)
+        for _ in 0 ..< 4 {
+            let candidate = dir.appendingPathComponent("pvsites").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return repositoryRoot + "/.build/debug/pvsites"
+    }()
+
     /// `.build/pvsites-fixtures`, created on first use.
     public static let cacheDirectory: String = {
         let dir = repositoryRoot + "/.build/pvsites-fixtures"
