@@ -93,9 +93,14 @@ public final class ObjectFile: @unchecked Sendable {
 
     public var hasSymbolTable: Bool { symbolTableIndex != nil }
 
-    /// Throws `.noSymbolTable` when the file was stripped.
+    /// Throws `.noSymbolTable` when the file was stripped: it has code or
+    /// relocations but no symbols. An object with neither (gas on an empty
+    /// or all-conditional .S, like a tree's unused pv_records.o) is not
+    /// stripped; it has nothing to scan and its symbol table is empty.
     public func requireSymbolTable() throws {
-        if symbolTableIndex == nil { throw ObjectFileError.noSymbolTable(path: path) }
+        if symbolTableIndex != nil { return }
+        let hasCode = sections.contains { $0.isExecutable && $0.size > 0 }
+        if hasCode || !relocationSections.isEmpty { throw ObjectFileError.noSymbolTable(path: path) }
     }
 
     public func findSection(named name: String) -> Section? {
