@@ -65,4 +65,34 @@ struct FunctionIndex: Sendable {
         }
         return nil
     }
+
+    /// The code around `offset` that no symbol covers (an overridden weak
+    /// function's body stays in vmlinux without a symbol): from the end of
+    /// the last sized symbol before it to the start of the next symbol
+    /// (nil when there is none). A linear sweep from the previous
+    /// function's end stays in step, as objdump's does: the padding between
+    /// functions is whole nops and int3s.
+    func gap(section: Int, offset: UInt64) -> (start: UInt64, next: UInt64?)? {
+        guard let entries = bySection[section], !entries.isEmpty else { return nil }
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].start <= offset { lo = mid + 1 } else { hi = mid }
+        }
+        let next = lo < entries.count ? entries[lo].start : nil
+        var start: UInt64? = nil
+        // The furthest end among the sized symbols a little before.
+        var i = lo - 1
+        while i >= 0 && lo - 1 - i < 16 {
+            let e = entries[i]
+            if e.size > 0 {
+                let end = e.start &+ e.size
+                if end > offset { return nil }
+                start = max(start ?? 0, end)
+            }
+            i -= 1
+        }
+        guard let start else { return nil }
+        return (start, next)
+    }
 }

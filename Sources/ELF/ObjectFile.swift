@@ -220,18 +220,29 @@ public final class ObjectFile: @unchecked Sendable {
         return (symbolTable.symbol(found.symbol), found.offset)
     }
 
-    /// `findFunction` without reading the name: the symbol's index, its
-    /// st_size, and the distance into it (what code ranges need, per
-    /// relocation).
-    package func findFunctionExtent(section index: Int, offset: UInt64) -> (symbol: Int, size: UInt64, offset: UInt64)? {
-        let index_ = functionIndex.withLock { cached -> FunctionIndex in
+    /// The function index, built on first use.
+    private var functions: FunctionIndex {
+        functionIndex.withLock { cached in
             if let cached { return cached }
             let built = FunctionIndex(sections: sections, symbols: symbolTable, isRelocatable: isRelocatable)
             cached = built
             return built
         }
-        guard let (symbol, delta) = index_.find(section: index, offset: offset) else { return nil }
+    }
+
+    /// `findFunction` without reading the name: the symbol's index, its
+    /// st_size, and the distance into it (what code ranges need, per
+    /// relocation).
+
+    package func findFunctionExtent(section index: Int, offset: UInt64) -> (symbol: Int, size: UInt64, offset: UInt64)? {
+        guard let (symbol, delta) = functions.find(section: index, offset: offset) else { return nil }
         return (symbol, symbolTable.size(symbol), delta)
+    }
+
+    /// Code no symbol covers around `offset`: from the end of the sized
+    /// symbol before it to the next symbol's start (FunctionIndex.gap).
+    package func findUnnamedCodeExtent(section index: Int, offset: UInt64) -> (start: UInt64, next: UInt64?)? {
+        functions.gap(section: index, offset: offset)
     }
 
     /// The one value of type `T` kept with this file, made by `make` on

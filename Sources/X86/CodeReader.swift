@@ -147,6 +147,14 @@ public final class CodeReader {
             return (start, max(end, offset < section.size ? min(offset + 16, section.size) : section.size))
         }
         if section.size <= 1 << 16 { return (0, section.size) }
+        // Unnamed code in a big section (an overridden weak function in
+        // vmlinux): from the previous function's end, where a sweep is in
+        // step, rather than a guess 15 bytes back.
+        if let (start, next) = file.findUnnamedCodeExtent(section: section.index, offset: offset),
+           offset - start <= 1 << 16 {
+            let end = min(next ?? section.size, start + (1 << 16), section.size)
+            return (start, max(end, min(offset + 16, section.size)))
+        }
         return (offset >= 15 ? offset - 15 : 0, min(offset + 4096, section.size))
     }
 
