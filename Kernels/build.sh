@@ -103,7 +103,9 @@
 # the last run stopped midway, drop-stale.sh first removes every object
 # newer than its .cmd.
 #
-# One kernel build at a time: a lock on <cache>/build/.lock serialises runs.
+# Locks: <cache>/src/<copy>-patched.lock, exclusive while the patched copy is
+# made, shared while a build reads it; <cache>/build/<tree>.lock, one run per
+# tree. Two trees build at once only when asked to (each -j2, niced).
 # Builds run under `nice -n 10` with -j2 unless -j says otherwise.
 set -euo pipefail
 
@@ -324,9 +326,13 @@ done
     die "the kernel build needs ${missing[*]} (Debian: apt-get install ${packages[*]}; or make kernel-deps)"
 [ -f "$pristine/Makefile" ] || die "no kernel tree at $pristine (extract $package there)"
 
-mkdir -p "$cache/build"
-exec 9>"$cache/build/.lock"
-flock -n 9 || { log "waiting for another kernel build (lock $cache/build/.lock)"; flock 9; }
+mkdir -p "$cache/build" "$cache/src"
+# The patched copy is locked exclusively while it is checked and (re)made,
+# then shared for as long as this build reads it; the tree is locked for
+# the build. So a records link (--records) waits only for a build of its
+# own tree, not for every other tree in the cache.
+exec 8>"$patched.lock"
+flock -n -x 8 || { log "waiting for the builds that read $patched (lock $patched.lock)"; flock -x 8; }
 
 # version_of TREE: "Linux X.Y.Z" from the tree's Makefile
 version_of() {
@@ -406,6 +412,9 @@ check_pristine
 # the last patch reverses (its context includes the ones before it)
 (cd "$patched" && patch -p1 -R --dry-run -s -f < "${patches[-1]}" >/dev/null) ||
     die "$patched does not carry ${patches[-1]##*/}; remove it and rerun"
+flock -s 8
+exec 9>"$build.lock"
+flock -n 9 || { log "waiting for another build of this tree (lock $build.lock)"; flock 9; }
 
 # --- configuration ----------------------------------------------------------
 
