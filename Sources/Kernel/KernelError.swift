@@ -25,6 +25,8 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
     case interrupted(Int32)
     /// QEMU would not start (it wrote no serial log and failed).
     case bootFailed(kernel: String, output: String)
+    /// A results file (boots, recorded study) that does not read.
+    case badResults(String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,7 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
         case let .buildFailed(config, mode, message, _, _): return "\(config), \(mode.rawValue): \(message)"
         case .compilerMissing(let c): return KernelToolchain(c).missingLine ?? "compiler \(c) is not installed"
         case let .bootFailed(kernel, output): return "\(kernel): QEMU failed: \(output)"
+        case .badResults(let m): return m
         case .interrupted(let sig):
             let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
             return "interrupted by \(name); the next run resumes where this one stopped"

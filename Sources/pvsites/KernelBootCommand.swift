@@ -3,6 +3,7 @@ import Foundation
 import Kernel
 import Reports
 import RelocSites
+import Study
 
 extension QEMUBoot.Accelerator: ExpressibleByArgument {}
 
@@ -40,12 +41,10 @@ extension KernelCommand {
         @Option(name: .shortAndLong, help: "Write the report to FILE (atomically) instead of stdout.")
         var output: String?
 
-        struct Report: Codable {
-            var schema = 1
-            let kernel: String
-            let qemu: String
-            let boots: [KernelBoot.Entry]
-        }
+        @Flag(help: "Also merge the boots into Kernels/results/boots/<version>.json (the recorded boots the study's objection lines cite): entries of the same configuration, mode and policy are replaced, the others kept.")
+        var record = false
+
+        typealias Report = BootResults
 
         func validate() throws {
             if timeout < 10 { throw ValidationError("--timeout must be 10 seconds or more") }
@@ -85,8 +84,26 @@ extension KernelCommand {
                     case .booted: break
                     }
                 }
+                let stamp = Version.tool()
                 let report = Report(kernel: setup.kernel.description, qemu: "\(accel.rawValue), \(boot.qemu.commandLine)",
+                                    tool: BootResults.Tool(version: stamp.version, command: stamp.command, date: stamp.date),
                                     boots: entries)
+                // This machine's boots, merged with its earlier ones.
+                if setup.source == nil {
+                    let local = BootResults.localFile(cache: setup.cache, version: setup.kernel.name)
+                    try? FileManager.default.createDirectory(atPath: (local as NSString).deletingLastPathComponent,
+                                                             withIntermediateDirectories: true)
+                    let merged = ((try? BootResults.load(local)) ?? nil).map { $0.merging(report) } ?? report
+                    try? Output.write(try JSONOutput.encode(merged), to: local)
+                }
+                if record {
+                    let file = BootResults.recordedFile(kernels: setup.files, version: setup.kernel.name)
+                    try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent,
+                                                             withIntermediateDirectories: true)
+                    let merged = try BootResults.load(file).map { $0.merging(report) } ?? report
+                    try Output.write(try JSONOutput.encode(merged), to: file)
+                    Diagnostics.warning("pvsites: recorded \(file)")
+                }
                 switch format {
                 case .json: try Output.write(try JSONOutput.encode(report), to: output)
                 case .text: try Output.write(Self.text(report), to: output)
