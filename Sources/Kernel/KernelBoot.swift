@@ -210,7 +210,11 @@ public struct KernelBoot: Sendable {
     static func sameCodeLayout(_ a: String, _ b: String, records: [UInt64]) throws -> Bool {
         struct Code: Hashable { let name: String, address: UInt64, size: UInt64 }
         let fa = try ObjectFile(path: a), fb = try ObjectFile(path: b)
-        let holding = fa.sections.filter { s in s.isExecutable && records.contains { s.address <= $0 && $0 < s.address + s.size } }
+        // The sections that hold records; every code section when there
+        // are none (the link must still leave the code where it was).
+        let executable = fa.sections.filter(\.isExecutable)
+        let holding = records.isEmpty ? executable
+            : executable.filter { s in records.contains { s.address <= $0 && $0 < s.address + s.size } }
         func layout(_ f: ObjectFile) -> Set<Code> {
             let code = f.sections.filter { s in holding.contains { $0.name == s.name } }
             let indices = Set(code.map(\.index))
