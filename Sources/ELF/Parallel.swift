@@ -33,7 +33,7 @@ public enum WorkerPool {
         defer { fclose(f) }
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), f) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard text.hasPrefix("Cpus_allowed:") else { continue }
             var n = 0
             for c in text.dropFirst("Cpus_allowed:".count) {
