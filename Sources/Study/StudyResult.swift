@@ -41,6 +41,10 @@ public struct StudyResult: Codable, Sendable {
         set { storedLinux = newValue.map(LinuxResults.init) }
     }
     var storedLinux: LinuxResults? = nil
+    /// The boot proof's boots the objections cite (`pvsites kernel boot`:
+    /// recorded, or this machine's newer ones); nil: none looked for or
+    /// found.
+    public var boots: [BootEvidence]? = nil
     /// A kernel study's source: Debian's package and version, or the
     /// user's tree (nil for a corpus study).
     public var kernelSource: String? = nil
@@ -74,7 +78,7 @@ public struct StudyResult: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings
+        case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, boots
         case storedLinux = "linux"
         case kernelSource = "kernel_source"
         case byPolicy = "by_policy"

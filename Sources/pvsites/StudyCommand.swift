@@ -34,6 +34,7 @@ struct StudyCommand: ParsableCommand {
         let linuxResult = try linux.load()
         var result = try runner.run(configs, progress: Progress.study(configs: configs.count))
         result.linux = linuxResult
+        result.boots = linux.loadBoots()
         result.tool = Version.tool()
         Progress.finish()
         try Output.write(try format.render(result, options: report.report), to: output)

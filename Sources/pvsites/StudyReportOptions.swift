@@ -80,6 +80,57 @@ struct LinuxResultOptions: ParsableArguments {
         return LinuxResult.choose(recorded: recorded, local: local)
     }
 
+    /// The boots the objections cite: the recorded ones
+    /// (`Kernels/results/boots/<version>.json`), each replaced by this
+    /// machine's boot of the same kernel, mode and policy when that file
+    /// (`<kernel cache>/results/boot-<version>.json`) is newer. Nil with
+    /// `--no-linux` or `--linux FILE` (those name the results themselves) or
+    /// when there are none; a file that does not read is a warning.
+    func loadBoots() -> [BootEvidence]? {
+        guard !noLinux, linux.isEmpty else { return nil }
+        func read(_ path: String) -> BootResults? {
+            do { return try BootResults.load(path) } catch {
+                Diagnostics.warning("pvsites: warning: \(error); its boots are left out of the report")
+                return nil
+            }
+        }
+        func jsonFiles(_ dir: String, prefix: String) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".json") }.sorted().map { dir + "/" + $0 }
+        }
+        let recordedDir = KernelFiles.locate(kernels).map { RecordedResults.directory(kernels: $0) + "/boots" }
+        var byVersion: [String: (BootResults, Bool)] = [:]
+        for path in recordedDir.map({ jsonFiles($0, prefix: "") }) ?? [] {
+            let version = String(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+            if let r = read(path) { byVersion[version] = (r, true) }
+        }
+        for path in jsonFiles(KernelSetup.defaultCache + "/results", prefix: "boot-") {
+            let version = String(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.dropFirst("boot-".count))
+            guard let local = read(path) else { continue }
+            if let (recorded, _) = byVersion[version] {
+                guard (local.tool?.date ?? "") > (recorded.tool?.date ?? "") else { continue }
+                // Local boots replace the recorded ones they repeat.
+                let keep = recorded.boots.filter { r in !local.boots.contains {
+                    $0.kernel == r.kernel && $0.mode == r.mode && $0.policy == r.policy } }
+                byVersion[version] = (BootResults(kernel: local.kernel, qemu: local.qemu, tool: local.tool,
+                                                  boots: keep), true)
+                byVersion[version + " local"] = (local, false)
+            } else {
+                byVersion[version] = (local, false)
+            }
+        }
+        let boots = byVersion.keys.sorted().flatMap { key -> [BootEvidence] in
+            let (file, recorded) = byVersion[key]!
+            return file.boots.map { e in
+                BootEvidence(kernel: e.kernel, mode: e.mode, policy: e.policy, records: e.records,
+                             refused: e.refused.map { $0.values.reduce(0, +) }, simulatorFailed: e.check?.failed,
+                             applied: e.applied, result: e.result.rawValue, seconds: e.seconds, recorded: recorded,
+                             evidence: e.evidence.last)
+            }
+        }
+        return boots.isEmpty ? nil : boots
+    }
+
     /// `configs[3].references.by_use: Cannot initialize ReferenceUse from "jmp-direct"`.
     static func brief(_ error: Error) -> String {
         let context: DecodingError.Context
