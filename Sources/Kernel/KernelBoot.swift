@@ -21,7 +21,9 @@ import RelocSites
 ///    relocates them; the linked image's `.text` must be laid out as the
 ///    scanned one's (every function where it was), else the addresses
 ///    would be wrong;
-/// 4. QEMU boots that bzImage with the initramfs, under a time limit.
+/// 4. QEMU boots that bzImage with the initramfs, under a time limit: on
+///    QEMU's machine, or as Xen's dom0 (XenBoot), where pv_ops hold Xen's
+///    functions.
 public struct KernelBoot: Sendable {
     public let setup: KernelSetup
     public var qemu = QEMUBoot()
@@ -61,11 +63,13 @@ public struct KernelBoot: Sendable {
     }
 
     /// One boot's entry in `boots[]` (a contract: kernel, mode, policy,
-    /// records, applied, result, seconds, log).
+    /// hypervisor, records, applied, result, seconds, log).
     public struct Entry: Codable, Sendable {
         public let kernel: String
         public let mode: String
         public let policy: String?
+        /// `none`: the kernel on QEMU's machine; `xen`: as Xen's dom0.
+        public let hypervisor: QEMUBoot.Hypervisor
         /// Records in the booted image's `.parainstructions`: the annotated
         /// build's own, or the scan's plus the `.S` sites' the tree keeps.
         public let records: Int
@@ -89,7 +93,7 @@ public struct KernelBoot: Sendable {
         public let image: String
 
         enum CodingKeys: String, CodingKey {
-            case kernel, mode, policy, records, refused, check, applied, result, seconds, log, evidence, image
+            case kernel, mode, policy, hypervisor, records, refused, check, applied, result, seconds, log, evidence, image
             case scanRecords = "scan_records"
             case alreadyAnnotated = "already_annotated"
             case textUnchanged = "text_layout_unchanged"
@@ -141,11 +145,13 @@ public struct KernelBoot: Sendable {
             made?.textUnchanged = try Self.sameCodeLayout(tree + "/vmlinux", image + "/vmlinux", records: records.addresses)
         }
         let inImage = try Self.recordCount(image + "/vmlinux")
-        let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + ".log"
+        // A Xen boot's log beside the bare one's, not over it.
+        let suffix = qemu.xen == nil ? "" : "-xen"
+        let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + suffix + ".log"
         events?(.log("\(plan): booting \(image)/arch/x86/boot/bzImage (log \(log))"))
         let run = try qemu.boot(kernel: image + "/arch/x86/boot/bzImage", initramfs: initramfs, serialLog: log)
         return Entry(kernel: plan.config.description, mode: plan.mode.rawValue, policy: plan.policy?.rawValue,
-                     records: inImage, scanRecords: made?.records, refused: made?.refused,
+                     hypervisor: qemu.hypervisor, records: inImage, scanRecords: made?.records, refused: made?.refused,
                      alreadyAnnotated: made?.alreadyAnnotated, check: made?.check, textUnchanged: made?.textUnchanged,
                      applied: run.log.applied, result: run.log.result, seconds: (run.seconds * 10).rounded() / 10,
                      log: log, evidence: run.log.evidence, image: image + "/arch/x86/boot/bzImage")
