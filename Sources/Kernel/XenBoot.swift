@@ -33,10 +33,11 @@ public struct XenBoot: Sendable {
     /// Debian 12's hypervisor package.
     public static let package = "xen-hypervisor-4.17-amd64"
 
-    /// TCG's `-cpu max` with SMAP off: with SMAP, QEMU 7.2's TCG fails the
-    /// iretq of a 64-bit PV guest (its kernel runs in ring 3 on user pages;
-    /// TCG reads the iret frame as a supervisor access) and Xen crashes dom0
-    /// at its first `iret_to_self` (`d0v0 Unhandled: vec 14, #PF[0001]`).
+    /// TCG's `-cpu max` with SMAP off. A 64-bit PV guest's kernel runs in
+    /// ring 3 on user pages; QEMU 7.2's TCG reads an iretq's frame as a
+    /// supervisor access (seg_helper.c: `POPQ_RA` is `cpu_ldq_kernel_ra`),
+    /// which SMAP faults, so Xen kills dom0 at its first `iret_to_self`
+    /// (`d0v0 Unhandled: vec 14, #PF[0001]`).
     public static let tcgCPU = "max,-smap"
 
     /// The kernel's bare-QEMU command line for dom0: the console is Xen's
@@ -111,7 +112,7 @@ public struct XenBoot: Sendable {
         let fm = FileManager.default
         let debs = cache + "/debs"
         try? fm.createDirectory(atPath: debs, withIntermediateDirectories: true)
-        func findDeb() -> String? { deb(cache: cache) }
+        func findDeb() -> String? { Self.deb(cache: cache) }
         if findDeb() == nil {
             log("downloading \(package) into \(debs)")
             let r = Shell.run(["apt-get", "download", package], in: debs)
