@@ -87,7 +87,7 @@ public struct XenBoot: Sendable {
         }
         let name = ((compressed as NSString).lastPathComponent as NSString).deletingPathExtension
         let dir = directory(cache: cache)
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try makeDirectory(dir)
         let out = dir + "/" + name
         log("unpacking \(compressed) into \(out)")
         let r = Shell.run(["sh", "-c", "gzip -dc \"$1\" > \"$2.tmp\" && mv \"$2.tmp\" \"$2\"", "sh", compressed, out])
@@ -97,6 +97,14 @@ public struct XenBoot: Sendable {
             throw KernelError.extractFailed("could not unpack \(compressed): \(r.output.split(separator: "\n").last ?? "gzip failed")")
         }
         return out
+    }
+
+    /// A KernelError (one line, exit 2), not Foundation's, when the cache
+    /// cannot hold the hypervisor.
+    static func makeDirectory(_ dir: String) throws {
+        do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+            throw KernelError.extractFailed("cannot create \(dir): \(error.localizedDescription)")
+        }
     }
 
     /// The package's .deb in `<cache>/debs/`, if it was downloaded.
@@ -124,7 +132,7 @@ public struct XenBoot: Sendable {
         }
         let deb = findDeb()!
         let dir = directory(cache: cache)
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try makeDirectory(dir)
         let r = Shell.run(["sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" --wildcards './boot/xen-*-amd64.gz'",
                            "sh", deb, dir])
         if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
