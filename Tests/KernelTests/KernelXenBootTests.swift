@@ -141,8 +141,10 @@ struct KernelXenBootTests {
         q.xen = XenBoot(image: try XenBoot.ensure(cache: RealKernels.directory) { _ in })
         q.timeout = 400
         let records = try KernelBoot.recordCount(dir + "/vmlinux")
-        let run = try q.boot(kernel: dir + "/arch/x86/boot/bzImage", initramfs: initramfs, serialLog: work + "/\(name)-xen.log")
-        print("6.1 \(name) as Xen dom0: \(run.log.result.rawValue) in \(Int(run.seconds)) s, applied \(run.log.applied.map(String.init) ?? "-") of \(records)")
+        // The serial log outlives the test, for a failure to be read.
+        let log = fm.temporaryDirectory.appendingPathComponent("pvsites-xen-logs/\(name)-xen.log").path
+        let run = try q.boot(kernel: dir + "/arch/x86/boot/bzImage", initramfs: initramfs, serialLog: log)
+        print("6.1 \(name) as Xen dom0: \(run.log.result.rawValue) in \(Int(run.seconds)) s, applied \(run.log.applied.map(String.init) ?? "-") of \(records) (log \(log))")
         #expect(run.log.result == .booted, "\(run.log.evidence)")
         #expect(run.log.applied == records)
         let text = try String(contentsOfFile: run.logFile, encoding: .utf8)
