@@ -13,8 +13,12 @@ public struct BootLog: Sendable, Equatable {
         case bug
         /// an oops (`Oops:`, a fault the kernel could not handle).
         case oops
-        /// `Kernel panic - not syncing` with no BUG or oops before it.
+        /// `Kernel panic - not syncing` with no BUG or oops before it (or
+        /// Xen's own `Panic on CPU`).
         case panic
+        /// Xen killed dom0 (`Domain 0 (vcpu#0) crashed`): a fault the guest
+        /// had no handler for yet, or one Xen could not deliver.
+        case dom0Crash = "dom0-crash"
         /// init ran, but the exercise reported a failed step.
         case exerciseFailed = "exercise-failed"
         /// QEMU stopped by itself with none of the above (a triple fault
@@ -58,14 +62,19 @@ public struct BootLog: Sendable, Equatable {
         func first(_ markers: [String]) -> Int? { lines.firstIndex { l in markers.contains { l.contains($0) } } }
         let bug = first(["kernel BUG at", "BUG: kernel NULL pointer"]) 
         let oops = first(["Oops:", "general protection fault", "BUG: unable to handle", "invalid opcode:"])
-        let panic = first(["Kernel panic - not syncing"])
+        let panic = first(["Kernel panic - not syncing", "(XEN) Panic on CPU"])
+        let crash = first(["(XEN) d0v0 Unhandled", "(XEN) domain_crash_sync", "(XEN) Domain 0 (vcpu#", "(XEN) Hardware Dom0 crashed"])
         let ok = first([Self.exerciseOK])
         let failed = first([Self.exerciseFailed])
         // The earliest failure wins: an oops after a BUG is its consequence.
-        let failures: [(Result, Int)] = [(.bug, bug), (.oops, oops), (.panic, panic)].compactMap { r, i in i.map { (r, $0) } }
+        let failures: [(Result, Int)] = [(.bug, bug), (.oops, oops), (.panic, panic), (.dom0Crash, crash)]
+            .compactMap { r, i in i.map { (r, $0) } }
         if let (r, i) = failures.min(by: { $0.1 < $1.1 }) {
             result = r
-            evidence = Array(lines[i ..< min(lines.count, i + 6)])
+            let shown = Array(lines[i ..< min(lines.count, i + 6)])
+            // Xen's register dump puts the guest's RIP further down.
+            let rip = r == .dom0Crash ? lines[i...].first { $0.hasPrefix("(XEN) RIP:") } : nil
+            evidence = shown + (rip.map { shown.contains($0) ? [] : [$0] } ?? [])
         } else if let i = failed {
             result = .exerciseFailed
             evidence = lines[..<i].filter { $0.contains("FAILED") } + [lines[i]]

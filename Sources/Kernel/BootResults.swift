@@ -5,7 +5,7 @@ import Foundation
 /// every run, and `kernel boot --record` merges the run into the committed
 /// `Kernels/results/boots/<version>.json` (its own directory: the study
 /// reads every `.json` of `Kernels/results/` as a kernel study). A boot is
-/// keyed by kernel configuration, mode and policy: a run replaces the
+/// keyed by kernel configuration, hypervisor, mode and policy: a run replaces the
 /// entries it booted again and keeps the others, so configurations booted
 /// on different days add up in one file.
 public struct BootResults: Codable, Sendable {
@@ -60,12 +60,13 @@ public struct BootResults: Codable, Sendable {
     /// policy), and its own otherwise; ordered by kernel configuration,
     /// then the annotated control, each form without records, its policies.
     public func merging(_ newer: BootResults) -> BootResults {
-        func key(_ e: KernelBoot.Entry) -> String { "\(e.kernel)|\(e.mode)|\(e.policy ?? "")" }
+        func key(_ e: KernelBoot.Entry) -> String { "\(e.kernel)|\(e.hypervisor.rawValue)|\(e.mode)|\(e.policy ?? "")" }
         let replaced = Set(newer.boots.map(key))
         let all = boots.filter { !replaced.contains(key($0)) } + newer.boots
         let modes = ["annotated", "plain", "direct"], policies = ["", "naive", "decoded", "dataflow"]
-        func rank(_ e: KernelBoot.Entry) -> (String, Int, Int) {
-            (e.kernel, modes.firstIndex(of: e.mode) ?? modes.count, policies.firstIndex(of: e.policy ?? "") ?? policies.count)
+        func rank(_ e: KernelBoot.Entry) -> (String, String, Int, Int) {
+            (e.kernel, e.hypervisor.rawValue, modes.firstIndex(of: e.mode) ?? modes.count,
+             policies.firstIndex(of: e.policy ?? "") ?? policies.count)
         }
         var merged = BootResults(kernel: newer.kernel, qemu: newer.qemu, tool: newer.tool,
                                  boots: all.sorted { rank($0) < rank($1) })

@@ -21,7 +21,9 @@ import RelocSites
 ///    relocates them; the linked image's `.text` must be laid out as the
 ///    scanned one's (every function where it was), else the addresses
 ///    would be wrong;
-/// 4. QEMU boots that bzImage with the initramfs, under a time limit.
+/// 4. QEMU boots that bzImage with the initramfs, under a time limit: on
+///    QEMU's machine, or as Xen's dom0 (XenBoot), where pv_ops hold Xen's
+///    functions.
 public struct KernelBoot: Sendable {
     public let setup: KernelSetup
     public var qemu = QEMUBoot()
@@ -61,11 +63,13 @@ public struct KernelBoot: Sendable {
     }
 
     /// One boot's entry in `boots[]` (a contract: kernel, mode, policy,
-    /// records, applied, result, seconds, log).
+    /// hypervisor, records, applied, result, seconds, log).
     public struct Entry: Codable, Sendable {
         public let kernel: String
         public let mode: String
         public let policy: String?
+        /// `none`: the kernel on QEMU's machine; `xen`: as Xen's dom0.
+        public let hypervisor: QEMUBoot.Hypervisor
         /// Records in the booted image's `.parainstructions`: the annotated
         /// build's own, or the scan's plus the `.S` sites' the tree keeps.
         public let records: Int
@@ -89,10 +93,53 @@ public struct KernelBoot: Sendable {
         public let image: String
 
         enum CodingKeys: String, CodingKey {
-            case kernel, mode, policy, records, refused, check, applied, result, seconds, log, evidence, image
+            case kernel, mode, policy, hypervisor, records, refused, check, applied, result, seconds, log, evidence, image
             case scanRecords = "scan_records"
             case alreadyAnnotated = "already_annotated"
             case textUnchanged = "text_layout_unchanged"
+        }
+
+        init(kernel: String, mode: String, policy: String?, hypervisor: QEMUBoot.Hypervisor = .none, records: Int,
+             scanRecords: Int?, refused: [String: Int]?, alreadyAnnotated: Int?, check: PatchCheck?, textUnchanged: Bool?,
+             applied: Int?, result: BootLog.Result, seconds: Double, log: String, evidence: [String], image: String) {
+            self.kernel = kernel
+            self.mode = mode
+            self.policy = policy
+            self.hypervisor = hypervisor
+            self.records = records
+            self.scanRecords = scanRecords
+            self.refused = refused
+            self.alreadyAnnotated = alreadyAnnotated
+            self.check = check
+            self.textUnchanged = textUnchanged
+            self.applied = applied
+            self.result = result
+            self.seconds = seconds
+            self.log = log
+            self.evidence = evidence
+            self.image = image
+        }
+
+        // Written out for one field: boots recorded before Xen have no
+        // `hypervisor`, and were all on QEMU's machine.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kernel = try c.decode(String.self, forKey: .kernel)
+            mode = try c.decode(String.self, forKey: .mode)
+            policy = try c.decodeIfPresent(String.self, forKey: .policy)
+            hypervisor = try c.decodeIfPresent(QEMUBoot.Hypervisor.self, forKey: .hypervisor) ?? .none
+            records = try c.decode(Int.self, forKey: .records)
+            scanRecords = try c.decodeIfPresent(Int.self, forKey: .scanRecords)
+            refused = try c.decodeIfPresent([String: Int].self, forKey: .refused)
+            alreadyAnnotated = try c.decodeIfPresent(Int.self, forKey: .alreadyAnnotated)
+            check = try c.decodeIfPresent(PatchCheck.self, forKey: .check)
+            textUnchanged = try c.decodeIfPresent(Bool.self, forKey: .textUnchanged)
+            applied = try c.decodeIfPresent(Int.self, forKey: .applied)
+            result = try c.decode(BootLog.Result.self, forKey: .result)
+            seconds = try c.decode(Double.self, forKey: .seconds)
+            log = try c.decode(String.self, forKey: .log)
+            evidence = try c.decode([String].self, forKey: .evidence)
+            image = try c.decode(String.self, forKey: .image)
         }
     }
 
@@ -141,11 +188,13 @@ public struct KernelBoot: Sendable {
             made?.textUnchanged = try Self.sameCodeLayout(tree + "/vmlinux", image + "/vmlinux", records: records.addresses)
         }
         let inImage = try Self.recordCount(image + "/vmlinux")
-        let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + ".log"
+        // A Xen boot's log beside the bare one's, not over it.
+        let suffix = qemu.xen == nil ? "" : "-xen"
+        let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + suffix + ".log"
         events?(.log("\(plan): booting \(image)/arch/x86/boot/bzImage (log \(log))"))
         let run = try qemu.boot(kernel: image + "/arch/x86/boot/bzImage", initramfs: initramfs, serialLog: log)
         return Entry(kernel: plan.config.description, mode: plan.mode.rawValue, policy: plan.policy?.rawValue,
-                     records: inImage, scanRecords: made?.records, refused: made?.refused,
+                     hypervisor: qemu.hypervisor, records: inImage, scanRecords: made?.records, refused: made?.refused,
                      alreadyAnnotated: made?.alreadyAnnotated, check: made?.check, textUnchanged: made?.textUnchanged,
                      applied: run.log.applied, result: run.log.result, seconds: (run.seconds * 10).rounded() / 10,
                      log: log, evidence: run.log.evidence, image: image + "/arch/x86/boot/bzImage")

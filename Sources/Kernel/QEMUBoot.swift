@@ -12,6 +12,11 @@ public struct QEMUBoot: Sendable {
         case tcg, kvm
     }
 
+    /// What the kernel boots on: QEMU's machine itself, or Xen as its dom0.
+    public enum Hypervisor: String, Sendable, CaseIterable, Codable {
+        case none, xen
+    }
+
     public var accelerator: Accelerator = .tcg
     /// Seconds before the run is stopped and judged `timeout`.
     public var timeout: Int = 240
@@ -22,8 +27,12 @@ public struct QEMUBoot: Sendable {
     /// `loglevel=7`: the applied line is a pr_info (level 6), which a
     /// console level of 6 would not show.
     public var commandLine = "console=ttyS0 panic=-1 oops=panic loglevel=7"
+    /// Xen under the kernel (XenBoot); nil: the kernel boots on the machine.
+    public var xen: XenBoot?
 
     public init() {}
+
+    public var hypervisor: Hypervisor { xen == nil ? .none : .xen }
 
     public static let qemu = "qemu-system-x86_64"
 
@@ -37,10 +46,14 @@ public struct QEMUBoot: Sendable {
 
     public func arguments(kernel: String, initramfs: String, serialLog: String) -> [String] {
         var a = [Self.qemu, "-M", "q35", "-m", "\(memoryMB)", "-smp", "\(cpus)", "-display", "none",
-                 "-monitor", "none", "-no-reboot", "-serial", "file:" + serialLog,
-                 "-kernel", kernel, "-initrd", initramfs, "-append", commandLine]
+                 "-monitor", "none", "-no-reboot", "-serial", "file:" + serialLog]
+        if let xen {
+            a += xen.arguments(kernel: kernel, initramfs: initramfs, kernelCommandLine: commandLine)
+        } else {
+            a += ["-kernel", kernel, "-initrd", initramfs, "-append", commandLine]
+        }
         switch accelerator {
-        case .tcg: a += ["-accel", "tcg", "-cpu", "max"]
+        case .tcg: a += ["-accel", "tcg", "-cpu", xen == nil ? "max" : XenBoot.tcgCPU]
         case .kvm: a += ["-accel", "kvm", "-cpu", "host"]
         }
         return a
@@ -50,7 +63,7 @@ public struct QEMUBoot: Sendable {
     /// `serialLog` (replaced), QEMU's own messages after it.
     public func boot(kernel: String, initramfs: String, serialLog: String) throws -> Run {
         let fm = FileManager.default
-        for f in [kernel, initramfs] where !fm.fileExists(atPath: f) { throw KernelError.missingFiles(f) }
+        for f in [kernel, initramfs] + (xen.map { [$0.image] } ?? []) where !fm.fileExists(atPath: f) { throw KernelError.missingFiles(f) }
         try? fm.createDirectory(atPath: (serialLog as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? fm.removeItem(atPath: serialLog)
         let start = Date()

@@ -10,6 +10,9 @@ public struct BootEvidence: Codable, Sendable, Hashable {
     public let mode: String
     /// The policy whose records the image carries; nil: the tree as built.
     public let policy: String?
+    /// `none` (QEMU's machine) or `xen` (the kernel as Xen's dom0, where
+    /// pv_ops hold Xen's functions).
+    public let hypervisor: String
     /// Records in the booted image's `.parainstructions`.
     public let records: Int
     /// Scan sites refused a record, all reasons together (nil: no scan).
@@ -25,11 +28,12 @@ public struct BootEvidence: Codable, Sendable, Hashable {
     /// The serial log's line that shows the result (the last one for a hang).
     public let evidence: String?
 
-    public init(kernel: String, mode: String, policy: String?, records: Int, refused: Int?, simulatorFailed: Int?,
+    public init(kernel: String, mode: String, policy: String?, hypervisor: String, records: Int, refused: Int?, simulatorFailed: Int?,
                 applied: Int?, result: String, seconds: Double, recorded: Bool, evidence: String?) {
         self.kernel = kernel
         self.mode = mode
         self.policy = policy
+        self.hypervisor = hypervisor
         self.records = records
         self.refused = refused
         self.simulatorFailed = simulatorFailed
@@ -41,12 +45,14 @@ public struct BootEvidence: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kernel, mode, policy, records, refused, applied, result, seconds, recorded, evidence
+        case kernel, mode, policy, hypervisor, records, refused, applied, result, seconds, recorded, evidence
         case simulatorFailed = "simulator_failed"
     }
 
     /// `plain + dataflow`, `annotated`.
-    public var name: String { mode + (policy.map { " + \($0)" } ?? "") }
+    public var name: String {
+        mode + (policy.map { " + \($0)" } ?? "") + (hypervisor == "xen" ? " (Xen dom0)" : "")
+    }
 
     /// One line: `plain + dataflow: 2976 records, 2976 applied: booted (7.0 s)`.
     public var line: String {

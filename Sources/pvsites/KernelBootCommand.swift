@@ -21,7 +21,11 @@ extension KernelCommand {
                 tree (build.sh --records), and the copy is booted with a \
                 busybox initramfs whose init exercises fork/exec, page \
                 faults, mprotect, sleeps and /proc. Every QEMU run has a time \
-                limit and keeps its serial log in <cache>/boot/.
+                limit and keeps its serial log in <cache>/boot/. With --xen \
+                each kernel boots as dom0 of Debian's Xen hypervisor (a PV \
+                guest: pv_ops hold Xen's functions), unpacked into \
+                <cache>/xen/ from its .deb (apt-get download), never \
+                installed; the logs end in -xen.log.
                 """)
 
         @OptionGroup var options: KernelOptions
@@ -31,6 +35,9 @@ extension KernelCommand {
 
         @Option(help: "tcg (default: -cpu max, no KVM) or kvm (-cpu host).")
         var accel: QEMUBoot.Accelerator = .tcg
+
+        @Flag(help: "Boot each kernel as Xen's dom0 (Debian's \(XenBoot.package), under QEMU) instead of on QEMU's machine.")
+        var xen = false
 
         @Option(help: "Seconds before a boot is stopped and judged a timeout.")
         var timeout: Int = 240
@@ -65,6 +72,8 @@ extension KernelCommand {
             var sha: [KernelMode: String?] = [:]
             for mode in KernelMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
             do {
+                // Before any build: a hypervisor that cannot be had stops the run at once.
+                let xenImage = xen ? try XenBoot.ensure(cache: setup.cache) { KernelCommand.report(.log($0)) } : nil
                 try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
                 for config in configs {
                     for mode in [KernelMode.annotated] + forms where !setup.isBuilt(config, mode, patchSHA: sha[mode] ?? nil) {
@@ -76,6 +85,7 @@ extension KernelCommand {
                 boot.jobs = options.jobs
                 boot.qemu.accelerator = accel
                 boot.qemu.timeout = timeout
+                boot.qemu.xen = xenImage.map(XenBoot.init)
                 let plans = KernelBoot.plans(configs, forms: forms,
                                              policies: policies.isEmpty ? Policy.allCases : policies)
                 let entries = try boot.run(plans) { event in
@@ -85,7 +95,9 @@ extension KernelCommand {
                     }
                 }
                 let stamp = Version.tool()
-                let report = Report(kernel: setup.kernel.description, qemu: "\(accel.rawValue), \(boot.qemu.commandLine)",
+                let kernelLine = boot.qemu.xen == nil ? boot.qemu.commandLine : XenBoot.dom0CommandLine(boot.qemu.commandLine)
+                let under = boot.qemu.xen.map { "Xen \($0.image) (\($0.commandLine)), dom0: " } ?? ""
+                let report = Report(kernel: setup.kernel.description, qemu: "\(accel.rawValue), \(under)\(kernelLine)",
                                     tool: BootResults.Tool(version: stamp.version, command: stamp.command, date: stamp.date),
                                     boots: entries)
                 // This machine's boots, merged with its earlier ones.
@@ -118,6 +130,7 @@ extension KernelCommand {
             var out = "pvsites kernel boot: \(report.kernel), QEMU \(report.qemu)\n"
             for e in report.boots {
                 let what = "\(e.kernel) \(e.mode)" + (e.policy.map { " + \($0)" } ?? "")
+                    + (e.hypervisor == .none ? "" : " on \(e.hypervisor.rawValue)")
                 out += "\(what): \(e.result.rawValue) in \(e.seconds) s, \(e.records) records in the image"
                 out += e.applied.map { ", \($0) applied" } ?? ", applied line not printed"
                 out += "\n"

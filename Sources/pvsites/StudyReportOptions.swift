@@ -111,7 +111,7 @@ struct LinuxResultOptions: ParsableArguments {
                 guard (local.tool?.date ?? "") > (recorded.tool?.date ?? "") else { continue }
                 // Local boots replace the recorded ones they repeat.
                 let keep = recorded.boots.filter { r in !local.boots.contains {
-                    $0.kernel == r.kernel && $0.mode == r.mode && $0.policy == r.policy } }
+                    $0.kernel == r.kernel && $0.hypervisor == r.hypervisor && $0.mode == r.mode && $0.policy == r.policy } }
                 byVersion[version] = (BootResults(kernel: local.kernel, qemu: local.qemu, tool: local.tool,
                                                   boots: keep), true)
                 byVersion[version + " local"] = (local, false)
@@ -122,7 +122,8 @@ struct LinuxResultOptions: ParsableArguments {
         let boots = byVersion.keys.sorted().flatMap { key -> [BootEvidence] in
             let (file, recorded) = byVersion[key]!
             return file.boots.map { e in
-                BootEvidence(kernel: e.kernel, mode: e.mode, policy: e.policy, records: e.records,
+                BootEvidence(kernel: e.kernel, mode: e.mode, policy: e.policy, hypervisor: e.hypervisor.rawValue,
+                             records: e.records,
                              refused: e.refused.map { $0.values.reduce(0, +) }, simulatorFailed: e.check?.failed,
                              applied: e.applied, result: e.result.rawValue, seconds: e.seconds, recorded: recorded,
                              evidence: e.evidence.last)
