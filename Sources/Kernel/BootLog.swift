@@ -40,6 +40,11 @@ public struct BootLog: Sendable, Equatable {
     /// The lines that show the result (the BUG and the next few lines, the
     /// exercise's last line), for reports.
     public let evidence: [String]
+    /// The kernel's `WARNING: CPU: ... at file:line function` lines, in
+    /// order: a boot that got through can still have complained (with a
+    /// scan's records, `apply_retpolines` finds the thunk calls objtool
+    /// listed in `.retpoline_sites` already patched, and warns once).
+    public let warnings: [String]
 
     /// The markers init and the exercise print (Kernels/boot/init, exercise.c).
     static let exerciseOK = "pvsites-exercise: ok"
@@ -59,6 +64,7 @@ public struct BootLog: Sendable, Equatable {
         }
         self.applied = applied
         self.recordsInImage = inImage
+        warnings = lines.compactMap { l in l.range(of: "WARNING: CPU: ").map { String(l[$0.lowerBound...]) } }
         func first(_ markers: [String]) -> Int? { lines.firstIndex { l in markers.contains { l.contains($0) } } }
         let bug = first(["kernel BUG at", "BUG: kernel NULL pointer"]) 
         let oops = first(["Oops:", "general protection fault", "BUG: unable to handle", "invalid opcode:"])

@@ -90,10 +90,13 @@ public struct KernelBoot: Sendable {
         public let log: String
         /// The log lines that show the result.
         public let evidence: [String]
+        /// The kernel's WARNING lines (BootLog.warnings).
+        public let warnings: [String]
         public let image: String
 
         enum CodingKeys: String, CodingKey {
             case kernel, mode, policy, hypervisor, records, refused, check, applied, result, seconds, log, evidence, image
+            case warnings
             case scanRecords = "scan_records"
             case alreadyAnnotated = "already_annotated"
             case textUnchanged = "text_layout_unchanged"
@@ -101,7 +104,8 @@ public struct KernelBoot: Sendable {
 
         init(kernel: String, mode: String, policy: String?, hypervisor: QEMUBoot.Hypervisor = .none, records: Int,
              scanRecords: Int?, refused: [String: Int]?, alreadyAnnotated: Int?, check: PatchCheck?, textUnchanged: Bool?,
-             applied: Int?, result: BootLog.Result, seconds: Double, log: String, evidence: [String], image: String) {
+             applied: Int?, result: BootLog.Result, seconds: Double, log: String, evidence: [String],
+             warnings: [String] = [], image: String) {
             self.kernel = kernel
             self.mode = mode
             self.policy = policy
@@ -117,11 +121,13 @@ public struct KernelBoot: Sendable {
             self.seconds = seconds
             self.log = log
             self.evidence = evidence
+            self.warnings = warnings
             self.image = image
         }
 
-        // Written out for one field: boots recorded before Xen have no
-        // `hypervisor`, and were all on QEMU's machine.
+        // Written out for two fields: boots recorded before Xen have no
+        // `hypervisor` (they were all on QEMU's machine), and before
+        // warnings were read, no `warnings`.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             kernel = try c.decode(String.self, forKey: .kernel)
@@ -139,6 +145,7 @@ public struct KernelBoot: Sendable {
             seconds = try c.decode(Double.self, forKey: .seconds)
             log = try c.decode(String.self, forKey: .log)
             evidence = try c.decode([String].self, forKey: .evidence)
+            warnings = try c.decodeIfPresent([String].self, forKey: .warnings) ?? []
             image = try c.decode(String.self, forKey: .image)
         }
     }
@@ -197,7 +204,8 @@ public struct KernelBoot: Sendable {
                      hypervisor: qemu.hypervisor, records: inImage, scanRecords: made?.records, refused: made?.refused,
                      alreadyAnnotated: made?.alreadyAnnotated, check: made?.check, textUnchanged: made?.textUnchanged,
                      applied: run.log.applied, result: run.log.result, seconds: (run.seconds * 10).rounded() / 10,
-                     log: log, evidence: run.log.evidence, image: image + "/arch/x86/boot/bzImage")
+                     log: log, evidence: run.log.evidence, warnings: run.log.warnings,
+                     image: image + "/arch/x86/boot/bzImage")
     }
 
     /// The second link: build.sh --records.

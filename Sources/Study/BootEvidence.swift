@@ -27,9 +27,12 @@ public struct BootEvidence: Codable, Sendable, Hashable {
     public let recorded: Bool
     /// The serial log's line that shows the result (the last one for a hang).
     public let evidence: String?
+    /// The kernel's WARNING lines (`WARNING: CPU: 0 PID: 0 at file:line fn`).
+    public let warnings: [String]
 
     public init(kernel: String, mode: String, policy: String?, hypervisor: String, records: Int, refused: Int?, simulatorFailed: Int?,
-                applied: Int?, result: String, seconds: Double, recorded: Bool, evidence: String?) {
+                applied: Int?, result: String, seconds: Double, recorded: Bool, evidence: String?,
+                warnings: [String] = []) {
         self.kernel = kernel
         self.mode = mode
         self.policy = policy
@@ -42,10 +45,11 @@ public struct BootEvidence: Codable, Sendable, Hashable {
         self.seconds = seconds
         self.recorded = recorded
         self.evidence = evidence
+        self.warnings = warnings
     }
 
     enum CodingKeys: String, CodingKey {
-        case kernel, mode, policy, hypervisor, records, refused, applied, result, seconds, recorded, evidence
+        case kernel, mode, policy, hypervisor, records, refused, applied, result, seconds, recorded, evidence, warnings
         case simulatorFailed = "simulator_failed"
     }
 
@@ -60,6 +64,7 @@ public struct BootEvidence: Codable, Sendable, Hashable {
         if let simulatorFailed, simulatorFailed > 0 { out += " (\(simulatorFailed) fail the simulator)" }
         out += applied.map { ", \($0) applied" } ?? ", none applied"
         out += ": \(result)" + (result == "timeout" ? " after \(Int(seconds)) s" : " (\(seconds) s)")
+        if !warnings.isEmpty { out += ", \(warnings.count) WARNING\(warnings.count == 1 ? "" : "s")" }
         return out
     }
 }

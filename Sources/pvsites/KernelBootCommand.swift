@@ -142,6 +142,10 @@ extension KernelCommand {
                     out += "\n"
                 }
                 for line in e.evidence where e.result != .booted { out += "  | \(line)\n" }
+                if !e.warnings.isEmpty {
+                    out += "  \(e.warnings.count) WARNING\(e.warnings.count == 1 ? "" : "s"):\n"
+                    for w in e.warnings { out += "  | \(w)\n" }
+                }
                 out += "  log: \(e.log)\n"
             }
             return out

@@ -126,7 +126,7 @@ struct LinuxResultOptions: ParsableArguments {
                              records: e.records,
                              refused: e.refused.map { $0.values.reduce(0, +) }, simulatorFailed: e.check?.failed,
                              applied: e.applied, result: e.result.rawValue, seconds: e.seconds, recorded: recorded,
-                             evidence: e.evidence.last)
+                             evidence: e.evidence.last, warnings: e.warnings)
             }
         }
         return boots.isEmpty ? nil : boots

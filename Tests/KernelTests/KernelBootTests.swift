@@ -25,6 +25,24 @@ import TestSupport
         #expect(log.recordsInImage == 3848)
     }
 
+    /// Booted, with the two warnings the whole 6.1 kernel (gcc -O2,
+    /// retpolines on) printed with dataflow's records: apply_retpolines
+    /// found objtool's thunk-call sites already patched (lines as logged).
+    @Test func bootedWithWarnings() {
+        let log = BootLog(text: """
+            [    0.053591] SMP alternatives: pvsites: apply_paravirt applied 2976 of 2976 records
+            [    0.053592] WARNING: CPU: 0 PID: 0 at arch/x86/kernel/alternative.c:634 apply_retpolines+0x4ff/0x610
+            [    0.054245] Modules linked in:
+            [    0.061803] WARNING: CPU: 0 PID: 0 at arch/x86/kernel/alternative.c:739 apply_retpolines+0x371/0x610
+            pvsites-exercise: ok
+            pvsites-init: done
+            """, timedOut: false)
+        #expect(log.result == .booted)
+        #expect(log.applied == 2976)
+        #expect(log.warnings == ["WARNING: CPU: 0 PID: 0 at arch/x86/kernel/alternative.c:634 apply_retpolines+0x4ff/0x610",
+                                 "WARNING: CPU: 0 PID: 0 at arch/x86/kernel/alternative.c:739 apply_retpolines+0x371/0x610"])
+    }
+
     /// 6.12's line (its plain-mode.patch counts the direct-call
     /// alternatives apply_alternatives patched) reads the same way.
     @Test func bootedWithThe612AppliedLine() {
