@@ -496,6 +496,17 @@ if [ -n "$records" ]; then
     # pv_records.o and vmlinux (a copy of the tree, made elsewhere, was
     # rebuilt whole by Kbuild); the images are kept in $rbuild, then the
     # tree is relinked without the records, so it is what it was.
+    # The same records into the same tree (its pvsites.info: patches,
+    # config, compiler) were linked before: the kept images are reused, and
+    # the boot's layout check still compares them with the tree's vmlinux.
+    records_sum=$(sha "$records") tree_sum=$(sha "$build/pvsites.info")
+    if [ -f "$rbuild/arch/x86/boot/bzImage" ] && [ -f "$rbuild/vmlinux" ] &&
+       grep -qxF "records-sha256 $records_sum" "$rbuild/pvsites.info" 2>/dev/null &&
+       grep -qxF "tree-info-sha256 $tree_sum" "$rbuild/pvsites.info" 2>/dev/null; then
+        log "reusing $rbuild (the same records, linked into the same tree)"
+        echo "$rbuild"
+        exit 0
+    fi
     mkdir -p "$rbuild"
     times=$rbuild/pvsites-times.txt
     restore() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" KCFLAGS="$kcflags" vmlinux bzImage; }
@@ -505,7 +516,8 @@ if [ -n "$records" ]; then
     mkdir -p "$rbuild/arch/x86/boot"
     cp "$build/vmlinux" "$build/System.map" "$rbuild/"
     cp "$build/arch/x86/boot/bzImage" "$rbuild/arch/x86/boot/"
-    printf 'records %s\nbuild %s\n' "$records" "$build" > "$rbuild/pvsites.info"
+    printf 'records %s\nbuild %s\nrecords-sha256 %s\ntree-info-sha256 %s\n' "$records" "$build" \
+        "$records_sum" "$tree_sum" > "$rbuild/pvsites.info"
     trap - EXIT
     timed "relink without records" restore
     echo "$rbuild"
