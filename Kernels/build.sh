@@ -332,7 +332,17 @@ mkdir -p "$cache/build" "$cache/src"
 # the build. So a records link (--records) waits only for a build of its
 # own tree, not for every other tree in the cache.
 exec 8>"$patched.lock"
-flock -n -x 8 || { log "waiting for the builds that read $patched (lock $patched.lock)"; flock -x 8; }
+# Exclusive only when the copy is to be made or refreshed (a user's tree is
+# refreshed on every run); a copy that is up to date is read under a shared
+# lock at once, even while other trees build from it.
+stale_copy() { [ -n "$source" ] || [ "$(cat "$patched/.pvsites-patch.sha256" 2>/dev/null)" != "$patch_sha" ]; }
+if stale_copy; then
+    flock -n -x 8 || { log "waiting for the builds that read $patched (lock $patched.lock)"; flock -x 8; }
+else
+    flock -n -s 8 || { log "waiting while $patched is made (lock $patched.lock)"; flock -s 8; }
+    # made again for other patches while this run waited
+    if stale_copy; then flock -u 8; flock -x 8; fi
+fi
 
 # version_of TREE: "Linux X.Y.Z" from the tree's Makefile
 version_of() {
