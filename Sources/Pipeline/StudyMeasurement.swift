@@ -173,6 +173,13 @@ struct PairResult: Sendable {
                 policies[policy] = c.counts
                 let found = c.outcomes.filter(\.kind.isFound).compactMap(\.found)
                 policies[policy]!.patchable = Patchable.count(of: found, in: records[policy]!)
+                // C and hand-written asm apart, each with its patchable.
+                var split = Counts.bySource(c.outcomes)
+                for source in SourceLanguage.allCases {
+                    let sites = c.outcomes.filter { $0.kind.isFound && SourceLanguage.of($0) == source }.compactMap(\.found)
+                    split[source]!.patchable = Patchable.count(of: sites, in: records[policy]!)
+                }
+                policies[policy]!.bySource = split
                 for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
                     let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
                     if o.kind == .missed { missed[policy, default: []].append(k) }
