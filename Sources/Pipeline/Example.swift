@@ -31,9 +31,12 @@ public struct Example: Codable, Sendable, Hashable {
     /// annotated record declares kept (`rcx`, `rdx`, ... in CLBR order):
     /// what patching in a plain call would break.
     public var unsafeRegisters: [String]? = nil
+    /// The object file of the pair (`io.o`, `vmlinux`, a path in a kernel
+    /// tree), for objdump; nil in a study written before it was recorded.
+    public var object: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function
+        case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function, object
         case sourceLine = "source_line"
         case unsafeRegisters = "unsafe_registers"
     }

@@ -19,7 +19,7 @@ enum PairExample {
     static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
                         plainFile: ObjectFile, evidence: RelocScan, names: [Int64: String],
                         sources: inout SourceLines, disassembly: inout ExampleDisassembly,
-                        form: Form = .plain) -> Example {
+                        form: Form = .plain, object: String? = nil) -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
         let frame = s.source.first
         let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
@@ -76,6 +76,7 @@ enum PairExample {
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
         example.build = isPlain ? form.mode : .annotated
         example.function = function
+        example.object = object
         if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
             example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
         }

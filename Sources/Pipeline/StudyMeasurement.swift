@@ -63,10 +63,17 @@ public enum StudyMeasurement {
                 }
             }
         }
-        // Examples: the first few per (outcome, cause, policy), in unit order.
+        // Examples: the first few per (outcome, cause, policy), the
+        // kernel's -O2 first, then -Os (the two levels kernels are built
+        // at), then the others, each in unit order.
+        let levels = ["-O2", "-Os", "-O3", "-O1", "-O0"]
+        let byLevel = units.indices.sorted {
+            (levels.firstIndex(of: units[$0].configuration.opt) ?? levels.count, $0)
+                < (levels.firstIndex(of: units[$1].configuration.opt) ?? levels.count, $1)
+        }
         var examples: [Example] = []
         var taken: [Shown: Int] = [:]
-        for e in sums.flatMap(\.examples) {
+        for e in byLevel.flatMap({ sums[$0].examples }) {
             let k = Shown(outcome: e.outcome, cause: e.cause, policy: e.policy)
             if taken[k, default: 0] < examplesPerCause {
                 taken[k, default: 0] += 1
@@ -195,7 +202,7 @@ struct PairResult: Sendable {
                     examples.append(PairExample.example(o, config: label, policy: policy, annotatedFile: a,
                                                         plainFile: p, evidence: evidence, names: names,
                                                         sources: &sourceCache, disassembly: &disassembly,
-                                                        form: unit.form))
+                                                        form: unit.form, object: pair.name))
                 }
             }
             let controlResult = analysis.control!

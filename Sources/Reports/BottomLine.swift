@@ -20,6 +20,10 @@ public struct BottomLine: Sendable {
         /// Per column: annotated sites found; nil where the column's form
         /// was not built for this row.
         public let found: [Int?]
+        /// Per column: of those, patchable in place; nil where not built
+        /// or not measured.
+        public let patchable: [Int?]
+        public func patchableText(_ i: Int) -> String { patchable[i].map(String.init) ?? "-" }
         public func percent(_ i: Int) -> String { found[i].map { StudyReport.percent($0, of: annotated) } ?? "-" }
     }
 
@@ -58,11 +62,12 @@ public struct BottomLine: Sendable {
         }
         func row(_ label: String, _ c: ConfigResult) -> Row {
             let twin = directTwin(c)
-            let found = columns.map { col -> Int? in
+            let counts = columns.map { col -> Counts? in
                 let config = col.form == .direct ? twin : c
-                return config.map { ($0.policies[col.policy] ?? Counts()).found }
+                return config.map { $0.policies[col.policy] ?? Counts() }
             }
-            return Row(label: label, annotated: (c.policies[.decoded] ?? Counts()).annotated, found: found)
+            return Row(label: label, annotated: (c.policies[.decoded] ?? Counts()).annotated, found: counts.map { $0?.found },
+                       patchable: counts.map { $0?.patchable })
         }
         var rows: [Row] = []
         // The plain form (the 2007 question); the direct form has a line of its own.

@@ -30,6 +30,7 @@ public struct StudyHTMLReport {
         h.append("<body>")
         h.append("<main>")
         h.append("<h1>\(e(title))</h1>")
+        h += verdict()
         if let t = report.tool {
             h.append("<p class=\"intro\">pvsites \(e(t.version)), \(e(t.date)): <code>\(e(t.command))</code></p>")
         }
@@ -61,10 +62,15 @@ public struct StudyHTMLReport {
         t.kernel.map { "Linux \($0) A/B" } ?? "variant \(t.variant)"
     }
 
-    /// The Linux results the report leads with, or the line that says
-    /// there are none.
+    /// The verdict on top: sentences to quote (the no-Linux line among them).
+    private func verdict() -> [String] {
+        guard !report.verdict.sentences.isEmpty else { return [] }
+        return ["<section id=\"verdict\">", "<h2>\(e(StudyReport.Heading.verdict))</h2>", "<ul class=\"verdict\">"]
+            + report.verdict.sentences.map { "<li>\(e($0.text))</li>" } + ["</ul>", "</section>"]
+    }
+
+    /// The Linux results the report leads with.
     private func linux() -> [String] {
-        if let none = report.linuxNone { return ["<p class=\"intro\">\(e(none))</p>"] }
         guard !report.linux.isEmpty else { return [] }
         return ["<ul class=\"linux\">"]
             + report.linux.map { l in
@@ -93,11 +99,13 @@ public struct StudyHTMLReport {
                  "<p>Annotated sites found by a relocation scan of the plain build, \(e(b.scope)).</p>",
                  "<table class=\"counts\">",
                  "<thead><tr><th></th><th>annotated</th>"
-                    + b.columns.map { "<th class=\"policy\">\(e($0.label))</th><th>%</th>" }.joined() + "</tr></thead>",
+                    + b.columns.map { "<th class=\"policy\">\(e($0.label))</th><th>patchable</th><th>%</th>" }.joined() + "</tr></thead>",
                  "<tbody>"]
         for r in b.rows {
             h.append("<tr><th>\(e(r.label))</th><td>\(r.annotated)</td>"
-                + b.columns.indices.map { "<td class=\"policy\">\(r.found[$0].map(String.init) ?? "-")</td><td>\(e(r.percent($0)))</td>" }.joined()
+                + b.columns.indices.map {
+                    "<td class=\"policy\">\(r.found[$0].map(String.init) ?? "-")</td><td>\(r.patchableText($0))</td><td>\(e(r.percent($0)))</td>"
+                }.joined()
                 + "</tr>")
         }
         h += ["</tbody>", "</table>", "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]
@@ -273,7 +281,7 @@ public struct StudyHTMLReport {
 
     private func causes() -> [String] {
         let policies = StudyReport.CauseTable.policies
-        var h = ["<section id=\"causes\">", "<h2>\(e(StudyReport.Heading.causes))</h2>", "<table class=\"causes\">"]
+        var h = ["<section id=\"causes\">", "<h2>\(e(StudyReport.Heading.causes))</h2>", "<p>\(e(StudyReport.Heading.causesScope))</p>", "<table class=\"causes\">"]
         h.append("<thead><tr><th></th>" + policies.map { "<th>\(e($0.rawValue))</th>" }.joined() + "</tr></thead>")
         for section in report.causes.sections {
             h.append("<tbody>")

@@ -15,6 +15,13 @@ public struct StudyMarkdownReport {
         var out: [String] = []
         out.append("# \(M.inline(report.title))")
         out.append("")
+        // The verdict first: sentences to quote, one per item.
+        if !report.verdict.sentences.isEmpty {
+            out.append("**\(M.inline(StudyReport.Heading.verdict))**")
+            out.append("")
+            for s in report.verdict.sentences { out.append("- " + M.inline(s.text)) }
+            out.append("")
+        }
         if let t = report.tool {
             out.append("pvsites \(M.inline(t.version)), \(M.inline(t.date)): \(M.code(t.command))")
             out.append("")
@@ -22,8 +29,7 @@ public struct StudyMarkdownReport {
         for l in report.linux {
             out.append("- " + M.inline(l.headline) + (l.command.map { (l.recorded ? ", " + M.inline(l.commandLead) : ": ") + M.code($0) } ?? ""))
         }
-        if let none = report.linuxNone { out.append("- " + M.inline(none)) }
-        if !report.linux.isEmpty || report.linuxNone != nil { out.append("") }
+        if !report.linux.isEmpty { out.append("") }
         if !report.compilers.isEmpty || !report.skipped.isEmpty {
             out.append("| compiler | version |")
             out.append("|---|---|")
@@ -61,6 +67,8 @@ public struct StudyMarkdownReport {
         out.append("")
         out.append("## \(StudyReport.Heading.causes)")
         out.append("")
+        out.append(Markdown.inline(StudyReport.Heading.causesScope))
+        out.append("")
         out += causes()
         out.append("")
         out.append("## \(StudyReport.Heading.objections)")
@@ -95,11 +103,11 @@ public struct StudyMarkdownReport {
         var out = ["## \(StudyReport.Heading.bottomLine)", "",
                    "Annotated sites found by a relocation scan of the plain build (decoded, dataflow) and of the direct "
                     + "form's build (direct: calls to per-op trampolines), \(Markdown.inline(b.scope)).", ""]
-        out.append("| | annotated | " + b.columns.map { "\($0.label) | %" }.joined(separator: " | ") + " |")
-        out.append("|---|---:|" + b.columns.map { _ in "---:|---:|" }.joined())
+        out.append("| | annotated | " + b.columns.map { "\($0.label) | patchable | %" }.joined(separator: " | ") + " |")
+        out.append("|---|---:|" + b.columns.map { _ in "---:|---:|---:|" }.joined())
         for r in b.rows {
             out.append("| \(Markdown.inline(r.label)) | \(r.annotated) | "
-                + b.columns.indices.map { "\(r.found[$0].map(String.init) ?? "-") | \(r.percent($0))" }
+                + b.columns.indices.map { "\(r.found[$0].map(String.init) ?? "-") | \(r.patchableText($0)) | \(r.percent($0))" }
                     .joined(separator: " | ") + " |")
         }
         out.append("")

@@ -80,6 +80,8 @@ public struct StudyReport: Sendable {
         public let version: String?
         public let recorded: Bool
     }
+    /// The first lines of every rendering: sentences to quote.
+    public let verdict: Verdict
     public let bottomLine: BottomLine
     /// The Linux A/B's tables first, then the corpus's: per compiler (only
     /// `mainCompiler` unless `full`), variant in declared order; a table
@@ -147,6 +149,9 @@ public struct StudyReport: Sendable {
         let others = compilerNames.filter { !shown.contains($0) }
         otherCompilers = others.isEmpty ? nil : CompilerTable(plain, compilers: others, variants: variants)
         let main = plain.filter { $0.compiler == mainCompiler && $0.link == .object }
+        let mainVersion = compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler
+        verdict = Verdict(corpus: result.configs, linux: isLinux ? result.configs : linuxConfigs, none: linuxNone,
+                          compiler: mainCompiler, version: mainVersion, variants: variants)
         bottomLine = BottomLine(corpus: result.configs, linux: linuxConfigs, compiler: mainCompiler,
                                 version: compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler,
                                 variants: variants)
@@ -179,12 +184,15 @@ public struct StudyReport: Sendable {
 
     /// Section headings every rendering uses.
     public enum Heading {
+        public static let verdict = "Verdict (each line: its scope, then counts of annotated sites)"
         public static let bottomLine = "Bottom line"
         public static let tables = "Coverage by variant and opt level"
         public static let otherCompilers = "Other compilers, objects: found % decoded/dataflow"
         public static let direct = "Direct form: calls to pv_tramp_<op>, decoded policy, objects"
         public static let byOp = "By op"
-        public static let causes = "Causes, over all configurations"
+        public static let causes = "Causes, in site-configurations"
+        /// What the causes table sums, under its heading.
+        public static let causesScope = "(a site once per configuration it is built in: the plain form's compilers, variants and opt levels, objects and linked images summed)"
         public static let objections = "The five objections (LKML, 17 March 2007)"
         public static let examples = "Examples"
         public static let failures = "Failures"
@@ -646,12 +654,14 @@ extension StudyReport {
         var weight: [String: Int] = [:]
         for c in causes.totals { for (k, v) in c.causes { weight[k.rawValue, default: 0] += v } }
         let preferred = all.enumerated().sorted { a, b in
-            // The main compiler, objects, and the policies that decode first.
-            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, a.element.config.hasSuffix(" object") ? 0 : 1,
-                      a.element.policy == .naive ? 1 : 0)
-            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, b.element.config.hasSuffix(" object") ? 0 : 1,
-                      b.element.policy == .naive ? 1 : 0)
-            return (ka.0, ka.1, ka.2, a.offset) < (kb.0, kb.1, kb.2, b.offset)
+            // The main compiler, -O2 (the kernel's level) then -Os, objects,
+            // and the policies that decode first.
+            func level(_ e: Example) -> Int { e.config.contains(" -O2 ") ? 0 : e.config.contains(" -Os ") ? 1 : 2 }
+            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, level(a.element),
+                      a.element.config.hasSuffix(" object") ? 0 : 1, a.element.policy == .naive ? 1 : 0)
+            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, level(b.element),
+                      b.element.config.hasSuffix(" object") ? 0 : 1, b.element.policy == .naive ? 1 : 0)
+            return (ka.0, ka.1, ka.2, ka.3, a.offset) < (kb.0, kb.1, kb.2, kb.3, b.offset)
         }.map(\.element)
         var kinds: [String] = []
         var byKind: [String: Example] = [:]
@@ -673,7 +683,17 @@ extension StudyReport {
             let wb = weight[eb.cause?.rawValue ?? ""] ?? 0
             return (rank(ea), -wa, a.offset) < (rank(eb), -wb, b.offset)
         }
-        return order.prefix(count).map { byKind[$0.element]! }
+        var chosen = order.prefix(count).map { byKind[$0.element]! }
+        // At least one of what dataflow still misses, when it misses any:
+        // the scan's limit, not only what it recovers.
+        func dataflowMiss(_ e: Example) -> Bool { e.policy == .dataflow && e.outcome == .missed && e.cause?.isScanMiss == true }
+        if !chosen.contains(where: dataflowMiss), let miss = preferred.first(where: dataflowMiss) {
+            let site = miss.position + " " + miss.op
+            chosen.removeAll { $0.position + " " + $0.op == site }
+            if chosen.count >= count { chosen.removeLast() }
+            chosen.append(miss)
+        }
+        return chosen
     }
 }
 
@@ -683,10 +703,13 @@ extension Example {
         (cause.map { "\(outcome.rawValue) (\($0.rawValue))" } ?? outcome.rawValue) + ", \(policy.rawValue), \(config)"
     }
 
-    /// The source line (`| ...`), the build, the instructions, and for a
-    /// clobber-unsafe site the registers behind it (ExampleListing.swift).
+    /// The source line (`| ...`), the object and build, the instructions,
+    /// for a clobber-unsafe site the registers behind it, and for a
+    /// RIP-relative site what objdump shows as its relocation
+    /// (ExampleListing.swift).
     public var listing: [String] {
-        (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (buildLabel.map { [$0] } ?? []) + instructions
-            + (clobberNote.map { [$0] } ?? [])
+        let build = buildLabel.map { (object.map { "\($0), " } ?? "") + $0 } ?? object
+        return (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (build.map { [$0] } ?? []) + instructions
+            + (clobberNote.map { [$0] } ?? []) + (addendNote.map { [$0] } ?? [])
     }
 }

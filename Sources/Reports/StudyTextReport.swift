@@ -15,13 +15,18 @@ public struct StudyTextReport {
     public init(_ report: StudyReport) { self.report = report }
 
     public func render() -> String {
+        // The verdict first; the header and the bottom line keep their
+        // own 20 lines under it.
+        let verdict = verdictLines()
         let head = header()
-        let top = head + [""] + bottomLine(budget: Self.summaryLines - head.count - 1)
+        let top = [report.title] + verdict + head + [""] + bottomLine(budget: Self.summaryLines)
         var notes: [String] = []
         for s in report.skipped { notes.append("skipped \(s.compiler): \(s.reason)") }
         if let w = report.warnings { notes.append(w) }
         let noteLines = notes.isEmpty ? [] : [""] + notes.map { "  " + $0 }
-        var tables = report.tables.enumerated().map { i, t in [""] + table(t) + (i == 0 ? StudyReport.legend : []) }
+        var tables = report.tables.enumerated().map { i, t in
+            ([""] + table(t) + (i == 0 ? StudyReport.legend : [])).flatMap(Self.fit)
+        }
         var after: [String] = []
         if let d = report.directTable { after += [""] + directTable(d) }
         if let other = report.otherCompilers { after += [""] + otherCompilers(other) }
@@ -31,6 +36,7 @@ public struct StudyTextReport {
             after += ["", StudyReport.Heading.objections]
             for o in report.objections { after += wrap("\(o.number). \"\(o.claim)\": \(o.answer)", indent: "   ") }
         }
+        after = after.flatMap(Self.fit)
         var failures: [String] = []
         if !report.failures.isEmpty {
             failures += ["", StudyReport.Heading.failures]
@@ -64,7 +70,7 @@ public struct StudyTextReport {
         var out = top + noteLines + tables.joined() + after
         if !shown.isEmpty { out += examplesHead + shown.joined() }
         out += failures
-        return out.map(Self.fit).joined(separator: "\n") + "\n"
+        return out.flatMap(Self.fit).joined(separator: "\n") + "\n"
     }
 
     /// The direct form condensed: a line per configuration, decoded.
@@ -84,48 +90,74 @@ public struct StudyTextReport {
     /// The default report's length, at most: examples past it are left out.
     public static let shortLines = 150
 
-    /// The title; the version, date and command line; the compilers.
+    /// The verdict's sentences, each wrapped, under a line saying how to
+    /// read them.
+    func verdictLines() -> [String] {
+        guard !report.verdict.sentences.isEmpty else { return [] }
+        var out = [StudyReport.Heading.verdict + ":"]
+        for s in report.verdict.sentences { out += wrap(s.text, first: "  ", indent: "    ") }
+        return out + [""]
+    }
+
+    /// The version, date and command line; the compilers; the Linux
+    /// results' origins.
     private func header() -> [String] {
-        var out = [report.title]
-        if let t = report.tool { out.append("  pvsites \(t.version), \(t.date): \(t.command)") }
+        var out: [String] = []
+        if let t = report.tool { out += wrap("pvsites \(t.version), \(t.date): \(t.command)", first: "  ", indent: "    ") }
         out.append("  " + report.compilers.map(\.short).joined(separator: ", "))
         // The Linux results first of all: what each is, and how to redo it.
         for l in report.linux {
             out += wrap(l.headline, first: "  ", indent: "    ")
             if let c = l.command { out += wrap(l.commandLead + c, first: "    ", indent: "      ") }
         }
-        if let none = report.linuxNone { out.append("  " + none) }
         return out
     }
 
-    /// The answer: a table of found / annotated, then the objections;
-    /// with the header, at most `summaryLines` (rows from the end of the
-    /// corpus's are dropped to fit: the full table is in markdown).
+    /// Under the verdict: a table of found and patchable per annotated,
+    /// then the objections; at most `summaryLines` (rows from the end of
+    /// the corpus's are dropped to fit: the full table is in markdown).
     func bottomLine(budget: Int) -> [String] {
         let b = report.bottomLine
         guard !b.rows.isEmpty else { return [] }
+        let objections = b.objections.flatMap { Self.fit("  " + $0) }
         // The rows that fit, by priority, in their own order.
-        let room = max(1, budget - 3 - b.objections.count)
+        let room = max(1, budget - 4 - objections.count)
         let kept = Set(b.rows.indices.sorted { (b.rows[$0].priority, $0) < (b.rows[$1].priority, $1) }.prefix(room))
         let rows = b.rows.indices.filter(kept.contains).map { b.rows[$0] }
         let labelWidth = max(20, (rows.map(\.label.count).max() ?? 0) + 3)
-        var out = ["Annotated sites a scan finds, \(b.scope):"]
-        out.append(TextTable.pad("", labelWidth) + TextTable.padLeft("ann", 6)
-            + b.columns.map { TextTable.padLeft($0.label, 13) }.joined())
+        // Found, patchable and found's percent per column; the percent
+        // gives way when three columns leave no room for it (the verdict
+        // and markdown have it).
+        let columnWidth: Int = (Self.width - labelWidth - 6) / max(1, b.columns.count)
+        let withPercent = columnWidth >= 19
+        let wFound: Int = withPercent ? columnWidth - 13 : columnWidth / 2
+        let wPat: Int = withPercent ? 6 : columnWidth - columnWidth / 2
+        let wPct: Int = withPercent ? 7 : 0
+        var out = ["Annotated sites a scan finds, patchable in place; \(b.scope):"]
+        var names = TextTable.pad("", labelWidth) + TextTable.padLeft("ann", 6)
+        var heads = TextTable.pad("", labelWidth + 6)
+        for column in b.columns {
+            names += TextTable.padLeft(column.label, wFound + wPat + wPct)
+            heads += TextTable.padLeft("fnd", wFound) + TextTable.padLeft("pat", wPat)
+            if withPercent { heads += TextTable.padLeft("%", wPct) }
+        }
+        out += [names, heads]
         for r in rows {
             var line = "  " + TextTable.pad(r.label, labelWidth - 2) + TextTable.padLeft(String(r.annotated), 6)
             for i in b.columns.indices {
-                line += TextTable.padLeft(r.found[i].map(String.init) ?? "-", 7) + TextTable.padLeft(r.percent(i), 6)
+                line += TextTable.padLeft(r.found[i].map(String.init) ?? "-", wFound)
+                line += TextTable.padLeft(r.patchableText(i), wPat)
+                if withPercent { line += TextTable.padLeft(r.percent(i), wPct) }
             }
             out.append(line)
         }
         out.append("2007 objections, \(b.objectionScope):")
-        out += b.objections.map { "  " + $0 }
+        out += objections
         return out
     }
 
-    /// The header and the bottom line fit in this many lines: a reader
-    /// quotes them as they are.
+    /// The bottom line fits in this many lines (the verdict above it has
+    /// at most `Verdict.maxSentences` sentences).
     public static let summaryLines = 20
 
     private func table(_ t: StudyReport.Table) -> [String] {
@@ -218,7 +250,8 @@ public struct StudyTextReport {
 
     private func causes() -> [String] {
         let policies = StudyReport.CauseTable.policies
-        var out = [TextTable.pad(StudyReport.Heading.causes, 46) + policies.map { TextTable.padLeft($0.rawValue, 10) }.joined()]
+        var out = Self.fit("  " + StudyReport.Heading.causesScope)
+        out.insert(TextTable.pad(StudyReport.Heading.causes, 46) + policies.map { TextTable.padLeft($0.rawValue, 10) }.joined(), at: 0)
         for section in report.causes.sections where section.title != StudyReport.CauseTable.sitesTitle {
             for row in section.rows {
                 out.append("  " + TextTable.pad(row.label, 44) + row.counts.map { TextTable.padLeft(String($0), 10) }.joined())
@@ -235,10 +268,16 @@ public struct StudyTextReport {
         out.append("  \(e.op), \(e.position)" + (e.lengths.map { ", length \($0)" } ?? "")
             + (e.sourceLine.isEmpty ? "" : ": " + e.sourceLine))
         let site = e.instructions.firstIndex { $0.hasPrefix(">") } ?? 0
-        if let build = e.buildLabel { out.append("    \(build)") }
+        // The object file, so a reader can run objdump on it.
+        if let build = e.buildLabel {
+            out.append("    " + (e.object.map { "\($0), " } ?? "") + build)
+        } else if let object = e.object {
+            out.append("    \(object)")
+        }
         for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
         if let note = e.clobberNote { out.append("    \(note)") }
-        return out.map(fit)
+        if let note = e.addendNote { out.append("    \(note)") }
+        return out.flatMap(fit)
     }
 
     /// Word-wrap to the report width.
@@ -275,9 +314,39 @@ public struct StudyTextReport {
         return lines
     }
 
-    /// ASCII only, and no line past the width (long lines are cut with `...`).
-    static func fit(_ line: String) -> String {
+    /// ASCII only, and no line past the width: a longer line is wrapped
+    /// at blanks (a word wider than the line is split), its continuation
+    /// indented two more than the line; nothing is cut.
+    static func fit(_ line: String) -> [String] {
         let ascii = TextTable.ascii(line)
-        return ascii.count <= width ? ascii : String(ascii.prefix(width - 3)) + "..."
+        guard ascii.count > width else { return [ascii] }
+        let lead = ascii.prefix { $0 == " " }.count
+        let indent = String(repeating: " ", count: min(lead + 2, width / 2))
+        var out: [String] = []
+        var current = Substring(ascii)
+        var first = true
+        while !current.isEmpty {
+            let prefix = first ? "" : indent
+            let room = width - prefix.count
+            if current.count <= room {
+                out.append(prefix + current)
+                break
+            }
+            // The last blank within the room, past the indentation.
+            let window = current.prefix(room + 1)
+            let start = first ? lead : 0
+            var cut = window.lastIndex(of: " ")
+            if let c = cut, current.distance(from: current.startIndex, to: c) <= start { cut = nil }
+            if let c = cut {
+                out.append(prefix + current[..<c])
+                current = current[current.index(after: c)...].drop { $0 == " " }
+            } else {
+                let c = current.index(current.startIndex, offsetBy: room)
+                out.append(prefix + current[..<c])
+                current = current[c...]
+            }
+            first = false
+        }
+        return out
     }
 }

@@ -59,7 +59,9 @@ struct LinuxResultsReportTests {
     @Test func textLeadsWithBoth() throws {
         let text = StudyTextReport(StudyReport(Self.two)).render()
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let head = Array(lines.prefix(StudyTextReport.summaryLines))
+        // Under the verdict (its own test: VerdictTests), the header and the bottom line.
+        let start = try #require(lines.firstIndex(of: "")) + 1
+        let head = Array(lines[start...].prefix(StudyTextReport.summaryLines))
         // Both, before the bottom line, each with its command.
         let bottom = try #require(head.firstIndex { $0.hasPrefix("Annotated sites a scan finds") })
         for h in Self.headlines { #expect(head[..<bottom].contains("  " + h), "\(h)") }

@@ -46,8 +46,9 @@ struct ReportTests {
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             #expect(line.count <= StudyTextReport.width, "line \(n + 1) is \(line.count) columns: \(line)")
         }
-        // The synthetic long source line was cut, not wrapped.
-        #expect(text.contains("..."))
+        // The synthetic long source line was wrapped, not cut.
+        #expect(!text.contains("..."))
+        #expect(text.contains("seventy-two"))
     }
 
     // MARK: Markdown
