@@ -76,7 +76,11 @@ enum PairExample {
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
         example.build = isPlain ? form.mode : .annotated
         example.function = function
-        example.object = object
+        // The pair's name when it names the file shown (a kernel tree's
+        // relative path, the same in both trees), else the shown file's own.
+        example.object = object.map { name in
+            file.path == name || file.path.hasSuffix("/" + name) ? name : (file.path as NSString).lastPathComponent
+        }
         if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
             example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
         }
