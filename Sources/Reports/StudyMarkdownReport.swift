@@ -1,4 +1,5 @@
 import Compare
+import CorpusBuild
 import RelocSites
 
 /// The study as GitHub-flavoured markdown, for issues and pull requests:
@@ -58,6 +59,20 @@ public struct StudyMarkdownReport {
             out.append("|---|" + other.opts.map { _ in "---:|" }.joined())
             for l in other.lines {
                 out.append("| \(M.inline("\(l.compiler) \(l.variant)")) | " + l.cells.joined(separator: " | ") + " |")
+            }
+        }
+        if let c = report.shapes {
+            out.append("")
+            out.append("## \(M.inline(ShapeCatalogue.heading)) (\(M.inline(c.scope)))")
+            out.append("")
+            out.append(M.inline(ShapeCatalogue.legend.prefix(1).uppercased() + ShapeCatalogue.legend.dropFirst() + "."))
+            out.append("")
+            out.append("| file | kind | what | " + c.columns.map { M.inline("\($0.label) \($0.levels.joined(separator: "/"))") }
+                .joined(separator: " | ") + " |")
+            out.append("|---|---|---|" + c.columns.map { _ in "---:|" }.joined())
+            for l in c.lines {
+                out.append("| \(M.code(l.file)) | \(M.inline(l.kindLabel)) | \(M.inline(l.shape?.about ?? "")) | "
+                    + l.missed.map { $0.map(String.init) ?? "-" }.joined(separator: " | ") + " |")
             }
         }
         out.append("")

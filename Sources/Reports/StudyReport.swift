@@ -82,6 +82,9 @@ public struct StudyReport: Sendable {
     }
     /// The first lines of every rendering: sentences to quote.
     public let verdict: Verdict
+    /// The corpus file by file, by what each is; nil when the corpus
+    /// declares no shapes.
+    public let shapes: ShapeCatalogue?
     public let bottomLine: BottomLine
     /// The Linux A/B's tables first, then the corpus's: per compiler (only
     /// `mainCompiler` unless `full`), variant in declared order; a table
@@ -151,7 +154,8 @@ public struct StudyReport: Sendable {
         let main = plain.filter { $0.compiler == mainCompiler && $0.link == .object }
         let mainVersion = compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler
         verdict = Verdict(corpus: result.configs, linux: isLinux ? result.configs : linuxConfigs, none: linuxNone,
-                          compiler: mainCompiler, version: mainVersion, variants: variants)
+                          compiler: mainCompiler, version: mainVersion, variants: variants, shapes: result.shapes)
+        shapes = ShapeCatalogue(result, compiler: mainCompiler, version: mainVersion, variants: variants)
         bottomLine = BottomLine(corpus: result.configs, linux: linuxConfigs, compiler: mainCompiler,
                                 version: compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler,
                                 variants: variants)
@@ -184,7 +188,7 @@ public struct StudyReport: Sendable {
 
     /// Section headings every rendering uses.
     public enum Heading {
-        public static let verdict = "Verdict (each line: its scope, then counts of annotated sites)"
+        public static let verdict = "Verdict (scope: counts of annotated sites; corpus files are shapes)"
         public static let bottomLine = "Bottom line"
         public static let tables = "Coverage by variant and opt level"
         public static let otherCompilers = "Other compilers, objects: found % decoded/dataflow"

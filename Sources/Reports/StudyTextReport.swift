@@ -1,4 +1,5 @@
 import Compare
+import CorpusBuild
 import RelocSites
 import Study
 import Pipeline
@@ -19,15 +20,16 @@ public struct StudyTextReport {
         // own 20 lines under it.
         let verdict = verdictLines()
         let head = header()
-        let top = [report.title] + verdict + head + [""] + bottomLine(budget: Self.summaryLines)
+        let top = ([report.title] + verdict + head + [""] + bottomLine(budget: Self.summaryLines)).flatMap(Self.fit)
         var notes: [String] = []
         for s in report.skipped { notes.append("skipped \(s.compiler): \(s.reason)") }
         if let w = report.warnings { notes.append(w) }
-        let noteLines = notes.isEmpty ? [] : [""] + notes.map { "  " + $0 }
+        let noteLines = (notes.isEmpty ? [] : [""] + notes.map { "  " + $0 }).flatMap(Self.fit)
         var tables = report.tables.enumerated().map { i, t in
             ([""] + table(t) + (i == 0 ? StudyReport.legend : [])).flatMap(Self.fit)
         }
         var after: [String] = []
+        if let c = report.shapes { after += [""] + shapeLines(c) }
         if let d = report.directTable { after += [""] + directTable(d) }
         if let other = report.otherCompilers { after += [""] + otherCompilers(other) }
         if report.options.byOp { after += [""] + byOp() }
@@ -41,6 +43,7 @@ public struct StudyTextReport {
         if !report.failures.isEmpty {
             failures += ["", StudyReport.Heading.failures]
             for f in report.failures { failures += wrap("  " + f, indent: "    ") }
+            failures = failures.flatMap(Self.fit)
         }
         let examples = report.examples.map { [""] + Self.exampleLines($0) }
         let examplesHead = ["", StudyReport.Heading.examples + " (one per cause; --examples N)"]
@@ -73,6 +76,36 @@ public struct StudyTextReport {
         return out.flatMap(Self.fit).joined(separator: "\n") + "\n"
     }
 
+    /// The corpus file by file: a row per file with a miss (every file
+    /// with --full), then per kind the files every policy and form finds
+    /// whole, on a wrapped line.
+    func shapeLines(_ c: ShapeCatalogue) -> [String] {
+        var out = ["\(ShapeCatalogue.heading) (\(c.scope))"]
+        out += wrap("(" + ShapeCatalogue.legend + ")", first: "  ", indent: "    ")
+        let split = c.columns.firstIndex { $0.levels != c.columns[0].levels } ?? c.columns.count
+        let width = 5
+        out.append(TextTable.pad("", 39) + TextTable.padLeft("-O2 and -Os", split * width)
+            + TextTable.padLeft("-O0", 3 + (c.columns.count - split) * width))
+        var head = "  " + TextTable.pad("file", 21) + TextTable.pad("kind", 16)
+        for (i, col) in c.columns.enumerated() { head += (i == split ? "   " : "") + TextTable.padLeft(col.label, width) }
+        out.append(head)
+        for l in c.lines where report.options.full || !l.allFound {
+            var line = "  " + TextTable.pad(l.file, 21) + TextTable.pad(l.kindLabel, 16)
+            for (i, m) in l.missed.enumerated() {
+                line += (i == split ? "   " : "") + TextTable.padLeft(m.map(String.init) ?? "-", width)
+            }
+            out.append(line)
+        }
+        if !report.options.full {
+            for kind in CorpusShape.Kind.allCases {
+                let whole = c.lines.filter { $0.shape?.kind == kind && $0.allFound }.map(\.file)
+                guard !whole.isEmpty else { continue }
+                out += wrap("\(kind.rawValue), all found: " + whole.joined(separator: ", "), first: "  ", indent: "    ")
+            }
+        }
+        return out
+    }
+
     /// The direct form condensed: a line per configuration, decoded.
     private func directTable(_ d: StudyReport.DirectTable) -> [String] {
         let columns: [StudyReport.Column] = [.found, .patchable, .percent, .missed, .sizeMismatched, .spurious]
@@ -94,7 +127,7 @@ public struct StudyTextReport {
     /// read them.
     func verdictLines() -> [String] {
         guard !report.verdict.sentences.isEmpty else { return [] }
-        var out = [StudyReport.Heading.verdict + ":"]
+        var out = Self.fit(StudyReport.Heading.verdict + ":")
         for s in report.verdict.sentences { out += wrap(s.text, first: "  ", indent: "    ") }
         return out + [""]
     }

@@ -27,20 +27,23 @@ public struct Verdict: Sendable {
     public static let maxSentences = 8
     /// Linux sentences at most, leaving the corpus three.
     static let maxLinux = 5
+    /// Corpus sentences at most: the first variant at -O2, -O0 and in
+    /// the direct form, and two more variants (the tables have the rest).
+    static let maxCorpus = 5
 
     public let sentences: [Sentence]
 
     /// `linux`: the Linux results' configurations (or the study's own when
     /// it is a kernel study); `none`: the line saying there are none.
     init(corpus: [ConfigResult], linux: [ConfigResult], none: String?, compiler: String, version: String,
-         variants: [String]) {
+         variants: [String], shapes: [String: CorpusShape]? = nil) {
         var out: [Sentence] = []
         out += Self.linuxSentences(linux, mainCompiler: compiler)
         if let none { out.append(Sentence(text: none, unit: nil, scope: "Linux", config: nil)) }
         let room = Self.maxSentences - out.count
         if room > 0 {
             out += Array(Self.corpusSentences(corpus.filter { $0.kernel == nil }, compiler: compiler, version: version,
-                                              variants: variants).prefix(room))
+                                              variants: variants, shapes: shapes).prefix(min(room, Self.maxCorpus)))
         }
         sentences = out
     }
@@ -141,7 +144,7 @@ public struct Verdict: Sendable {
     /// the first variant's -O0 (a level no kernel is built at), and the
     /// direct form of the first variant at -O2.
     static func corpusSentences(_ configs: [ConfigResult], compiler: String, version: String,
-                                variants: [String]) -> [Sentence] {
+                                variants: [String], shapes: [String: CorpusShape]? = nil) -> [Sentence] {
         let objects = configs.filter { $0.compiler == compiler && $0.link == .object }
         func pick(_ v: String, _ opt: String, _ form: Form) -> ConfigResult? {
             let list = objects.filter { $0.variant == v && $0.form == form }
@@ -149,27 +152,26 @@ public struct Verdict: Sendable {
         }
         var out: [Sentence] = []
         for v in variants {
-            if let c = pick(v, "-O2", .plain) { out.append(corpusSentence(c, version: version)) }
+            if let c = pick(v, "-O2", .plain) { out.append(corpusSentence(c, version: version, shapes: shapes)) }
         }
         if let v = variants.first, let c = pick(v, "-O0", .plain) {
-            out.insert(corpusSentence(c, version: version), at: min(out.count, 1))
+            out.insert(corpusSentence(c, version: version, shapes: shapes), at: min(out.count, 1))
         }
         if let v = variants.first, let c = pick(v, "-O2", .direct) {
-            out.insert(corpusSentence(c, version: version), at: min(out.count, 2))
+            out.insert(corpusSentence(c, version: version, shapes: shapes), at: min(out.count, 2))
         }
         return out
     }
 
-    /// `Corpus (shapes, not a sample), gcc 12.2.0 -O2, variant kernel,
-    /// objects`; -O0 says no kernel is built so, the direct form says what
-    /// it is.
+    /// `Corpus, gcc 12.2.0 -O2, variant kernel, objects`; -O0 says no
+    /// kernel is built so, the direct form says what it is.
     static func corpusScope(_ c: ConfigResult, version: String) -> String {
-        "Corpus (shapes, not a sample), \(version) \(c.opt)" + (c.opt == "-O0" ? " (no kernel is built so)" : "")
+        "Corpus, \(version) \(c.opt)" + (c.opt == "-O0" ? " (no kernel is built so)" : "")
             + ", variant \(c.variant)" + (c.form == .direct ? ", direct form (calls to per-op trampolines)" : "")
             + ", objects"
     }
 
-    static func corpusSentence(_ c: ConfigResult, version: String) -> Sentence {
+    static func corpusSentence(_ c: ConfigResult, version: String, shapes: [String: CorpusShape]?) -> Sentence {
         let scope = corpusScope(c, version: version)
         let d = c.policies[.decoded] ?? Counts(), f = c.policies[.dataflow] ?? Counts()
         func found(_ k: Counts, first: Bool) -> String {
@@ -185,12 +187,17 @@ public struct Verdict: Sendable {
                 + ", dataflow " + found(fc, first: false)
             if da.annotated > 0 {
                 text += da.found == da.annotated && fa.found == fa.annotated
-                    ? "; both find the \(da.annotated) hand-written asm sites"
+                    ? "; all \(da.annotated) hand-written asm sites found"
                     : "; of \(da.annotated) hand-written asm sites, decoded finds \(da.found), dataflow \(fa.found)"
             }
         } else {
             text += "of \(d.annotated) annotated sites (C and asm together), decoded finds " + found(d, first: true)
                 + ", dataflow " + found(f, first: false)
+        }
+        // How much of what the scan misses the corpus wrote on purpose.
+        if let shapes, c.form == .plain, d.realMissed > 0 {
+            let adversarial = ShapeCatalogue.missed(c, .decoded, in: .adversarial, shapes: shapes)
+            text += "; \(adversarial) of decoded's \(d.realMissed) misses are in adversarial files"
         }
         return Sentence(text: text + ".", unit: "sites", scope: scope, config: c)
     }
