@@ -108,7 +108,8 @@ public struct StudyHTMLReport {
                 }.joined()
                 + "</tr>")
         }
-        h += ["</tbody>", "</table>", "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]
+        h += ["</tbody>", "</table>", "<p>Counts of annotated C sites; \(e(StudyTextReport.asmNote(b.rows))).</p>",
+              "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]
         h += b.objections.map { "<li>\(e($0))</li>" }
         h += ["</ul>", "</section>"]
         return h

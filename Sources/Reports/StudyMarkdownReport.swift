@@ -126,6 +126,8 @@ public struct StudyMarkdownReport {
                     .joined(separator: " | ") + " |")
         }
         out.append("")
+        out.append(Markdown.inline("Counts of annotated C sites; " + StudyTextReport.asmNote(b.rows) + "."))
+        out.append("")
         out.append("The 2007 objections, \(Markdown.inline(b.objectionScope)):")
         out.append("")
         out += b.objections.map { "- " + Markdown.inline($0) }

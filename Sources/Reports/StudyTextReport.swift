@@ -154,7 +154,7 @@ public struct StudyTextReport {
         guard !b.rows.isEmpty else { return [] }
         let objections = b.objections.flatMap { Self.fit("  " + $0) }
         // The rows that fit, by priority, in their own order.
-        let room = max(1, budget - 4 - objections.count)
+        let room = max(1, budget - 5 - objections.count)
         let kept = Set(b.rows.indices.sorted { (b.rows[$0].priority, $0) < (b.rows[$1].priority, $1) }.prefix(room))
         let rows = b.rows.indices.filter(kept.contains).map { b.rows[$0] }
         let labelWidth = max(20, (rows.map(\.label.count).max() ?? 0) + 3)
@@ -166,7 +166,7 @@ public struct StudyTextReport {
         let wFound: Int = withPercent ? columnWidth - 13 : columnWidth / 2
         let wPat: Int = withPercent ? 6 : columnWidth - columnWidth / 2
         let wPct: Int = withPercent ? 7 : 0
-        var out = ["Annotated sites a scan finds, patchable in place; \(b.scope):"]
+        var out = ["Annotated C sites a scan finds, patchable in place; \(b.scope):"]
         var names = TextTable.pad("", labelWidth) + TextTable.padLeft("ann", 6)
         var heads = TextTable.pad("", labelWidth + 6)
         for column in b.columns {
@@ -184,9 +184,22 @@ public struct StudyTextReport {
             }
             out.append(line)
         }
+        out += Self.fit("  " + Self.asmNote(rows))
         out.append("2007 objections, \(b.objectionScope):")
         out += objections
         return out
+    }
+
+    /// Under the bottom line: where the hand-written asm sites went.
+    public static func asmNote(_ rows: [BottomLine.Row]) -> String {
+        let mixed = rows.filter { $0.asm == nil }.map(\.label)
+        let apart = Set(rows.compactMap(\.asm).filter { $0 > 0 }).sorted().map(String.init)
+        let unfound = rows.filter { ($0.asm ?? 0) > 0 && !$0.asmAllFound }.map(\.label)
+        var note = "asm sites apart (hand-written, a bare call in every build): "
+            + (apart.isEmpty ? "none" : apart.joined(separator: "/") + " per row, "
+                + (unfound.isEmpty ? "all found" : "not all found in " + unfound.joined(separator: ", ")))
+        if !mixed.isEmpty { note += "; C and asm together in " + mixed.joined(separator: ", ") }
+        return note
     }
 
     /// The bottom line fits in this many lines (the verdict above it has

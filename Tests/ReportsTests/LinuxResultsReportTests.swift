@@ -63,7 +63,7 @@ struct LinuxResultsReportTests {
         let start = try #require(lines.firstIndex(of: "")) + 1
         let head = Array(lines[start...].prefix(StudyTextReport.summaryLines))
         // Both, before the bottom line, each with its command.
-        let bottom = try #require(head.firstIndex { $0.hasPrefix("Annotated sites a scan finds") })
+        let bottom = try #require(head.firstIndex { $0.hasPrefix("Annotated C sites a scan finds") })
         for h in Self.headlines { #expect(head[..<bottom].contains("  " + h), "\(h)") }
         // Wrapped within 72 columns, the rest indented.
         let reproduce = try #require(head.firstIndex(of: "    reproduce (pvsites v9-test): pvsites kernel study --kernel 6.1"))
