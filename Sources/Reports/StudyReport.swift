@@ -320,6 +320,9 @@ extension StudyReport {
         public let textRatio: String
         /// The same over the direct build's; nil when none was made.
         public let directTextRatio: String?
+        /// The hand-written asm sites among `annotated`, per policy
+        /// (`by_source.asm`); nil when the result does not split them.
+        public let asm: [Policy: Cells]?
 
         init(_ c: ConfigResult) {
             opt = c.opt
@@ -331,6 +334,8 @@ extension StudyReport {
             let a = c.textBytes.annotated, p = c.textBytes.plain
             textRatio = p > 0 ? String(format: "%.2f", Double(a) / Double(p)) : "-"
             directTextRatio = c.textBytes.direct.map { d in d > 0 ? String(format: "%.2f", Double(a) / Double(d)) : "-" }
+            let split = c.policies.compactMapValues { $0.bySource?[.asm] }
+            asm = split.isEmpty || split.count != c.policies.count ? nil : split.mapValues(Cells.init)
         }
 
         /// Shown as `ld` rows: a linked image whose numbers differ from the
@@ -462,6 +467,28 @@ extension StudyReport {
 
         /// `a/p` or `a/d`: what `ratio` divides.
         public var textColumn: String { form == .direct ? "a/d" : "a/p" }
+
+        /// The line under a table that says which of its annotated sites
+        /// are hand-written asm and how the policies fare on them: `asm
+        /// sites in ann: 18 per row; every policy finds them all`; nil
+        /// when the result does not split C from asm or has none.
+        public var asmLine: String? {
+            let rows = self.rows.filter { !marksLinked($0) }
+            let split = rows.compactMap(\.asm)
+            guard split.count == rows.count, !split.isEmpty else { return nil }
+            let counts = StudyReport.inOrder(split.map { String($0.values.first?.annotated ?? 0) })
+            guard counts != ["0"] else { return nil }
+            let short = rows.compactMap { r -> String? in
+                guard let asm = r.asm else { return nil }
+                let lacking = Policy.allCases.compactMap { p -> String? in
+                    guard let c = asm[p], c.found < c.annotated else { return nil }
+                    return "\(p.rawValue) \(c.found)"
+                }
+                return lacking.isEmpty ? nil : "\(r.label): " + lacking.joined(separator: ", ")
+            }
+            return "asm sites in ann: \(counts.joined(separator: "/")) per row; "
+                + (short.isEmpty ? "every policy finds them all" : "found: " + short.joined(separator: "; "))
+        }
     }
 
     /// The compilers other than the main one, condensed: per variant, the

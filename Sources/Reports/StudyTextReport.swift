@@ -215,6 +215,7 @@ public struct StudyTextReport {
         out.append("  control \(c.found)/\(c.annotated) found"
             + (c.asmLonger > 0 ? " (\(c.asmLonger) asm longer)" : "")
             + "; text \(t.textColumn) " + t.rows.filter { !t.marksLinked($0) }.map(t.ratio).joined(separator: " "))
+        if let asm = t.asmLine { out.append("  " + asm) }
         return out
     }
 

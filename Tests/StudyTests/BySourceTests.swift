@@ -2,6 +2,7 @@ import Compare
 import Foundation
 import Pipeline
 import RelocSites
+import Reports
 import Study
 import TestSupport
 import Testing
@@ -30,6 +31,20 @@ struct BySourceTests {
                 #expect(split[.c]?.patchable != nil && split[.asm]?.patchable != nil, "\(c.name) \(p)")
             }
         }
+    }
+
+    /// Each corpus table says how many of its annotated sites are
+    /// hand-written asm (readelf's records in .S objects) and whether
+    /// every policy finds them.
+    @Test func tablesSayWhereTheAsmSitesAre() throws {
+        let report = StudyReport(StudyRunTests.result)
+        let t = try #require(report.tables.first { $0.variant == "kernel" && $0.kernel == nil })
+        let line = try #require(t.asmLine)
+        let asm = try StudyRunTests.counted(try StudyRunTests.config("kernel", "-O2")).annotatedAsm
+        #expect(asm > 0)
+        #expect(line.hasPrefix("asm sites in ann: ") && line.contains("\(asm)"), "\(line)")
+        let text = StudyTextReport(report).render()
+        #expect(text.contains("  " + line), "the text report prints it under the table")
     }
 
     /// The JSON names them `by_source.c` and `by_source.asm`, with the
