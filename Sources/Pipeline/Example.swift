@@ -34,9 +34,13 @@ public struct Example: Codable, Sendable, Hashable {
     /// The object file of the pair (`io.o`, `vmlinux`, a path in a kernel
     /// tree), for objdump; nil in a study written before it was recorded.
     public var object: String? = nil
+    /// When `instructions` are the plain (or direct) build's: the
+    /// annotated build's instruction at the record, `func+0x4: call
+    /// *paravirt_ops+0x128(%rip) (record: 6 bytes)`; nil otherwise.
+    public var recorded: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function, object
+        case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function, object, recorded
         case sourceLine = "source_line"
         case unsafeRegisters = "unsafe_registers"
     }

@@ -67,6 +67,17 @@ enum PairExample {
                 }
             }
         }
+        // Both builds: when the instructions are the plain build's, the
+        // annotated build's recorded instruction too.
+        var recorded: String?
+        if isPlain, let a = o.annotated, let section = annotatedFile.findSection(index: a.sectionIndex) {
+            let list = CodeReader(file: annotatedFile).functionInstructions(section: section, offset: a.offset).instructions
+            if let insn = list.first(where: { $0.address == a.address }) {
+                let text = disassembly.disassembler(for: annotatedFile, plain: false).text(insn, in: section, comment: comment)
+                recorded = annotatedFile.describe(section: section.index, offset: insn.address - section.address) + ": " + text
+                    + " (record: \(a.length) bytes)"
+            }
+        }
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
         var example = Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
@@ -76,6 +87,7 @@ enum PairExample {
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
         example.build = isPlain ? form.mode : .annotated
         example.function = function
+        example.recorded = recorded
         // The pair's name when it names the file shown (a kernel tree's
         // relative path, the same in both trees), else the shown file's own.
         example.object = object.map { name in

@@ -741,6 +741,7 @@ extension Example {
     public var listing: [String] {
         let build = buildLabel.map { (object.map { "\($0), " } ?? "") + $0 } ?? object
         return (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (build.map { [$0] } ?? []) + instructions
+            + (recorded.map { ["annotated build: " + $0] } ?? [])
             + (clobberNote.map { [$0] } ?? []) + (addendNote.map { [$0] } ?? [])
     }
 }

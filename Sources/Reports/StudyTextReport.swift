@@ -322,6 +322,7 @@ public struct StudyTextReport {
             out.append("    \(object)")
         }
         for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
+        if let recorded = e.recorded { out.append("    annotated build: \(recorded)") }
         if let note = e.clobberNote { out.append("    \(note)") }
         if let note = e.addendNote { out.append("    \(note)") }
         return out.flatMap(fit)
@@ -385,7 +386,9 @@ public struct StudyTextReport {
             var cut = window.lastIndex(of: " ")
             if let c = cut, current.distance(from: current.startIndex, to: c) <= start { cut = nil }
             if let c = cut {
-                out.append(prefix + current[..<c])
+                var head = String(current[..<c])
+                while head.hasSuffix(" ") { head.removeLast() }
+                out.append(prefix + head)
                 current = current[current.index(after: c)...].drop { $0 == " " }
             } else {
                 let c = current.index(current.startIndex, offsetBy: room)
