@@ -63,8 +63,8 @@ public struct StudyTextReport {
                 tables.removeLast()
             }
             if !dropped.isEmpty {
-                tables.append(["", "  (variant\(dropped.count == 1 ? "" : "s") " + dropped.joined(separator: ", ")
-                    + ": pvsites study --full, or --format markdown)"])
+                tables.append([""] + Self.fit("  (variant\(dropped.count == 1 ? "" : "s") " + dropped.joined(separator: ", ")
+                    + ": pvsites study --full, or --format markdown)"))
             }
             var n = examples.count
             while n > 0 && length(n) > Self.shortLines { n -= 1 }
@@ -154,7 +154,10 @@ public struct StudyTextReport {
         guard !b.rows.isEmpty else { return [] }
         let objections = b.objections.flatMap { Self.fit("  " + $0) }
         // The rows that fit, by priority, in their own order.
-        let room = max(1, budget - 5 - objections.count)
+        // The title, two heading lines, the asm note (as long as with every
+        // row: at least as long as with those kept), the objections' heading.
+        let noteLines = Self.fit("  " + Self.asmNote(b.rows)).count
+        let room = max(1, budget - 4 - noteLines - objections.count)
         let kept = Set(b.rows.indices.sorted { (b.rows[$0].priority, $0) < (b.rows[$1].priority, $1) }.prefix(room))
         let rows = b.rows.indices.filter(kept.contains).map { b.rows[$0] }
         let labelWidth = max(20, (rows.map(\.label.count).max() ?? 0) + 3)
@@ -198,7 +201,10 @@ public struct StudyTextReport {
         var note = "asm sites apart (hand-written, a bare call in every build): "
             + (apart.isEmpty ? "none" : apart.joined(separator: "/") + " per row, "
                 + (unfound.isEmpty ? "all found" : "not all found in " + unfound.joined(separator: ", ")))
-        if !mixed.isEmpty { note += "; C and asm together in " + mixed.joined(separator: ", ") }
+        if !mixed.isEmpty {
+            note = mixed.count == rows.count ? "C and asm together in every row (the result does not split them)"
+                : note + "; C and asm together in " + mixed.joined(separator: ", ")
+        }
         return note
     }
 

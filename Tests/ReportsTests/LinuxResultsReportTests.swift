@@ -61,7 +61,8 @@ struct LinuxResultsReportTests {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Under the verdict (its own test: VerdictTests), the header and the bottom line.
         let start = try #require(lines.firstIndex(of: "")) + 1
-        let head = Array(lines[start...].prefix(StudyTextReport.summaryLines))
+        let headerEnd = try #require(lines[start...].firstIndex(of: ""))
+        let head = Array(lines[start...].prefix(headerEnd - start + 1 + StudyTextReport.summaryLines))
         // Both, before the bottom line, each with its command.
         let bottom = try #require(head.firstIndex { $0.hasPrefix("Annotated C sites a scan finds") })
         for h in Self.headlines { #expect(head[..<bottom].contains("  " + h), "\(h)") }
