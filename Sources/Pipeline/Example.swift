@@ -38,9 +38,14 @@ public struct Example: Codable, Sendable, Hashable {
     /// annotated build's instruction at the record, `func+0x4: call
     /// *paravirt_ops+0x128(%rip) (record: 6 bytes)`; nil otherwise.
     public var recorded: String? = nil
+    /// Missed as `merged`: the plain build's one call that this op's load
+    /// and other ops' loads reach, `control_reg_op+0x64: jmp
+    /// __x86_indirect_thunk_rax (reached by read_cr0, read_cr4)`.
+    public var sharedCall: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function, object, recorded
+        case sharedCall = "shared_call"
         case sourceLine = "source_line"
         case unsafeRegisters = "unsafe_registers"
     }

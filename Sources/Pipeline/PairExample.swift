@@ -78,6 +78,19 @@ enum PairExample {
                     + " (record: \(a.length) bytes)"
             }
         }
+        // A site missed as merged: the one call its op's load reaches,
+        // shared with other ops' loads.
+        var shared: String?
+        if o.cause == .merged,
+           let m = evidence.sites.first(where: { $0.isMerged && $0.mergedOps.contains { $0.offset == s.op.offset } }),
+           let section = plainFile.findSection(index: m.sectionIndex) {
+            let list = CodeReader(file: plainFile).functionInstructions(section: section, offset: m.offset).instructions
+            if let insn = list.first(where: { $0.address == m.address }) {
+                let text = disassembly.disassembler(for: plainFile, plain: true).text(insn, in: section, comment: comment)
+                shared = plainFile.describe(section: section.index, offset: insn.address - section.address) + ": " + text
+                    + " (reached by " + m.mergedOps.map(\.description).joined(separator: ", ") + ")"
+            }
+        }
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
         var example = Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
@@ -88,6 +101,7 @@ enum PairExample {
         example.build = isPlain ? form.mode : .annotated
         example.function = function
         example.recorded = recorded
+        example.sharedCall = shared
         // The pair's name when it names the file shown (a kernel tree's
         // relative path, the same in both trees), else the shown file's own.
         example.object = object.map { name in

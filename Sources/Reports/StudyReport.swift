@@ -742,6 +742,7 @@ extension Example {
         let build = buildLabel.map { (object.map { "\($0), " } ?? "") + $0 } ?? object
         return (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (build.map { [$0] } ?? []) + instructions
             + (recorded.map { ["annotated build: " + $0] } ?? [])
+            + (sharedCall.map { ["the shared call: " + $0] } ?? [])
             + (clobberNote.map { [$0] } ?? []) + (addendNote.map { [$0] } ?? [])
     }
 }

@@ -329,6 +329,7 @@ public struct StudyTextReport {
         }
         for line in e.instructions[max(0, site - 1) ..< min(e.instructions.count, site + 2)] { out.append("    \(line)") }
         if let recorded = e.recorded { out.append("    annotated build: \(recorded)") }
+        if let shared = e.sharedCall { out.append("    the shared call: \(shared)") }
         if let note = e.clobberNote { out.append("    \(note)") }
         if let note = e.addendNote { out.append("    \(note)") }
         return out.flatMap(fit)
