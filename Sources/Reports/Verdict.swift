@@ -95,7 +95,7 @@ public struct Verdict: Sendable {
         switch c.scope {
         case .tree?: part = "whole kernel (\(c.objects ?? 0) objects)"
         case .vmlinux?: part = "vmlinux"
-        case .subset?, nil: part = c.link == .linked ? "vmlinux" : "a subset of \(c.objects ?? 0) objects"
+        case .subset?, nil: part = c.link == .linked ? "vmlinux" : c.objects.map { "a subset of \($0) objects" } ?? "objects"
         }
         let retpolines = c.retpoline.map { ", retpolines \($0)" } ?? ""
         return "Linux \(c.kernel ?? "?"), \(part), \(c.compiler) \(c.opt)\(retpolines)"
@@ -107,7 +107,12 @@ public struct Verdict: Sendable {
     /// 2643 patchable.` Percentages are of the annotated sites.
     static func linuxSentence(_ c: ConfigResult, vmlinux: ConfigResult?, direct: ConfigResult?) -> Sentence {
         let scope = linuxScope(c)
-        let d = c.policies[.decoded] ?? Counts(), f = c.policies[.dataflow] ?? Counts()
+        // The C sites alone where the result splits them.
+        func counts(_ config: ConfigResult, _ p: Policy) -> Counts {
+            let k = config.policies[p] ?? Counts()
+            return k.bySource?[.c] ?? k
+        }
+        let d = counts(c, .decoded), f = counts(c, .dataflow)
         func pct(_ n: Int) -> String { StudyReport.percent(n, of: f.annotated) }
         var text = "\(scope): of \(f.annotated) annotated \(sourceWord(c)) sites, "
             + "a dataflow relocation scan finds \(f.found) (\(pct(f.found)))"
@@ -117,10 +122,12 @@ public struct Verdict: Sendable {
             text += "; \(cause.count) missed at \(cause.cause.rawValue)"
         }
         text += ")"
-        if let direct, let dd = direct.policies[.decoded] {
+        if let direct, direct.policies[.decoded] != nil {
+            let dd = counts(direct, .decoded)
             text += "; direct form (calls to per-op trampolines): decoded finds \(dd.found) of \(dd.annotated)"
         }
-        if let v = vmlinux, let vf = v.policies[.dataflow] {
+        if let v = vmlinux, v.policies[.dataflow] != nil {
+            let vf = counts(v, .dataflow)
             text += "; vmlinux: dataflow \(vf.found) of \(vf.annotated)" + (vf.patchable.map { ", \($0) patchable" } ?? "")
         }
         return Sentence(text: text + ".", unit: "sites", scope: scope, config: c)
@@ -129,7 +136,7 @@ public struct Verdict: Sendable {
     /// `C` when no annotated site is hand-written asm (a kernel's
     /// `.parainstructions` are all C macros), else nothing.
     static func sourceWord(_ c: ConfigResult) -> String {
-        c.clobbers.annotatedAsm == 0 ? "C" : "C and asm"
+        c.clobbers.annotatedAsm == 0 || c.policies[.dataflow]?.bySource != nil ? "C" : "C and asm"
     }
 
     static func topCause(_ c: Counts) -> (cause: Cause, count: Int)? {
