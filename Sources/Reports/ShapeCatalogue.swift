@@ -88,5 +88,5 @@ public struct ShapeCatalogue: Sendable {
     }
 
     public static let heading = "Corpus shapes: annotated sites missed, per file"
-    public static let legend = "site-configurations summed over the levels; 0: all found; dec decoded, dfl dataflow, dir decoded on the direct form; header wrappers: at -O0 a header's static inline wrappers stay out of line, their sites in no corpus file"
+    public static let legend = "site-configurations over the levels; 0: all found; dir: decoded, direct form; paravirt.h: -O0's out-of-line header wrappers"
 }

@@ -110,7 +110,22 @@ public struct StudyReport: Sendable {
         let compilers = result.compilers.sorted { $0.key < $1.key }.map { Compiler(name: $0.key, version: $0.value) }
         self.compilers = compilers
         skipped = result.skipped
-        warnings = result.warningSummary
+        // The short report: per compiler (a line per configuration would
+        // fill a screen); --full and JSON have every configuration.
+        let everyWarning = result.warningSummary
+        warnings = options.full || (everyWarning?.count ?? 0) <= 68 ? everyWarning : result.warnings.flatMap { w in
+            guard !w.isEmpty else { return nil }
+            var byCompiler: [String: (count: Int, configs: Set<String>)] = [:]
+            for x in w {
+                var e = byCompiler[x.configuration.compiler] ?? (0, [])
+                e.count += 1
+                e.configs.insert("\(x.configuration)")
+                byCompiler[x.configuration.compiler] = e
+            }
+            let per = byCompiler.sorted { $0.key < $1.key }
+                .map { "\($0.key): \($0.value.count) in \($0.value.configs.count) configs" }
+            return "\(w.count) compiler warning\(w.count == 1 ? "" : "s") (" + per.joined(separator: ", ") + "; --full)"
+        }
         variants = Self.inOrder(result.configs.map(\.variant))
         let compilerNames = Self.inOrder(result.configs.map(\.compiler))
         let mainCompiler = compilerNames.contains("gcc") ? "gcc" : compilerNames.first ?? "gcc"
@@ -126,7 +141,10 @@ public struct StudyReport: Sendable {
         if !linuxConfigs.isEmpty {
             // Its plain form's table, then its direct form's (when the kernel study had one).
             let linuxCompilers = Self.inOrder(linuxConfigs.map(\.compiler))
-            tables += Table.tables(linuxConfigs.filter { $0.form == .plain }, compilers: linuxCompilers, opts: nil)
+            // The short report leaves out a subset's table where the whole
+            // tree was measured (the tree holds the subset's objects).
+            let shownLinux = options.full ? linuxConfigs : StudyResult.counted(linuxConfigs)
+            tables += Table.tables(shownLinux.filter { $0.form == .plain }, compilers: linuxCompilers, opts: nil)
             tables += Table.tables(linuxConfigs.filter { $0.form == .direct }, compilers: linuxCompilers, opts: nil, form: .direct)
         }
         let shown = options.full ? compilerNames : compilerNames.filter { $0 == mainCompiler }
@@ -196,7 +214,7 @@ public struct StudyReport: Sendable {
         public static let byOp = "By op"
         public static let causes = "Causes, in site-configurations"
         /// What the causes table sums, under its heading.
-        public static let causesScope = "(a site once per configuration it is built in: the plain form's compilers, variants and opt levels, objects and linked images summed)"
+        public static let causesScope = "(plain form; every configuration, objects and linked images summed)"
         public static let objections = "The five objections (LKML, 17 March 2007)"
         public static let examples = "Examples"
         public static let failures = "Failures"

@@ -97,10 +97,15 @@ public struct StudyTextReport {
             out.append(line)
         }
         if !report.options.full {
-            for kind in CorpusShape.Kind.allCases {
-                let whole = c.lines.filter { $0.shape?.kind == kind && $0.allFound }.map(\.file)
-                guard !whole.isEmpty else { continue }
-                out += wrap("\(kind.rawValue), all found: " + whole.joined(separator: ", "), first: "  ", indent: "    ")
+            // The rest in a line: how many files of each kind every policy
+            // and form finds whole (--full and markdown name them).
+            let whole = CorpusShape.Kind.allCases.compactMap { kind -> String? in
+                let n = c.lines.filter { $0.shape?.kind == kind && $0.allFound }.count
+                return n == 0 ? nil : "\(n) \(kind.rawValue)"
+            }
+            if !whole.isEmpty {
+                out += wrap("found whole by every policy and form: " + whole.joined(separator: ", ") + " files (--full names them)",
+                            first: "  ", indent: "    ")
             }
         }
         return out

@@ -27,9 +27,9 @@ public struct Verdict: Sendable {
     public static let maxSentences = 8
     /// Linux sentences at most, leaving the corpus three.
     static let maxLinux = 5
-    /// Corpus sentences at most: the first variant at -O2, -O0 and in
-    /// the direct form, and two more variants (the tables have the rest).
-    static let maxCorpus = 5
+    /// Corpus sentences at most: the first two variants at -O2 and the
+    /// first at -O0 (the tables and the direct form's have the rest).
+    static let maxCorpus = 3
 
     public let sentences: [Sentence]
 
@@ -147,9 +147,9 @@ public struct Verdict: Sendable {
     // MARK: Corpus
 
     /// One configuration per sentence, C apart from asm when the result
-    /// splits them: the first variant at -O2, the other variants at -O2,
-    /// the first variant's -O0 (a level no kernel is built at), and the
-    /// direct form of the first variant at -O2.
+    /// splits them: the first two variants at -O2, the first variant's
+    /// -O0 (a level no kernel is built at), its direct form at -O2, then
+    /// the other variants at -O2 (`maxCorpus` keeps the first few).
     static func corpusSentences(_ configs: [ConfigResult], compiler: String, version: String,
                                 variants: [String], shapes: [String: CorpusShape]? = nil) -> [Sentence] {
         let objects = configs.filter { $0.compiler == compiler && $0.link == .object }
@@ -157,15 +157,20 @@ public struct Verdict: Sendable {
             let list = objects.filter { $0.variant == v && $0.form == form }
             return list.first { $0.opt == opt } ?? (opt == "-O2" ? list.first { $0.opt != "-O0" } : nil)
         }
+        // The first variant at -O2, the next variant at -O2 (retpolines in
+        // Corpus/), the first at -O0, its direct form, then the others.
         var out: [Sentence] = []
-        for v in variants {
+        for v in variants.prefix(2) {
             if let c = pick(v, "-O2", .plain) { out.append(corpusSentence(c, version: version, shapes: shapes)) }
         }
         if let v = variants.first, let c = pick(v, "-O0", .plain) {
-            out.insert(corpusSentence(c, version: version, shapes: shapes), at: min(out.count, 1))
+            out.append(corpusSentence(c, version: version, shapes: shapes))
         }
         if let v = variants.first, let c = pick(v, "-O2", .direct) {
-            out.insert(corpusSentence(c, version: version, shapes: shapes), at: min(out.count, 2))
+            out.append(corpusSentence(c, version: version, shapes: shapes))
+        }
+        for v in variants.dropFirst(2) {
+            if let c = pick(v, "-O2", .plain) { out.append(corpusSentence(c, version: version, shapes: shapes)) }
         }
         return out
     }
