@@ -45,15 +45,15 @@ struct DiffCommand: ParsableCommand {
         }
     }
 
-    /// `gcc kernel, retpoline`: a study's compilers and variants, for the
-    /// line that says nothing pairs.
+    /// `gcc; kernel, retpoline; -O2`: a study's compilers, variants and
+    /// opt levels, for the line that says nothing pairs.
     static func describe(_ r: StudyResult) -> String {
         func names(_ list: [String]) -> String {
             var seen: [String] = []
             for n in list where !seen.contains(n) { seen.append(n) }
             return seen.joined(separator: ", ")
         }
-        return names(r.configs.map(\.compiler)) + " " + names(r.configs.map(\.variant))
+        return names(r.configs.map(\.compiler)) + "; " + names(r.configs.map(\.variant)) + "; " + names(r.configs.map(\.opt))
     }
 
     /// The study and each config's `form` (`plain` or `direct`, when the
