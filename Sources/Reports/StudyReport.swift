@@ -548,7 +548,7 @@ extension StudyReport {
 extension StudyReport {
     /// The direct form in the short report: what the decoded policy finds
     /// in the build whose macros are direct calls to per-op trampolines,
-    /// for the Linux A/B's configurations, every variant at -O2 and the
+    /// for the Linux A/B's configurations, the first two variants at -O2 and the
     /// first variant at -O0 and -Os; with the text size of each form.
     public struct DirectTable: Sendable {
         public struct Line: Sendable {
@@ -577,7 +577,9 @@ extension StudyReport {
                 lines.append(line(StudyReport.linuxLabel(c, mainCompiler: compiler), c))
             }
             let objects = direct.filter { $0.kernel == nil }
-            for (i, v) in variants.enumerated() {
+            // The first variant's three levels and the second's -O2 (--full
+            // has every variant's table).
+            for (i, v) in variants.prefix(2).enumerated() {
                 for opt in i == 0 ? ["-O0", "-O2", "-Os"] : ["-O2"] {
                     if let c = objects.first(where: { $0.variant == v && $0.opt == opt }) { lines.append(line("\(v) \(opt)", c)) }
                 }

@@ -45,7 +45,10 @@ public struct StudyTextReport {
             for f in report.failures { failures += wrap("  " + f, indent: "    ") }
             failures = failures.flatMap(Self.fit)
         }
-        let examples = report.examples.map { [""] + Self.exampleLines($0) }
+        // The PC32 addend is explained once, under the first example it
+        // applies to.
+        let explained = report.examples.firstIndex { $0.addendNote != nil }
+        let examples = report.examples.enumerated().map { i, e in [""] + Self.exampleLines(e, addend: i == explained) }
         let examplesHead = ["", StudyReport.Heading.examples + " (one per cause; --examples N)"]
         var shown = examples
         if !report.options.full {
@@ -203,7 +206,7 @@ public struct StudyTextReport {
         let mixed = rows.filter { $0.asm == nil }.map(\.label)
         let apart = Set(rows.compactMap(\.asm).filter { $0 > 0 }).sorted().map(String.init)
         let unfound = rows.filter { ($0.asm ?? 0) > 0 && !$0.asmAllFound }.map(\.label)
-        var note = "asm sites apart (hand-written, a bare call in every build): "
+        var note = "asm sites apart (hand-written): "
             + (apart.isEmpty ? "none" : apart.joined(separator: "/") + " per row, "
                 + (unfound.isEmpty ? "all found" : "not all found in " + unfound.joined(separator: ", ")))
         if !mixed.isEmpty {
@@ -321,7 +324,7 @@ public struct StudyTextReport {
     /// An example as the report prints it (docs/causes.md quotes these):
     /// the title, the op and source line, the site and one instruction
     /// either side; within the width.
-    public static func exampleLines(_ e: Example) -> [String] {
+    public static func exampleLines(_ e: Example, addend: Bool = true) -> [String] {
         var out = [e.title]
         out.append("  \(e.op), \(e.position)" + (e.lengths.map { ", length \($0)" } ?? "")
             + (e.sourceLine.isEmpty ? "" : ": " + e.sourceLine))
@@ -336,7 +339,7 @@ public struct StudyTextReport {
         if let recorded = e.recorded { out.append("    annotated build: \(recorded)") }
         if let shared = e.sharedCall { out.append("    the shared call: \(shared)") }
         if let note = e.clobberNote { out.append("    \(note)") }
-        if let note = e.addendNote { out.append("    \(note)") }
+        if addend, let note = e.addendNote { out.append("    \(note)") }
         return out.flatMap(fit)
     }
 
