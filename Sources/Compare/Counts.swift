@@ -42,6 +42,10 @@ public struct Counts: Sendable, Codable, Equatable {
     public var spuriousCopiesDiffer = 0
     /// Cause → count, over missed and spurious.
     public var causes: [Cause: Int] = [:]
+    /// The same counts for the C sites and for the hand-written asm sites
+    /// (`by_source`), which add up to these; nil where not split (a
+    /// comparison alone, a result written before the split).
+    public var bySource: [SourceLanguage: Counts]?
 
     enum CodingKeys: String, CodingKey {
         case annotated, found, patchable, scanned, misplaced, merged, matched, missed, spurious, causes
@@ -56,6 +60,7 @@ public struct Counts: Sendable, Codable, Equatable {
         case spuriousNonCall = "spurious_non_call"
         case missedCopiesDiffer = "missed_copies_differ"
         case spuriousCopiesDiffer = "spurious_copies_differ"
+        case bySource = "by_source"
     }
 
     public init() {}
@@ -121,6 +126,19 @@ public struct Counts: Sendable, Codable, Equatable {
         c.missedCopiesDiffer += b.missedCopiesDiffer
         c.spuriousCopiesDiffer += b.spuriousCopiesDiffer
         c.causes.merge(b.causes, uniquingKeysWith: +)
+        // Split only when every side that counted anything was split
+        // (a sum from nothing starts at `Counts()`).
+        let empty = Counts()
+        switch (a.bySource, b.bySource) {
+        case let (x?, y?):
+            c.bySource = x.merging(y, uniquingKeysWith: +)
+        case (let x?, nil) where b == empty:
+            c.bySource = x
+        case (nil, let y?) where a == empty:
+            c.bySource = y
+        default:
+            c.bySource = nil
+        }
         return c
     }
 }
@@ -153,5 +171,7 @@ extension Counts {
         missedCopiesDiffer = try n(.missedCopiesDiffer)
         spuriousCopiesDiffer = try n(.spuriousCopiesDiffer)
         causes = try c.decode([Cause: Int].self, forKey: .causes)
+        // Absent in results written before C and asm were told apart.
+        bySource = try c.decodeIfPresent([SourceLanguage: Counts].self, forKey: .bySource)
     }
 }

@@ -62,9 +62,12 @@ public struct CorpusConfig: Codable, Sendable {
     public let variants: [Variant]
     public let links: [LinkForm]
     public let commonLinkFlags: [String]
+    /// File name (`ops_pointer.c`) -> what it is; nil for a corpus that
+    /// does not declare them.
+    public let shapes: [String: CorpusShape]?
 
     enum CodingKeys: String, CodingKey {
-        case schema, sources, stubs, trampolines, compilers, opts, modes, variants, links
+        case schema, sources, stubs, trampolines, compilers, opts, modes, variants, links, shapes
         case tableSymbol = "table_symbol"
         case recordSection = "record_section"
         case includeDirs = "include_dirs"

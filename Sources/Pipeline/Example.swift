@@ -31,9 +31,21 @@ public struct Example: Codable, Sendable, Hashable {
     /// annotated record declares kept (`rcx`, `rdx`, ... in CLBR order):
     /// what patching in a plain call would break.
     public var unsafeRegisters: [String]? = nil
+    /// The object file of the pair (`io.o`, `vmlinux`, a path in a kernel
+    /// tree), for objdump; nil in a study written before it was recorded.
+    public var object: String? = nil
+    /// When `instructions` are the plain (or direct) build's: the
+    /// annotated build's instruction at the record, `func+0x4: call
+    /// *paravirt_ops+0x128(%rip) (record: 6 bytes)`; nil otherwise.
+    public var recorded: String? = nil
+    /// Missed as `merged`: the plain build's one call that this op's load
+    /// and other ops' loads reach, `control_reg_op+0x64: jmp
+    /// __x86_indirect_thunk_rax (reached by read_cr0, read_cr4)`.
+    public var sharedCall: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function
+        case outcome, cause, config, policy, op, location, position, instructions, lengths, build, function, object, recorded
+        case sharedCall = "shared_call"
         case sourceLine = "source_line"
         case unsafeRegisters = "unsafe_registers"
     }

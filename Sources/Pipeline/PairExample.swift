@@ -19,7 +19,7 @@ enum PairExample {
     static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
                         plainFile: ObjectFile, evidence: RelocScan, names: [Int64: String],
                         sources: inout SourceLines, disassembly: inout ExampleDisassembly,
-                        form: Form = .plain) -> Example {
+                        form: Form = .plain, object: String? = nil) -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
         let frame = s.source.first
         let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
@@ -67,6 +67,30 @@ enum PairExample {
                 }
             }
         }
+        // Both builds: when the instructions are the plain build's, the
+        // annotated build's recorded instruction too.
+        var recorded: String?
+        if isPlain, let a = o.annotated, let section = annotatedFile.findSection(index: a.sectionIndex) {
+            let list = CodeReader(file: annotatedFile).functionInstructions(section: section, offset: a.offset).instructions
+            if let insn = list.first(where: { $0.address == a.address }) {
+                let text = disassembly.disassembler(for: annotatedFile, plain: false).text(insn, in: section, comment: comment)
+                recorded = annotatedFile.describe(section: section.index, offset: insn.address - section.address) + ": " + text
+                    + " (record: \(a.length) bytes)"
+            }
+        }
+        // A site missed as merged: the one call its op's load reaches,
+        // shared with other ops' loads.
+        var shared: String?
+        if o.cause == .merged,
+           let m = evidence.sites.first(where: { $0.isMerged && $0.mergedOps.contains { $0.offset == s.op.offset } }),
+           let section = plainFile.findSection(index: m.sectionIndex) {
+            let list = CodeReader(file: plainFile).functionInstructions(section: section, offset: m.offset).instructions
+            if let insn = list.first(where: { $0.address == m.address }) {
+                let text = disassembly.disassembler(for: plainFile, plain: true).text(insn, in: section, comment: comment)
+                shared = plainFile.describe(section: section.index, offset: insn.address - section.address) + ": " + text
+                    + " (reached by " + m.mergedOps.map(\.description).joined(separator: ", ") + ")"
+            }
+        }
         var lengths: String?
         if let a = o.annotated, let f = o.found, a.length != f.length { lengths = "\(a.length) vs \(f.length)" }
         var example = Example(outcome: o.kind, cause: o.cause, config: config, policy: policy,
@@ -76,6 +100,13 @@ enum PairExample {
                               sourceLine: line.trimmingCharacters(in: .whitespaces), instructions: insns, lengths: lengths)
         example.build = isPlain ? form.mode : .annotated
         example.function = function
+        example.recorded = recorded
+        example.sharedCall = shared
+        // The pair's name when it names the file shown (a kernel tree's
+        // relative path, the same in both trees), else the shown file's own.
+        example.object = object.map { name in
+            file.path == name || file.path.hasSuffix("/" + name) ? name : (file.path as NSString).lastPathComponent
+        }
         if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
             example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
         }

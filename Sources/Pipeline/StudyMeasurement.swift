@@ -63,10 +63,17 @@ public enum StudyMeasurement {
                 }
             }
         }
-        // Examples: the first few per (outcome, cause, policy), in unit order.
+        // Examples: the first few per (outcome, cause, policy), the
+        // kernel's -O2 first, then -Os (the two levels kernels are built
+        // at), then the others, each in unit order.
+        let levels = ["-O2", "-Os", "-O3", "-O1", "-O0"]
+        let byLevel = units.indices.sorted {
+            (levels.firstIndex(of: units[$0].configuration.opt) ?? levels.count, $0)
+                < (levels.firstIndex(of: units[$1].configuration.opt) ?? levels.count, $1)
+        }
         var examples: [Example] = []
         var taken: [Shown: Int] = [:]
-        for e in sums.flatMap(\.examples) {
+        for e in byLevel.flatMap({ sums[$0].examples }) {
             let k = Shown(outcome: e.outcome, cause: e.cause, policy: e.policy)
             if taken[k, default: 0] < examplesPerCause {
                 taken[k, default: 0] += 1
@@ -173,6 +180,13 @@ struct PairResult: Sendable {
                 policies[policy] = c.counts
                 let found = c.outcomes.filter(\.kind.isFound).compactMap(\.found)
                 policies[policy]!.patchable = Patchable.count(of: found, in: records[policy]!)
+                // C and hand-written asm apart, each with its patchable.
+                var split = Counts.bySource(c.outcomes)
+                for source in SourceLanguage.allCases {
+                    let sites = c.outcomes.filter { $0.kind.isFound && SourceLanguage.of($0) == source }.compactMap(\.found)
+                    split[source]!.patchable = Patchable.count(of: sites, in: records[policy]!)
+                }
+                policies[policy]!.bySource = split
                 for o in c.outcomes where o.kind == .missed || o.kind == .spurious {
                     let k = ConfigResult.KeyedOutcome(key: SiteKey(site: o.site), cause: o.cause)
                     if o.kind == .missed { missed[policy, default: []].append(k) }
@@ -188,7 +202,7 @@ struct PairResult: Sendable {
                     examples.append(PairExample.example(o, config: label, policy: policy, annotatedFile: a,
                                                         plainFile: p, evidence: evidence, names: names,
                                                         sources: &sourceCache, disassembly: &disassembly,
-                                                        form: unit.form))
+                                                        form: unit.form, object: pair.name))
                 }
             }
             let controlResult = analysis.control!

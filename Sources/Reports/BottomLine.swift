@@ -16,10 +16,22 @@ public struct BottomLine: Sendable {
         /// Lower first when the text report has room for only some rows:
         /// the Linux A/B at -O2, then the corpus's first rows, then the rest.
         public var priority = 0
+        /// Annotated C sites (the row's counts are the C sites' alone when
+        /// the result splits them, or when the build has no asm site).
         public let annotated: Int
+        /// Hand-written asm sites left out of the counts; nil when the
+        /// result does not split them and some exist (then the counts are
+        /// C and asm together).
+        public var asm: Int? = 0
+        /// Every policy and form of the row finds every asm site.
+        public var asmAllFound = true
         /// Per column: annotated sites found; nil where the column's form
         /// was not built for this row.
         public let found: [Int?]
+        /// Per column: of those, patchable in place; nil where not built
+        /// or not measured.
+        public let patchable: [Int?]
+        public func patchableText(_ i: Int) -> String { patchable[i].map(String.init) ?? "-" }
         public func percent(_ i: Int) -> String { found[i].map { StudyReport.percent($0, of: annotated) } ?? "-" }
     }
 
@@ -58,11 +70,24 @@ public struct BottomLine: Sendable {
         }
         func row(_ label: String, _ c: ConfigResult) -> Row {
             let twin = directTwin(c)
-            let found = columns.map { col -> Int? in
+            let whole = columns.map { col -> Counts? in
                 let config = col.form == .direct ? twin : c
-                return config.map { ($0.policies[col.policy] ?? Counts()).found }
+                return config.map { $0.policies[col.policy] ?? Counts() }
             }
-            return Row(label: label, annotated: (c.policies[.decoded] ?? Counts()).annotated, found: found)
+            // C apart from asm: asm sites stay a bare call in every build.
+            let split = whole.allSatisfy { $0 == nil || $0?.bySource != nil }
+            let counts = split ? whole.map { $0.map { $0.bySource?[.c] ?? $0 } } : whole
+            let decoded = c.policies[.decoded] ?? Counts()
+            var r = Row(label: label, annotated: split ? (decoded.bySource?[.c] ?? decoded).annotated : decoded.annotated,
+                        found: counts.map { $0?.found }, patchable: counts.map { $0?.patchable })
+            if split {
+                let asm = whole.compactMap { $0?.bySource?[.asm] }
+                r.asm = asm.first?.annotated ?? 0
+                r.asmAllFound = asm.allSatisfy { $0.found == $0.annotated }
+            } else if c.clobbers.annotatedAsm > 0 {
+                r.asm = nil
+            }
+            return r
         }
         var rows: [Row] = []
         // The plain form (the 2007 question); the direct form has a line of its own.

@@ -1,10 +1,11 @@
+import Compare
 import Foundation
 import RelocSites
 import Study
 
-/// `pvsites diff`: a `StudyDiff` as text (bloat-o-meter's shape: a line of
-/// counts, a block per configuration and policy that changed, a line of
-/// totals) or JSON.
+/// `pvsites diff`: a `StudyDiff` as text (a line of totals, a line of
+/// counts, then a block per configuration and policy that changed, its
+/// sites grouped by cause transition) or JSON.
 public struct DiffReport: Sendable {
     public let diff: StudyDiff
     public let oldPath: String
@@ -31,12 +32,69 @@ public struct DiffReport: Sendable {
 
     static func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
 
+    /// The heading of a cause transition: `+ found, was missed as
+    /// pointer-in-register`, `~ missed, cause retpoline-thunk -> merged`.
+    static func transition(_ kind: StudyDiff.SiteChange.Kind, _ was: Cause?, _ now: Cause?) -> String {
+        switch kind {
+        case .found: "+ found" + (was.map { ", was missed as \($0.rawValue)" } ?? "")
+        case .missed: "- missed" + (now.map { " as \($0.rawValue)" } ?? "")
+        case .cause: "~ missed, cause \(was?.rawValue ?? "-") -> \(now?.rawValue ?? "-")"
+        case .spuriousAdded: "+ spurious" + (now.map { " (\($0.rawValue))" } ?? "")
+        case .spuriousRemoved: "- spurious gone" + (was.map { " (\($0.rawValue))" } ?? "")
+        }
+    }
+
+    /// The site changes of a row, grouped by cause transition in their
+    /// order, each site once with how many times it changed so.
+    static func siteLines(_ sites: [StudyDiff.SiteChange]) -> [String] {
+        struct Transition: Hashable {
+            let kind: StudyDiff.SiteChange.Kind
+            let was: Cause?
+            let now: Cause?
+        }
+        var order: [Transition] = []
+        var members: [Transition: [String]] = [:]
+        for c in sites {
+            let t = Transition(kind: c.kind, was: c.oldCause, now: c.newCause)
+            if members[t] == nil { order.append(t) }
+            members[t, default: []].append(site(c))
+        }
+        var out: [String] = []
+        for t in order {
+            let list = members[t]!
+            out.append("  " + transition(t.kind, t.was, t.now) + ": " + plural(list.count, "site"))
+            var seen: [String] = []
+            var times: [String: Int] = [:]
+            for s in list {
+                if times[s] == nil { seen.append(s) }
+                times[s, default: 0] += 1
+            }
+            for s in seen { out.append("      " + s + (times[s]! > 1 ? " (x\(times[s]!))" : "")) }
+        }
+        return out
+    }
+
+    /// One line: per policy, annotated sites found before and after over
+    /// the paired configurations.
+    func totalLine() -> String {
+        let d = diff
+        let totals = Policy.allCases.compactMap { p -> String? in
+            guard let t = d.totals[p] else { return nil }
+            return "\(p.rawValue) \(t.old.found) -> \(t.new.found) (\(Self.percent(t.old.found, t.new.found)))"
+        }
+        return "Total found, site-configurations: " + (totals.isEmpty ? "no configuration in common" : totals.joined(separator: ", "))
+    }
+
     public func text() -> String {
         var out: [String] = []
         let d = diff
         let compilers = d.oldCompilers == d.newCompilers ? d.newCompilers.joined(separator: ", ")
             : "\(d.oldCompilers.joined(separator: ", ")) -> \(d.newCompilers.joined(separator: ", "))"
-        out.append("pvsites diff \(oldPath) \(newPath) (\(compilers))")
+        let variants = d.acrossVariants
+            ? "; variant \(d.oldVariants.joined(separator: ", ")) -> \(d.newVariants.joined(separator: ", "))" : ""
+        out.append("pvsites diff \(oldPath) \(newPath) (\(compilers)\(variants))")
+        // The totals first, then what the changes were.
+        out.append(totalLine())
         out.append("found/lost: \(d.count(.found))/\(d.count(.missed)) sites, spurious new/gone: "
             + "\(d.count(.spuriousAdded))/\(d.count(.spuriousRemoved)), causes changed: \(d.count(.cause)); "
             + "\(d.rows.count) of \(d.cells) configs x policies changed")
@@ -58,32 +116,13 @@ public struct DiffReport: Sendable {
             where x != y || word == "found" {
                 parts.append(alone ? "\(word) \(x) -> \(y) (\(Self.signed(y - x)))" : "\(word) \(Self.signed(y - x))")
             }
-            out.append("\(name), \(group.policies.map(\.rawValue).joined(separator: "+")): " + parts.joined(separator: ", "))
-            for c in row.sites {
-                switch c.kind {
-                case .found:
-                    out.append("  + found    " + Self.site(c) + (c.oldCause.map { " (was missed: \($0.rawValue))" } ?? ""))
-                case .missed:
-                    out.append("  - missed   " + Self.site(c) + (c.newCause.map { " (\($0.rawValue))" } ?? ""))
-                case .cause:
-                    out.append("  ~ missed   " + Self.site(c) + " (\(c.oldCause?.rawValue ?? "-") -> \(c.newCause?.rawValue ?? "-"))")
-                case .spuriousAdded:
-                    out.append("  + spurious " + Self.site(c) + (c.newCause.map { " (\($0.rawValue))" } ?? ""))
-                case .spuriousRemoved:
-                    out.append("  - spurious " + Self.site(c) + (c.oldCause.map { " (\($0.rawValue))" } ?? ""))
-                }
-            }
+            out.append("\(name), \(group.policies.map(\.rawValue).joined(separator: "+")): " + parts.joined(separator: ", ")
+                + " sites")
+            out += Self.siteLines(row.sites)
         }
         if !d.onlyOld.isEmpty || !d.onlyNew.isEmpty { out.append("") }
         for c in d.onlyOld { out.append("only in \(oldPath): \(c)") }
         for c in d.onlyNew { out.append("only in \(newPath): \(c)") }
-        if !d.rows.isEmpty || !d.onlyOld.isEmpty || !d.onlyNew.isEmpty { out.append("") }
-        // One line: per policy, found before and after over the paired configurations.
-        let totals = Policy.allCases.compactMap { p -> String? in
-            guard let t = d.totals[p] else { return nil }
-            return "\(p.rawValue) \(t.old.found) -> \(t.new.found) (\(Self.percent(t.old.found, t.new.found)))"
-        }
-        out.append("Total found: " + (totals.isEmpty ? "no configuration in common" : totals.joined(separator: ", ")))
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -92,6 +131,7 @@ public struct DiffReport: Sendable {
         struct Side: Encodable {
             let path: String
             let compilers: [String]
+            let variants: [String]
         }
 
         struct Summary: Encodable {
@@ -129,6 +169,7 @@ public struct DiffReport: Sendable {
         let old: Side
         let new: Side
         let acrossCompilers: Bool
+        let acrossVariants: Bool
         let summary: Summary
         let totals: [Policy: Total]
         let changes: [Change]
@@ -138,6 +179,7 @@ public struct DiffReport: Sendable {
         enum CodingKeys: String, CodingKey {
             case schema, old, new, summary, totals, changes
             case acrossCompilers = "across_compilers"
+            case acrossVariants = "across_variants"
             case onlyOld = "only_old"
             case onlyNew = "only_new"
         }
@@ -148,8 +190,9 @@ public struct DiffReport: Sendable {
         var totals: [Policy: JSON.Total] = [:]
         for (p, t) in d.totals { totals[p] = JSON.Total(old: t.old, new: t.new) }
         let value = JSON(
-            old: .init(path: oldPath, compilers: d.oldCompilers), new: .init(path: newPath, compilers: d.newCompilers),
-            acrossCompilers: d.acrossCompilers,
+            old: .init(path: oldPath, compilers: d.oldCompilers, variants: d.oldVariants),
+            new: .init(path: newPath, compilers: d.newCompilers, variants: d.newVariants),
+            acrossCompilers: d.acrossCompilers, acrossVariants: d.acrossVariants,
             summary: .init(found: d.count(.found), missed: d.count(.missed), causesChanged: d.count(.cause),
                            spuriousAdded: d.count(.spuriousAdded), spuriousRemoved: d.count(.spuriousRemoved),
                            paired: d.paired, cells: d.cells, changed: d.rows.count),

@@ -30,6 +30,7 @@ public struct StudyHTMLReport {
         h.append("<body>")
         h.append("<main>")
         h.append("<h1>\(e(title))</h1>")
+        h += verdict()
         if let t = report.tool {
             h.append("<p class=\"intro\">pvsites \(e(t.version)), \(e(t.date)): <code>\(e(t.command))</code></p>")
         }
@@ -61,10 +62,15 @@ public struct StudyHTMLReport {
         t.kernel.map { "Linux \($0) A/B" } ?? "variant \(t.variant)"
     }
 
-    /// The Linux results the report leads with, or the line that says
-    /// there are none.
+    /// The verdict on top: sentences to quote (the no-Linux line among them).
+    private func verdict() -> [String] {
+        guard !report.verdict.sentences.isEmpty else { return [] }
+        return ["<section id=\"verdict\">", "<h2>\(e(StudyReport.Heading.verdict))</h2>", "<ul class=\"verdict\">"]
+            + report.verdict.sentences.map { "<li>\(e($0.text))</li>" } + ["</ul>", "</section>"]
+    }
+
+    /// The Linux results the report leads with.
     private func linux() -> [String] {
-        if let none = report.linuxNone { return ["<p class=\"intro\">\(e(none))</p>"] }
         guard !report.linux.isEmpty else { return [] }
         return ["<ul class=\"linux\">"]
             + report.linux.map { l in
@@ -93,14 +99,17 @@ public struct StudyHTMLReport {
                  "<p>Annotated sites found by a relocation scan of the plain build, \(e(b.scope)).</p>",
                  "<table class=\"counts\">",
                  "<thead><tr><th></th><th>annotated</th>"
-                    + b.columns.map { "<th class=\"policy\">\(e($0.label))</th><th>%</th>" }.joined() + "</tr></thead>",
+                    + b.columns.map { "<th class=\"policy\">\(e($0.label))</th><th>patchable</th><th>%</th>" }.joined() + "</tr></thead>",
                  "<tbody>"]
         for r in b.rows {
             h.append("<tr><th>\(e(r.label))</th><td>\(r.annotated)</td>"
-                + b.columns.indices.map { "<td class=\"policy\">\(r.found[$0].map(String.init) ?? "-")</td><td>\(e(r.percent($0)))</td>" }.joined()
+                + b.columns.indices.map {
+                    "<td class=\"policy\">\(r.found[$0].map(String.init) ?? "-")</td><td>\(r.patchableText($0))</td><td>\(e(r.percent($0)))</td>"
+                }.joined()
                 + "</tr>")
         }
-        h += ["</tbody>", "</table>", "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]
+        h += ["</tbody>", "</table>", "<p>Counts of annotated C sites; \(e(StudyTextReport.asmNote(b.rows))).</p>",
+              "<p>The 2007 objections, \(e(b.objectionScope)):</p>", "<ul>"]
         h += b.objections.map { "<li>\(e($0))</li>" }
         h += ["</ul>", "</section>"]
         return h
@@ -158,13 +167,16 @@ public struct StudyHTMLReport {
                         let found = SVGChart.Bar(
                             solid: Double(c.found - c.sizeMismatched) / base * 100,
                             hatched: Double(c.sizeMismatched) / base * 100,
-                            label: c.percent,
+                            label: c.percent == "-" ? "-" : c.percent + "%",
                             tooltip: "\(p.rawValue), \(label): \(c.found) of \(c.annotated) found "
                                 + "(\(c.percent)%), \(c.sizeMismatched) of them size-mismatched")
+                        // One meaning per hatching: only a found bar's
+                        // size-mismatched part is hatched; labels are
+                        // percentages, as the axis.
                         let wrong = SVGChart.Bar(
-                            solid: Double(c.misplaced) / base * 100,
-                            hatched: Double(c.spurious) / base * 100,
-                            label: String(c.misplaced + c.spurious),
+                            solid: Double(c.misplaced + c.spurious) / base * 100,
+                            hatched: 0,
+                            label: Self.wholePercent(c.misplaced + c.spurious, of: c.annotated),
                             tooltip: "\(p.rawValue), \(label): \(c.misplaced) misplaced, \(c.spurious) spurious "
                                 + "(against \(c.annotated) annotated)")
                         return [found, wrong]
@@ -173,12 +185,12 @@ public struct StudyHTMLReport {
         }
         let series = policies.flatMap { p in
             [SVGChart.Series(name: "\(p.rawValue) found", colour: Self.colours[p] ?? "#444444"),
-             SVGChart.Series(name: "\(p.rawValue) misplaced / spurious", colour: Self.wrongColours[p] ?? "#aa3333")]
+             SVGChart.Series(name: "\(p.rawValue) misplaced + spurious", colour: Self.wrongColours[p] ?? "#aa3333")]
         }
         return SVGChart(id: "chart-\(index)", title: "\(title): annotated sites found, and sites got wrong",
                         series: series,
-                        hatchedLabel: "hatched: size-mismatched (found), spurious (wrong)", xLabel: "configuration",
-                        yLabel: "% of annotated", panels: panels)
+                        hatchedLabel: "hatched: found at another length (size-mismatched)", xLabel: "configuration",
+                        yLabel: "% of annotated sites", panels: panels)
     }
 
     /// Misses by cause, decoded and dataflow, as a share of the annotated
@@ -195,22 +207,28 @@ public struct StudyHTMLReport {
                 SVGChart.Group(label: cause.rawValue, bars: policies.map { p in
                     let n = counts[p] ?? 0
                     return SVGChart.Bar(solid: annotated > 0 ? Double(n) / Double(annotated) * 100 : 0, hatched: 0,
-                                        label: String(n),
+                                        label: Self.wholePercent(n, of: annotated),
                                         tooltip: "\(p.rawValue): \(n) of \(annotated) annotated sites, \(cause.rawValue)")
                 })
             })
         }
         return SVGChart(id: "causes-\(index)", title: "\(title): missed and spurious sites by cause",
                         series: policies.map { SVGChart.Series(name: $0.rawValue, colour: Self.colours[$0] ?? "#444444") },
-                        hatchedLabel: "", xLabel: "cause", yLabel: "% of annotated", panels: panels,
+                        hatchedLabel: "", xLabel: "cause", yLabel: "% of annotated sites", panels: panels,
                         slantedLabels: true)
+    }
+
+    /// `12%`: a bar's label in the axis' unit.
+    static func wholePercent(_ n: Int, of total: Int) -> String {
+        total > 0 ? "\(Int((100 * Double(n) / Double(total)).rounded()))%" : "-"
     }
 
     static let caption = "Charts: for each policy, a bar of the annotated sites the scan found (in any shape), as a "
         + "percentage of the annotated sites, its hatched top found at another length (size-mismatched: found, "
         + "but not patchable in place as recorded); and beside it a bar of what the policy got wrong: annotated "
-        + "sites it only guessed at (misplaced, solid) and spurious sites (hatched), against the same base, capped "
-        + "at 100. The second chart counts the sites of each cause."
+        + "sites it only guessed at (misplaced) and spurious sites, against the same base, capped at 100. "
+        + "Hatching means size-mismatched only. The second chart gives each cause's sites as a percentage of the "
+        + "annotated sites; every bar's label is in the axis' unit."
 
     private func table(_ t: StudyReport.Table) -> [String] {
         let policies = Policy.allCases
@@ -273,7 +291,7 @@ public struct StudyHTMLReport {
 
     private func causes() -> [String] {
         let policies = StudyReport.CauseTable.policies
-        var h = ["<section id=\"causes\">", "<h2>\(e(StudyReport.Heading.causes))</h2>", "<table class=\"causes\">"]
+        var h = ["<section id=\"causes\">", "<h2>\(e(StudyReport.Heading.causes))</h2>", "<p>\(e(StudyReport.Heading.causesScope))</p>", "<table class=\"causes\">"]
         h.append("<thead><tr><th></th>" + policies.map { "<th>\(e($0.rawValue))</th>" }.joined() + "</tr></thead>")
         for section in report.causes.sections {
             h.append("<tbody>")

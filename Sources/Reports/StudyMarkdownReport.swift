@@ -1,4 +1,5 @@
 import Compare
+import CorpusBuild
 import RelocSites
 
 /// The study as GitHub-flavoured markdown, for issues and pull requests:
@@ -15,6 +16,13 @@ public struct StudyMarkdownReport {
         var out: [String] = []
         out.append("# \(M.inline(report.title))")
         out.append("")
+        // The verdict first: sentences to quote, one per item.
+        if !report.verdict.sentences.isEmpty {
+            out.append("**\(M.inline(StudyReport.Heading.verdict))**")
+            out.append("")
+            for s in report.verdict.sentences { out.append("- " + M.inline(s.text)) }
+            out.append("")
+        }
         if let t = report.tool {
             out.append("pvsites \(M.inline(t.version)), \(M.inline(t.date)): \(M.code(t.command))")
             out.append("")
@@ -22,8 +30,7 @@ public struct StudyMarkdownReport {
         for l in report.linux {
             out.append("- " + M.inline(l.headline) + (l.command.map { (l.recorded ? ", " + M.inline(l.commandLead) : ": ") + M.code($0) } ?? ""))
         }
-        if let none = report.linuxNone { out.append("- " + M.inline(none)) }
-        if !report.linux.isEmpty || report.linuxNone != nil { out.append("") }
+        if !report.linux.isEmpty { out.append("") }
         if !report.compilers.isEmpty || !report.skipped.isEmpty {
             out.append("| compiler | version |")
             out.append("|---|---|")
@@ -43,6 +50,7 @@ public struct StudyMarkdownReport {
             out += table(t)
             out.append("")
             out.append(M.inline(t.control.sentence + " Text bytes, annotated over \(t.form): \(t.textRatios)."))
+            if let asm = t.asmLine { out.append(""); out.append(M.inline(asm.prefix(1).uppercased() + asm.dropFirst() + ".")) }
         }
         if let other = report.otherCompilers {
             out.append("")
@@ -54,12 +62,28 @@ public struct StudyMarkdownReport {
                 out.append("| \(M.inline("\(l.compiler) \(l.variant)")) | " + l.cells.joined(separator: " | ") + " |")
             }
         }
+        if let c = report.shapes {
+            out.append("")
+            out.append("## \(M.inline(ShapeCatalogue.heading)) (\(M.inline(c.scope)))")
+            out.append("")
+            out.append(M.inline(ShapeCatalogue.legend.prefix(1).uppercased() + ShapeCatalogue.legend.dropFirst() + "."))
+            out.append("")
+            out.append("| file | kind | what | " + c.columns.map { M.inline("\($0.label) \($0.levels.joined(separator: "/"))") }
+                .joined(separator: " | ") + " |")
+            out.append("|---|---|---|" + c.columns.map { _ in "---:|" }.joined())
+            for l in c.lines {
+                out.append("| \(M.code(l.file)) | \(M.inline(l.kindLabel)) | \(M.inline(l.shape?.about ?? "")) | "
+                    + l.missed.map { $0.map(String.init) ?? "-" }.joined(separator: " | ") + " |")
+            }
+        }
         out.append("")
         out.append("## \(StudyReport.Heading.byOp) (\(M.inline(report.byOp.title)))")
         out.append("")
         out += byOp()
         out.append("")
         out.append("## \(StudyReport.Heading.causes)")
+        out.append("")
+        out.append(Markdown.inline(StudyReport.Heading.causesScope))
         out.append("")
         out += causes()
         out.append("")
@@ -95,13 +119,15 @@ public struct StudyMarkdownReport {
         var out = ["## \(StudyReport.Heading.bottomLine)", "",
                    "Annotated sites found by a relocation scan of the plain build (decoded, dataflow) and of the direct "
                     + "form's build (direct: calls to per-op trampolines), \(Markdown.inline(b.scope)).", ""]
-        out.append("| | annotated | " + b.columns.map { "\($0.label) | %" }.joined(separator: " | ") + " |")
-        out.append("|---|---:|" + b.columns.map { _ in "---:|---:|" }.joined())
+        out.append("| | annotated | " + b.columns.map { "\($0.label) | patchable | %" }.joined(separator: " | ") + " |")
+        out.append("|---|---:|" + b.columns.map { _ in "---:|---:|---:|" }.joined())
         for r in b.rows {
             out.append("| \(Markdown.inline(r.label)) | \(r.annotated) | "
-                + b.columns.indices.map { "\(r.found[$0].map(String.init) ?? "-") | \(r.percent($0))" }
+                + b.columns.indices.map { "\(r.found[$0].map(String.init) ?? "-") | \(r.patchableText($0)) | \(r.percent($0))" }
                     .joined(separator: " | ") + " |")
         }
+        out.append("")
+        out.append(Markdown.inline("Counts of annotated C sites; " + StudyTextReport.asmNote(b.rows) + "."))
         out.append("")
         out.append("The 2007 objections, \(Markdown.inline(b.objectionScope)):")
         out.append("")

@@ -80,6 +80,11 @@ public struct StudyReport: Sendable {
         public let version: String?
         public let recorded: Bool
     }
+    /// The first lines of every rendering: sentences to quote.
+    public let verdict: Verdict
+    /// The corpus file by file, by what each is; nil when the corpus
+    /// declares no shapes.
+    public let shapes: ShapeCatalogue?
     public let bottomLine: BottomLine
     /// The Linux A/B's tables first, then the corpus's: per compiler (only
     /// `mainCompiler` unless `full`), variant in declared order; a table
@@ -105,7 +110,22 @@ public struct StudyReport: Sendable {
         let compilers = result.compilers.sorted { $0.key < $1.key }.map { Compiler(name: $0.key, version: $0.value) }
         self.compilers = compilers
         skipped = result.skipped
-        warnings = result.warningSummary
+        // The short report: per compiler (a line per configuration would
+        // fill a screen); --full and JSON have every configuration.
+        let everyWarning = result.warningSummary
+        warnings = options.full || (everyWarning?.count ?? 0) <= 68 ? everyWarning : result.warnings.flatMap { w in
+            guard !w.isEmpty else { return nil }
+            var byCompiler: [String: (count: Int, configs: Set<String>)] = [:]
+            for x in w {
+                var e = byCompiler[x.configuration.compiler] ?? (0, [])
+                e.count += 1
+                e.configs.insert("\(x.configuration)")
+                byCompiler[x.configuration.compiler] = e
+            }
+            let per = byCompiler.sorted { $0.key < $1.key }
+                .map { "\($0.key): \($0.value.count) in \($0.value.configs.count) configs" }
+            return "\(w.count) compiler warning\(w.count == 1 ? "" : "s") (" + per.joined(separator: ", ") + "; --full)"
+        }
         variants = Self.inOrder(result.configs.map(\.variant))
         let compilerNames = Self.inOrder(result.configs.map(\.compiler))
         let mainCompiler = compilerNames.contains("gcc") ? "gcc" : compilerNames.first ?? "gcc"
@@ -121,7 +141,10 @@ public struct StudyReport: Sendable {
         if !linuxConfigs.isEmpty {
             // Its plain form's table, then its direct form's (when the kernel study had one).
             let linuxCompilers = Self.inOrder(linuxConfigs.map(\.compiler))
-            tables += Table.tables(linuxConfigs.filter { $0.form == .plain }, compilers: linuxCompilers, opts: nil)
+            // The short report leaves out a subset's table where the whole
+            // tree was measured (the tree holds the subset's objects).
+            let shownLinux = options.full ? linuxConfigs : StudyResult.counted(linuxConfigs)
+            tables += Table.tables(shownLinux.filter { $0.form == .plain }, compilers: linuxCompilers, opts: nil)
             tables += Table.tables(linuxConfigs.filter { $0.form == .direct }, compilers: linuxCompilers, opts: nil, form: .direct)
         }
         let shown = options.full ? compilerNames : compilerNames.filter { $0 == mainCompiler }
@@ -147,6 +170,10 @@ public struct StudyReport: Sendable {
         let others = compilerNames.filter { !shown.contains($0) }
         otherCompilers = others.isEmpty ? nil : CompilerTable(plain, compilers: others, variants: variants)
         let main = plain.filter { $0.compiler == mainCompiler && $0.link == .object }
+        let mainVersion = compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler
+        verdict = Verdict(corpus: result.configs, linux: isLinux ? result.configs : linuxConfigs, none: linuxNone,
+                          compiler: mainCompiler, version: mainVersion, variants: variants, shapes: result.shapes)
+        shapes = ShapeCatalogue(result, compiler: mainCompiler, version: mainVersion, variants: variants)
         bottomLine = BottomLine(corpus: result.configs, linux: linuxConfigs, compiler: mainCompiler,
                                 version: compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler,
                                 variants: variants)
@@ -179,12 +206,15 @@ public struct StudyReport: Sendable {
 
     /// Section headings every rendering uses.
     public enum Heading {
+        public static let verdict = "Verdict (scope: counts of annotated sites; corpus files are shapes)"
         public static let bottomLine = "Bottom line"
         public static let tables = "Coverage by variant and opt level"
         public static let otherCompilers = "Other compilers, objects: found % decoded/dataflow"
         public static let direct = "Direct form: calls to pv_tramp_<op>, decoded policy, objects"
         public static let byOp = "By op"
-        public static let causes = "Causes, over all configurations"
+        public static let causes = "Causes, in site-configurations"
+        /// What the causes table sums, under its heading.
+        public static let causesScope = "(plain form; every configuration, objects and linked images summed)"
         public static let objections = "The five objections (LKML, 17 March 2007)"
         public static let examples = "Examples"
         public static let failures = "Failures"
@@ -308,6 +338,9 @@ extension StudyReport {
         public let textRatio: String
         /// The same over the direct build's; nil when none was made.
         public let directTextRatio: String?
+        /// The hand-written asm sites among `annotated`, per policy
+        /// (`by_source.asm`); nil when the result does not split them.
+        public let asm: [Policy: Cells]?
 
         init(_ c: ConfigResult) {
             opt = c.opt
@@ -319,6 +352,8 @@ extension StudyReport {
             let a = c.textBytes.annotated, p = c.textBytes.plain
             textRatio = p > 0 ? String(format: "%.2f", Double(a) / Double(p)) : "-"
             directTextRatio = c.textBytes.direct.map { d in d > 0 ? String(format: "%.2f", Double(a) / Double(d)) : "-" }
+            let split = c.policies.compactMapValues { $0.bySource?[.asm] }
+            asm = split.isEmpty || split.count != c.policies.count ? nil : split.mapValues(Cells.init)
         }
 
         /// Shown as `ld` rows: a linked image whose numbers differ from the
@@ -450,6 +485,28 @@ extension StudyReport {
 
         /// `a/p` or `a/d`: what `ratio` divides.
         public var textColumn: String { form == .direct ? "a/d" : "a/p" }
+
+        /// The line under a table that says which of its annotated sites
+        /// are hand-written asm and how the policies fare on them: `asm
+        /// sites in ann: 18 per row; every policy finds them all`; nil
+        /// when the result does not split C from asm or has none.
+        public var asmLine: String? {
+            let rows = self.rows.filter { !marksLinked($0) }
+            let split = rows.compactMap(\.asm)
+            guard split.count == rows.count, !split.isEmpty else { return nil }
+            let counts = StudyReport.inOrder(split.map { String($0.values.first?.annotated ?? 0) })
+            guard counts != ["0"] else { return nil }
+            let short = rows.compactMap { r -> String? in
+                guard let asm = r.asm else { return nil }
+                let lacking = Policy.allCases.compactMap { p -> String? in
+                    guard let c = asm[p], c.found < c.annotated else { return nil }
+                    return "\(p.rawValue) \(c.found)"
+                }
+                return lacking.isEmpty ? nil : "\(r.label): " + lacking.joined(separator: ", ")
+            }
+            return "asm sites in ann: \(counts.joined(separator: "/")) per row; "
+                + (short.isEmpty ? "every policy finds them all" : "found: " + short.joined(separator: "; "))
+        }
     }
 
     /// The compilers other than the main one, condensed: per variant, the
@@ -491,7 +548,7 @@ extension StudyReport {
 extension StudyReport {
     /// The direct form in the short report: what the decoded policy finds
     /// in the build whose macros are direct calls to per-op trampolines,
-    /// for the Linux A/B's configurations, every variant at -O2 and the
+    /// for the Linux A/B's configurations, the first two variants at -O2 and the
     /// first variant at -O0 and -Os; with the text size of each form.
     public struct DirectTable: Sendable {
         public struct Line: Sendable {
@@ -520,7 +577,9 @@ extension StudyReport {
                 lines.append(line(StudyReport.linuxLabel(c, mainCompiler: compiler), c))
             }
             let objects = direct.filter { $0.kernel == nil }
-            for (i, v) in variants.enumerated() {
+            // The first variant's three levels and the second's -O2 (--full
+            // has every variant's table).
+            for (i, v) in variants.prefix(2).enumerated() {
                 for opt in i == 0 ? ["-O0", "-O2", "-Os"] : ["-O2"] {
                     if let c = objects.first(where: { $0.variant == v && $0.opt == opt }) { lines.append(line("\(v) \(opt)", c)) }
                 }
@@ -646,12 +705,14 @@ extension StudyReport {
         var weight: [String: Int] = [:]
         for c in causes.totals { for (k, v) in c.causes { weight[k.rawValue, default: 0] += v } }
         let preferred = all.enumerated().sorted { a, b in
-            // The main compiler, objects, and the policies that decode first.
-            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, a.element.config.hasSuffix(" object") ? 0 : 1,
-                      a.element.policy == .naive ? 1 : 0)
-            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, b.element.config.hasSuffix(" object") ? 0 : 1,
-                      b.element.policy == .naive ? 1 : 0)
-            return (ka.0, ka.1, ka.2, a.offset) < (kb.0, kb.1, kb.2, b.offset)
+            // The main compiler, -O2 (the kernel's level) then -Os, objects,
+            // and the policies that decode first.
+            func level(_ e: Example) -> Int { e.config.contains(" -O2 ") ? 0 : e.config.contains(" -Os ") ? 1 : 2 }
+            let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, level(a.element),
+                      a.element.config.hasSuffix(" object") ? 0 : 1, a.element.policy == .naive ? 1 : 0)
+            let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, level(b.element),
+                      b.element.config.hasSuffix(" object") ? 0 : 1, b.element.policy == .naive ? 1 : 0)
+            return (ka.0, ka.1, ka.2, ka.3, a.offset) < (kb.0, kb.1, kb.2, kb.3, b.offset)
         }.map(\.element)
         var kinds: [String] = []
         var byKind: [String: Example] = [:]
@@ -673,7 +734,17 @@ extension StudyReport {
             let wb = weight[eb.cause?.rawValue ?? ""] ?? 0
             return (rank(ea), -wa, a.offset) < (rank(eb), -wb, b.offset)
         }
-        return order.prefix(count).map { byKind[$0.element]! }
+        var chosen = order.prefix(count).map { byKind[$0.element]! }
+        // At least one of what dataflow still misses, when it misses any:
+        // the scan's limit, not only what it recovers.
+        func dataflowMiss(_ e: Example) -> Bool { e.policy == .dataflow && e.outcome == .missed && e.cause?.isScanMiss == true }
+        if !chosen.contains(where: dataflowMiss), let miss = preferred.first(where: dataflowMiss) {
+            let site = miss.position + " " + miss.op
+            chosen.removeAll { $0.position + " " + $0.op == site }
+            if chosen.count >= count { chosen.removeLast() }
+            chosen.append(miss)
+        }
+        return chosen
     }
 }
 
@@ -683,10 +754,15 @@ extension Example {
         (cause.map { "\(outcome.rawValue) (\($0.rawValue))" } ?? outcome.rawValue) + ", \(policy.rawValue), \(config)"
     }
 
-    /// The source line (`| ...`), the build, the instructions, and for a
-    /// clobber-unsafe site the registers behind it (ExampleListing.swift).
+    /// The source line (`| ...`), the object and build, the instructions,
+    /// for a clobber-unsafe site the registers behind it, and for a
+    /// RIP-relative site what objdump shows as its relocation
+    /// (ExampleListing.swift).
     public var listing: [String] {
-        (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (buildLabel.map { [$0] } ?? []) + instructions
-            + (clobberNote.map { [$0] } ?? [])
+        let build = buildLabel.map { (object.map { "\($0), " } ?? "") + $0 } ?? object
+        return (sourceLine.isEmpty ? [] : ["| " + sourceLine]) + (build.map { [$0] } ?? []) + instructions
+            + (recorded.map { ["annotated build: " + $0] } ?? [])
+            + (sharedCall.map { ["the shared call: " + $0] } ?? [])
+            + (clobberNote.map { [$0] } ?? []) + (addendNote.map { [$0] } ?? [])
     }
 }

@@ -97,7 +97,7 @@ public struct LinuxResult: Codable, Sendable {
     }
 
     /// `6.1` before `6.12`: by number, part by part (`00006.00001`).
-    static func versionOrder(_ v: String) -> String {
+    public static func versionOrder(_ v: String) -> String {
         v.split(separator: ".").map { p in String(repeating: "0", count: max(0, 5 - p.count)) + p }.joined(separator: ".")
     }
 }

@@ -8,8 +8,9 @@ public struct Objection: Codable, Sendable {
     public let claim: String
     /// One or two sentences with the numbers.
     public let answer: String
-    /// The same in one line of at most 68 columns, for the bottom line of
-    /// the text report.
+    /// The same in a line or two, for the bottom line of the text report;
+    /// its counts are summed over configurations, and it says so
+    /// (`site-configurations`, naive's `guesses`).
     public let headline: String
     public let figures: [String: Int]
 
@@ -65,8 +66,8 @@ public struct Objection: Codable, Sendable {
                                      "naive_mid_instruction": guessed.misplacedMidInstruction,
                                      "naive_non_call": guessed.misplacedNonCall,
                                      "naive_misplaced": guessed.misplaced],
-                           headline: "disassembly: naive patches \(guessed.misplacedMidInstruction) mid-instruction, "
-                               + "\(guessed.misplacedNonCall) non-calls")
+                           headline: "disassembly: naive makes \(guessed.misplacedMidInstruction) mid-instruction, "
+                               + "\(guessed.misplacedNonCall) non-call guesses")
 
         // 2. Patch size. The honest answer: of the sites found, how many a
         // record can be made for that Linux 6.1's patcher rewrites in place
@@ -87,7 +88,7 @@ public struct Objection: Codable, Sendable {
                                + "everywhere): \(n.sizeMismatched) size-mismatched, \(pat(n)) of \(n.found) found "
                                + "guesses patchable.",
                            figures: sizeFigures,
-                           headline: "patch size: dataflow finds \(d.found), \(pat(d)) patchable in place "
+                           headline: "patch size: dataflow finds \(d.found) site-configurations, \(pat(d)) patchable in place "
                                + "(\(d.patchable.map { percent($0, of: d.found) } ?? "-"))")
 
         // 3. Register environment.
@@ -98,7 +99,7 @@ public struct Objection: Codable, Sendable {
                                + "fewer clobbers than the C ABI; \(d.clobberUnsafe) asm sites found are unsafe to patch as C calls.",
                            figures: ["narrow_c": narrowC, "annotated_c": annC, "narrow_asm": narrowAsm,
                                      "annotated_asm": annAsm, "clobber_unsafe": d.clobberUnsafe],
-                           headline: "registers: \(narrowC) of \(annC) C, \(narrowAsm) of \(annAsm) asm sites clobber less than C")
+                           headline: "registers: \(narrowC)/\(annC) C, \(narrowAsm)/\(annAsm) asm site-configurations clobber less than C")
 
         // 4. gcc hides sites.
         let dec = policy(objects, .decoded)
@@ -113,7 +114,7 @@ public struct Objection: Codable, Sendable {
                                + "dataflow still misses \(d.realMissed) (not counting \(d.missedCopiesDiffer) sites the "
                                + "two builds copied a different number of times).",
                            figures: figures4,
-                           headline: "CSE/hoist: of \(dec.annotated), decoded misses \(dec.realMissed), dataflow \(d.realMissed)"
+                           headline: "CSE/hoist: of \(dec.annotated) site-configurations, decoded misses \(dec.realMissed), dataflow \(d.realMissed)"
 )
 
         // 5. Relocs kept through the link.
@@ -126,7 +127,7 @@ public struct Objection: Codable, Sendable {
                            figures: ["found_linked": lo.found, "found_objects": oo.found, "relaxed": relaxed,
                                      "annotated_linked": lo.annotated, "annotated_objects": oo.annotated],
                            headline: lo.annotated == 0 ? "relocs: no linked image in this study"
-                               : "relocs: linked \(lo.found)/\(lo.annotated) found, objects \(oo.found)/\(oo.annotated); "
+                               : "relocs: linked \(lo.found)/\(lo.annotated) site-configurations found, objects \(oo.found)/\(oo.annotated); "
                                + "\(relaxed) GOT relaxed")
         return [o1, o2, o3, o4, o5]
     }
@@ -181,7 +182,7 @@ public struct Objection: Codable, Sendable {
                                     "plain_hidden_missed": plainHidden, "direct_hidden_missed": directHidden,
                                     "size_mismatched": dd.sizeMismatched, "narrow_c": narrowC, "annotated_c": annC,
                                     "extra_jumps": dd.found, "linked_text_direct": directText, "linked_text_plain": plainText],
-                          headline: "direct calls: \(dd.found)/\(dd.annotated) found (plain \(pd.found)), "
+                          headline: "direct calls: \(dd.found)/\(dd.annotated) site-configurations found (plain \(pd.found)), "
                               + "\(dd.sizeMismatched) at 5 not 6 bytes")]
     }
 }

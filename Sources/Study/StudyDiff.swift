@@ -15,13 +15,15 @@ import Pipeline
 /// `form` (plain or direct calls, when the studies record it), and the
 /// kernel and retpoline setting of a Linux A/B. When the two studies were
 /// made with one compiler each and those differ (gcc against gcc-11), the
-/// compiler is left out of the pairing: that is the comparison asked for.
+/// compiler is left out of the pairing: that is the comparison asked for;
+/// likewise the variant, for two studies of one variant each (kernel
+/// against retpoline).
 public struct StudyDiff: Sendable {
-    /// One configuration's identity; `compiler` is nil when the pairing
-    /// leaves it out.
+    /// One configuration's identity; `compiler` and `variant` are nil when
+    /// the pairing leaves them out.
     public struct ConfigID: Sendable, Hashable, Comparable, CustomStringConvertible {
         public let compiler: String?
-        public let variant: String
+        public let variant: String?
         public let opt: String
         public let link: LinkForm
         public let form: String?
@@ -37,7 +39,8 @@ public struct StudyDiff: Sendable {
             var words: [String] = []
             if let compiler { words.append(compiler) }
             if let kernel { words.append(kernel) }
-            words += [variant, opt]
+            if let variant { words.append(variant) }
+            words.append(opt)
             if let retpoline { words.append("retpoline \(retpoline)") }
             words.append(link.rawValue)
             if let form { words.append(form) }
@@ -45,7 +48,7 @@ public struct StudyDiff: Sendable {
             return words.joined(separator: " ")
         }
 
-        public init(compiler: String?, variant: String, opt: String, link: LinkForm, form: String?, kernel: String?,
+        public init(compiler: String?, variant: String?, opt: String, link: LinkForm, form: String?, kernel: String?,
                     retpoline: String?, scope: String? = nil) {
             self.compiler = compiler
             self.variant = variant
@@ -123,6 +126,10 @@ public struct StudyDiff: Sendable {
     public let newCompilers: [String]
     /// True when the pairing leaves the compiler out.
     public let acrossCompilers: Bool
+    public let oldVariants: [String]
+    public let newVariants: [String]
+    /// True when the pairing leaves the variant out (one each, differing).
+    public let acrossVariants: Bool
     /// Configurations and policies that changed, in configuration order
     /// (the new study's), then by policy.
     public let rows: [Row]
@@ -140,9 +147,13 @@ public struct StudyDiff: Sendable {
         newCompilers = Self.inOrder(new.configs.map(\.compiler))
         let across = oldCompilers.count == 1 && newCompilers.count == 1 && oldCompilers != newCompilers
         acrossCompilers = across
+        oldVariants = Self.inOrder(old.configs.map(\.variant))
+        newVariants = Self.inOrder(new.configs.map(\.variant))
+        let acrossV = oldVariants.count == 1 && newVariants.count == 1 && oldVariants != newVariants
+        acrossVariants = acrossV
         let ids = { (r: StudyResult, forms: [String?]) -> [(ConfigID, ConfigResult)] in
             r.configs.enumerated().map { i, c in
-                (ConfigID(compiler: across ? nil : c.compiler, variant: c.variant, opt: c.opt, link: c.link,
+                (ConfigID(compiler: across ? nil : c.compiler, variant: acrossV ? nil : c.variant, opt: c.opt, link: c.link,
                           form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline,
                           scope: c.scope?.rawValue), c)
             }

@@ -48,6 +48,9 @@ public struct StudyResult: Codable, Sendable {
     /// A kernel study's source: Debian's package and version, or the
     /// user's tree (nil for a corpus study).
     public var kernelSource: String? = nil
+    /// What each corpus file is (configs.json `shapes`), by file name; nil
+    /// when the corpus declares none (and for a kernel study).
+    public var shapes: [String: CorpusShape]? = nil
 
     /// Which pvsites made the study, how it was asked, and when; nil in a
     /// study written before it was recorded (and in tests' fixed results).
@@ -78,7 +81,8 @@ public struct StudyResult: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, boots
+        case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, shapes
+        case boots
         case storedLinux = "linux"
         case kernelSource = "kernel_source"
         case byPolicy = "by_policy"

@@ -92,8 +92,10 @@ public struct StudyRunner: Sendable {
                 }
             }
         }
-        return StudyResult(MeasuredStudy(title: corpus.directory, compilers: compilers, skipped: skipped,
-                                         configs: configs, examples: measured.examples,
-                                         failures: build.failures + measured.failures, warnings: build.warnings))
+        var result = StudyResult(MeasuredStudy(title: corpus.directory, compilers: compilers, skipped: skipped,
+                                               configs: configs, examples: measured.examples,
+                                               failures: build.failures + measured.failures, warnings: build.warnings))
+        result.shapes = corpus.config.shapes
+        return result
     }
 }

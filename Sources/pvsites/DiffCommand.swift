@@ -10,14 +10,16 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "What changed between two studies (pvsites study --format json), per configuration and policy.",
         discussion: """
-            In the manner of the kernel's bloat-o-meter: a line of counts, then \
-            each configuration and policy that changed, with the site keys a \
-            scan found or lost (and their causes) and the spurious sites that \
-            came or went, then a line of totals. Configurations pair by \
+            A line of totals, a line of counts, then each configuration and \
+            policy that changed, with the site keys a scan found or lost and \
+            the spurious sites that came or went, grouped by cause \
+            transition, each site once. Configurations pair by \
             compiler, variant, opt, link form, form and kernel settings; two \
             studies of one compiler each (gcc against gcc-11) pair without the \
-            compiler. Exit 0 whatever changed (the gate is `pvsites gate`); 2 \
-            when a file cannot be read.
+            compiler, two of one variant each (kernel against retpoline) \
+            without the variant. Exit 0 whatever changed (the gate is \
+            `pvsites gate`); 2 when a file cannot be read or no \
+            configuration pairs.
             """
     )
 
@@ -32,11 +34,26 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let (a, aForms) = try Self.load(old)
         let (b, bForms) = try Self.load(new)
-        let report = DiffReport(StudyDiff(old: a, new: b, oldForms: aForms, newForms: bForms), oldPath: old, newPath: new)
+        let diff = StudyDiff(old: a, new: b, oldForms: aForms, newForms: bForms)
+        guard diff.paired > 0 else {
+            throw CLIError("\(old), \(new): no configuration in common (\(Self.describe(a)) against \(Self.describe(b)))")
+        }
+        let report = DiffReport(diff, oldPath: old, newPath: new)
         switch output.format {
         case .text: try Output.write(report.text(), to: output.output)
         case .json: try Output.write(try report.json(), to: output.output)
         }
+    }
+
+    /// `gcc; kernel, retpoline; -O2`: a study's compilers, variants and
+    /// opt levels, for the line that says nothing pairs.
+    static func describe(_ r: StudyResult) -> String {
+        func names(_ list: [String]) -> String {
+            var seen: [String] = []
+            for n in list where !seen.contains(n) { seen.append(n) }
+            return seen.joined(separator: ", ")
+        }
+        return names(r.configs.map(\.compiler)) + "; " + names(r.configs.map(\.variant)) + "; " + names(r.configs.map(\.opt))
     }
 
     /// The study and each config's `form` (`plain` or `direct`, when the

@@ -31,9 +31,10 @@ struct DiffTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.isEmpty)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines[1].hasPrefix("found/lost: 0/0 sites, spurious new/gone: 0/0, causes changed: 0; 0 of 12 configs x policies changed"),
+        // The totals first.
+        #expect(lines[1].hasPrefix("Total found, site-configurations: naive "), "\(lines)")
+        #expect(lines[2].hasPrefix("found/lost: 0/0 sites, spurious new/gone: 0/0, causes changed: 0; 0 of 12 configs x policies changed"),
                 "\(lines)")
-        #expect(lines.last?.hasPrefix("Total found: naive ") == true)
         #expect(lines.count == 3, "\(lines)")
     }
 
@@ -66,7 +67,9 @@ struct DiffTests {
         var newConfigs = new
         var newKeys = try #require(newConfigs[i]["keys"] as? [String: [String: [[String: Any]]]])
         var newDataflow = try #require(newKeys["dataflow"])
-        newDataflow["spurious"] = (newDataflow["spurious"] ?? []) + [["key": "+0x8 @ made_up.c:7", "cause": "non-call"]]
+        // Twice: one line for it, saying so.
+        newDataflow["spurious"] = (newDataflow["spurious"] ?? [])
+            + Array(repeating: ["key": "+0x8 @ made_up.c:7", "cause": "non-call"], count: 2)
         newKeys["dataflow"] = newDataflow
         newConfigs[i]["keys"] = newKeys
         newStudy["configs"] = newConfigs
@@ -75,19 +78,22 @@ struct DiffTests {
         let r = try Self.run(["diff", oldPath, newPath])
         #expect(r.status == 0, "\(r.stderr)")
         let text = r.stdout
-        #expect(text.contains("found/lost: 1/0 sites, spurious new/gone: 1/0, causes changed: 0; 1 of 12"), "\(text)")
+        #expect(text.contains("found/lost: 1/0 sites, spurious new/gone: 2/0, causes changed: 0; 1 of 12"), "\(text)")
         #expect(text.contains("\ngcc kernel -O2 object plain, dataflow: found "), "\(text)")
         let cause = try #require(decodedMiss["cause"] as? String)
-        #expect(text.contains(" \(key) (was missed: \(cause))"), "\(text)")
-        #expect(text.contains("  + found    "))
-        #expect(text.contains("  + spurious +0x8 @ made_up.c:7 (non-call)"), "\(text)")
+        // Grouped by cause transition, each site once.
+        #expect(text.contains("\n  + found, was missed as \(cause): 1 site\n      "), "\(text)")
+        #expect(text.contains(" \(key)\n"), "\(text)")
+        #expect(text.contains("\n  + spurious (non-call): 2 sites\n      +0x8 @ made_up.c:7 (x2)\n"), "\(text)")
+        let lines = text.split(separator: "\n")
+        #expect(Set(lines).count == lines.count, "no line repeats: \(text)")
 
         let j = try Self.run(["diff", "--format", "json", oldPath, newPath])
         #expect(j.status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         #expect(json["schema"] as? Int == 1)
         let summary = try #require(json["summary"] as? [String: Int])
-        #expect(summary["found"] == 1 && summary["spurious_added"] == 1 && summary["missed"] == 0 && summary["changed"] == 1)
+        #expect(summary["found"] == 1 && summary["spurious_added"] == 2 && summary["missed"] == 0 && summary["changed"] == 1)
         let change = try #require((json["changes"] as? [[String: Any]])?.first)
         #expect(change["config"] as? String == "gcc kernel -O2 object plain")
         #expect(change["policy"] as? String == "dataflow")
@@ -106,6 +112,36 @@ struct DiffTests {
         #expect(r.stdout.hasPrefix("pvsites diff \(path) \(other) (gcc -> gcc-11)\n"), "\(r.stdout)")
         #expect(r.stdout.contains("0 of 12 configs x policies changed"))
         #expect(!r.stdout.contains("only in"))
+    }
+
+    /// Two studies of one variant each pair without the variant, as
+    /// two of one compiler each pair without the compiler.
+    @Test func acrossVariants() throws {
+        var study = try #require(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)) as? [String: Any])
+        let path = try Self.write(study, "diff-kernel.json")
+        study["configs"] = (study["configs"] as? [[String: Any]])?.map { c in var c = c; c["variant"] = "retpoline"; return c }
+        let other = try Self.write(study, "diff-retpoline.json")
+        let r = try Self.run(["diff", path, other])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("pvsites diff \(path) \(other) (gcc; variant kernel -> retpoline)\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("0 of 12 configs x policies changed"))
+        #expect(!r.stdout.contains("only in"))
+        let j = try Self.run(["diff", "--format", "json", path, other])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(json["across_variants"] as? Bool == true)
+    }
+
+    /// Nothing pairs (another opt level throughout): one line, exit 2.
+    @Test func nothingPairs() throws {
+        var study = try #require(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)) as? [String: Any])
+        let path = try Self.write(study, "diff-o2.json")
+        study["configs"] = (study["configs"] as? [[String: Any]])?.map { c in var c = c; c["opt"] = "-O3"; return c }
+        let other = try Self.write(study, "diff-o3.json")
+        let r = try Self.run(["diff", path, other])
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("pvsites: \(path), \(other): no configuration in common"), "\(r.stderr)")
     }
 
     /// A file that is missing, not JSON or not a study: one line naming it, exit 2.

@@ -59,9 +59,12 @@ struct LinuxResultsReportTests {
     @Test func textLeadsWithBoth() throws {
         let text = StudyTextReport(StudyReport(Self.two)).render()
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let head = Array(lines.prefix(StudyTextReport.summaryLines))
+        // Under the verdict (its own test: VerdictTests), the header and the bottom line.
+        let start = try #require(lines.firstIndex(of: "")) + 1
+        let headerEnd = try #require(lines[start...].firstIndex(of: ""))
+        let head = Array(lines[start...].prefix(headerEnd - start + 1 + StudyTextReport.summaryLines))
         // Both, before the bottom line, each with its command.
-        let bottom = try #require(head.firstIndex { $0.hasPrefix("Annotated sites a scan finds") })
+        let bottom = try #require(head.firstIndex { $0.hasPrefix("Annotated C sites a scan finds") })
         for h in Self.headlines { #expect(head[..<bottom].contains("  " + h), "\(h)") }
         // Wrapped within 72 columns, the rest indented.
         let reproduce = try #require(head.firstIndex(of: "    reproduce (pvsites v9-test): pvsites kernel study --kernel 6.1"))
@@ -73,8 +76,11 @@ struct LinuxResultsReportTests {
         #expect(!head.contains { $0.hasPrefix("  Linux 6.1 -O2 retpol. ") }, "the subset gives way to the whole tree")
         // A table per version and scope, the Linux ones before the corpus's.
         let titles = lines.filter { $0.hasPrefix("Linux ") && $0.contains(" A/B, ") }
-        #expect(titles == ["Linux 6.1 A/B, gcc, objects", "Linux 6.1 A/B, gcc, whole tree", "Linux 6.1 A/B, gcc, vmlinux",
-                           "Linux 6.99 A/B, gcc, objects"])
+        // The subset's table gives way to the whole tree's (which holds
+        // its objects) in the short report; --full has both.
+        #expect(titles == ["Linux 6.1 A/B, gcc, whole tree", "Linux 6.1 A/B, gcc, vmlinux", "Linux 6.99 A/B, gcc, objects"])
+        let full = StudyTextReport(StudyReport(Self.two, options: .init(full: true))).render()
+        #expect(full.contains("\nLinux 6.1 A/B, gcc, objects"))
         let vmlinux = try #require(lines.firstIndex(of: "Linux 6.1 A/B, gcc, vmlinux"))
         #expect(lines[vmlinux + 3].hasPrefix("  -O2 "), "vmlinux rows named by their opt, not `ld`: \(lines[vmlinux + 3])")
         #expect(!lines[vmlinux].contains("(ld: linked"))

@@ -269,23 +269,29 @@ struct StudyRunTests {
         #expect(StudyTextReport(StudyReport(Self.result, options: .init(full: true))).render().contains("The five objections"))
     }
 
-    /// The answer first: the header and the bottom line in at most 20
-    /// lines, each row's numbers those of the JSON; the whole default
-    /// report at most 150 lines.
+    /// The answer first: the verdict (at most eight sentences), then
+    /// the header and the bottom line in at most 20 lines, each row's
+    /// numbers the JSON's annotated C sites (`by_source.c`); the whole
+    /// default report at most 150 lines.
     @Test func textReportStatesTheAnswerFirst() throws {
         let report = StudyReport(Self.result)
-        let lines = StudyTextReport(report).render().split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = StudyTextReport(report).render().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.count <= 150, "\(lines.count) lines")
-        let summary = lines.prefix(while: { !$0.isEmpty }).count + 1
-            + lines.dropFirst(3).prefix(while: { !$0.isEmpty }).count
-        #expect(summary <= StudyTextReport.summaryLines)
+        #expect(report.verdict.sentences.count <= Verdict.maxSentences)
+        let verdictEnd = try #require(lines.firstIndex(of: ""))
+        let headerEnd = try #require(lines[(verdictEnd + 1)...].firstIndex(of: ""))
+        let bottom = lines[(headerEnd + 1)...].prefix { !$0.isEmpty }
+        #expect(bottom.count <= StudyTextReport.summaryLines)
         let c = try Self.config("kernel", "-O2")
+        let decodedC = try #require(c.policies[.decoded]?.bySource?[.c])
+        let dataflowC = try #require(c.policies[.dataflow]?.bySource?[.c])
         let row = try #require(report.bottomLine.rows.first { $0.label == "kernel -O2" })
-        #expect(row.annotated == c.policies[.decoded]!.annotated)
-        #expect(row.found == [c.policies[.decoded]!.found, c.policies[.dataflow]!.found])
-        let decoded = StudyReport.percent(c.policies[.decoded]!.found, of: c.policies[.decoded]!.annotated)
-        #expect(lines.prefix(20).contains { $0.hasPrefix("  kernel -O2") && $0.contains(decoded) })
-        #expect(lines.prefix(20).contains { $0.hasPrefix("  1 disassembly: naive patches") })
+        #expect(row.annotated == decodedC.annotated)
+        #expect(row.found == [decodedC.found, dataflowC.found])
+        #expect(row.patchable == [decodedC.patchable, dataflowC.patchable])
+        let decoded = StudyReport.percent(decodedC.found, of: decodedC.annotated)
+        #expect(bottom.contains { $0.hasPrefix("  kernel -O2") && $0.contains(decoded) })
+        #expect(bottom.contains { $0.hasPrefix("  1 disassembly: naive makes") })
     }
 
     @Test func jsonContract() throws {
