@@ -54,7 +54,8 @@ public struct BottomLine: Sendable {
     /// `1 disassembly: ...`, one line each.
     public let objections: [String]
 
-    init(corpus: [ConfigResult], linux: [ConfigResult], compiler: String, version: String, variants: [String]) {
+    init(corpus: [ConfigResult], linux: [ConfigResult], compiler: String, version: String, variants: [String],
+         boots: BootProof? = nil) {
         let hasDirect = (corpus + linux).contains { $0.form == .direct }
         let columns = [Column(policy: .decoded, form: .plain), Column(policy: .dataflow, form: .plain)]
             + (hasDirect ? [Column(policy: .decoded, form: .direct)] : [])
@@ -132,5 +133,6 @@ public struct BottomLine: Sendable {
         objectionScope = isLinux ? "\(compiler), every config" : "\(compiler), all variants and opt levels"
         objections = (Objection.measure(objectionConfigs) + Objection.direct(StudyResult.counted(all.filter { $0.compiler == compiler })))
             .map { "\($0.number) \($0.headline)" }
+            + (boots?.objectionLines() ?? [])
     }
 }

@@ -171,12 +171,14 @@ public struct StudyReport: Sendable {
         otherCompilers = others.isEmpty ? nil : CompilerTable(plain, compilers: others, variants: variants)
         let main = plain.filter { $0.compiler == mainCompiler && $0.link == .object }
         let mainVersion = compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler
+        let boots = result.boots.map(BootProof.init)
         verdict = Verdict(corpus: result.configs, linux: isLinux ? result.configs : linuxConfigs, none: linuxNone,
-                          compiler: mainCompiler, version: mainVersion, variants: variants, shapes: result.shapes)
+                          compiler: mainCompiler, version: mainVersion, variants: variants, shapes: result.shapes,
+                          boots: boots)
         shapes = ShapeCatalogue(result, compiler: mainCompiler, version: mainVersion, variants: variants)
         bottomLine = BottomLine(corpus: result.configs, linux: linuxConfigs, compiler: mainCompiler,
                                 version: compilers.first { $0.name == mainCompiler }?.short ?? mainCompiler,
-                                variants: variants)
+                                variants: variants, boots: boots)
         byOp = OpTable(main, compiler: mainCompiler)
         causes = CauseTable(result)
         objections = result.objections

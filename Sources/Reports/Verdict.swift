@@ -36,9 +36,13 @@ public struct Verdict: Sendable {
     /// `linux`: the Linux results' configurations (or the study's own when
     /// it is a kernel study); `none`: the line saying there are none.
     init(corpus: [ConfigResult], linux: [ConfigResult], none: String?, compiler: String, version: String,
-         variants: [String], shapes: [String: CorpusShape]? = nil) {
+         variants: [String], shapes: [String: CorpusShape]? = nil, boots: BootProof? = nil) {
         var out: [Sentence] = []
         out += Self.linuxSentences(linux, mainCompiler: compiler)
+        // The boot proof after the counts it puts to the test.
+        for text in (boots?.sentences() ?? []).prefix(max(0, Self.maxLinux - out.count)) {
+            out.append(Sentence(text: text, unit: "records", scope: "Linux boot", config: nil))
+        }
         if let none { out.append(Sentence(text: none, unit: nil, scope: "Linux", config: nil)) }
         let room = Self.maxSentences - out.count
         if room > 0 {
