@@ -102,11 +102,10 @@ enum PairExample {
         example.function = function
         example.recorded = recorded
         example.sharedCall = shared
-        // The pair's name when it names the file shown (a kernel tree's
-        // relative path, the same in both trees), else the shown file's own.
-        example.object = object.map { name in
-            file.path == name || file.path.hasSuffix("/" + name) ? name : (file.path as NSString).lastPathComponent
-        }
+        // The pair's name: a kernel tree's relative path (the same in both
+        // trees), a corpus source's object (`native_compare.o`); the build
+        // shown is said beside it.
+        example.object = object
         if o.kind == .clobberUnsafe, let declared = o.annotated?.clobbers {
             example.unsafeRegisters = ClobberSet.cABI.subtracting(declared).registers
         }

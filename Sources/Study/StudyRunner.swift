@@ -15,6 +15,13 @@ import SiteModel
 /// all three policies, compares them by source key, and runs the control
 /// (the scan on the annotated build itself, same-object).
 public struct StudyRunner: Sendable {
+    /// A corpus pair's name, as examples and failures show it: its
+    /// source's object (`native_compare.o`). The cached files' own names
+    /// carry a hash that differs between machines.
+    public static func pairName(source: String) -> String {
+        URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent + ".o"
+    }
+
     public let corpus: Corpus
     public let cacheDirectory: String
     /// Examples kept per (outcome, cause, policy).
@@ -46,16 +53,14 @@ public struct StudyRunner: Sendable {
                     var pairs: [ObjectPair] = []
                     for o in a.objects {
                         if let q = plainBySource[o.source] {
-                            pairs.append(ObjectPair(annotated: o.path, plain: q,
-                                                    name: URL(fileURLWithPath: o.path).lastPathComponent))
+                            pairs.append(ObjectPair(annotated: o.path, plain: q, name: Self.pairName(source: o.source)))
                         }
                     }
                     units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairs, form: form, trampolinePrefix: prefix))
                 }
                 if corpus.config.links.contains(.linked), let ai = a.image, let pi = p.image {
                     units.append(StudyUnit(configuration: cfg, link: .linked,
-                                           pairs: [ObjectPair(annotated: ai, plain: pi,
-                                                              name: URL(fileURLWithPath: ai).lastPathComponent)],
+                                           pairs: [ObjectPair(annotated: ai, plain: pi, name: "linked image")],
                                            form: form, trampolinePrefix: prefix))
                 }
             }

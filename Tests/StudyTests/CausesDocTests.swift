@@ -57,9 +57,9 @@ struct CausesDocTests {
                              "\(m.configuration): no annotated \(m.file) in the fixture slice")
         let p = try #require(build.find(m.configuration, .plain)?.objects.first { $0.source == a.source })
         let unit = StudyUnit(configuration: m.configuration, link: .object,
-                             // Named as the study names it: the object's file name.
+                             // Named as the study names it.
                              pairs: [ObjectPair(annotated: a.path, plain: p.path,
-                                                name: URL(fileURLWithPath: a.path).lastPathComponent)])
+                                                name: StudyRunner.pairName(source: a.source))])
         // Op names as the study borrows them: from any plain build whose
         // DWARF names the table (under -fPIC a GOT load names no field).
         let kernel = BuildConfiguration(compiler: m.configuration.compiler, variant: "kernel", opt: "-O2")
