@@ -36,22 +36,7 @@ public enum KernelSource {
         if isCached(setup) { return }
         let fm = FileManager.default
         let package = setup.kernel.package
-        let debs = setup.cache + "/debs"
-        try? fm.createDirectory(atPath: debs, withIntermediateDirectories: true)
-        func findDeb() -> String? {
-            ((try? fm.contentsOfDirectory(atPath: debs)) ?? [])
-                .filter { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }.sorted().last.map { debs + "/" + $0 }
-        }
-        if findDeb() == nil {
-            log("downloading \(package) into \(debs)")
-            let r = Shell.run(["apt-get", "download", package], in: debs)
-            if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
-            if r.status != 0 || findDeb() == nil {
-                throw KernelError.fetchFailed(package: package, command: "(cd \(debs) && apt-get download \(package))"
-                                              + " (after sudo apt-get update if the package is unknown)", output: r.output)
-            }
-        }
-        let deb = findDeb()!
+        let deb = try DebianDownload.fetch(package, cache: setup.cache, log: log)
         let version = Shell.run(["dpkg-deb", "-f", deb, "Version"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let tarball = "./usr/src/\(package).tar.xz"
         let dest = setup.pristine

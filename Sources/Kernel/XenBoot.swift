@@ -108,29 +108,13 @@ public struct XenBoot: Sendable {
     }
 
     /// The package's .deb in `<cache>/debs/`, if it was downloaded.
-    public static func deb(cache: String) -> String? {
-        let debs = cache + "/debs"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: debs)) ?? [])
-            .filter { $0.hasPrefix(package + "_") && $0.hasSuffix(".deb") }.sorted().last.map { debs + "/" + $0 }
-    }
+    public static func deb(cache: String) -> String? { DebianDownload.cached(package, cache: cache) }
 
     /// `apt-get download`s the package (once) and takes its
     /// `boot/xen-*-amd64.gz` out into `<cache>/xen/`.
     static func unpackDeb(cache: String, log: (String) -> Void) throws -> String {
         let fm = FileManager.default
-        let debs = cache + "/debs"
-        try? fm.createDirectory(atPath: debs, withIntermediateDirectories: true)
-        func findDeb() -> String? { Self.deb(cache: cache) }
-        if findDeb() == nil {
-            log("downloading \(package) into \(debs)")
-            let r = Shell.run(["apt-get", "download", package], in: debs)
-            if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
-            if r.status != 0 || findDeb() == nil {
-                throw KernelError.fetchFailed(package: package, command: "(cd \(debs) && apt-get download \(package))"
-                                              + " (after sudo apt-get update if the package is unknown)", output: r.output)
-            }
-        }
-        let deb = findDeb()!
+        let deb = try DebianDownload.fetch(package, cache: cache, log: log)
         let dir = directory(cache: cache)
         try makeDirectory(dir)
         let r = Shell.run(["sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" --wildcards './boot/xen-*-amd64.gz'",
