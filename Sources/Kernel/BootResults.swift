@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// The boots of one kernel version, as a file: `kernel boot --format json`
 /// writes one, a copy goes to `<cache>/results/boot-<version>.json` after
@@ -16,22 +17,10 @@ public struct BootResults: Codable, Sendable {
     public let qemu: String
     /// pvsites version, command line and date of the run (of the last run
     /// for a merged file).
-    public var tool: Tool?
+    public var tool: RunStamp?
     public var boots: [KernelBoot.Entry]
 
-    public struct Tool: Codable, Sendable, Hashable {
-        public let version: String
-        public let command: String
-        public let date: String
-
-        public init(version: String, command: String, date: String) {
-            self.version = version
-            self.command = command
-            self.date = date
-        }
-    }
-
-    public init(kernel: String, qemu: String, tool: Tool?, boots: [KernelBoot.Entry]) {
+    public init(kernel: String, qemu: String, tool: RunStamp?, boots: [KernelBoot.Entry]) {
         self.kernel = kernel
         self.qemu = qemu
         self.tool = tool

@@ -56,29 +56,9 @@ public struct StudyResult: Codable, Sendable {
     /// study written before it was recorded (and in tests' fixed results).
     public var tool: Tool?
 
-    /// `"tool": {"version": ..., "command": ..., "date": ...}`.
-    public struct Tool: Codable, Sendable, Hashable {
-        /// `git describe --always --dirty` at build time (`pvsites --version`).
-        public let version: String
-        /// The command line, words quoted for a POSIX shell where needed.
-        public let command: String
-        /// When the study ran: ISO 8601, UTC (`2025-12-01T13:40:00Z`).
-        public let date: String
-
-        public init(version: String, command: String, date: String) {
-            self.version = version
-            self.command = command
-            self.date = date
-        }
-
-        /// `arguments` (argv) as one line a shell would read back the same.
-        public static func commandLine(_ arguments: [String]) -> String {
-            arguments.map { word in
-                let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
-                return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-            }.joined(separator: " ")
-        }
-    }
+    /// `"tool"`: the run that made a result (Pipeline, shared with the
+    /// kernel boots' results).
+    public typealias Tool = RunStamp
 
     enum CodingKeys: String, CodingKey {
         case schema, tool, corpus, compilers, skipped, summary, configs, objections, examples, failures, warnings, shapes

@@ -94,11 +94,10 @@ extension KernelCommand {
                     case .booted: break
                     }
                 }
-                let stamp = Version.tool()
                 let kernelLine = boot.qemu.xen == nil ? boot.qemu.commandLine : XenBoot.dom0CommandLine(boot.qemu.commandLine)
                 let under = boot.qemu.xen.map { "Xen \($0.image) (\($0.commandLine)), dom0: " } ?? ""
                 let report = Report(kernel: setup.kernel.description, qemu: "\(accel.rawValue), \(under)\(kernelLine)",
-                                    tool: BootResults.Tool(version: stamp.version, command: stamp.command, date: stamp.date),
+                                    tool: Version.tool(),
                                     boots: entries)
                 // This machine's boots, merged with its earlier ones.
                 if setup.source == nil {
