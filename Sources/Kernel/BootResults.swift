@@ -45,13 +45,18 @@ public struct BootResults: Codable, Sendable {
         }
     }
 
+    /// What identifies a boot across runs: configuration, hypervisor, mode
+    /// and policy.
+    public static func key(_ e: KernelBoot.Entry) -> String {
+        "\(e.kernel)|\(e.hypervisor.rawValue)|\(e.mode)|\(e.policy ?? "")"
+    }
+
     /// `self` with `newer`'s boots in place of the same (kernel, mode,
     /// policy), and its own otherwise; ordered by kernel configuration,
     /// then the annotated control, each form without records, its policies.
     public func merging(_ newer: BootResults) -> BootResults {
-        func key(_ e: KernelBoot.Entry) -> String { "\(e.kernel)|\(e.hypervisor.rawValue)|\(e.mode)|\(e.policy ?? "")" }
-        let replaced = Set(newer.boots.map(key))
-        let all = boots.filter { !replaced.contains(key($0)) } + newer.boots
+        let replaced = Set(newer.boots.map(Self.key))
+        let all = boots.filter { !replaced.contains(Self.key($0)) } + newer.boots
         let modes = ["annotated", "plain", "direct"], policies = ["", "naive", "decoded", "dataflow"]
         func rank(_ e: KernelBoot.Entry) -> (String, String, Int, Int) {
             (e.kernel, e.hypervisor.rawValue, modes.firstIndex(of: e.mode) ?? modes.count,

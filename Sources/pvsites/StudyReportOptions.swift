@@ -99,33 +99,27 @@ struct LinuxResultOptions: ParsableArguments {
                 .filter { $0.hasPrefix(prefix) && $0.hasSuffix(".json") }.sorted().map { dir + "/" + $0 }
         }
         let recordedDir = KernelFiles.locate(kernels).map { RecordedResults.directory(kernels: $0) + "/boots" }
-        var byVersion: [String: (BootResults, Bool)] = [:]
+        var files: [String: (recorded: BootResults?, local: BootResults?)] = [:]
         for path in recordedDir.map({ jsonFiles($0, prefix: "") }) ?? [] {
-            let version = String(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
-            if let r = read(path) { byVersion[version] = (r, true) }
+            files[URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent, default: (nil, nil)].recorded = read(path)
         }
         for path in jsonFiles(KernelSetup.defaultCache + "/results", prefix: "boot-") {
             let version = String(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent.dropFirst("boot-".count))
-            guard let local = read(path) else { continue }
-            if let (recorded, _) = byVersion[version] {
-                guard (local.tool?.date ?? "") > (recorded.tool?.date ?? "") else { continue }
-                // Local boots replace the recorded ones they repeat.
-                let keep = recorded.boots.filter { r in !local.boots.contains {
-                    $0.kernel == r.kernel && $0.hypervisor == r.hypervisor && $0.mode == r.mode && $0.policy == r.policy } }
-                byVersion[version] = (BootResults(kernel: local.kernel, qemu: local.qemu, tool: local.tool,
-                                                  boots: keep), true)
-                byVersion[version + " local"] = (local, false)
-            } else {
-                byVersion[version] = (local, false)
-            }
+            files[version, default: (nil, nil)].local = read(path)
         }
-        let boots = byVersion.keys.sorted().flatMap { key -> [BootEvidence] in
-            let (file, recorded) = byVersion[key]!
-            return file.boots.map { e in
+        let boots = files.keys.sorted().flatMap { version -> [BootEvidence] in
+            let (recorded, local) = files[version]!
+            // This machine's boots replace the recorded ones they repeat
+            // when they are newer.
+            let newer = local.flatMap { l in (l.tool?.date ?? "") > (recorded?.tool?.date ?? "") ? l : nil }
+            guard let shown = newer.map({ recorded?.merging($0) ?? $0 }) ?? recorded else { return [] }
+            let mine = Set(newer?.boots.map(BootResults.key) ?? [])
+            return shown.boots.map { e in
                 BootEvidence(kernel: e.kernel, mode: e.mode, policy: e.policy, hypervisor: e.hypervisor.rawValue,
                              records: e.records,
                              refused: e.refused.map { $0.values.reduce(0, +) }, simulatorFailed: e.check?.failed,
-                             applied: e.applied, result: e.result.rawValue, seconds: e.seconds, recorded: recorded,
+                             applied: e.applied, result: e.result.rawValue, seconds: e.seconds,
+                             recorded: !mine.contains(BootResults.key(e)),
                              evidence: e.evidence.last, warnings: e.warnings)
             }
         }
