@@ -12,7 +12,7 @@ DEB_PACKAGES := libelf-dev libdw-dev libcapstone-dev liblzma-dev libzstd-dev \
                 zlib1g-dev gcc binutils elfutils xz-utils zstd pkg-config
 
 .PHONY: all deps build study test test-kernels bench fuzz clean kernel-deps kernel-study kernel-gate kernel-baseline \
-        test-kernel-trees kernel-record kernel-boot kernel-boot-xen
+        test-kernel-trees kernel-record kernel-boot kernel-boot-xen install man
 
 all: build
 
@@ -26,6 +26,29 @@ build: deps
 
 study: build
 	$(PVSITES) study
+
+# `make install` (PREFIX, default /usr/local; DESTDIR for staging): the
+# binary, its man page (swift-argument-parser's generate-manual plugin),
+# bash, zsh and fish completions (the binary writes them), and the built-in
+# corpus and Kernels/ in share/pvsites, where the installed binary looks for
+# them when the current directory has none.
+PREFIX  ?= /usr/local
+MANPAGE := .build/plugins/GenerateManual/outputs/pvsites/pvsites.1
+
+man: build
+	$(SWIFT) package --disable-sandbox plugin generate-manual --configuration release
+
+install: build man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/pvsites
+	install -m 755 $(PVSITES) $(DESTDIR)$(PREFIX)/bin/pvsites
+	install -m 644 $(MANPAGE) $(DESTDIR)$(PREFIX)/share/man/man1/pvsites.1
+	$(PVSITES) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pvsites
+	$(PVSITES) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_pvsites
+	$(PVSITES) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/pvsites.fish
+	rm -rf $(DESTDIR)$(PREFIX)/share/pvsites/Corpus $(DESTDIR)$(PREFIX)/share/pvsites/Kernels
+	cp -R Corpus Kernels $(DESTDIR)$(PREFIX)/share/pvsites/
 
 test: deps
 	$(SWIFT) test

@@ -1,4 +1,5 @@
 import Foundation
+import CorpusBuild
 
 /// A kernel version the A/B knows, as its directory describes it:
 /// `Kernels/linux-<name>/version.info` (the Debian package, the record
@@ -122,19 +123,13 @@ public struct KernelVersion: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Where the repository's `Kernels/` directory is: `--kernels`, else
-/// `./Kernels`, else next to the executable's checkout (`.build/<config>/pvsites`
-/// is two levels below it): the first with the build script.
+/// Where the repository's `Kernels/` directory is: `--kernels`, else the
+/// first `Kernels/` with the build script that `RepositoryFiles` finds
+/// (the current directory, the checkout the executable was built in, an
+/// installed `<prefix>/share/pvsites/`).
 public enum KernelFiles {
     public static func locate(_ explicit: String?, executable: String = CommandLine.arguments[0]) -> String? {
         if let explicit { return URL(fileURLWithPath: explicit).standardizedFileURL.path }
-        let fm = FileManager.default
-        var candidates = [fm.currentDirectoryPath + "/Kernels"]
-        var dir = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0 ..< 4 {
-            candidates.append(dir.appendingPathComponent("Kernels").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        return candidates.first { fm.fileExists(atPath: $0 + "/build.sh") }
+        return RepositoryFiles.locate("Kernels", containing: "build.sh", executable: executable)
     }
 }

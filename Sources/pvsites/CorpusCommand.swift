@@ -5,8 +5,16 @@ import Foundation
 
 /// Options naming a corpus and a slice of its matrix.
 struct CorpusOptions: ParsableArguments {
-    @Option(help: "The corpus directory (laid out like Corpus/).")
-    var corpus: String = "Corpus"
+    @Option(name: .customLong("corpus"),
+            help: "The corpus directory, laid out like Corpus/ (default: ./Corpus, else the one of the checkout or installation the binary belongs to).")
+    var corpusOption: String?
+
+    /// The corpus directory: the option, else the built-in corpus wherever
+    /// `RepositoryFiles` finds it (so an installed pvsites runs its study
+    /// from any directory), else `Corpus` (whose absence is then the error).
+    var corpus: String {
+        corpusOption ?? RepositoryFiles.locate("Corpus", containing: "configs.json") ?? "Corpus"
+    }
 
     @Option(name: .customLong("compiler"), help: "Only this compiler (repeatable; default: the default one).")
     var compilers: [String] = []
