@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Pipeline", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Records", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
-        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "Pipeline", "RelocSites", "Study"]),
+        .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "ELF", "Pipeline", "RelocSites", "Study"]),
         .target(name: "Records", dependencies: ["ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Kernel", dependencies: ["CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites"]),
         .executableTarget(
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "StudyTests", dependencies: ["Compare", "ELF", "Pipeline", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Pipeline", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Pipeline", "Reports", "SiteModel", "Study", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "Pipeline", "RelocSites", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "Records", "RelocSites", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Compare", "CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites", "SiteModel", "TestSupport", "X86"]),
         .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "RelocSites", "Study", "TestSupport"]),
     ]
