@@ -13,7 +13,10 @@ struct CorpusOptions: ParsableArguments {
     /// `RepositoryFiles` finds it (so an installed pvsites runs its study
     /// from any directory), else `Corpus` (whose absence is then the error).
     var corpus: String {
-        corpusOption ?? RepositoryFiles.locate("Corpus", containing: "configs.json") ?? "Corpus"
+        if let corpusOption { return corpusOption }
+        // Spelled as before when it is the current directory's, so messages say `Corpus/configs.json`.
+        if FileManager.default.fileExists(atPath: "Corpus/configs.json") { return "Corpus" }
+        return RepositoryFiles.locate("Corpus", containing: "configs.json") ?? "Corpus"
     }
 
     @Option(name: .customLong("compiler"), help: "Only this compiler (repeatable; default: the default one).")
