@@ -1,3 +1,4 @@
+import Concurrency
 import CorpusBuild
 import Compare
 import ELF

@@ -1,3 +1,4 @@
+import Concurrency
 import DebugInfo
 import X86
 import ELF
