@@ -1,3 +1,4 @@
+import Concurrency
 import ELF
 import Foundation
 
@@ -150,6 +151,8 @@ public struct CorpusBuilder: Sendable {
     /// An output and what the compiler or linker printed making it.
     private enum JobResult: Sendable {
         case built(String, log: String), cached(String, log: String), failed(BuildFailure)
+        /// Stopped by a signal (Subprocess): the build stops, nothing is kept.
+        case interrupted(Int32)
     }
 
     /// Build `configurations` in every mode of the corpus (or the given
@@ -171,7 +174,8 @@ public struct CorpusBuilder: Sendable {
             defer { progress?(counter.next(), total) }
             if let log = CacheFiles.cachedLog(job.output) { return .cached(job.output, log: log) }
             let temp = job.output + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
-            let r = Toolchain.run(job.argv + [temp])
+            let r = Subprocess.run(job.argv + [temp])
+            if r.interrupted != 0 { unlink(temp); return .interrupted(r.interrupted) }
             guard r.status == 0, CacheFiles.keep(temp, as: job.output, log: r.output) else {
                 unlink(temp)
                 return .failed(BuildFailure(configuration: job.configuration, mode: job.mode, file: job.source,
@@ -189,6 +193,7 @@ public struct CorpusBuilder: Sendable {
             case .built(_, let log): ran += 1; warnings += Self.warnings(log, job.configuration, job.mode, job.source)
             case .cached(_, let log): cached += 1; warnings += Self.warnings(log, job.configuration, job.mode, job.source)
             case .failed(let f): failures.append(f)
+            case .interrupted(let sig): throw Subprocess.Interrupted(signal: sig)
             }
         }
         var objects: [String: [(String, String)]] = [:]
@@ -215,6 +220,7 @@ public struct CorpusBuilder: Sendable {
             case .built(_, let log)?: ran += 1; warnings += Self.warnings(log, input.0, input.1, "(link)")
             case .cached(_, let log)?: cached += 1; warnings += Self.warnings(log, input.0, input.1, "(link)")
             case .failed(let f)?: failures.append(f)
+            case .interrupted(let sig)?: throw Subprocess.Interrupted(signal: sig)
             case nil: break
             }
             let objs = input.2.filter { $0.0 != corpus.config.stubs && $0.0 != corpus.config.trampolines?.source }
@@ -306,7 +312,8 @@ public struct CorpusBuilder: Sendable {
         if let log = CacheFiles.cachedLog(out) { return (out, .cached(out, log: log)) }
         let temp = out + ".tmp.\(getpid()).\(UInt32.random(in: 0 ... .max))"
         let argv = [compiler.command] + input.objects.map(\.1) + flags + ["-o", temp]
-        let r = Toolchain.run(argv)
+        let r = Subprocess.run(argv)
+        if r.interrupted != 0 { unlink(temp); return (nil, .interrupted(r.interrupted)) }
         guard r.status == 0, CacheFiles.keep(temp, as: out, log: r.output) else {
             unlink(temp)
             return (nil, .failed(BuildFailure(configuration: input.cfg, mode: input.mode, file: "(link)",

@@ -331,7 +331,7 @@ package final class ELFImage {
 
     /// Every entry of `rs`, or with `keep` only those whose symbol is in
     /// it. Every entry is validated either way (symbol index, r_offset
-    /// inside the target), so a filtered read fails exactly where a full
+    /// inside the target unless it is NONE), so a filtered read fails exactly where a full
     /// read would; only kept entries become values. `range` limits the
     /// read to entries `range` (for reading one relocation section in
     /// parallel pieces).
@@ -361,10 +361,13 @@ package final class ELFImage {
                                                             context: "\(rs.section.name)[\(i)], \(symbolCount) symbols")
             }
             var offset = rOffset
+            // R_X86_64_NONE patches nothing, so its place is not checked:
+            // Linux's sorttable leaves a vmlinux's `.rela__ex_table` all
+            // NONE at r_offset 0, below the section's address.
             if checkTarget {
                 offset = rOffset &- bias
                 let width = UInt64(max(type.width, 1))
-                if rOffset < bias || offset > targetSize || targetSize - offset < width {
+                if type != .none, rOffset < bias || offset > targetSize || targetSize - offset < width {
                     throw ObjectFileError.relocationIndexOutOfRange(
                         path: path, index: i,
                         context: "\(rs.section.name): r_offset \(hex(rOffset)) outside \(target!.name) (size \(hex(targetSize)))")

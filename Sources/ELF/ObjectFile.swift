@@ -33,6 +33,9 @@ public final class ObjectFile: @unchecked Sendable {
     /// Name → indices, for the few names asked for (each answered once by
     /// comparing bytes over the table).
     private let namedSymbols = Mutex<[String: [Int]]>([:])
+    /// Per target section: its relocations by offset, or the error reading
+    /// them, made on first use (a vmlinux's `.rela.debug_info` is never asked for).
+    private let relocationIndices = Mutex<[Int: Result<RelocationIndex, any Error>]>([:])
     /// Built on first use: many runs never ask for a function name.
     private let functionIndex = Mutex<FunctionIndex?>(nil)
     /// What higher layers keep per file, made once on first use (the DWARF
@@ -154,6 +157,28 @@ public final class ObjectFile: @unchecked Sendable {
     /// The relocation sections that patch section `index`.
     public func relocationSections(for index: Int) -> [RelocationSection] {
         relocationSections.filter { $0.targetIndex == index }
+    }
+
+    /// Every relocation that patches `section` (from all its relocation
+    /// sections that name this file's symbols; NONE left out), indexed by offset. Read once per section; a bad entry
+    /// throws here, and again (the same error) for every later caller.
+    public func relocations(patching section: Section) throws -> RelocationIndex {
+        try relocationIndices.withLock { known in
+            if let have = known[section.index] { return have }
+            let made = Result<RelocationIndex, any Error> {
+                var all: [Relocation] = []
+                // Only sections that name this file's symbol table: a
+                // `.rela.plt` names `.dynsym`, whose indices mean other symbols.
+                for rs in relocationSections where rs.targetIndex == section.index && rs.symbolTableIndex == symbolTableIndex {
+                    all += try readRelocations(rs)
+                }
+                // R_X86_64_NONE patches nothing: no lookup finds it.
+                all.removeAll { $0.type == .none }
+                return RelocationIndex(all)
+            }
+            known[section.index] = made
+            return made
+        }.get()
     }
 
     /// Read every entry of one relocation section, offsets normalised to the

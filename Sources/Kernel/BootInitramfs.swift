@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 
 /// The boot test's initramfs (busybox-static, `Kernels/boot/init`, and
@@ -17,7 +18,7 @@ public enum BootInitramfs {
         func mtime(_ f: String) -> Date? { (try? fm.attributesOfItem(atPath: f))?[.modificationDate] as? Date }
         if let made = mtime(out), inputs.allSatisfy({ (mtime($0) ?? .distantFuture) <= made }) { return out }
         try? fm.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let r = Shell.run(["bash", dir + "/make-initramfs.sh", out])
+        let r = Subprocess.run(["bash", dir + "/make-initramfs.sh", out])
         if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         guard r.status == 0 else {
             throw KernelError.extractFailed("could not make \(out): \(r.output.split(separator: "\n").last ?? "make-initramfs.sh failed")")

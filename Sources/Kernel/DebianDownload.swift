@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 
 /// A Debian package's `.deb` in `<cache>/debs/`, fetched once with
@@ -18,7 +19,7 @@ enum DebianDownload {
         let debs = cache + "/debs"
         try? FileManager.default.createDirectory(atPath: debs, withIntermediateDirectories: true)
         log("downloading \(package) into \(debs)")
-        let r = Shell.run(["apt-get", "download", package], in: debs)
+        let r = Subprocess.run(["apt-get", "download", package], in: debs)
         if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         guard r.status == 0, let deb = cached(package, cache: cache) else {
             throw KernelError.fetchFailed(package: package, command: "(cd \(debs) && apt-get download \(package))"

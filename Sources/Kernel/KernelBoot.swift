@@ -247,7 +247,7 @@ public struct KernelBoot: Sendable {
         var refused: [String: Int] = [:]
         for (reason, n) in run.set.refusedCounts { refused[reason.rawValue] = n }
         return MadeRecords(records: records.count, refused: refused, alreadyAnnotated: run.set.records.count - records.count,
-                           check: PatchSimulator.check(file: file, records: records), assembly: assembly,
+                           check: try PatchSimulator.check(file: file, records: records), assembly: assembly,
                            addresses: records.map(\.address))
     }
 

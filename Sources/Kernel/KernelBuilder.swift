@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 
 /// Builds one configuration in one mode by running `Kernels/build.sh
@@ -50,7 +51,7 @@ public struct KernelBuilder: Sendable {
         var step = "preparing"
         var kept: [String] = []
         var errorLine: String?
-        let r = Shell.run(arguments(config, mode)) { line in
+        let r = Subprocess.run(arguments(config, mode)) { line in
             if let object = Self.compiledObject(line) {
                 if setup.subset.contains(where: { object.hasPrefix($0) }) { compiled += 1 }
             } else if line.hasPrefix("build.sh: ") {
@@ -85,7 +86,7 @@ public struct KernelBuilder: Sendable {
         var errorLine: String?
         var last = ""
         var kept: [String] = []
-        let r = Shell.run(argv) { line in
+        let r = Subprocess.run(argv) { line in
             if line.hasPrefix("build.sh: error: ") { errorLine = String(line.dropFirst("build.sh: error: ".count)) }
             if !line.isEmpty { last = line }
             if !Self.isKbuildQuiet(line) && !line.hasPrefix("make") { kept.append(line) }

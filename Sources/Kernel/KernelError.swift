@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 
 /// What stops the A/B, each said in one line (a compile failure adds the
@@ -44,8 +45,7 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
         case let .bootFailed(kernel, output): return "\(kernel): QEMU failed: \(output)"
         case .badResults(let m): return m
         case .interrupted(let sig):
-            let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][sig] ?? "signal \(sig)"
-            return "interrupted by \(name); the next run resumes where this one stopped"
+            return "\(Subprocess.Interrupted(signal: sig)); the next run resumes where this one stopped"
         }
     }
 }

@@ -172,7 +172,7 @@ public struct KernelStatus: Codable, Sendable {
     public static func patchSHA(_ setup: KernelSetup, mode: KernelMode = .plain) -> String? {
         let files = setup.patches(mode)
         guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return nil }
-        let r = Shell.run(["sh", "-c", "cat \"$@\" | sha256sum", "sh"] + files)
+        let r = Subprocess.run(["sh", "-c", "cat \"$@\" | sha256sum", "sh"] + files)
         guard r.status == 0 else { return nil }
         return r.output.split(separator: " ").first.map(String.init)
     }

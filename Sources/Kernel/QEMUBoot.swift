@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 
 /// One QEMU run of a bzImage with the boot test's initramfs: the serial
@@ -67,7 +68,7 @@ public struct QEMUBoot: Sendable {
         try? fm.createDirectory(atPath: (serialLog as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try? fm.removeItem(atPath: serialLog)
         let start = Date()
-        let r = Shell.run(["timeout", "-k", "5", "\(timeout)"] + arguments(kernel: kernel, initramfs: initramfs, serialLog: serialLog))
+        let r = Subprocess.run(["timeout", "-k", "5", "\(timeout)"] + arguments(kernel: kernel, initramfs: initramfs, serialLog: serialLog))
         let seconds = Date().timeIntervalSince(start)
         if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         let text = (try? String(contentsOfFile: serialLog, encoding: .utf8)) ?? ""

@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 
 /// Xen under the kernel: QEMU loads Debian's Xen hypervisor by multiboot and
@@ -90,7 +91,7 @@ public struct XenBoot: Sendable {
         try makeDirectory(dir)
         let out = dir + "/" + name
         log("unpacking \(compressed) into \(out)")
-        let r = Shell.run(["sh", "-c", "gzip -dc \"$1\" > \"$2.tmp\" && mv \"$2.tmp\" \"$2\"", "sh", compressed, out])
+        let r = Subprocess.run(["sh", "-c", "gzip -dc \"$1\" > \"$2.tmp\" && mv \"$2.tmp\" \"$2\"", "sh", compressed, out])
         if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         guard r.status == 0 else {
             try? fm.removeItem(atPath: out + ".tmp")
@@ -117,7 +118,7 @@ public struct XenBoot: Sendable {
         let deb = try DebianDownload.fetch(package, cache: cache, log: log)
         let dir = directory(cache: cache)
         try makeDirectory(dir)
-        let r = Shell.run(["sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" --wildcards './boot/xen-*-amd64.gz'",
+        let r = Subprocess.run(["sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" --wildcards './boot/xen-*-amd64.gz'",
                            "sh", deb, dir])
         if r.interrupted != 0 { throw KernelError.interrupted(r.interrupted) }
         guard r.status == 0, let gz = ((try? fm.contentsOfDirectory(atPath: dir + "/boot")) ?? [])

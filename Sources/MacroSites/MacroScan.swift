@@ -60,7 +60,7 @@ extension MacroScan {
         }
         let table = OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo)
         self.table = table?.symbol
-        var reader = RecordReader(file: file, section: recordSection, table: table)
+        let reader = try RecordReader(file: file, section: recordSection, table: table)
         let (format, reason) = try options.format.map { ($0, "given on the command line") }
             ?? FormatDetection.detect(reader.recordSection)
         layoutReason = reason
@@ -73,7 +73,7 @@ extension MacroScan {
             return
         }
         self.layout = format.name
-        let result = reader.read(layout: layout)
+        let result = try reader.read(layout: layout)
         records = result.records
         var sites = result.sites
         var findings = dwarfFindings + result.findings

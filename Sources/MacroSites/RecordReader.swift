@@ -17,16 +17,14 @@ struct RecordReader {
     /// The section's bytes and the relocations that patch them.
     let recordSection: RecordSection
     private let code: CodeReader
-    /// Relocations of code sections against the table, by section then offset
-    /// (built on demand for the sections that hold sites).
-    private var codeRelocations: [Int: [UInt64: Relocation]] = [:]
 
-    init(file: ObjectFile, section: Section, table: OpsTable?) {
+    /// Throws when the section's relocations cannot be read.
+    init(file: ObjectFile, section: Section, table: OpsTable?) throws {
         self.file = file
         self.section = section
         self.table = table
         self.code = CodeReader(file: file)
-        recordSection = RecordSection(file: file, section: section)
+        recordSection = try RecordSection(file: file, section: section)
     }
 
     private func place(_ index: Int) -> String { "\(section.name)[\(index)]" }
@@ -37,7 +35,8 @@ struct RecordReader {
         var findings: [Finding] = []
     }
 
-    mutating func read(layout: RecordLayout) -> Result {
+    /// Throws when the relocations of a section a site is in cannot be read.
+    func read(layout: RecordLayout) throws -> Result {
         var result = Result()
         guard let count = layout.recordCount(sectionSize: section.size) else {
             result.findings.append(Finding(path: file.path, place: section.name,
@@ -57,7 +56,7 @@ struct RecordReader {
             if let flags = layout.flags {
                 guard let v = field(flags), v & layout.requiredFlags == layout.requiredFlags else { continue }
             }
-            switch site(record: i, layout: layout, field: field) {
+            switch try site(record: i, layout: layout, field: field) {
             case .success(let (site, findings)):
                 result.sites.append(site)
                 result.findings += findings
@@ -72,7 +71,7 @@ struct RecordReader {
     private func resolveInstr(record i: Int, layout: RecordLayout, stored: UInt64) -> Result2<(Section, UInt64)> {
         let fieldOffset = UInt64(i * layout.stride + layout.instr.offset)
         if file.isRelocatable {
-            guard let r = recordSection.relocations[fieldOffset] else {
+            guard let r = recordSection.relocations.find(at: fieldOffset) else {
                 return .failure(Finding(path: file.path, place: place(i), message: "no relocation for the instruction pointer"))
             }
             guard let sym = file.findSymbol(index: r.symbolIndex), let si = sym.definingSection,
@@ -103,8 +102,8 @@ struct RecordReader {
         return .success((target, address - target.address))
     }
 
-    private mutating func site(record i: Int, layout: RecordLayout,
-                               field: (RecordLayout.Field) -> UInt64?) -> Result2<(Site, [Finding])> {
+    private func site(record i: Int, layout: RecordLayout,
+                      field: (RecordLayout.Field) -> UInt64?) throws -> Result2<(Site, [Finding])> {
         guard let stored = field(layout.instr), let len = field(layout.length) else {
             return .failure(Finding(path: file.path, place: place(i), message: "record truncated"))
         }
@@ -149,7 +148,7 @@ struct RecordReader {
         default: kind = .other
         }
         // The op: the type byte, or (Linux 6.8) the site's own reference.
-        let referenced = branch.flatMap { tableReference(section: target, offset: branchOffset, instruction: $0) }
+        let referenced = try branch.flatMap { try tableReference(section: target, offset: branchOffset, instruction: $0) }
         let op: Op
         if let typeField = layout.type, let type = field(typeField) {
             op = Op(offset: Int64(truncatingIfNeeded: type) &* 8, name: nil).named(from: table?.members ?? [:])
@@ -198,22 +197,13 @@ struct RecordReader {
     /// The table field the instruction at the site refers to: through its
     /// relocation in an object, through its RIP-relative displacement (or
     /// absolute address) in a linked image.
-    private mutating func tableReference(section: Section, offset: UInt64, instruction insn: Instruction) -> Int64? {
+    private func tableReference(section: Section, offset: UInt64, instruction insn: Instruction) throws -> Int64? {
         guard let table else { return nil }
         let end = offset + UInt64(insn.length)
         if file.isRelocatable || !file.relocationSections(for: section.index).isEmpty {
-            if codeRelocations[section.index] == nil {
-                var map: [UInt64: Relocation] = [:]
-                for rs in file.relocationSections(for: section.index) {
-                    for r in (try? file.readRelocations(rs, against: table.candidates)) ?? [] { map[r.offset] = r }
-                }
-                codeRelocations[section.index] = map
-            }
-            let relocs = codeRelocations[section.index]!
-            var at = offset
-            while at < end {
-                if let r = relocs[at] { return table.fieldOffset(r, instructionEnd: end) }
-                at += 1
+            let against = try file.relocations(patching: section).all(in: offset ..< end)
+            if let r = against.first(where: { table.candidates.contains($0.symbolIndex) }) {
+                return table.fieldOffset(r, instructionEnd: end)
             }
             if file.isRelocatable { return nil }
         }

@@ -10,9 +10,9 @@ public struct RecordSection: Sendable {
     public let bytes: [UInt8]
     /// Relocations that patch the section, by offset (objects, and images
     /// linked with `--emit-relocs`).
-    public let relocations: [UInt64: Relocation]
+    public let relocations: RelocationIndex
 
-    public init(path: String, name: String, size: UInt64, bytes: [UInt8], relocations: [UInt64: Relocation]) {
+    public init(path: String, name: String, size: UInt64, bytes: [UInt8], relocations: RelocationIndex) {
         self.path = path
         self.name = name
         self.size = size
@@ -20,13 +20,10 @@ public struct RecordSection: Sendable {
         self.relocations = relocations
     }
 
-    public init(file: ObjectFile, section: Section) {
-        var byOffset: [UInt64: Relocation] = [:]
-        for rs in file.relocationSections(for: section.index) {
-            for r in (try? file.readRelocations(rs)) ?? [] { byOffset[r.offset] = r }
-        }
+    /// Throws when the section's relocations cannot be read.
+    public init(file: ObjectFile, section: Section) throws {
         self.init(path: file.path, name: section.name, size: section.size,
-                  bytes: file.bytes(of: section), relocations: byOffset)
+                  bytes: file.bytes(of: section), relocations: try file.relocations(patching: section))
     }
 
     /// Of the whole `stride`-byte records, how many have a non-zero byte in
@@ -45,6 +42,6 @@ public struct RecordSection: Sendable {
     /// alt_instr has.
     func hasPointerPairs(every stride: UInt64) -> Bool {
         size % stride == 0 && relocations.count == Int(size / stride) * 2
-            && relocations.keys.allSatisfy { $0 % stride == 0 || $0 % stride == 4 }
+            && relocations.entries.allSatisfy { $0.offset % stride == 0 || $0.offset % stride == 4 }
     }
 }

@@ -1,3 +1,4 @@
+import Concurrency
 import ELF
 
 /// Runs one piece of work per input file, in parallel, keeping input order;

@@ -19,7 +19,7 @@ enum PairExample {
     static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
                         plainFile: ObjectFile, evidence: RelocScan, names: [Int64: String],
                         sources: inout SourceLines, disassembly: inout ExampleDisassembly,
-                        form: Form = .plain, object: String? = nil) -> Example {
+                        form: Form = .plain, object: String? = nil) throws -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)
         let frame = s.source.first
         let position = frame.map { "\(($0.file as NSString).lastPathComponent):\($0.line)" } ?? s.location
@@ -57,7 +57,7 @@ enum PairExample {
                     let insn = list[j]
                     var where_ = file.describe(section: section.index, offset: insn.address - section.address)
                     if let function, where_.hasPrefix(function + "+") { where_.removeFirst(function.count) }
-                    var text = disassembler.text(insn, in: section, comment: comment)
+                    var text = try disassembler.text(insn, in: section, comment: comment)
                     if j == i, exact == nil {
                         var guess = file.describe(section: section.index, offset: place.offset)
                         if let function, guess.hasPrefix(function + "+") { guess.removeFirst(function.count) }
@@ -73,7 +73,7 @@ enum PairExample {
         if isPlain, let a = o.annotated, let section = annotatedFile.findSection(index: a.sectionIndex) {
             let list = CodeReader(file: annotatedFile).functionInstructions(section: section, offset: a.offset).instructions
             if let insn = list.first(where: { $0.address == a.address }) {
-                let text = disassembly.disassembler(for: annotatedFile, plain: false).text(insn, in: section, comment: comment)
+                let text = try disassembly.disassembler(for: annotatedFile, plain: false).text(insn, in: section, comment: comment)
                 recorded = annotatedFile.describe(section: section.index, offset: insn.address - section.address) + ": " + text
                     + " (record: \(a.length) bytes)"
             }
@@ -86,7 +86,7 @@ enum PairExample {
            let section = plainFile.findSection(index: m.sectionIndex) {
             let list = CodeReader(file: plainFile).functionInstructions(section: section, offset: m.offset).instructions
             if let insn = list.first(where: { $0.address == m.address }) {
-                let text = disassembly.disassembler(for: plainFile, plain: true).text(insn, in: section, comment: comment)
+                let text = try disassembly.disassembler(for: plainFile, plain: true).text(insn, in: section, comment: comment)
                 shared = plainFile.describe(section: section.index, offset: insn.address - section.address) + ": " + text
                     + " (reached by " + m.mergedOps.map(\.description).joined(separator: ", ") + ")"
             }

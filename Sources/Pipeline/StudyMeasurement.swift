@@ -1,3 +1,4 @@
+import Concurrency
 import CorpusBuild
 import Compare
 import ELF
@@ -174,7 +175,7 @@ struct PairResult: Sendable {
             var taken: [Shown: Int] = [:]
             // Patchable: the found sites' plain-build sites that got a
             // record, the records made from each policy's whole scan.
-            let records = Patchable.records(file: p, scans: Policy.allCases.map { analysis.scans[$0]! })
+            let records = try Patchable.records(file: p, scans: Policy.allCases.map { analysis.scans[$0]! })
             for policy in Policy.allCases {
                 let c = analysis.comparisons[policy]!
                 policies[policy] = c.counts
@@ -199,7 +200,7 @@ struct PairResult: Sendable {
                     let k = Shown(outcome: o.kind, cause: o.cause, policy: policy)
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1
-                    examples.append(PairExample.example(o, config: label, policy: policy, annotatedFile: a,
+                    examples.append(try PairExample.example(o, config: label, policy: policy, annotatedFile: a,
                                                         plainFile: p, evidence: evidence, names: names,
                                                         sources: &sourceCache, disassembly: &disassembly,
                                                         form: unit.form, object: pair.name))

@@ -27,7 +27,7 @@ public final class BranchTargets {
     let file: ObjectFile
     private let code: CodeReader
     private let decoder = X86Decoder()
-    private var jumpTables: JumpTables
+    private let jumpTables: JumpTables
     /// Per section: sorted target offsets, built on first need.
     private var bySection: [Int: [UInt64]] = [:]
     /// Per section: (offset, where it comes from), for the message.
@@ -48,9 +48,10 @@ public final class BranchTargets {
     }
 
     /// A target strictly inside `(offset, offset + length)` of `section`,
-    /// with where it comes from; nil when there is none.
-    public func firstInside(section: Section, offset: UInt64, length: Int) -> (offset: UInt64, from: String)? {
-        let list = targets(section)
+    /// with where it comes from; nil when there is none. Throws when the
+    /// file's relocations cannot be read.
+    public func firstInside(section: Section, offset: UInt64, length: Int) throws -> (offset: UInt64, from: String)? {
+        let list = try targets(section)
         var lo = 0, hi = list.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -60,9 +61,9 @@ public final class BranchTargets {
         return (list[lo], origin[section.index]?[list[lo]] ?? "")
     }
 
-    private func targets(_ section: Section) -> [UInt64] {
+    private func targets(_ section: Section) throws -> [UInt64] {
         if let have = bySection[section.index] { return have }
-        var found: [UInt64: String] = fromRelocationsBySection()[section.index] ?? [:]
+        var found: [UInt64: String] = try fromRelocationsBySection()[section.index] ?? [:]
         let base = file.address(of: section, offset: 0)
         func add(address: UInt64, _ why: @autoclosure () -> String) {
             guard address >= base, address - base < section.size else { return }
@@ -86,7 +87,7 @@ public final class BranchTargets {
                 if let t = insn.branchTarget {
                     add(address: t, "\(insn.text) at \(file.describe(section: section.index, offset: insn.address - base))")
                 } else if insn.operation == .jump, insn.indirectRegister != nil || insn.memoryOperand != nil {
-                    for t in jumpTables.targets(insns, at: i, section: section) {
+                    for t in try jumpTables.targets(insns, at: i, section: section) {
                         add(address: t, "jump table of \(file.describe(section: section.index, offset: insn.address - base))")
                     }
                 }
@@ -99,14 +100,15 @@ public final class BranchTargets {
     }
 
     /// Targets in code from every relocation of an allocated section.
-    private func fromRelocationsBySection() -> [Int: [UInt64: String]] {
+    private func fromRelocationsBySection() throws -> [Int: [UInt64: String]] {
         if let have = fromRelocations { return have }
         var out: [Int: [UInt64: String]] = [:]
-        for rs in file.relocationSections where rs.targetIndex != 0 {
-            guard let applied = file.findSection(index: rs.targetIndex), applied.isAllocated,
-                  file.sections[rs.symbolTableIndex].type == .symtab,
-                  let relocations = try? file.readRelocations(rs) else { continue }
-            for r in relocations {
+        // Patched sections in the order of their relocation sections: the
+        // first relocation to reach a place names it.
+        var patched: [Int] = [], seen: Set<Int> = [0]
+        for rs in file.relocationSections where seen.insert(rs.targetIndex).inserted { patched.append(rs.targetIndex) }
+        for applied in patched.compactMap(file.findSection(index:)) where applied.isAllocated {
+            for r in try file.relocations(patching: applied).entries {
                 guard let sym = file.findSymbolEntry(index: r.symbolIndex), let si = sym.definingSection,
                       let target = file.findSection(index: si), target.isExecutable,
                       let symOffset = file.sectionOffset(of: sym) else { continue }

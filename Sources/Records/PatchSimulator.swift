@@ -41,7 +41,8 @@ public struct PatchCheck: Sendable, Codable {
 /// The stand-in target is the first byte of the record's section: any
 /// address will do, the call's rel32 is checked to reach it.
 public enum PatchSimulator {
-    public static func check(file: ObjectFile, records: [PatchRecord]) -> PatchCheck {
+    /// Throws when the file's relocations cannot be read (branch targets).
+    public static func check(file: ObjectFile, records: [PatchRecord]) throws -> PatchCheck {
         let code = CodeReader(file: file)
         let targets = BranchTargets(file: file)
         let decoder = X86Decoder()
@@ -92,7 +93,7 @@ public enum PatchSimulator {
                         .map { fail(i, $0.0, $0.1) }
                     judgePatched(records[i], patched: patched, base: base, standIn: standIn, decoder: decoder)
                         .map { fail(i, $0.0, $0.1) }
-                    if let inside = targets.firstInside(section: section, offset: records[i].offset, length: Int(records[i].length)) {
+                    if let inside = try targets.firstInside(section: section, offset: records[i].offset, length: Int(records[i].length)) {
                         fail(i, "jump-target-inside",
                              "\(file.describe(section: sectionIndex, offset: inside.offset)) is a target (\(inside.from))")
                     }

@@ -7,23 +7,23 @@ import SiteModel
 /// accepts (every check on, naive's guesses included: a guess that is not a
 /// whole call is not patchable, whatever the 2007 proposal would write).
 public enum Patchable {
-    public static func count(file: ObjectFile, scan: RelocScan) -> Int {
-        records(file: file, scans: [scan])[scan.policy]!.records.count
+    public static func count(file: ObjectFile, scan: RelocScan) throws -> Int {
+        try records(file: file, scans: [scan])[scan.policy]!.records.count
     }
 
     /// The same for several policies' scans of one file, sharing the
     /// branch targets.
-    public static func counts(file: ObjectFile, scans: [RelocScan]) -> [Policy: Int] {
-        records(file: file, scans: scans).mapValues(\.records.count)
+    public static func counts(file: ObjectFile, scans: [RelocScan]) throws -> [Policy: Int] {
+        try records(file: file, scans: scans).mapValues(\.records.count)
     }
 
     /// The records made from each whole scan (as `pvsites records
     /// --policy P` with decoding makes them), one RecordMaker for the file.
-    public static func records(file: ObjectFile, scans: [RelocScan]) -> [Policy: RecordSet] {
+    public static func records(file: ObjectFile, scans: [RelocScan]) throws -> [Policy: RecordSet] {
         let maker = RecordMaker(file: file)
         var out: [Policy: RecordSet] = [:]
         for scan in scans {
-            out[scan.policy] = maker.make(sites: scan.sites, references: scan.references, annotated: false,
+            out[scan.policy] = try maker.make(sites: scan.sites, references: scan.references, annotated: false,
                                           options: RecordOptions(decodeSites: true))
         }
         return out

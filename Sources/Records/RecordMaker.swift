@@ -60,12 +60,12 @@ public final class RecordMaker {
     /// to judge a site by the instruction that holds its relocation; empty
     /// for annotated sites, which are judged by decoding their bytes.
     public func make(sites: [Site], references: [Reference], annotated: Bool,
-                     options: RecordOptions = RecordOptions()) -> RecordSet {
+                     options: RecordOptions = RecordOptions()) throws -> RecordSet {
         let refsByPlace = Dictionary(references.map { ($0.place, $0) }, uniquingKeysWith: { a, _ in a })
         var accepted: [(index: Int, record: PatchRecord)] = []
         var refusals: [Refusal] = []
         for (i, site) in sites.enumerated() {
-            if let (reason, detail) = refusal(site, refsByPlace: refsByPlace, annotated: annotated, options: options) {
+            if let (reason, detail) = try refusal(site, refsByPlace: refsByPlace, annotated: annotated, options: options) {
                 refusals.append(Refusal(section: site.section, offset: site.offset, location: site.location,
                                         address: site.address, reason: reason, detail: detail))
             } else {
@@ -96,7 +96,7 @@ public final class RecordMaker {
     }
 
     private func refusal(_ site: Site, refsByPlace: [Place: Reference], annotated: Bool,
-                         options: RecordOptions) -> (RefusalReason, String)? {
+                         options: RecordOptions) throws -> (RefusalReason, String)? {
         if site.isMerged {
             return (.sharedByOps, "reached by loads of " + site.mergedOps.map(\.description).joined(separator: ", "))
         }
@@ -118,7 +118,7 @@ public final class RecordMaker {
                 : placementOfScanned(site, section: section, refsByPlace: refsByPlace)
             if let problem { return problem }
         }
-        if let inside = targets.firstInside(section: section, offset: site.offset, length: site.length) {
+        if let inside = try targets.firstInside(section: section, offset: site.offset, length: site.length) {
             return (.jumpTargetInside, "\(file.describe(section: section.index, offset: inside.offset)) is a target (\(inside.from))")
         }
         return nil

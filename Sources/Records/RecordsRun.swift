@@ -62,7 +62,7 @@ public struct RecordsRun: Sendable {
         if let macro {
             sitesFrom = "annotated"
             siteCount = macro.sites.count
-            set = maker.make(sites: macro.sites, references: [], annotated: true,
+            set = try maker.make(sites: macro.sites, references: [], annotated: true,
                              options: RecordOptions(decodeSites: options.decodeSites ?? true))
             layoutName = options.layout ?? (RecordFormats.find(named: macro.layout)?.layout != nil ? macro.layout : "linux-6.1")
         } else {
@@ -70,7 +70,7 @@ public struct RecordsRun: Sendable {
                                                                        sourcePositions: false))
             sitesFrom = options.policy.rawValue
             siteCount = scan.sites.count
-            set = maker.make(sites: scan.sites, references: scan.references, annotated: false,
+            set = try maker.make(sites: scan.sites, references: scan.references, annotated: false,
                              options: RecordOptions(decodeSites: options.decodeSites ?? (options.policy != .naive)))
             layoutName = options.layout ?? "linux-6.1"
         }
@@ -79,7 +79,7 @@ public struct RecordsRun: Sendable {
         assembly = try RecordEncoder.assembly(
             set.records, format: format, relocatable: file.isRelocatable,
             header: "pvsites records: \(file.path)\nsites from \(sitesFrom), layout \(format.name): \(set.records.count) records")
-        check = options.check ? PatchSimulator.check(file: file, records: set.records) : nil
+        check = options.check ? try PatchSimulator.check(file: file, records: set.records) : nil
     }
 
     /// What `-o` writes: an image's raw section bytes; an object's `.S`.

@@ -36,8 +36,8 @@ struct Dataflow {
     /// indirect jump `instructions[i]` dispatches through (empty when it is
     /// not a switch): the walk goes on into each.
     static func follow(instructions: [Instruction], from start: Int, register: Register, value: Value,
-                       thunkRegister: (Instruction) -> Register?,
-                       switchTargets: (Int) -> [UInt64] = { _ in [] }) -> [Found] {
+                       thunkRegister: (Instruction) throws -> Register?,
+                       switchTargets: (Int) throws -> [UInt64] = { _ in [] }) rethrows -> [Found] {
         guard start < instructions.count else { return [] }
         var index: [UInt64: Int] = [:]
         for (i, insn) in instructions.enumerated() { index[insn.address] = i }
@@ -51,7 +51,7 @@ struct Dataflow {
             while i < instructions.count, !state.isEmpty, steps < stepLimit, seen.insert(i).inserted {
                 steps += 1
                 let insn = instructions[i]
-                let site = use(insn, state: state, thunkRegister: thunkRegister)
+                let site = try use(insn, state: state, thunkRegister: thunkRegister)
                 if let site { found.append(site) }
                 switch insn.operation {
                 case .ret, .trap:
@@ -59,10 +59,10 @@ struct Dataflow {
                 case .jump:
                     if let t = insn.branchTarget, let j = index[t] {
                         work.append((j, state))
-                    } else if site == nil && (insn.branchTarget == nil || thunkRegister(insn) != nil) {
+                    } else if try site == nil && (insn.branchTarget == nil || thunkRegister(insn) != nil) {
                         // A switch's dispatch (`jmp *%rax`, or its retpoline
                         // thunk): on into every case.
-                        for t in switchTargets(i) { if let j = index[t] { work.append((j, state)) } }
+                        for t in try switchTargets(i) { if let j = index[t] { work.append((j, state)) } }
                     }
                     state = [:]
                 case .conditionalJump:
@@ -80,7 +80,7 @@ struct Dataflow {
 
     /// A call or jump that uses a tracked register.
     private static func use(_ insn: Instruction, state: [Register: Value],
-                            thunkRegister: (Instruction) -> Register?) -> Found? {
+                            thunkRegister: (Instruction) throws -> Register?) rethrows -> Found? {
         guard insn.operation == .call || insn.operation == .jump else { return nil }
         let isCall = insn.operation == .call
         if let r = insn.indirectRegister, case .field(let f)? = state[r.widened] {
@@ -89,7 +89,7 @@ struct Dataflow {
         if let m = insn.memoryOperand, m.index == nil, let b = m.base, case .table(let t)? = state[b.widened] {
             return Found(instruction: insn, kind: isCall ? .callBase : .jmpBase, field: t &+ m.displacement)
         }
-        if let reg = thunkRegister(insn), case .field(let f)? = state[reg.widened] {
+        if let reg = try thunkRegister(insn), case .field(let f)? = state[reg.widened] {
             return Found(instruction: insn, kind: isCall ? .thunkCall : .thunkJmp, field: f)
         }
         return nil

@@ -22,11 +22,9 @@ struct DataflowPolicy {
     let file: ObjectFile
     let table: OpsTable
     let code: CodeReader
-    /// Per code section: offset → name of a retpoline thunk a relocation calls.
-    private var thunkTargets: [Int: [UInt64: String]] = [:]
     /// The `__x86_indirect_thunk_*` symbols, found on first need.
     private var thunkSymbols: SymbolSet?
-    private var jumpTables: JumpTables
+    private let jumpTables: JumpTables
 
     init(file: ObjectFile, table: OpsTable) {
         self.file = file
@@ -35,15 +33,16 @@ struct DataflowPolicy {
         self.jumpTables = JumpTables(file: file)
     }
 
-    mutating func sites(_ refs: [Reference]) -> [Site] {
+    /// Throws when the relocations of a section the walk reads cannot be read.
+    mutating func sites(_ refs: [Reference]) throws -> [Site] {
         let decoded = DecodedPolicy(table: table).sites(refs)
-        return decoded + followed(refs, existing: Set(decoded.map { Place(section: $0.sectionIndex, offset: $0.offset) }))
+        return decoded + (try followed(refs, existing: Set(decoded.map { Place(section: $0.sectionIndex, offset: $0.offset) })))
     }
 
     /// Loads and addresses followed to their calls. Sites are keyed by
     /// section and offset: in a relocatable object every section starts at
     /// address 0 (`-ffunction-sections`).
-    private mutating func followed(_ refs: [Reference], existing: Set<Place>) -> [Site] {
+    private mutating func followed(_ refs: [Reference], existing: Set<Place>) throws -> [Site] {
         // Every call each load or address reaches, then one site per call:
         // a call reached by loads of different fields (gcc tail-merged or
         // cross-jumped the calls) is marked merged, with all its ops.
@@ -65,9 +64,9 @@ struct DataflowPolicy {
                 start = list.isEmpty ? nil : 0
             }
             guard let start else { continue }
-            let found = Dataflow.follow(instructions: list, from: start, register: Register(name: reg), value: value,
-                                        thunkRegister: { insn in thunkRegister(insn, section: section) },
-                                        switchTargets: { i in jumpTables.targets(list, at: i, section: section) })
+            let found = try Dataflow.follow(instructions: list, from: start, register: Register(name: reg), value: value,
+                                            thunkRegister: { insn in try thunkRegister(insn, section: section) },
+                                            switchTargets: { i in try jumpTables.targets(list, at: i, section: section) })
             for f in found {
                 let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
                 guard !existing.contains(place) else { continue }
@@ -94,28 +93,20 @@ struct DataflowPolicy {
     }
 
     /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
-    private mutating func thunkRegister(_ insn: Instruction, section: Section) -> Register? {
+    private mutating func thunkRegister(_ insn: Instruction, section: Section) throws -> Register? {
         guard insn.branchTarget != nil else { return nil }
         let prefix = "__x86_indirect_thunk_"
         let base = file.address(of: section, offset: 0)
         let offset = insn.address - base
-        if thunkTargets[section.index] == nil {
-            if thunkSymbols == nil {
-                thunkSymbols = SymbolSet(file.findSymbolIndices(withPrefix: prefix), capacity: file.symbolCount)
-            }
-            var map: [UInt64: String] = [:]
-            if let thunks = thunkSymbols, !thunks.isEmpty {
-                for rs in file.relocationSections(for: section.index) {
-                    for r in (try? file.readRelocations(rs, against: thunks)) ?? [] {
-                        map[r.offset] = file.symbolName(index: r.symbolIndex)
-                    }
-                }
-            }
-            thunkTargets[section.index] = map
+        if thunkSymbols == nil {
+            thunkSymbols = SymbolSet(file.findSymbolIndices(withPrefix: prefix), capacity: file.symbolCount)
         }
         var name: String?
-        for k in 1 ..< max(insn.length, 1) {
-            if let n = thunkTargets[section.index]?[offset + UInt64(k)] { name = n; break }
+        // The call's field: past the opcode, inside the instruction.
+        if let thunks = thunkSymbols, !thunks.isEmpty, insn.length > 1 {
+            name = try file.relocations(patching: section).all(in: offset + 1 ..< offset + UInt64(insn.length))
+                .first { thunks.contains($0.symbolIndex) }
+                .map { file.symbolName(index: $0.symbolIndex) }
         }
         if name == nil, !file.isRelocatable, let target = insn.branchTarget,
            let sec = file.findSection(containingAddress: target),

@@ -18,8 +18,6 @@ import X86
 /// and the walk stops at the dispatch, as before.
 public struct JumpTables {
     let file: ObjectFile
-    /// Per section: its relocations by offset, read on first need.
-    private var relocations: [Int: [UInt64: Relocation]] = [:]
 
     /// How far before the dispatch the base's instruction may be.
     static let lookBack = 8
@@ -28,36 +26,37 @@ public struct JumpTables {
     public init(file: ObjectFile) { self.file = file }
 
     /// Case addresses of the dispatch `instructions[at]` in `section`.
-    public mutating func targets(_ instructions: [Instruction], at: Int, section: Section) -> [UInt64] {
+    /// Throws when the relocations of `section` or the table's cannot be read.
+    public func targets(_ instructions: [Instruction], at: Int, section: Section) throws -> [UInt64] {
         let base = file.address(of: section, offset: 0)
-        let code = relocations(of: section.index)
+        let code = try file.relocations(patching: section)
         for i in stride(from: at, through: max(0, at - Self.lookBack), by: -1) {
             let insn = instructions[i]
             let start = insn.address - base
-            for k in 0 ..< UInt64(insn.length) {
-                guard let r = code[start + k], let sym = file.findSymbolEntry(index: r.symbolIndex),
+            for r in code.all(in: start ..< start + UInt64(insn.length)) {
+                guard let sym = file.findSymbolEntry(index: r.symbolIndex),
                       let data = file.findSection(index: sym.sectionIndex), !data.isExecutable, data.isAllocated,
                       let symOffset = file.sectionOffset(of: sym),
                       let delta = r.referencedOffset(instructionEnd: insn.end - base)
                 else { continue }
                 let table = Int64(symOffset) + delta
                 guard table >= 0 else { continue }
-                let cases = entries(data: data, base: UInt64(table), code: section)
+                let cases = try entries(data: data, base: UInt64(table), code: section)
                 if !cases.isEmpty { return cases }
             }
         }
         return []
     }
 
-    private mutating func entries(data: Section, base: UInt64, code: Section) -> [UInt64] {
-        let table = relocations(of: data.index)
-        guard let first = table[base] else { return [] }
+    private func entries(data: Section, base: UInt64, code: Section) throws -> [UInt64] {
+        let table = try file.relocations(patching: data)
+        guard let first = table.find(at: base) else { return [] }
         let relative = first.type.isPCRelative
         let width = UInt64(first.type.width)
         guard width == 4 || width == 8 else { return [] }
         var out: [UInt64] = []
         var at = base
-        while out.count < Self.maxEntries, let r = table[at], r.type == first.type,
+        while out.count < Self.maxEntries, let r = table.find(at: at), r.type == first.type,
               let sym = file.findSymbolEntry(index: r.symbolIndex), sym.sectionIndex == code.index,
               let symOffset = file.sectionOffset(of: sym) {
             let target = Int64(symOffset) + r.addend - (relative ? Int64(at - base) : 0)
@@ -66,15 +65,5 @@ public struct JumpTables {
             at += width
         }
         return out
-    }
-
-    private mutating func relocations(of section: Int) -> [UInt64: Relocation] {
-        if let have = relocations[section] { return have }
-        var map: [UInt64: Relocation] = [:]
-        for rs in file.relocationSections(for: section) {
-            for r in (try? file.readRelocations(rs)) ?? [] { map[r.offset] = r }
-        }
-        relocations[section] = map
-        return map
     }
 }

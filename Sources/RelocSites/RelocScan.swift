@@ -1,3 +1,4 @@
+import Concurrency
 import DebugInfo
 import X86
 import ELF
@@ -93,7 +94,7 @@ extension RelocScan {
                                       members: fields, size: nil)
         var scanner = Scanner(file: file, table: table, trampolines: trampolines)
         var refs = try scanner.references()
-        var sitesByPolicy = policies.map { scanner.sites(policy: $0, references: refs) }
+        var sitesByPolicy = try policies.map { try scanner.sites(policy: $0, references: refs) }
         findings += scanner.findings
         if options.sourcePositions, let debugInfo {
             // One batch of DWARF lookups for every distinct place.
@@ -236,7 +237,7 @@ struct Scanner {
     /// The sites of one policy, in section and offset order. Each policy
     /// is a file of its own: NaivePolicy.swift, DecodedPolicy.swift,
     /// DataflowPolicy.swift.
-    func sites(policy: Policy, references refs: [Reference]) -> [Site] {
+    func sites(policy: Policy, references refs: [Reference]) throws -> [Site] {
         var sites: [Site]
         switch policy {
         case .naive:
@@ -245,7 +246,7 @@ struct Scanner {
             sites = DecodedPolicy(table: table).sites(refs)
         case .dataflow:
             var dataflow = DataflowPolicy(file: file, table: table)
-            sites = dataflow.sites(refs)
+            sites = try dataflow.sites(refs)
         }
         sites.sort { ($0.sectionIndex, $0.offset) < ($1.sectionIndex, $1.offset) }
         return sites

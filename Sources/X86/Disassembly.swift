@@ -18,24 +18,24 @@ import ELF
 /// function). `comment(symbol, offset)` may add `  # ...` to an operand
 /// naming `symbol` (the study names the op of a table field).
 ///
-/// Reads each section's relocations once, on first use. Not thread-safe:
-/// one per file per worker.
+/// Relocations come from the file's index (`ObjectFile.relocations(patching:)`);
+/// labels are read once per section, on first use. Not thread-safe: one per
+/// file per worker.
 public final class Disassembler {
     public let file: ObjectFile
-    /// Per section index: its relocations, by offset.
-    private var relocations: [Int: [Relocation]] = [:]
 
     public init(file: ObjectFile) {
         self.file = file
     }
 
     /// objdump's text of `insn` (decoded from `section`), symbolized.
+    /// Throws when the section's relocations cannot be read.
     public func text(_ insn: Instruction, in section: Section,
-                     comment: ((_ symbol: String, _ offset: Int64) -> String?)? = nil) -> String {
+                     comment: ((_ symbol: String, _ offset: Int64) -> String?)? = nil) throws -> String {
         let offset = insn.address &- file.address(of: section, offset: 0)
         // A field that runs past the instruction is not one of its operands
         // (data decoded as code, a literal pool): left as the bytes say.
-        let reloc = relocation(in: section, from: offset, to: offset + UInt64(insn.length))
+        let reloc = try file.relocations(patching: section).find(in: offset ..< offset + UInt64(insn.length))
             .flatMap { $0.offset + UInt64(max($0.type.width, 1)) <= offset + UInt64(insn.length) ? $0 : nil }
         var operands = Self.splitOperands(insn.operandText)
         var note: String?
@@ -88,24 +88,6 @@ public final class Disassembler {
         var line = operands.isEmpty ? mnemonic : mnemonic + " " + operands.joined(separator: ",")
         if let note { line += "  # " + note }
         return line
-    }
-
-    /// The first relocation whose field starts in `[from, to)` of `section`.
-    func relocation(in section: Section, from: UInt64, to: UInt64) -> Relocation? {
-        if relocations[section.index] == nil {
-            var all: [Relocation] = []
-            for rs in file.relocationSections(for: section.index) {
-                all += (try? file.readRelocations(rs)) ?? []
-            }
-            relocations[section.index] = all.sorted { $0.offset < $1.offset }
-        }
-        let list = relocations[section.index]!
-        var lo = 0, hi = list.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if list[mid].offset < from { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < list.count && list[lo].offset < to ? list[lo] : nil
     }
 
     /// The relocation's symbol, the offset from it the instruction reaches

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorpusBuild
 import Foundation
 
 /// The command line: thin. Commands parse options, call the engine in the
@@ -26,6 +27,10 @@ struct PVSites: ParsableCommand {
             if let e = error as? CLIError {
                 Diagnostics.error(e.description)
                 Foundation.exit(2)
+            }
+            if let stopped = error as? Subprocess.Interrupted {
+                Diagnostics.error(stopped.description)
+                Foundation.exit(128 + stopped.signal)
             }
             if let exit = error as? ExitCode {
                 Foundation.exit(exit.rawValue)

@@ -7,9 +7,8 @@ import TestSupport
 import Testing
 
 /// End to end: the built `pvsites` binary, as users and CI run it.
-@Suite("Command line", .serialized)
+@Suite("Command line", .serialized, .enabled(if: Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing))
 struct CommandLineTests {
-    /// The executable sits next to the test bundle.
     static let binary = Fixtures.pvsitesBinary
 
     /// `study` runs without the Linux A/B result a `kernel study` may have

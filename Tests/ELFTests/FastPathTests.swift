@@ -1,3 +1,4 @@
+import Concurrency
 import X86
 import Foundation
 import ELF
@@ -179,7 +180,17 @@ struct FastPathTests {
         }
         #expect(nested == (0 ..< 16).map { i in (0 ..< 50).reduce(0) { $0 + i * 100 + $1 } })
         #expect(WorkerPool.map([Int]()) { $0 }.isEmpty)
-        #expect(WorkerPool.cores >= 1)
+    }
+
+    /// The pool is as wide as the CPUs this process may use: `nproc`
+    /// (coreutils, which honours the affinity mask, as `taskset` sets it),
+    /// unless PVSITES_JOBS says otherwise.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PVSITES_JOBS"] == nil
+                       && ProcessInfo.processInfo.environment["OMP_NUM_THREADS"] == nil,
+                   "PVSITES_JOBS (or OMP_NUM_THREADS, which nproc honours) is set"))
+    func coresAreTheCPUsThisProcessMayUse() throws {
+        let nproc = try Command.check(["nproc"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(WorkerPool.cores == Int(nproc))
     }
 
     @Test func ranges() {

@@ -68,27 +68,9 @@ enum GateFixture {
 
     static let clang16Skip = SkippedCompiler(compiler: "clang-16", reason: "clang-16 is not installed")
 
-    /// The `pvsites` next to this test bundle: `swift test` builds every
-    /// product of the package into the same directory.
-    static let binary: String? = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-            ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        // Linux: .build/debug/pvsitesPackageTests.xctest; macOS: inside
-        // .build/debug/pvsitesPackageTests.xctest/Contents/MacOS/.
-        for _ in 0 ..< 4 {
-            let candidate = dir.appendingPathComponent("pvsites").path
-            if FileManager.default.isExecutableFile(atPath: candidate),
-               let r = try? Command.run([candidate, "gate", "--help"]), r.status == 0 {
-                return candidate
-            }
-            dir.deleteLastPathComponent()
-        }
-        return nil
-    }()
-
     static func gate(_ arguments: [String]) throws -> CommandResult {
-        let pvsites = try #require(binary, "no pvsites binary next to the test bundle: swift build --product pvsites")
+        try #require(Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing)
+        let pvsites = Fixtures.pvsitesBinary
         return try Command.run([pvsites, "gate"] + arguments)
     }
 }
@@ -538,7 +520,8 @@ struct GateTests {
     /// SIGKILL `pvsites gate --update` while it writes a large baseline:
     /// the baseline is always the old file or the whole new one.
     @Test func killingUpdatePartWayLeavesAWholeBaseline() throws {
-        let pvsites = try #require(GateFixture.binary)
+        try #require(Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing)
+        let pvsites = Fixtures.pvsitesBinary
         let result = try GateFixture.result()
         let dir = try Scratch("kill")
         // A large study: the slice's configurations under 50 made-up

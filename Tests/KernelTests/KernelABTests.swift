@@ -149,11 +149,11 @@ enum KernelFixture {
         let elf = Data([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0])
         for tree in ["a", "p"] {
             try fm.createDirectory(atPath: "\(tmp)/\(tree)/mm/sub", withIntermediateDirectories: true)
-            for o in ["mm/x.o", "mm/sub/y.o", "mm/m1.o", "mm/m2.o"] { fm.createFile(atPath: "\(tmp)/\(tree)/\(o)", contents: elf) }
-            fm.createFile(atPath: "\(tmp)/\(tree)/mm/m.o", contents: Data("!<thin>\n".utf8))
+            for o in ["mm/x.o", "mm/sub/y.o", "mm/m1.o", "mm/m2.o"] { #expect(fm.createFile(atPath: "\(tmp)/\(tree)/\(o)", contents: elf)) }
+            #expect(fm.createFile(atPath: "\(tmp)/\(tree)/mm/m.o", contents: Data("!<thin>\n".utf8)))
             try "mm/m1.o mm/m2.o\n".write(toFile: "\(tmp)/\(tree)/mm/m.mod", atomically: true, encoding: .utf8)
         }
-        fm.createFile(atPath: "\(tmp)/a/mm/only.o", contents: elf)
+        #expect(fm.createFile(atPath: "\(tmp)/a/mm/only.o", contents: elf))
         let pairing = KernelPairs.pair(annotated: tmp + "/a", plain: tmp + "/p", subset: ["mm/"])
         #expect(pairing.pairs.map(\.name) == ["mm/m1.o", "mm/m2.o", "mm/sub/y.o", "mm/x.o"])
         #expect(pairing.onlyAnnotated == ["mm/only.o"])

@@ -16,7 +16,7 @@ import TestSupport
     static func touch(_ path: String, _ date: Date, contents: Data = Data()) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        fm.createFile(atPath: path, contents: contents)
+        try #require(fm.createFile(atPath: path, contents: contents), "cannot create \(path)")
         try fm.setAttributes([.modificationDate: date], ofItemAtPath: path)
     }
 
@@ -69,8 +69,7 @@ import TestSupport
     /// a process group of its own): pvsites stops build.sh's group with
     /// SIGTERM (the `sleep &` here would ignore SIGINT, as bash makes it),
     /// then exits 128+signal with one line saying the next run resumes.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Fixtures.repositoryRoot + "/.build/debug/pvsites"),
-                   "the debug pvsites is not built (swift build)"),
+    @Test(.enabled(if: Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing),
           .timeLimit(.minutes(1)))
     func interruptReachesTheBuild() throws {
         let tmp = try Self.temporary("interrupt")
@@ -96,7 +95,7 @@ import TestSupport
         try "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n".write(toFile: tmp + "/tree/Makefile", atomically: true, encoding: .utf8)
 
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixtures.repositoryRoot + "/.build/debug/pvsites")
+        process.executableURL = URL(fileURLWithPath: Fixtures.pvsitesBinary)
         process.arguments = ["kernel", "build", "--kernels", tmp + "/Kernels", "--source", tmp + "/tree", "--cache", tmp + "/cache",
                              "--subset", "arch/x86/mm", "--opt", "-O2", "--retpoline", "on"]
         let stderr = Pipe()

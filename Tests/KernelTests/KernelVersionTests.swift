@@ -9,8 +9,7 @@ import MacroSites
 /// here, in a temporary Kernels/, is listed by `pvsites kernel list` and
 /// planned by Kernels/build.sh without any change to Swift.
 @Suite struct KernelVersionTests {
-    static let pvsites = Fixtures.repositoryRoot + "/.build/debug/pvsites"
-    static let pvsitesBuilt = FileManager.default.isExecutableFile(atPath: pvsites)
+    static let pvsites = Fixtures.pvsitesBinary
     static let buildScript = Fixtures.repositoryRoot + "/Kernels/build.sh"
 
     /// A descriptor like 6.1's, with 6.9's Kconfig rename of the retpoline
@@ -114,7 +113,7 @@ import MacroSites
 
     /// `pvsites kernel list --kernels DIR` lists the fake version by name
     /// and Debian package, and plans its configurations.
-    @Test(.enabled(if: pvsitesBuilt, "the debug pvsites is not built (swift build)"))
+    @Test(.enabled(if: Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing))
     func kernelListListsAVersionDescribedOnlyByItsDirectory() throws {
         let kernels = try Self.fakeKernels("version-list")
         let tmp = (kernels as NSString).deletingLastPathComponent
@@ -266,7 +265,7 @@ import MacroSites
     /// `pvsites kernel list` on the repository's Kernels/ lists every real
     /// version with its package and record section, and plans the
     /// configurations of the one asked for under its own name.
-    @Test(.enabled(if: pvsitesBuilt, "the debug pvsites is not built (swift build)"), arguments: realVersions.map(\.name))
+    @Test(.enabled(if: Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing), arguments: realVersions.map(\.name))
     func kernelListListsRealVersion(_ version: String) throws {
         let v = try #require(KernelVersion.named(version, in: Self.realKernels))
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("pvsites-list-\(getpid())-\(version)").path
@@ -297,7 +296,7 @@ import MacroSites
     /// A compiler that is not installed stops `kernel study` and `kernel
     /// build` with one line naming it and its Debian packages, exit 2,
     /// before anything is fetched or built (the cache is not even made).
-    @Test(.enabled(if: pvsitesBuilt, "the debug pvsites is not built (swift build)"),
+    @Test(.enabled(if: Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing),
           arguments: ["study", "build"])
     func missingCompilerIsOneLine(_ command: String) throws {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("pvsites-nocc-\(getpid())-\(command)").path

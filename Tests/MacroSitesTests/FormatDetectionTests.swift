@@ -10,11 +10,10 @@ struct FormatDetectionTests {
     static func section(_ name: String, size: Int, set: [Int: UInt8] = [:], relocations: [UInt64] = []) -> RecordSection {
         var bytes = [UInt8](repeating: 0, count: size)
         for (at, value) in set { bytes[at] = value }
-        var byOffset: [UInt64: Relocation] = [:]
-        for (i, at) in relocations.enumerated() {
-            byOffset[at] = Relocation(index: i, rawOffset: at, offset: at, type: .pc32, symbolIndex: 1, addend: 0)
+        let relocs = relocations.enumerated().map { i, at in
+            Relocation(index: i, rawOffset: at, offset: at, type: .pc32, symbolIndex: 1, addend: 0)
         }
-        return RecordSection(path: "t.o", name: name, size: UInt64(size), bytes: bytes, relocations: byOffset)
+        return RecordSection(path: "t.o", name: name, size: UInt64(size), bytes: bytes, relocations: RelocationIndex(relocs))
     }
 
     /// Relocations at 0 and 4 of each of `count` records of `stride` bytes.

@@ -1,3 +1,4 @@
+import Concurrency
 import ELF
 import MacroSites
 import SiteModel

@@ -7,7 +7,7 @@ import Testing
 /// `records`, `refused`, `check.passed`, `check.failed`, `check.failures`;
 /// exit 0 when the check passes, 1 when it does not, 2 on bad input with
 /// one line naming the file.
-@Suite("pvsites records", .serialized)
+@Suite("pvsites records", .serialized, .enabled(if: Fixtures.pvsitesIsBuilt, Fixtures.pvsitesMissing))
 struct RecordsCommandTests {
     static let binary = Fixtures.pvsitesBinary
 

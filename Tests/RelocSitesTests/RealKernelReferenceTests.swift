@@ -1,3 +1,4 @@
+import Concurrency
 import ELF
 import RelocSites
 import SiteModel

@@ -15,8 +15,8 @@ import FoundationXML
 /// here, no compiler needed): goldens for text and markdown, and for HTML
 /// well-formedness, self-containment, escaping and one chart per variant.
 ///
-/// Re-record the goldens with
-/// `PVSITES_RECORD_GOLDEN=1 swift test --filter StudyTests.ReportTests`.
+/// Re-record the goldens with `Golden.recordCommand`:
+/// `PVSITES_RECORD_GOLDEN=1 swift test --filter ReportsTests.ReportTests`.
 @Suite("Reports")
 struct ReportTests {
     // MARK: Goldens
@@ -34,7 +34,7 @@ struct ReportTests {
         try withKnownIssue {
             try Golden.check("anything\n", file: "no-such-golden.txt")
         } matching: { issue in
-            issue.comments.contains { $0.rawValue.contains("PVSITES_RECORD_GOLDEN=1") }
+            issue.comments.contains { $0.rawValue.hasSuffix("record it with " + Golden.recordCommand) }
         }
     }
 
@@ -220,6 +220,8 @@ enum Chromium {
 enum Golden {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static var recording: Bool { ProcessInfo.processInfo.environment["PVSITES_RECORD_GOLDEN"] == "1" }
+    /// The one command that re-records them (this module, this suite).
+    static let recordCommand = "PVSITES_RECORD_GOLDEN=1 swift test --filter ReportsTests.ReportTests"
 
     static func check(_ actual: String, file: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let url = directory.appendingPathComponent(file)
@@ -229,7 +231,7 @@ enum Golden {
             return
         }
         guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-            let message = "missing golden \(url.path); record it with PVSITES_RECORD_GOLDEN=1 swift test --filter StudyTests"
+            let message = "missing golden \(url.path); record it with \(recordCommand)"
             Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
             return
         }
@@ -241,7 +243,7 @@ enum Golden {
             \(file) differs from the golden at line \(n + 1):
               golden: \(n < e.count ? String(e[n]) : "<end>")
               actual: \(n < a.count ? String(a[n]) : "<end>")
-            re-record with PVSITES_RECORD_GOLDEN=1 if the change is intended
+            re-record with \(recordCommand) if the change is intended
             """), sourceLocation: sourceLocation)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Builds test fixtures with gcc during the test run, into a cache keyed by
 /// a hash of source, flags and compiler version, so that a second run does
@@ -13,10 +14,15 @@ public enum Fixtures {
 
     public static let corpusDirectory = repositoryRoot + "/Corpus"
 
-    /// The built `pvsites` next to the test bundle (`swift test` builds
-    /// every product into the same directory), else `.build/debug/pvsites`.
+    /// The one way tests find the built `pvsites`: next to the test
+    /// executable (`swift test` builds every product of the package into
+    /// the same directory: `.build/debug/pvsitesPackageTests.xctest` on
+    /// Linux, inside its `Contents/MacOS/` on macOS), else
+    /// `.build/debug/pvsites`. Check `pvsitesIsBuilt` before running it.
     public static let pvsitesBinary: String = {
-        var dir = URL(fileURLWithPath: Bundle.main.bundlePath)
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         for _ in 0 ..< 4 {
             let candidate = dir.appendingPathComponent("pvsites").path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -24,6 +30,12 @@ public enum Fixtures {
         }
         return repositoryRoot + "/.build/debug/pvsites"
     }()
+
+    /// Whether `pvsitesBinary` is there, for `.enabled(if:)`.
+    public static let pvsitesIsBuilt = FileManager.default.isExecutableFile(atPath: pvsitesBinary)
+
+    /// The reason beside `.enabled(if: Fixtures.pvsitesIsBuilt, ...)`.
+    public static let pvsitesMissing: Comment = "pvsites is not built (swift build --product pvsites)"
 
     /// `.build/pvsites-fixtures`, created on first use.
     public static let cacheDirectory: String = {

@@ -85,7 +85,10 @@ public enum Mutants {
     private static func truncate(_ original: [UInt8], extents: [Region: [Range<Int>]],
                                  rng: inout SplitMix64) -> Mutant {
         var cut: Int
-        let bounds = extents.values.flatMap { $0.flatMap { [$0.lowerBound, $0.upperBound] } }
+        // In region order: a dictionary's own order differs from one
+        // instance to the next, and the same seed must give the same cut.
+        let bounds = extents.sorted { $0.key.rawValue < $1.key.rawValue }
+            .flatMap { $0.value.flatMap { [$0.lowerBound, $0.upperBound] } }
         if !bounds.isEmpty, rng.next() % 2 == 0 {
             let b = bounds[Int(rng.next() % UInt64(bounds.count))]
             cut = b + Int(rng.next() % 17) - 8

@@ -101,7 +101,7 @@ struct DisassemblyTests {
             for insn in reader.functionInstructions(section: text, offset: offset).instructions
             where seen.insert(insn.address).inserted {
                 guard let want = expected[insn.address] else { continue }
-                let got = disassembler.text(insn, in: text)
+                let got = try disassembler.text(insn, in: text)
                 #expect(got == want, "\(path) \(hex(insn.address)): \(insn.text)")
                 compared += 1
             }
@@ -139,7 +139,7 @@ struct DisassemblyTests {
         let reader = CodeReader(file: file)
         let d = Disassembler(file: file)
         let insns = reader.functionInstructions(section: text, offset: 0x20).instructions
-        let lines = insns.map { d.text($0, in: text) { symbol, offset in symbol == "paravirt_ops" ? "op+\(hex(offset))" : nil } }
+        let lines = try insns.map { try d.text($0, in: text) { symbol, offset in symbol == "paravirt_ops" ? "op+\(hex(offset))" : nil } }
         #expect(lines.contains { $0.hasPrefix("mov paravirt_ops+0x") && $0.hasSuffix("(%rip),%rax  # op+0x" + $0.dropFirst("mov paravirt_ops+0x".count).prefix { $0 != "(" }) })
         #expect(lines.contains("call __x86_indirect_thunk_rax"))
         #expect(lines.contains("ret"))
