@@ -614,7 +614,7 @@ extension StudyReport {
             let ops = OpTally.merge(configs.compactMap(\.ops))
             lines = ops.map { t in
                 let top = (t.policies[.decoded]?.topCause ?? t.policies[.dataflow]?.topCause)?.rawValue
-                return Line(op: t.op, annotated: t.annotated, found: t.policies.mapValues(\.found),
+                return Line(op: t.op.description, annotated: t.annotated, found: t.policies.mapValues(\.found),
                             missed: t.policies.mapValues(\.missed), topCause: top)
             }
         }

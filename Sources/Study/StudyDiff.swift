@@ -161,10 +161,7 @@ public struct StudyDiff: Sendable {
         let before = ids(old, oldForms), after = ids(new, newForms)
         var byID: [ConfigID: ConfigResult] = [:]
         for (id, c) in before where byID[id] == nil { byID[id] = c }
-        var names: [Int64: String] = [:]
-        for c in old.configs + new.configs {
-            for t in c.ops ?? [] where !t.op.hasPrefix("+") { names[t.offset] = t.op }
-        }
+        let names = OpNames(ops: (old.configs + new.configs).flatMap { $0.ops ?? [] }.map(\.op))
         var rows: [Row] = []
         var totals: [Policy: (old: Numbers, new: Numbers)] = [:]
         var paired = 0, cells = 0
@@ -194,7 +191,7 @@ public struct StudyDiff: Sendable {
 
     /// Keys compared as multisets (one source line can make several sites).
     static func changes(old: ConfigResult.PolicyKeys?, new: ConfigResult.PolicyKeys?,
-                        names: [Int64: String]) -> [SiteChange] {
+                        names: OpNames) -> [SiteChange] {
         func bag(_ list: [ConfigResult.KeyedOutcome]) -> [SiteKey: [Cause?]] {
             var out: [SiteKey: [Cause?]] = [:]
             for k in list { out[k.key, default: []].append(k.cause) }

@@ -5,6 +5,7 @@ import Compare
 import CorpusBuild
 import Foundation
 import RelocSites
+import SiteModel
 import Study
 import TestSupport
 import Testing
@@ -253,9 +254,9 @@ struct StudyRunTests {
     }
 
     /// Field offset → op name, from the fixture's plain builds.
-    static let opNames: [Int64: String]? = {
+    static let opNames: OpNames? = {
         let plain = CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .plain)
-        return plain.map { StudyMeasurement.opNames(plainFiles: $0.objects.map(\.path)) }
+        return plain.map { OpNames.firstNaming(paths: $0.objects.map(\.path)) }
     }()
 
     @Test func textReportFitsMail() {
