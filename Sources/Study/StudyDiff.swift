@@ -102,10 +102,14 @@ public struct StudyDiff: Sendable {
         public let spurious: Int
 
         public init(_ c: Counts) {
-            annotated = c.annotated
-            found = c.found
-            missed = c.missed
-            spurious = c.spurious
+            self.init(annotated: c.annotated, found: c.found, missed: c.missed, spurious: c.spurious)
+        }
+
+        init(annotated: Int, found: Int, missed: Int, spurious: Int) {
+            self.annotated = annotated
+            self.found = found
+            self.missed = missed
+            self.spurious = spurious
         }
 
         public static let zero = Numbers(Counts())
@@ -272,11 +276,7 @@ public struct StudyDiff: Sendable {
 
 extension StudyDiff.Numbers {
     static func + (a: Self, b: Self) -> Self {
-        var c = Counts()
-        c.annotated = a.annotated + b.annotated
-        c.found = a.found + b.found
-        c.missed = a.missed + b.missed
-        c.spurious = a.spurious + b.spurious
-        return Self(c)
+        Self(annotated: a.annotated + b.annotated, found: a.found + b.found, missed: a.missed + b.missed,
+             spurious: a.spurious + b.spurious)
     }
 }

@@ -291,7 +291,6 @@ enum SyntheticStudy {
         c.missed = missed.values.reduce(0, +)
         c.spurious = spurious.values.reduce(0, +)
         c.matched = annotated - size - kind - clobber - c.missed
-        c.found = c.matched + size + kind + clobber
         // Patchable in place: the found sites of the call's own length (a
         // size- or kind-mismatched site is not).
         c.patchable = c.found - size - kind
