@@ -172,9 +172,9 @@ struct PairResult: Sendable {
                     else { spurious[policy, default: []].append(k) }
                 }
                 for o in c.outcomes where o.kind != .matched {
-                    // Naive's examples: only what it alone does (guesses
-                    // that cannot be patched, non-calls taken as sites).
-                    guard policy != .naive || o.kind == .misplaced || o.cause == .nonCall else { continue }
+                    // A guessing policy's examples: only what it alone does
+                    // (guesses that cannot be patched, non-calls taken as sites).
+                    guard !policy.guesses || o.kind == .misplaced || o.cause == .nonCall else { continue }
                     let k = Shown(outcome: o.kind, cause: o.cause, policy: policy)
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1
