@@ -198,9 +198,9 @@ struct StudyRunTests {
 
         // 4. Hidden sites: decoded's three largest causes of a miss (ties
         // by name), leaving out spurious causes and copies-differ.
-        var figures4 = ["missed_decoded": decoded.realMissed, "missed_dataflow": dataflow.realMissed,
-                        "annotated": counted.records, "copies_differ": dataflow.missedCopiesDiffer]
-        for (k, v) in decoded.causes { figures4["decoded_" + k.rawValue] = v }
+        var figures4: [Objection.Figure: Int] = ["missed_decoded": decoded.realMissed, "missed_dataflow": dataflow.realMissed,
+                                                 "annotated": counted.records, "copies_differ": dataflow.missedCopiesDiffer]
+        for (k, v) in decoded.causes { figures4[Objection.Figure(rawValue: "decoded_" + k.rawValue)] = v }
         #expect(r.objections[3].figures == figures4)
         let top = decoded.causes.filter { $0.key.isScanMiss }.map { (key: $0.key.rawValue, value: $0.value) }
             .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
