@@ -28,9 +28,9 @@ struct CrossBuildNamesTests {
             guard let a = annotated.objects.first(where: { $0.source == d.source }) else { continue }
             let analysis = try Analysis(annotated: try ObjectFile(path: a.path), plain: try ObjectFile(path: d.path),
                                         policies: [.decoded])
-            // merged_calls.c's direct object has the table's struct type
-            // (a header reads a data field), its annotated one no table
-            // variable: every op is named. Elsewhere an op neither build
+            // merged_calls.c's direct object describes the table's struct
+            // type, and neither object the table variable: every op is
+            // named (from the type). Elsewhere an op neither build
             // describes stays unnamed (a .S file; a C file that only
             // declares the struct), but a name is never wrong.
             let mustName = d.source.hasSuffix("merged_calls.c")
