@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Compare", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "Study"]),
         .target(name: "Gate", dependencies: ["Compare", "CorpusBuild", "ELF", "Pipeline", "RelocSites", "Study"]),
         .target(name: "Records", dependencies: ["ELF", "MacroSites", "RelocSites", "SiteModel", "X86"]),
-        .target(name: "Kernel", dependencies: ["CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites"]),
+        .target(name: "Kernel", dependencies: ["CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites", "SiteModel"]),
         .executableTarget(
             name: "pvsites",
             dependencies: [

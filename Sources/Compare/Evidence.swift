@@ -180,7 +180,7 @@ public struct Evidence: Sendable {
 
     /// Spurious: a real call without annotation, or a non-call taken as a site.
     func spuriousCause(_ s: Site, policy: Policy) -> Cause {
-        if policy == .naive {
+        if policy.guesses {
             let r = s.origin.flatMap { refsByPlace[$0] }
             return r.map { $0.use.isBranch } == true ? .unannotatedCall : .nonCall
         }

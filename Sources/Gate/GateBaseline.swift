@@ -142,26 +142,19 @@ public struct GateCounts: Codable, Sendable, Equatable {
     /// Cause → count, over missed and spurious.
     public var causes: [String: Int]
 
-    /// The outcomes that find an annotated site in some shape: coverage.
-    /// The same sum as `Counts.found`; a test holds them equal.
-    public static let coverageNames = ["matched", "size_mismatched", "kind_mismatched", "clobber_unsafe"]
+    /// The counts of the outcome kinds that find an annotated site in some
+    /// shape (`OutcomeKind.isFound`): coverage, the same sum as `Counts.found`.
+    public static var coverageNames: [String] { OutcomeKind.allCases.filter(\.isFound).map(\.countName) }
 
     public init(values: [String: Int], causes: [String: Int] = [:]) {
         self.values = values
         self.causes = causes
     }
 
-    /// Through `Counts`'s own coding keys, so the names cannot drift.
+    /// Under `Counts`'s own names, so the names cannot drift.
     public init(_ counts: Counts) {
-        var values: [String: Int] = [:], causes: [String: Int] = [:]
-        if let data = try? JSONEncoder().encode(counts),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-            for (name, value) in object {
-                if let n = value as? Int { values[name] = n }
-                if name == "causes", let d = value as? [String: Int] { causes = d }
-            }
-        }
-        self.init(values: values, causes: causes)
+        self.init(values: counts.named,
+                  causes: Dictionary(uniqueKeysWithValues: counts.causes.map { ($0.key.rawValue, $0.value) }))
     }
 
     public subscript(name: String) -> Int { values[name] ?? 0 }

@@ -1,6 +1,7 @@
 import CorpusBuild
 import Foundation
 import Pipeline
+import SiteModel
 
 /// The Linux A/B: for every configuration, the annotated build and the
 /// build of each unannotated form (plain: C calls through `pv_ops`;
@@ -115,7 +116,7 @@ public struct KernelStudy: Sendable {
         // images, which hold the table's definition (paravirt.c), come last.
         let objects = units.filter { $0.scope == .subset }.flatMap(\.pairs)
         let images = units.flatMap { $0.pairs.filter { $0.name == "vmlinux" } }
-        let names = StudyMeasurement.opNames(plainFiles: objects.map(\.plain) + objects.map(\.annotated) + images.map(\.plain))
+        let names = OpNames.firstNaming(paths: objects.map(\.plain) + objects.map(\.annotated) + images.map(\.plain))
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause) { done, total in
             events?(.comparing(done: done, total: total))
         }

@@ -31,10 +31,9 @@ public struct Analysis: Sendable {
     public struct Options: Sendable {
         public var tableSymbol: String?
         public var sourcePositions: Bool
-        /// Field offset → op name, for ops neither build's DWARF names (the
-        /// study passes the names of the whole table); else both builds'
-        /// DWARF names (`OpsTable.fieldNames`).
-        public var names: [Int64: String]?
+        /// The ops' names (the study passes the whole table's); nil or
+        /// empty: both builds' own (`OpNames.crossBuild`).
+        public var names: OpNames?
         /// Cross-build: also scan the annotated file against its own records.
         public var control: Bool
         /// The direct form's trampoline prefix (`pv_tramp_`): direct calls
@@ -42,7 +41,7 @@ public struct Analysis: Sendable {
         /// scanned file (nil: look for none).
         public var trampolinePrefix: String?
 
-        public init(tableSymbol: String? = nil, sourcePositions: Bool = true, names: [Int64: String]? = nil,
+        public init(tableSymbol: String? = nil, sourcePositions: Bool = true, names: OpNames? = nil,
                     control: Bool = false, trampolinePrefix: String? = Trampolines.defaultPrefix) {
             self.tableSymbol = tableSymbol
             self.sourcePositions = sourcePositions
@@ -74,22 +73,16 @@ public struct Analysis: Sendable {
                 options: Options = Options()) throws {
         macro = try MacroScan(file: a, options: MacroOptions(tableSymbol: options.tableSymbol,
                                                               sourcePositions: options.sourcePositions))
-        // A direct build's object often has no DWARF of the table (it never
-        // names it): without names given, its trampolines' ops are found
-        // by name in the annotated object's table, which it does describe.
-        var fields = options.names
-        if fields?.isEmpty ?? true, let prefix = options.trampolinePrefix, !prefix.isEmpty,
-           !p.findSymbolIndices(withPrefix: prefix).isEmpty {
-            fields = OpsTable(file: a, symbol: options.tableSymbol, debugInfo: try? a.openDebugInfo())?.members
-        }
-        var scans = try Self.scan(p, policies, options, fieldNames: fields)
-        // Ops named from either build's DWARF when no names are given (a
-        // clang object names no field of a table it only uses).
-        let names = options.names ?? OpsTable.fieldNames(symbol: options.tableSymbol, files: [p, a])
-        scans = scans.mapValues { $0.relabeled(names) }
+        // The names given, else both builds' own (OpNames.crossBuild): a
+        // clang object names no field of a table it only uses, and a direct
+        // build's object, which never names the table, finds its
+        // trampolines' ops by name in them.
+        let names = options.names.flatMap { $0.isEmpty ? nil : $0 }
+            ?? OpNames.crossBuild([p, a], symbol: options.tableSymbol)
+        let scans = try Self.scan(p, policies, options, fieldNames: names).mapValues { $0.relabeled(names) }
         self.scans = scans
         evidence = Evidence(scan: scans[.dataflow]!, functions: Self.functionNames(p))
-        annotated = OpNames.relabel(macro.sites, names: names)
+        annotated = names.name(macro.sites)
         mode = .crossBuild
         var comparisons: [Policy: Comparison] = [:]
         for policy in policies {
@@ -122,7 +115,7 @@ public struct Analysis: Sendable {
 
     /// One decoding pass: the sites of every policy asked for, and dataflow's.
     private static func scan(_ file: ObjectFile, _ policies: [Policy], _ options: Options,
-                             fieldNames: [Int64: String]? = nil) throws -> [Policy: RelocScan] {
+                             fieldNames: OpNames? = nil) throws -> [Policy: RelocScan] {
         let all = policies.contains(.dataflow) ? policies : policies + [.dataflow]
         let list = try RelocScan.scan(file: file, options: RelocOptions(tableSymbol: options.tableSymbol,
                                                                          sourcePositions: options.sourcePositions,

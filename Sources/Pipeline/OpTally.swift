@@ -1,5 +1,6 @@
 import Compare
 import RelocSites
+import SiteModel
 
 /// One op's annotated sites in one configuration, and what each policy made
 /// of them: the per-op breakdown (`--by-op`), which shows which ops a scan
@@ -33,18 +34,35 @@ public struct OpTally: Codable, Sendable, Hashable {
         }
     }
 
-    /// The op's name (`irq.save_fl`), or its field offset (`+0x128`).
-    public var op: String
+    /// The op; in JSON its name (`irq.save_fl`), or its field offset
+    /// (`+0x128`) when no build named it, beside `offset`.
+    public var op: Op
     /// Field offset in the table: the order ops are listed in.
-    public let offset: Int64
+    public var offset: Int64 { op.offset }
     public var annotated: Int
     public var policies: [Policy: PolicyTally]
 
-    public init(op: String, offset: Int64, annotated: Int = 0, policies: [Policy: PolicyTally] = [:]) {
+    public init(op: Op, annotated: Int = 0, policies: [Policy: PolicyTally] = [:]) {
         self.op = op
-        self.offset = offset
         self.annotated = annotated
         self.policies = policies
+    }
+
+    enum CodingKeys: String, CodingKey { case op, offset, annotated, policies }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        op = Op(offset: try c.decode(Int64.self, forKey: .offset), text: try c.decode(String.self, forKey: .op))
+        annotated = try c.decode(Int.self, forKey: .annotated)
+        policies = try c.decode([Policy: PolicyTally].self, forKey: .policies)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(op.description, forKey: .op)
+        try c.encode(op.offset, forKey: .offset)
+        try c.encode(annotated, forKey: .annotated)
+        try c.encode(policies, forKey: .policies)
     }
 
     /// Tallies of one comparison per policy, by op; `outcomes` must hold
@@ -55,7 +73,7 @@ public struct OpTally: Codable, Sendable, Hashable {
             for o in list {
                 guard let site = o.annotated else { continue }
                 let key = site.op.offset
-                if ops[key] == nil { ops[key] = OpTally(op: site.op.description, offset: key) }
+                if ops[key] == nil { ops[key] = OpTally(op: site.op) }
                 // Every policy sees every annotated site: count them once.
                 if policy == Policy.allCases.first { ops[key]!.annotated += 1 }
                 var t = ops[key]!.policies[policy] ?? PolicyTally()
@@ -78,7 +96,7 @@ public struct OpTally: Codable, Sendable, Hashable {
         for list in lists {
             for t in list {
                 guard var have = ops[t.offset] else { ops[t.offset] = t; continue }
-                if have.op.hasPrefix("+") { have.op = t.op }
+                if have.op.name == nil { have.op = t.op }
                 have.annotated += t.annotated
                 have.policies.merge(t.policies, uniquingKeysWith: +)
                 ops[t.offset] = have

@@ -17,7 +17,7 @@ enum PairExample {
     /// example says which build they come from, and a clobber-unsafe one
     /// names the registers the record keeps that a C call may clobber.
     static func example(_ o: Outcome, config: String, policy: Policy, annotatedFile: ObjectFile,
-                        plainFile: ObjectFile, evidence: RelocScan, names: [Int64: String],
+                        plainFile: ObjectFile, evidence: RelocScan, names: OpNames,
                         sources: inout SourceLines, disassembly: inout ExampleDisassembly,
                         form: Form = .plain, object: String? = nil) throws -> Example {
         let s = o.kind == .missed ? o.annotated! : (o.found ?? o.annotated!)

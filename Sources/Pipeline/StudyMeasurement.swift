@@ -21,7 +21,7 @@ public enum StudyMeasurement {
     }
 
     /// `progress(done, total)` counts pairs.
-    public static func run(_ units: [StudyUnit], names: [Int64: String], examplesPerCause: Int = 3,
+    public static func run(_ units: [StudyUnit], names: OpNames, examplesPerCause: Int = 3,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) -> Result {
         // A pair that is in two units of the same configuration, link and
         // form (a kernel's subset is part of its whole tree) is measured
@@ -89,27 +89,6 @@ public enum StudyMeasurement {
     static func textBytes(_ f: ObjectFile) -> Int {
         f.sections.filter { $0.isExecutable && $0.type == .progbits }.reduce(0) { $0 + Int($1.size) }
     }
-
-    /// The table's op names, from the DWARF of the first plain file that
-    /// has them (asm-only objects and annotated C objects carry none), with
-    /// every field of the table, not just those that file uses.
-    public static func opNames(plainFiles: [String]) -> [Int64: String] {
-        for path in plainFiles {
-            guard let file = try? ObjectFile(path: path),
-                  let scan = try? RelocScan(file: file, options: RelocOptions(policy: .decoded, sourcePositions: false))
-            else { continue }
-            let names = OpNames.names(in: scan)
-            guard !names.isEmpty else { continue }
-            if let info = try? file.openDebugInfo(), let table = scan.table,
-               let members = info.variableMembers(named: table) {
-                var all = names
-                for m in members where all[Int64(m.offset)] == nil { all[Int64(m.offset)] = m.name }
-                return all
-            }
-            return names
-        }
-        return [:]
-    }
 }
 
 /// What makes two units' pair the same measurement.
@@ -148,7 +127,7 @@ struct PairResult: Sendable {
     /// Examples are made for the first `examplesPerCause` outcomes of each
     /// (outcome, cause, policy) only: no more of a pair can be among the
     /// first of its unit, and each costs a disassembly.
-    init(_ pair: ObjectPair, unit: StudyUnit, label: String, names: [Int64: String], examplesPerCause: Int) {
+    init(_ pair: ObjectPair, unit: StudyUnit, label: String, names: OpNames, examplesPerCause: Int) {
         do {
             let a = try ObjectFile(path: pair.annotated)
             let p = try ObjectFile(path: pair.plain)
@@ -194,9 +173,9 @@ struct PairResult: Sendable {
                     else { spurious[policy, default: []].append(k) }
                 }
                 for o in c.outcomes where o.kind != .matched {
-                    // Naive's examples: only what it alone does (guesses
-                    // that cannot be patched, non-calls taken as sites).
-                    guard policy != .naive || o.kind == .misplaced || o.cause == .nonCall else { continue }
+                    // A guessing policy's examples: only what it alone does
+                    // (guesses that cannot be patched, non-calls taken as sites).
+                    guard !policy.guesses || o.kind == .misplaced || o.cause == .nonCall else { continue }
                     let k = Shown(outcome: o.kind, cause: o.cause, policy: policy)
                     guard taken[k, default: 0] < examplesPerCause else { continue }
                     taken[k, default: 0] += 1

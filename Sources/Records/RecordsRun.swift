@@ -71,7 +71,7 @@ public struct RecordsRun: Sendable {
             sitesFrom = options.policy.rawValue
             siteCount = scan.sites.count
             set = try maker.make(sites: scan.sites, references: scan.references, annotated: false,
-                             options: RecordOptions(decodeSites: options.decodeSites ?? (options.policy != .naive)))
+                                 options: RecordOptions(decodeSites: options.decodeSites ?? !options.policy.guesses))
             layoutName = options.layout ?? "linux-6.1"
         }
         let format = try RecordEncoder.format(named: layoutName)

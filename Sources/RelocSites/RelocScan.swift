@@ -13,13 +13,13 @@ public struct RelocOptions: Sendable {
     /// The direct form: symbols with this prefix are trampolines, and
     /// direct calls to them are sites (nil: look for none).
     public var trampolinePrefix: String?
-    /// Field offset → name of the whole table, to find a trampoline's op
-    /// by its name when the file's own DWARF does not describe the table
-    /// (a direct-form object never names it); the file's names otherwise.
-    public var fieldNames: [Int64: String]?
+    /// The whole table's names, to find a trampoline's op by its name when
+    /// the file's own DWARF does not describe the table (a direct-form
+    /// object never names it); they take the place of the file's own.
+    public var fieldNames: OpNames?
 
     public init(tableSymbol: String? = nil, policy: Policy = .dataflow, sourcePositions: Bool = true,
-                trampolinePrefix: String? = Trampolines.defaultPrefix, fieldNames: [Int64: String]? = nil) {
+                trampolinePrefix: String? = Trampolines.defaultPrefix, fieldNames: OpNames? = nil) {
         self.tableSymbol = tableSymbol
         self.policy = policy
         self.sourcePositions = sourcePositions
@@ -80,10 +80,8 @@ extension RelocScan {
         var trampolines: Trampolines?
         var fields = found?.members ?? [:]
         if hasTrampolines, let prefix = options.trampolinePrefix {
-            if fields.isEmpty, let members = Self.tableStructMembers(debugInfo, symbol: options.tableSymbol) {
-                for m in members where fields[Int64(clamping: m.offset)] == nil { fields[Int64(clamping: m.offset)] = m.name }
-            }
-            for (offset, name) in options.fieldNames ?? [:] { fields[offset] = name }
+            fields = OpNames.own(file, symbol: options.tableSymbol, debugInfo: debugInfo)
+                .overridden(by: options.fieldNames ?? [:])
             trampolines = Trampolines(file: file, prefix: prefix, fields: fields)
         }
         if trampolines?.isEmpty == true { trampolines = nil }
@@ -129,18 +127,6 @@ extension RelocScan {
         }
     }
 
-    /// The table's struct type, for a file that calls trampolines without
-    /// naming the table (its DWARF still describes the struct when a
-    /// header's inline function uses a data field): tried by the table
-    /// symbol's names, then Linux's `struct paravirt_patch_template`.
-    static func tableStructMembers(_ info: DebugInfo?, symbol: String?) -> [StructMember]? {
-        guard let info else { return nil }
-        for name in (symbol.map { [$0] } ?? OpsTable.defaultSymbols) + ["paravirt_patch_template"] {
-            if let m = info.structMembers(named: name), !m.isEmpty { return m }
-        }
-        return nil
-    }
-
     /// Count by use (references) and by kind (sites) in one map, as
     /// `summary.by_kind` reports them.
     public var byKind: [String: Int] {
@@ -151,6 +137,21 @@ extension RelocScan {
     }
 }
 
+extension RelocScan {
+    /// The same scan with unnamed ops named from `names` (borrowed across
+    /// builds: see `OpNames`).
+    public func relabeled(_ names: OpNames) -> RelocScan {
+        guard !names.isEmpty else { return self }
+        let refs = references.map { r -> Reference in
+            guard let op = r.op, op.name == nil else { return r }
+            var copy = r
+            copy.op = op.named(from: names)
+            return copy
+        }
+        return RelocScan(path: path, table: table, policy: policy, references: refs,
+                         sites: names.name(sites), findings: findings)
+    }
+}
 
 /// The work of one scan: references first, then sites.
 struct Scanner {

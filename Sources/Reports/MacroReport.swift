@@ -30,14 +30,14 @@ public struct MacroReport: Codable, Sendable {
             case layoutReason = "layout_reason"
         }
 
-        init(_ scan: MacroScan, names: [Int64: String]) {
+        init(_ scan: MacroScan, names: OpNames) {
             path = scan.path
             section = scan.section
             layout = scan.layout
             layoutReason = scan.layoutReason
             table = scan.table
             records = scan.records
-            sites = names.isEmpty ? scan.sites : OpNames.relabel(scan.sites, names: names)
+            sites = names.name(scan.sites)
             findings = scan.findings
         }
     }
@@ -54,13 +54,13 @@ public struct MacroReport: Codable, Sendable {
     /// the batch, as `reloc` names them.
     public init(paths: [String], options: MacroOptions, namesFrom: [String] = []) {
         let batch = Batch(paths: paths) { try MacroScan(file: $0, options: options) }
-        var names: [Int64: String] = [:]
+        var names: OpNames = [:]
         let unnamed = batch.results.contains { $0.sites.contains { $0.op.name == nil } }
         if unnamed {
-            names = StudyMeasurement.opNames(plainFiles: namesFrom)
+            names = OpNames.firstNaming(paths: namesFrom, symbol: options.tableSymbol)
             if names.isEmpty && namesFrom.isEmpty {
-                for scan in batch.results { for s in scan.sites { if let n = s.op.name { names[s.op.offset] = n } } }
-                if names.isEmpty { names = StudyMeasurement.opNames(plainFiles: paths) }
+                names = OpNames(ops: batch.results.flatMap { $0.sites.map(\.op) })
+                if names.isEmpty { names = OpNames.firstNaming(paths: paths, symbol: options.tableSymbol) }
             }
         }
         files = batch.results.map { FileEntry($0, names: names) }

@@ -257,7 +257,7 @@ extension StudyReport {
 
         /// The columns of a policy: misplaced only where guesses are made.
         public static func of(_ p: Policy) -> [Column] {
-            p == .naive ? [.found, .patchable, .percent, .misplaced, .missed, .spurious]
+            p.guesses ? [.found, .patchable, .percent, .misplaced, .missed, .spurious]
                 : [.found, .patchable, .percent, .missed, .sizeMismatched, .spurious]
         }
 
@@ -614,7 +614,7 @@ extension StudyReport {
             let ops = OpTally.merge(configs.compactMap(\.ops))
             lines = ops.map { t in
                 let top = (t.policies[.decoded]?.topCause ?? t.policies[.dataflow]?.topCause)?.rawValue
-                return Line(op: t.op, annotated: t.annotated, found: t.policies.mapValues(\.found),
+                return Line(op: t.op.description, annotated: t.annotated, found: t.policies.mapValues(\.found),
                             missed: t.policies.mapValues(\.missed), topCause: top)
             }
         }
@@ -711,9 +711,9 @@ extension StudyReport {
             // and the policies that decode first.
             func level(_ e: Example) -> Int { e.config.contains(" -O2 ") ? 0 : e.config.contains(" -Os ") ? 1 : 2 }
             let ka = (a.element.config.hasPrefix(compiler + " ") ? 0 : 1, level(a.element),
-                      a.element.config.hasSuffix(" object") ? 0 : 1, a.element.policy == .naive ? 1 : 0)
+                      a.element.config.hasSuffix(" object") ? 0 : 1, a.element.policy.guesses ? 1 : 0)
             let kb = (b.element.config.hasPrefix(compiler + " ") ? 0 : 1, level(b.element),
-                      b.element.config.hasSuffix(" object") ? 0 : 1, b.element.policy == .naive ? 1 : 0)
+                      b.element.config.hasSuffix(" object") ? 0 : 1, b.element.policy.guesses ? 1 : 0)
             return (ka.0, ka.1, ka.2, ka.3, a.offset) < (kb.0, kb.1, kb.2, kb.3, b.offset)
         }.map(\.element)
         var kinds: [String] = []

@@ -237,11 +237,11 @@ public struct StudyTextReport {
     /// below 1000.
     private func wide(_ t: StudyReport.Table) -> [String] {
         let policies = Policy.allCases
-        // Naive's missed is annotated less found and misplaced: left out.
+        // A guessing policy's missed is annotated less found and misplaced: left out.
         // The percent gives way to patchable in 72 columns (the bottom line,
         // markdown and HTML keep it).
         let columns = { (p: Policy) in
-            StudyReport.Column.of(p).filter { (p != .naive || $0 != .missed) && $0 != .percent }
+            StudyReport.Column.of(p).filter { (!p.guesses || $0 != .missed) && $0 != .percent }
         }
         let widths: [StudyReport.Column: Int] = [.found: 5, .patchable: 4, .percent: 4, .misplaced: 5, .missed: 5,
                                                  .sizeMismatched: 4, .spurious: 4]
@@ -270,10 +270,10 @@ public struct StudyTextReport {
         let columns = StudyReport.Column.allCases.filter { $0 != .percent }
         var out = ["  " + TextTable.pad("config", 18) + TextTable.pad("policy", 9) + TextTable.padLeft("ann", 6)
             + columns.map { TextTable.padLeft($0.rawValue, $0 == .percent ? 5 : 6) }.joined()]
-        // Where the Linux A/B leads a corpus report, naive's rows only in
-        // the full report (the corpus tables show what naive does).
+        // Where the Linux A/B leads a corpus report, the guessing policy's
+        // rows only in the full report (the corpus tables show what it does).
         let short = !report.options.full && report.tables.contains { $0.kernel == nil }
-        let policies = Policy.allCases.filter { !short || $0 != .naive }
+        let policies = Policy.allCases.filter { !short || !$0.guesses }
         for r in t.rows {
             for (i, p) in policies.enumerated() {
                 let cells = r.cells[p] ?? .zero

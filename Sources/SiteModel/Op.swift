@@ -22,8 +22,14 @@ public struct Op: Sendable, Hashable, Codable, Comparable, CustomStringConvertib
     /// The same op, named from `names` when it has no name yet (names are
     /// borrowed across builds: an annotated object whose C never names the
     /// table has no DWARF for it).
-    public func named(from names: [Int64: String]) -> Op {
+    public func named(from names: OpNames) -> Op {
         name == nil ? Op(offset: offset, name: names[offset]) : self
+    }
+
+    /// The op a JSON `op` text and field offset stand for: the text is the
+    /// name unless it is the offset's own `+0x128`.
+    public init(offset: Int64, text: String) {
+        self.init(offset: offset, name: text == Op(offset: offset, name: nil).description ? nil : text)
     }
 
     public static func < (a: Op, b: Op) -> Bool { a.offset < b.offset }

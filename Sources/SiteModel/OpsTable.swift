@@ -16,8 +16,9 @@ import ELF
 public struct OpsTable: Sendable {
     /// The table symbol (`paravirt_ops`, `pv_ops`).
     public let symbol: String
-    /// Field offset → flattened member name, from DWARF.
-    public let members: [Int64: String]
+    /// Field offset → flattened member name, from the DWARF of the table
+    /// variable (`OpNames.tableLayout`).
+    public let members: OpNames
     /// The table's size in bytes, when known (DWARF or the symbol's size).
     public let size: Int64?
     /// Indices of symbols named like the table.
@@ -43,16 +44,11 @@ public struct OpsTable: Sendable {
         guard let name = names.first(where: { !file.findSymbols(named: $0).isEmpty }) else { return nil }
         let syms = file.findSymbols(named: name)
         self.symbol = name
-        // Sizes and offsets are the file's (symbol table, DWARF): clamp, never trap.
-        var members: [Int64: String] = [:]
+        // Sizes are the file's (symbol table, DWARF): clamp, never trap.
         var size: Int64? = syms[0].size > 0 ? Int64(clamping: syms[0].size) : nil
-        if let info = debugInfo, let list = info.variableMembers(named: name) {
-            for m in list where members[Int64(clamping: m.offset)] == nil { members[Int64(clamping: m.offset)] = m.name }
-            if let last = list.max(by: { $0.offset < $1.offset }) {
-                let (end, overflow) = last.offset.addingReportingOverflow(max(last.size, 1))
-                size = max(size ?? 0, overflow ? .max : Int64(clamping: end))
-            }
-        }
+        let layout = OpNames.tableLayout(debugInfo, symbol: name)
+        if let end = layout?.end { size = max(size ?? 0, end) }
+        let members = layout?.names ?? [:]
         self.members = members
         self.size = size
         let direct = Set(syms.map(\.index))
@@ -78,7 +74,7 @@ public struct OpsTable: Sendable {
     }
 
     /// A table known by its names alone, in no file (tests, reports).
-    public init(symbol: String, members: [Int64: String], size: Int64?) {
+    public init(symbol: String, members: OpNames, size: Int64?) {
         self.symbol = symbol
         self.members = members
         self.size = size
@@ -138,25 +134,5 @@ public struct OpsTable: Sendable {
         guard let home else { return nil }
         let delta = Int64(bitPattern: address &- home.address)
         return contains(offset: delta) ? delta : nil
-    }
-}
-
-extension OpsTable {
-    /// Field offset → member name for the table, from the DWARF of
-    /// `files` (the first file that names a field wins). Names are for
-    /// people, field offsets are the identity, so they are borrowed across
-    /// files describing the same table: clang emits no DWARF for an extern
-    /// declaration, so a clang object that only uses the table never names
-    /// its fields (gcc's does, through the declaration's type); the other
-    /// build of the pair, a linked image or the object that defines the
-    /// table does. The one place names come from: a comparison names both
-    /// builds' sites with it, a study the whole table.
-    public static func fieldNames(symbol: String? = nil, files: [ObjectFile]) -> [Int64: String] {
-        var names: [Int64: String] = [:]
-        for file in files {
-            guard let table = OpsTable(file: file, symbol: symbol, debugInfo: try? file.openDebugInfo()) else { continue }
-            names.merge(table.members) { first, _ in first }
-        }
-        return names
     }
 }

@@ -91,7 +91,7 @@ public struct Site: Sendable, Hashable, Codable {
         kind = try c.decode(SiteKind.self, forKey: .kind)
         let opOffset = try c.decode(Int64.self, forKey: .opOffset)
         let opText = try c.decode(String.self, forKey: .op)
-        op = Op(offset: opOffset, name: opText == Op(offset: opOffset, name: nil).description ? nil : opText)
+        op = Op(offset: opOffset, text: opText)
         clobbers = try c.decodeIfPresent(ClobberSet.self, forKey: .clobbers)
         source = try c.decode([SourceFrame].self, forKey: .source)
         evidence = try c.decode(String.self, forKey: .evidence)

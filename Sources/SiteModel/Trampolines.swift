@@ -33,17 +33,10 @@ public struct Trampolines: Sendable {
     private let starts: [Place: Int]
 
     /// The trampolines of `file`: symbols starting with `prefix` (defined
-    /// or not). `fields` maps field offsets to names (a flattened name's
-    /// dots may be written as underscores in the symbol: `irq.save_fl` is
-    /// `pv_tramp_irq_save_fl`).
-    public init(file: ObjectFile, prefix: String = Trampolines.defaultPrefix, fields: [Int64: String]) {
+    /// or not), each the op `fields` has by its name (`OpNames.trampolineOffsets`).
+    public init(file: ObjectFile, prefix: String = Trampolines.defaultPrefix, fields: OpNames) {
         self.prefix = prefix
-        var byName: [String: Int64] = [:]
-        for (offset, name) in fields.sorted(by: { $0.key < $1.key }) {
-            if byName[name] == nil { byName[name] = offset }
-            let flat = String(name.map { $0 == "." ? "_" : $0 })
-            if byName[flat] == nil { byName[flat] = offset }
-        }
+        let byName = fields.trampolineOffsets
         var ops: [Int: Op] = [:], names: [Int: String] = [:]
         var bodies: [Int: [Range<UInt64>]] = [:]
         var starts: [Place: Int] = [:]
@@ -76,7 +69,8 @@ public struct Trampolines: Sendable {
     }
 
     /// A defined trampoline whose field the names did not give: the field
-    /// its own `jmp *table+off(%rip)` at `place` goes through.
+    /// its own `jmp *table+off(%rip)` at `place` goes through, named as the
+    /// table names it, else after the symbol (OpNames' last source).
     public mutating func resolve(jumpAt place: Place, field: Int64, name: String?) {
         guard let body = bodies[place.section]?.first(where: { $0.contains(place.offset) }),
               let i = starts[Place(section: place.section, offset: body.lowerBound)], ops[i] == nil else { return }

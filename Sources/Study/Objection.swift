@@ -12,9 +12,9 @@ public struct Objection: Codable, Sendable {
     /// its counts are summed over configurations, and it says so
     /// (`site-configurations`, naive's `guesses`).
     public let headline: String
-    public let figures: [String: Int]
+    public let figures: [Figure: Int]
 
-    init(number: Int, claim: String, answer: String, figures: [String: Int], headline: String) {
+    init(number: Int, claim: String, answer: String, figures: [Figure: Int], headline: String) {
         self.number = number
         self.claim = claim
         self.answer = answer
@@ -31,7 +31,7 @@ public struct Objection: Codable, Sendable {
         answer = try c.decode(String.self, forKey: .answer)
         // Studies written before headlines: the claim.
         headline = try c.decodeIfPresent(String.self, forKey: .headline) ?? claim
-        figures = try c.decode([String: Int].self, forKey: .figures)
+        figures = try c.decode([Figure: Int].self, forKey: .figures)
     }
 
     /// `12.3%`; `-` of nothing.
@@ -61,11 +61,11 @@ public struct Objection: Codable, Sendable {
                                + "\(undecodable) could not be decoded; \(confirmed) agree with a linear sweep. "
                                + "Without decoding, the literal proposal would have patched \(guessed.misplacedMidInstruction) "
                                + "sites in the middle of an instruction and \(guessed.misplacedNonCall) non-call instructions.",
-                           figures: ["references": refs, "calls": calls, "undecodable": undecodable,
-                                     "confirmed_by_sweep": confirmed,
-                                     "naive_mid_instruction": guessed.misplacedMidInstruction,
-                                     "naive_non_call": guessed.misplacedNonCall,
-                                     "naive_misplaced": guessed.misplaced],
+                           figures: [.references: refs, .calls: calls, .undecodable: undecodable,
+                                     .confirmedBySweep: confirmed,
+                                     .naiveMidInstruction: guessed.misplacedMidInstruction,
+                                     .naiveNonCall: guessed.misplacedNonCall,
+                                     .naiveMisplaced: guessed.misplaced],
                            headline: "disassembly: naive makes \(guessed.misplacedMidInstruction) mid-instruction, "
                                + "\(guessed.misplacedNonCall) non-call guesses")
 
@@ -74,11 +74,11 @@ public struct Objection: Codable, Sendable {
         // (whole call, 5 bytes or more, no branch inside, one op).
         let d = policy(objects, .dataflow), n = policy(objects, .naive), dc = policy(objects, .decoded)
         func pat(_ c: Counts) -> String { c.patchable.map(String.init) ?? "-" }
-        var sizeFigures = ["annotated": d.annotated, "size_mismatched_dataflow": d.sizeMismatched,
-                           "size_mismatched_naive": n.sizeMismatched,
-                           "found_dataflow": d.found, "found_decoded": dc.found, "found_naive": n.found]
-        for (name, c) in [("dataflow", d), ("decoded", dc), ("naive", n)] {
-            if let p = c.patchable { sizeFigures["patchable_" + name] = p }
+        var sizeFigures: [Figure: Int] = [.annotated: d.annotated, .sizeMismatched(.dataflow): d.sizeMismatched,
+                                          .sizeMismatched(.naive): n.sizeMismatched,
+                                          .found(.dataflow): d.found, .found(.decoded): dc.found, .found(.naive): n.found]
+        for (p, c) in [(Policy.dataflow, d), (.decoded, dc), (.naive, n)] {
+            if let patchable = c.patchable { sizeFigures[.patchable(p)] = patchable }
         }
         let o2 = Objection(number: 2, claim: "no explicit patch size; assume sizeof(indirect call)",
                            answer: "objects, dataflow: of \(d.found) annotated sites found, \(pat(d)) are patchable in "
@@ -97,15 +97,15 @@ public struct Objection: Codable, Sendable {
         let o3 = Objection(number: 3, claim: "no register environment; must assume the C ABI",
                            answer: "objects: \(narrowC) of \(annC) C sites and \(narrowAsm) of \(annAsm) asm sites declare "
                                + "fewer clobbers than the C ABI; \(d.clobberUnsafe) asm sites found are unsafe to patch as C calls.",
-                           figures: ["narrow_c": narrowC, "annotated_c": annC, "narrow_asm": narrowAsm,
-                                     "annotated_asm": annAsm, "clobber_unsafe": d.clobberUnsafe],
+                           figures: [.narrowC: narrowC, .annotatedC: annC, .narrowAsm: narrowAsm,
+                                     .annotatedAsm: annAsm, .clobberUnsafe: d.clobberUnsafe],
                            headline: "registers: \(narrowC)/\(annC) C, \(narrowAsm)/\(annAsm) asm site-configurations clobber less than C")
 
         // 4. gcc hides sites.
         let dec = policy(objects, .decoded)
-        var figures4 = ["missed_decoded": dec.realMissed, "missed_dataflow": d.realMissed, "annotated": dec.annotated,
-                        "copies_differ": d.missedCopiesDiffer]
-        for (k, v) in dec.causes { figures4["decoded_" + k.rawValue] = v }
+        var figures4: [Figure: Int] = [.missed(.decoded): dec.realMissed, .missed(.dataflow): d.realMissed,
+                                       .annotated: dec.annotated, .copiesDiffer: d.missedCopiesDiffer]
+        for (k, v) in dec.causes { figures4[.decoded(k)] = v }
         let top = dec.causes.filter { $0.key.isScanMiss }
             .sorted { ($1.value, $0.key.rawValue) < ($0.value, $1.key.rawValue) }.prefix(3)
             .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
@@ -121,11 +121,11 @@ public struct Objection: Codable, Sendable {
         let lo = policy(linked, .decoded), oo = policy(objects.filter { o in linked.contains { $0.configuration == o.configuration } }, .decoded)
         let relaxed = sum(linked) { $0.references.relaxed }
         let o5 = Objection(number: 5, claim: "binutils hackery to keep the relocs",
-                           answer: "with --emit-relocs the linked images give \(lo.matched + lo.sizeMismatched + lo.kindMismatched + lo.clobberUnsafe) "
-                               + "found sites against \(oo.matched + oo.sizeMismatched + oo.kindMismatched + oo.clobberUnsafe) in the objects (decoded); "
+                           answer: "with --emit-relocs the linked images give \(lo.found) "
+                               + "found sites against \(oo.found) in the objects (decoded); "
                                + "the linker relaxed \(relaxed) GOT loads to lea (and --emit-relocs rewrote their relocations to PC32).",
-                           figures: ["found_linked": lo.found, "found_objects": oo.found, "relaxed": relaxed,
-                                     "annotated_linked": lo.annotated, "annotated_objects": oo.annotated],
+                           figures: [.foundLinked: lo.found, .foundObjects: oo.found, .relaxed: relaxed,
+                                     .annotatedLinked: lo.annotated, .annotatedObjects: oo.annotated],
                            headline: lo.annotated == 0 ? "relocs: no linked image in this study"
                                : "relocs: linked \(lo.found)/\(lo.annotated) site-configurations found, objects \(oo.found)/\(oo.annotated); "
                                + "\(relaxed) GOT relaxed")
@@ -177,11 +177,11 @@ public struct Objection: Codable, Sendable {
             + (df.found != dd.found ? " Dataflow: \(df.found)." : "")
         return [Objection(number: 6, claim: "a third form: direct calls to per-op trampolines (static_call, 2020)",
                           answer: answer,
-                          figures: ["annotated": dd.annotated, "found_decoded": dd.found, "found_dataflow": df.found,
-                                    "missed_decoded": dd.realMissed, "plain_found_decoded": pd.found,
-                                    "plain_hidden_missed": plainHidden, "direct_hidden_missed": directHidden,
-                                    "size_mismatched": dd.sizeMismatched, "narrow_c": narrowC, "annotated_c": annC,
-                                    "extra_jumps": dd.found, "linked_text_direct": directText, "linked_text_plain": plainText],
+                          figures: [.annotated: dd.annotated, .found(.decoded): dd.found, .found(.dataflow): df.found,
+                                    .missed(.decoded): dd.realMissed, .plainFoundDecoded: pd.found,
+                                    .plainHiddenMissed: plainHidden, .directHiddenMissed: directHidden,
+                                    .sizeMismatched: dd.sizeMismatched, .narrowC: narrowC, .annotatedC: annC,
+                                    .extraJumps: dd.found, .linkedTextDirect: directText, .linkedTextPlain: plainText],
                           headline: "direct calls: \(dd.found)/\(dd.annotated) site-configurations found (plain \(pd.found)), "
                               + "\(dd.sizeMismatched) at 5 not 6 bytes")]
     }

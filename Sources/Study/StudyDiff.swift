@@ -102,10 +102,14 @@ public struct StudyDiff: Sendable {
         public let spurious: Int
 
         public init(_ c: Counts) {
-            annotated = c.annotated
-            found = c.found
-            missed = c.missed
-            spurious = c.spurious
+            self.init(annotated: c.annotated, found: c.found, missed: c.missed, spurious: c.spurious)
+        }
+
+        init(annotated: Int, found: Int, missed: Int, spurious: Int) {
+            self.annotated = annotated
+            self.found = found
+            self.missed = missed
+            self.spurious = spurious
         }
 
         public static let zero = Numbers(Counts())
@@ -161,10 +165,7 @@ public struct StudyDiff: Sendable {
         let before = ids(old, oldForms), after = ids(new, newForms)
         var byID: [ConfigID: ConfigResult] = [:]
         for (id, c) in before where byID[id] == nil { byID[id] = c }
-        var names: [Int64: String] = [:]
-        for c in old.configs + new.configs {
-            for t in c.ops ?? [] where !t.op.hasPrefix("+") { names[t.offset] = t.op }
-        }
+        let names = OpNames(ops: (old.configs + new.configs).flatMap { $0.ops ?? [] }.map(\.op))
         var rows: [Row] = []
         var totals: [Policy: (old: Numbers, new: Numbers)] = [:]
         var paired = 0, cells = 0
@@ -194,7 +195,7 @@ public struct StudyDiff: Sendable {
 
     /// Keys compared as multisets (one source line can make several sites).
     static func changes(old: ConfigResult.PolicyKeys?, new: ConfigResult.PolicyKeys?,
-                        names: [Int64: String]) -> [SiteChange] {
+                        names: OpNames) -> [SiteChange] {
         func bag(_ list: [ConfigResult.KeyedOutcome]) -> [SiteKey: [Cause?]] {
             var out: [SiteKey: [Cause?]] = [:]
             for k in list { out[k.key, default: []].append(k.cause) }
@@ -275,11 +276,7 @@ public struct StudyDiff: Sendable {
 
 extension StudyDiff.Numbers {
     static func + (a: Self, b: Self) -> Self {
-        var c = Counts()
-        c.annotated = a.annotated + b.annotated
-        c.found = a.found + b.found
-        c.missed = a.missed + b.missed
-        c.spurious = a.spurious + b.spurious
-        return Self(c)
+        Self(annotated: a.annotated + b.annotated, found: a.found + b.found, missed: a.missed + b.missed,
+             spurious: a.spurious + b.spurious)
     }
 }

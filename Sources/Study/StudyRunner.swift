@@ -71,7 +71,7 @@ public struct StudyRunner: Sendable {
         if nameFiles.isEmpty {
             nameFiles = try builder.build(configurations, modes: [.plain], links: false).builds.flatMap { $0.objects.map(\.path) }
         }
-        let names = StudyMeasurement.opNames(plainFiles: nameFiles)
+        let names = OpNames.firstNaming(paths: nameFiles)
         var pairProgress: (@Sendable (Int, Int) -> Void)?
         if let progress { pairProgress = { done, total in progress("comparing", done, total) } }
         let measured = StudyMeasurement.run(units, names: names, examplesPerCause: examplesPerCause,

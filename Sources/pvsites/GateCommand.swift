@@ -15,7 +15,7 @@ struct GateCommand: ParsableCommand {
         discussion: """
             Runs the study (or reads one with --results) and compares every \
             (compiler, variant, opt, link, policy) with the baseline: coverage \
-            (matched + size_mismatched + kind_mismatched + clobber_unsafe) must not \
+            (\(GateCounts.coverageNames.joined(separator: " + "))) must not \
             drop, and no site key may become missed or spurious. Configurations of \
             a compiler that is not installed are skipped. --update rewrites the \
             baseline atomically and prints what changed.

@@ -1,6 +1,7 @@
 import ELF
 import Foundation
 import RelocSites
+import SiteModel
 import Study
 import Testing
 import TestSupport
@@ -153,7 +154,7 @@ struct KernelDirectTreeTests {
             #expect(counts.pvOps == annotatedCounts.pvOpsInCode - (annotatedCounts.rela[".rela.parainstructions"] ?? 0), "\(rel)")
             guard counts.trampolines > 0 else { continue }
             // The ops by name in the annotated object's table (the direct one may not describe it).
-            let fields = StudyMeasurement.opNames(plainFiles: [annotated + "/" + rel])
+            let fields = OpNames.firstNaming(paths: [annotated + "/" + rel])
             let scan = try RelocScan(file: file, options: RelocOptions(policy: .decoded, sourcePositions: false, fieldNames: fields))
             let refs = scan.references.filter { $0.target == .trampoline }
             #expect(refs.count == counts.trampolines, "\(rel)")

@@ -28,8 +28,9 @@ import TestSupport
 
     @Test func kernelDoesNotDependOnStudy() throws {
         let deps = try Self.dependencies()
-        // Records (and what it reads: ELF, MacroSites, RelocSites) for the boot proof.
-        #expect(deps["Kernel"] == ["CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites"])
+        // Records (and what it reads: ELF, MacroSites, RelocSites) for the boot proof;
+        // SiteModel for the study's op names (OpNames).
+        #expect(deps["Kernel"] == ["CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites", "SiteModel"])
         let below = Self.closure("Kernel", deps)
         #expect(below.isDisjoint(with: ["Study", "Reports", "Gate"]), "\(below.sorted())")
         #expect(!Self.closure("Pipeline", deps).contains("Kernel"))

@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import RelocSites
+import SiteModel
 import Testing
 import TestSupport
 @testable import Kernel
@@ -48,7 +49,7 @@ struct KernelScopeTests {
                               plain: initOnly.buildDirectory(KernelFixture.small, .plain) + "/arch/x86/mm/init.o", name: "init.o")
         let alone = StudyMeasurement.run([StudyUnit(configuration: KernelFixture.small.buildConfiguration, link: .linked,
                                                     pairs: [pair])],
-                                         names: StudyMeasurement.opNames(plainFiles: [pair.plain, pair.annotated]))
+                                         names: OpNames.firstNaming(paths: [pair.plain, pair.annotated]))
         #expect(scoped.configs[2].policies[.dataflow] == alone.configs.first?.policies[.dataflow])
         #expect((scoped.configs[2].policies[.dataflow]?.annotated ?? 0) > 0)
     }

@@ -32,8 +32,8 @@ struct PatchableCountTests {
         return StudyUnit(configuration: cfg, link: .object, pairs: pairs)
     }
 
-    static let names: [Int64: String] = StudyMeasurement.opNames(
-        plainFiles: CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .plain)?.objects.map(\.path) ?? [])
+    static let names: OpNames = OpNames.firstNaming(
+        paths: CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .plain)?.objects.map(\.path) ?? [])
 
     /// Where objdump's direct jumps and calls land, per section.
     static func branchTargets(_ insns: [String: [UInt64: Tools.ObjdumpInstruction]]) -> [String: Set<UInt64>] {

@@ -39,7 +39,7 @@ struct DirectScanTests {
     /// link into (its stubs define the table): a direct object that reads
     /// no data field has only a declaration of the struct, and the study
     /// passes the names of a plain build the same way.
-    static func fieldNames(_ configuration: BuildConfiguration) throws -> [Int64: String] {
+    static func fieldNames(_ configuration: BuildConfiguration) throws -> OpNames {
         let image = try #require(CorpusFixture.build.find(configuration, .direct)?.image, "\(configuration): no direct image")
         let file = try ObjectFile(path: image)
         let table = try #require(OpsTable(file: file, debugInfo: try file.openDebugInfo()))

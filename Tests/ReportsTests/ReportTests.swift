@@ -2,6 +2,7 @@ import CorpusBuild
 import Compare
 import Foundation
 import RelocSites
+import SiteModel
 @testable import Reports
 @testable import Study
 import TestSupport
@@ -292,7 +293,6 @@ enum SyntheticStudy {
         c.missed = missed.values.reduce(0, +)
         c.spurious = spurious.values.reduce(0, +)
         c.matched = annotated - size - kind - clobber - c.missed
-        c.found = c.matched + size + kind + clobber
         // Patchable in place: the found sites of the call's own length (a
         // size- or kind-mismatched site is not).
         c.patchable = c.found - size - kind
@@ -349,10 +349,10 @@ enum SyntheticStudy {
         let half = annotated / 2
         let decodedMissed = min(decodedMissed, half)
         let cause: Cause = retpoline ? .retpolineThunk : .register
-        return [OpTally(op: "irq_disable", offset: 0x10, annotated: half,
+        return [OpTally(op: Op(offset: 0x10, name: "irq_disable"), annotated: half,
                         policies: [.naive: t(half - 4, 4, .noReference), .decoded: t(half - decodedMissed, decodedMissed, cause),
                                    .dataflow: t(half - 1, 1, .noReference)]),
-                OpTally(op: "irq_enable", offset: 0x18, annotated: annotated - half,
+                OpTally(op: Op(offset: 0x18, name: "irq_enable"), annotated: annotated - half,
                         policies: [.naive: t(annotated - half, 0, .noReference), .decoded: t(annotated - half, 0, cause),
                                    .dataflow: t(annotated - half, 0, .noReference)])]
     }

@@ -34,6 +34,27 @@ struct SiteModelTests {
         #expect(Op(offset: 0x18, name: "x").type == 3)
     }
 
+    /// The resolver's composition: the first source that names a field
+    /// wins when filling, the later one when overriding; a trampoline's
+    /// name finds its field dotted or underscored (the lowest field when
+    /// two share a name); an op read back from JSON is unnamed only when
+    /// its text is its own offset.
+    @Test func opNamesCompose() {
+        let own: OpNames = [0x18: "irq.save_fl", 0x20: "irq.restore_fl"]
+        let other: OpNames = [0x18: "other", 0x28: "irq.disable"]
+        #expect(own.filled(from: other) == [0x18: "irq.save_fl", 0x20: "irq.restore_fl", 0x28: "irq.disable"])
+        #expect(own.overridden(by: other) == [0x18: "other", 0x20: "irq.restore_fl", 0x28: "irq.disable"])
+        let offsets = OpNames([0x30: "a.b", 0x38: "a_b", 0x40: "c"]).trampolineOffsets
+        #expect(offsets == ["a.b": 0x30, "a_b": 0x30, "c": 0x40])
+        #expect(own.op(offset: 0x20).description == "irq.restore_fl" && own.op(offset: 0x30).description == "+0x30")
+        #expect(Op(offset: 0x30, text: "+0x30").name == nil)
+        #expect(Op(offset: 0x30, text: "+0x28").name == "+0x28")
+        #expect(Op(offset: 0x18, text: "irq.save_fl") == own.op(offset: 0x18))
+        let site = Site(section: ".text", sectionIndex: 1, offset: 0, address: 0, location: "f", length: 6, kind: .call,
+                        op: Op(offset: 0x28, name: nil), clobbers: nil, evidence: "r")
+        #expect(other.name([site]).map(\.op.name) == ["irq.disable"])
+    }
+
     @Test func siteJSONHasTheContractFields() throws {
         let site = Site(section: ".text", sectionIndex: 1, offset: 0x1a, address: 0x1a, location: "f+0x1a",
                         length: 6, kind: .call, op: Op(offset: 0x128, name: "irq_disable"), clobbers: .rax,

@@ -2,6 +2,7 @@ import Compare
 import CorpusBuild
 import Foundation
 import RelocSites
+import SiteModel
 import Reports
 import Study
 import TestSupport
@@ -63,7 +64,7 @@ struct CausesDocTests {
         // Op names as the study borrows them: from any plain build whose
         // DWARF names the table (under -fPIC a GOT load names no field).
         let kernel = BuildConfiguration(compiler: m.configuration.compiler, variant: "kernel", opt: "-O2")
-        let names = StudyMeasurement.opNames(plainFiles: [m.configuration, kernel].flatMap {
+        let names = OpNames.firstNaming(paths: [m.configuration, kernel].flatMap {
             build.find($0, .plain)?.objects.map(\.path) ?? []
         })
         let measured = StudyMeasurement.run([unit], names: names, examplesPerCause: 1)

@@ -15,7 +15,6 @@ import Testing
     static func study(_ version: String, _ compiler: String, date: String, found: Int = 10) -> StudyResult {
         var counts = Counts()
         counts.annotated = 12
-        counts.found = found
         counts.matched = found
         counts.missed = 12 - found
         var c = ConfigResult(compiler: compiler, variant: "linux-\(version)-retpoline-on", opt: "-O2", link: .object,

@@ -5,6 +5,7 @@ import Compare
 import CorpusBuild
 import Foundation
 import RelocSites
+import SiteModel
 import Study
 import TestSupport
 import Testing
@@ -209,11 +210,11 @@ struct StudyRunTests {
         // 4. Hidden sites: decoded's three largest causes of a miss (ties
         // by name), leaving out spurious causes and copies-differ.
         let copiesDiffer = missedBy[.dataflow]!.count - realMissed(.dataflow)
-        var figures4 = ["missed_decoded": realMissed(.decoded), "missed_dataflow": realMissed(.dataflow),
-                        "annotated": counted.records, "copies_differ": copiesDiffer]
+        var figures4: [Objection.Figure: Int] = ["missed_decoded": realMissed(.decoded), "missed_dataflow": realMissed(.dataflow),
+                                                 "annotated": counted.records, "copies_differ": copiesDiffer]
         var decodedCauses: [Cause: Int] = [:]
         for o in missedBy[.decoded]! + keyed(.decoded, \.spurious) { if let c = o.cause { decodedCauses[c, default: 0] += 1 } }
-        for (k, v) in decodedCauses { figures4["decoded_" + k.rawValue] = v }
+        for (k, v) in decodedCauses { figures4[Objection.Figure(rawValue: "decoded_" + k.rawValue)] = v }
         #expect(r.objections[3].figures == figures4)
         let top = decodedCauses.filter { $0.key.isScanMiss }.map { (key: $0.key.rawValue, value: $0.value) }
             .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
@@ -267,9 +268,9 @@ struct StudyRunTests {
     }
 
     /// Field offset → op name, from the fixture's plain builds.
-    static let opNames: [Int64: String]? = {
+    static let opNames: OpNames? = {
         let plain = CorpusFixture.build.find(CorpusFixture.configuration("kernel", "-O2"), .plain)
-        return plain.map { StudyMeasurement.opNames(plainFiles: $0.objects.map(\.path)) }
+        return plain.map { OpNames.firstNaming(paths: $0.objects.map(\.path)) }
     }()
 
     @Test func textReportFitsMail() {
