@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "StudyTests", dependencies: ["Compare", "ELF", "Pipeline", "Reports", "Study", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Compare", "CorpusBuild", "Pipeline", "Reports", "Study", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "GateTests", dependencies: ["CorpusBuild", "Gate", "Pipeline", "Reports", "SiteModel", "Study", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "Records", "RelocSites", "Reports", "Study", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["CorpusBuild", "ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "Records", "RelocSites", "Reports", "SiteModel", "Study", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Compare", "CorpusBuild", "ELF", "MacroSites", "Pipeline", "Records", "RelocSites", "SiteModel", "TestSupport", "X86"]),
         .testTarget(name: "KernelTests", dependencies: ["ELF", "Gate", "Kernel", "MacroSites", "Pipeline", "RelocSites", "Study", "TestSupport"]),
     ]

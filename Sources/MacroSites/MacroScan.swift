@@ -55,7 +55,7 @@ extension MacroScan {
         let debugInfo: DebugInfo?
         do { debugInfo = try file.openDebugInfo() } catch {
             debugInfo = nil
-            dwarfFindings.append(Finding(path: file.path, place: ".debug_info",
+            dwarfFindings.append(Finding(.dwarfUnusable, path: file.path, place: ".debug_info",
                                          message: "DWARF unusable, no op names or source positions: \(error)"))
         }
         let table = OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo)
@@ -96,7 +96,7 @@ extension MacroScan {
         for (a, b) in zip(order, order.dropFirst()) {
             let x = sites[a], y = sites[b]
             if x.sectionIndex == y.sectionIndex, x.offset + UInt64(x.length) > y.offset {
-                findings.append(Finding(path: path, place: "\(section)[\(b)]",
+                findings.append(Finding(.overlappingSites, path: path, place: "\(section)[\(b)]",
                                         message: "site at \(y.location) overlaps record \(a)'s site at \(x.location) (length \(x.length))"))
             }
         }

@@ -39,7 +39,7 @@ struct RecordReader {
     func read(layout: RecordLayout) throws -> Result {
         var result = Result()
         guard let count = layout.recordCount(sectionSize: section.size) else {
-            result.findings.append(Finding(path: file.path, place: section.name,
+            result.findings.append(Finding(.sectionNotWholeRecords, path: file.path, place: section.name,
                                            message: "size \(section.size) is not a whole number of \(layout.stride)-byte records"))
             return result
         }
@@ -72,18 +72,18 @@ struct RecordReader {
         let fieldOffset = UInt64(i * layout.stride + layout.instr.offset)
         if file.isRelocatable {
             guard let r = recordSection.relocations.find(at: fieldOffset) else {
-                return .failure(Finding(path: file.path, place: place(i), message: "no relocation for the instruction pointer"))
+                return .failure(Finding(.noInstructionRelocation, path: file.path, place: place(i), message: "no relocation for the instruction pointer"))
             }
             guard let sym = file.findSymbol(index: r.symbolIndex), let si = sym.definingSection,
                   let target = file.findSection(index: si), let base = file.sectionOffset(of: sym) else {
-                return .failure(Finding(path: file.path, place: place(i),
+                return .failure(Finding(.instructionUndefinedSymbol, path: file.path, place: place(i),
                                         message: "instruction pointer relocated against an undefined symbol"))
             }
             // `.quad 771b` is S + A; `.long 771b - .` is S + A - P, which the
             // CPU adds back to P: either way the instruction is at S + A.
             let offset = Int64(bitPattern: base) &+ r.addend
             guard offset >= 0, UInt64(offset) < target.size else {
-                return .failure(Finding(path: file.path, place: place(i),
+                return .failure(Finding(.instructionOutsideSymbol, path: file.path, place: place(i),
                                         message: "instruction pointer \(target.name)+\(hex(offset)) outside \(target.name)"))
             }
             return .success((target, UInt64(offset)))
@@ -96,7 +96,7 @@ struct RecordReader {
             address = UInt64(bitPattern: Int64(bitPattern: section.address &+ fieldOffset) &+ rel)
         }
         guard let target = file.findSection(containingAddress: address), target.isExecutable else {
-            return .failure(Finding(path: file.path, place: place(i),
+            return .failure(Finding(.instructionOutsideCode, path: file.path, place: place(i),
                                     message: "instruction pointer \(hex(address)) is outside every executable section"))
         }
         return .success((target, address - target.address))
@@ -105,7 +105,7 @@ struct RecordReader {
     private func site(record i: Int, layout: RecordLayout,
                       field: (RecordLayout.Field) -> UInt64?) throws -> Result2<(Site, [Finding])> {
         guard let stored = field(layout.instr), let len = field(layout.length) else {
-            return .failure(Finding(path: file.path, place: place(i), message: "record truncated"))
+            return .failure(Finding(.recordTruncated, path: file.path, place: place(i), message: "record truncated"))
         }
         let target: Section, offset: UInt64
         switch resolveInstr(record: i, layout: layout, stored: stored) {
@@ -114,20 +114,22 @@ struct RecordReader {
         }
         let location = file.describe(section: target.index, offset: offset)
         var findings: [Finding] = []
-        func warn(_ message: String) { findings.append(Finding(path: file.path, place: place(i), message: "\(location): \(message)")) }
+        func warn(_ code: Finding.Code, _ message: String) {
+            findings.append(Finding(code, path: file.path, place: place(i), message: "\(location): \(message)"))
+        }
         if !target.isExecutable {
-            return .failure(Finding(path: file.path, place: place(i),
+            return .failure(Finding(.instructionNotInCode, path: file.path, place: place(i),
                                     message: "instruction pointer \(target.name)+\(hex(offset)) is not in an executable section"))
         }
-        if len == 0 { warn("length 0") }
-        if len > UInt64(maximumPlausibleLength) { warn("implausible length \(len)") }
+        if len == 0 { warn(.zeroLength, "length 0") }
+        if len > UInt64(maximumPlausibleLength) { warn(.implausibleLength, "implausible length \(len)") }
         // The bytes must decode to instructions that end exactly at instr+len.
         let decoded = decodeSite(section: target, offset: offset, length: Int(clamping: len))
         if decoded.end != offset &+ len, len > 0 {
             if let bad = decoded.undecodable {
-                warn("bytes at +\(hex(bad - offset)) do not decode")
+                warn(.bytesDoNotDecode, "bytes at +\(hex(bad - offset)) do not decode")
             } else {
-                warn("instructions end at +\(hex(decoded.end - offset)), not at the recorded length \(len)")
+                warn(.lengthMismatch, "instructions end at +\(hex(decoded.end - offset)), not at the recorded length \(len)")
             }
         }
         // The call or jump through memory inside the site: usually its only
@@ -153,21 +155,21 @@ struct RecordReader {
         if let typeField = layout.type, let type = field(typeField) {
             op = Op(offset: Int64(truncatingIfNeeded: type) &* 8, name: nil).named(from: table?.members ?? [:])
             if let table, !table.contains(offset: op.offset) {
-                warn("type \(type) is outside the table \(table.symbol) (\(table.size ?? 0) bytes)")
+                warn(.typeOutsideTable, "type \(type) is outside the table \(table.symbol) (\(table.size ?? 0) bytes)")
             }
             if let referenced, referenced != op.offset {
-                warn("type \(type) (\(op)) but the instruction refers to \(Op(offset: referenced, name: table?.members[referenced]))")
+                warn(.typeReferenceMismatch, "type \(type) (\(op)) but the instruction refers to \(Op(offset: referenced, name: table?.members[referenced]))")
             }
         } else if let referenced {
             op = Op(offset: referenced, name: table?.members[referenced])
         } else {
-            warn("no reference to the ops table at the site: op unknown")
+            warn(.noTableReference, "no reference to the ops table at the site: op unknown")
             op = Op(offset: -1, name: nil)
         }
         var clobbers: ClobberSet?
         if let cf = layout.clobbers, let raw = field(cf) {
             let set = ClobberSet(rawValue: UInt16(truncatingIfNeeded: raw))
-            if set.unknownBits != 0 { warn("clobbers \(hex(raw)) has bits outside CLBR_ANY") }
+            if set.unknownBits != 0 { warn(.unknownClobbers, "clobbers \(hex(raw)) has bits outside CLBR_ANY") }
             clobbers = set
         }
         let site = Site(section: target.name, sectionIndex: target.index, offset: offset,

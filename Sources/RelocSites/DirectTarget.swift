@@ -38,11 +38,11 @@ extension ReferenceDecoder {
         let op = trampolines.op(symbol: r.symbolIndex)
         let place = file.describe(section: section.index, offset: r.offset)
         if op == nil {
-            findings.append(Finding(path: file.path, place: place,
+            findings.append(Finding(.trampolineNotAField, path: file.path, place: place,
                                     message: "\(name): no field of \(table.symbol) named \(trampolines.names[r.symbolIndex] ?? name), not a site"))
         }
         guard let anchored = code.instruction(at: r, in: section) else {
-            findings.append(Finding(path: file.path, place: place, message: "reference to \(name) (\(r.type)) does not decode"))
+            findings.append(Finding(.referenceDoesNotDecode, path: file.path, place: place, message: "reference to \(name) (\(r.type)) does not decode"))
             return Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
                              address: file.address(of: section, offset: r.offset), location: place,
                              use: .undecodable, op: op, instruction: "", length: 0, relocationOffset: r.offset,

@@ -73,7 +73,7 @@ extension RelocScan {
         let debugInfo: DebugInfo?
         do { debugInfo = try file.openDebugInfo() } catch {
             debugInfo = nil
-            findings.append(Finding(path: file.path, place: ".debug_info",
+            findings.append(Finding(.dwarfUnusable, path: file.path, place: ".debug_info",
                                     message: "DWARF unusable, no op names or source positions: \(error)"))
         }
         let found = hasTable ? OpsTable(file: file, symbol: options.tableSymbol, debugInfo: debugInfo) : nil
@@ -275,7 +275,7 @@ struct ReferenceDecoder {
         guard let anchored = code.instruction(at: r, in: section) else {
             // Keep it, counted: the decoder could not classify it.
             guard let field = table.fieldOffset(r, instructionEnd: r.offset + UInt64(r.type.width)) else { return nil }
-            findings.append(Finding(path: file.path, place: file.describe(section: section.index, offset: r.offset),
+            findings.append(Finding(.referenceDoesNotDecode, path: file.path, place: file.describe(section: section.index, offset: r.offset),
                                     message: "reference to \(table.symbol) (\(r.type)) does not decode"))
             var ref = Reference(section: section.name, sectionIndex: section.index, offset: r.offset,
                                 address: file.address(of: section, offset: r.offset),

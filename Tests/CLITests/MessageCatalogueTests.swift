@@ -5,6 +5,7 @@ import Gate
 import Kernel
 import MacroSites
 import Records
+import SiteModel
 import TestSupport
 import Testing
 
@@ -42,6 +43,7 @@ struct MessageCatalogueTests {
         ("Corpus.LoadError", Corpus.LoadError.Code.allCases.map(\.rawValue)),
         ("RecordEncoder.EncodeError", RecordEncoder.EncodeError.Code.allCases.map(\.rawValue)),
         ("LayoutError", LayoutError.Code.allCases.map(\.rawValue)),
+        ("Finding", Finding.Code.allCases.map(\.rawValue)),
     ]
 
     /// One instance of each code, as the tool makes it, with its line.
@@ -87,6 +89,29 @@ struct MessageCatalogueTests {
             kernels.append(.buildFailed(config: c, mode: .plain, message: "make failed", lines: [], dotConfig: ".config"))
         }
         for e in kernels { add(e) }
+        // Warnings, as the scans word them (file: place: message).
+        let r = ".parainstructions[3]", at = "native_flush_tlb_local+0x4"
+        for w: Finding in [
+            Finding(.dwarfUnusable, path: f, place: ".debug_info", message: "DWARF unusable, no op names or source positions: bad abbrev"),
+            Finding(.referenceDoesNotDecode, path: f, place: "foo+0x10", message: "reference to pv_ops (R_X86_64_PC32) does not decode"),
+            Finding(.trampolineNotAField, path: f, place: "foo+0x10", message: "pv_tramp_bogus: no field of pv_ops named bogus, not a site"),
+            Finding(.overlappingSites, path: f, place: r, message: "site at foo+0x4 overlaps record 2's site at foo+0x2 (length 6)"),
+            Finding(.sectionNotWholeRecords, path: f, place: ".parainstructions", message: "size 20 is not a whole number of 16-byte records"),
+            Finding(.noInstructionRelocation, path: f, place: r, message: "no relocation for the instruction pointer"),
+            Finding(.instructionUndefinedSymbol, path: f, place: r, message: "instruction pointer relocated against an undefined symbol"),
+            Finding(.instructionOutsideSymbol, path: f, place: r, message: "instruction pointer .text+0x900 outside .text"),
+            Finding(.instructionOutsideCode, path: f, place: r, message: "instruction pointer 0xffffffff82000000 is outside every executable section"),
+            Finding(.instructionNotInCode, path: f, place: r, message: "instruction pointer .data+0x10 is not in an executable section"),
+            Finding(.recordTruncated, path: f, place: r, message: "record truncated"),
+            Finding(.zeroLength, path: f, place: r, message: "\(at): length 0"),
+            Finding(.implausibleLength, path: f, place: r, message: "\(at): implausible length 200"),
+            Finding(.bytesDoNotDecode, path: f, place: r, message: "\(at): bytes at +0x2 do not decode"),
+            Finding(.lengthMismatch, path: f, place: r, message: "\(at): instructions end at +0x7, not at the recorded length 6"),
+            Finding(.typeOutsideTable, path: f, place: r, message: "\(at): type 99 is outside the table pv_ops (576 bytes)"),
+            Finding(.typeReferenceMismatch, path: f, place: r, message: "\(at): type 4 (irq.save_fl) but the instruction refers to irq.irq_disable"),
+            Finding(.noTableReference, path: f, place: r, message: "\(at): no reference to the ops table at the site: op unknown"),
+            Finding(.unknownClobbers, path: f, place: r, message: "\(at): clobbers 0x1000 has bits outside CLBR_ANY"),
+        ] { add(w) }
         return out
     }
 
@@ -95,7 +120,7 @@ struct MessageCatalogueTests {
     }
 
     /// Uppercase words the messages print as they are.
-    static let literals: Set<String> = ["ELF", "NOBITS", "QEMU", "JSON", "VERSION", "PATCHLEVEL", "SIGINT"]
+    static let literals: Set<String> = ["ELF", "DWARF", "CLBR_ANY", "NOBITS", "QEMU", "JSON", "VERSION", "PATCHLEVEL", "SIGINT"]
 
     /// `FILE: section S claims N bytes` -> a pattern where each UPPERCASE
     /// word (FILE, S, N, WHY, ...) stands for any text.
