@@ -26,7 +26,7 @@ public struct KernelStudy: Sendable {
     public enum Event: Sendable {
         case log(String)
         case building(KernelBuilder.Progress)
-        case built(KernelConfig, KernelMode, seconds: Double)
+        case built(KernelConfig, BuildMode, seconds: Double)
         case comparing(done: Int, total: Int)
     }
 
@@ -54,10 +54,10 @@ public struct KernelStudy: Sendable {
         builder.jobs = jobs
         var forms: [KernelConfig: [Form]] = [:]
         for config in available { forms[config] = self.forms(config, requested: requested) }
-        var sha: [KernelMode: String?] = [:]
-        for mode in KernelMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
+        var sha: [BuildMode: String?] = [:]
+        for mode in BuildMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
         for config in available {
-            let modes = [KernelMode.annotated] + (forms[config] ?? []).map(KernelMode.init)
+            let modes = [BuildMode.annotated] + (forms[config] ?? []).map(\.mode)
             for mode in modes where !setup.isBuilt(config, mode, patchSHA: sha[mode] ?? nil) {
                 events?(.log("building \(config) \(mode.rawValue) in \(setup.buildDirectory(config, mode))"))
                 let seconds = try builder.build(config, mode) { events?(.building($0)) }
@@ -76,7 +76,7 @@ public struct KernelStudy: Sendable {
         var failures: [BuildFailure] = []
         for config in configs {
             for form in forms(config) {
-                let mode = KernelMode(form)
+                let mode = form.mode
                 let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, mode)
                 // Objects only the direct build has, by design: its trampolines
                 // (the descriptor's trampoline-object; empty in the other builds).
@@ -88,7 +88,7 @@ public struct KernelStudy: Sendable {
                 for (scope, pairing) in scopes {
                     // The tree's lone objects include the subset's: each said once.
                     for o in pairing.onlyAnnotated where reported.insert("a " + o).inserted {
-                        failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
+                        failures.append(BuildFailure(configuration: cfg, mode: mode, file: o,
                                                      message: "only in the annotated build"))
                     }
                     for o in pairing.onlyPlain where reported.insert("p " + o).inserted {
@@ -151,10 +151,10 @@ public struct KernelStatus: Codable, Sendable {
     }
 
     public static func of(_ configs: [KernelConfig], setup: KernelSetup) -> [KernelStatus] {
-        var sha: [KernelMode: String?] = [:]
-        for mode in KernelMode.allCases { sha[mode] = patchSHA(setup, mode: mode) }
+        var sha: [BuildMode: String?] = [:]
+        for mode in BuildMode.allCases { sha[mode] = patchSHA(setup, mode: mode) }
         return configs.map { c in
-            func tree(_ m: KernelMode) -> Tree {
+            func tree(_ m: BuildMode) -> Tree {
                 let dir = setup.buildDirectory(c, m)
                 return Tree(directory: dir, built: setup.isBuilt(c, m, patchSHA: sha[m] ?? nil),
                             objects: KernelPairs.objects(in: dir, subset: setup.subset).count)
@@ -169,7 +169,7 @@ public struct KernelStatus: Codable, Sendable {
     /// What build.sh records as patch-sha256 in a tree's pvsites.info: the
     /// sha256 of the plain-mode patch (annotated and plain), of the plain
     /// and the direct patch one after the other (direct).
-    public static func patchSHA(_ setup: KernelSetup, mode: KernelMode = .plain) -> String? {
+    public static func patchSHA(_ setup: KernelSetup, mode: BuildMode = .plain) -> String? {
         let files = setup.patches(mode)
         guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return nil }
         let r = Shell.run(["sh", "-c", "cat \"$@\" | sha256sum", "sh"] + files)

@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import Testing
 import TestSupport
@@ -101,7 +102,7 @@ enum Kernel612Fixture {
     static func isBuilt(retpoline: Bool) -> Bool {
         guard kernel != nil else { return false }
         let (setup, config) = setupAndConfig(retpoline: retpoline)
-        return [KernelMode.annotated, .plain].allSatisfy {
+        return [BuildMode.annotated, .plain].allSatisfy {
             setup.isBuilt(config, $0, patchSHA: KernelStatus.patchSHA(setup, mode: $0))
         }
     }
