@@ -29,7 +29,7 @@ public struct GateComparison: Sendable {
     public let skipped: [GateSkip]
     /// Baseline configurations the selection (--compiler, --variant, --opt)
     /// left out.
-    public let notSelected: [GateBaseline.ConfigID]
+    public let notSelected: [ConfigID]
     /// Compiler name → (baseline version, measured version), when they differ.
     public let compilerChanges: [String: (baseline: String, measured: String)]
     /// Every (config, policy) looked at, for JUnit; policy nil for a
@@ -49,11 +49,11 @@ public struct GateComparison: Sendable {
         var improvements: [GateFinding] = [], changes: [GateFinding] = []
         var cases: [GateCase] = []
         var skips: [String: GateSkip] = [:]
-        var notSelected: [GateBaseline.ConfigID] = []
+        var notSelected: [ConfigID] = []
         let skippedReason = Dictionary(skipped.map { ($0.compiler, $0.reason) }, uniquingKeysWith: { a, _ in a })
-        var measuredByID: [GateBaseline.ConfigID: GateBaseline.Config] = [:]
+        var measuredByID: [ConfigID: GateBaseline.Config] = [:]
         for c in measured.configs where isSelected(c.id.configuration) { measuredByID[c.id] = c }
-        var baselineIDs = Set<GateBaseline.ConfigID>()
+        var baselineIDs = Set<ConfigID>()
 
         for b in baseline.configs.sorted(by: { $0.id < $1.id }) {
             let id = b.id
@@ -278,10 +278,6 @@ public struct GateCase: Sendable, Hashable {
     public let config: String
     public let policy: Policy?
     public let status: Status
-}
-
-extension GateBaseline.ConfigID {
-    public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }
 }
 
 // MARK: - Update

@@ -1,4 +1,5 @@
 import CorpusBuild
+import Pipeline
 import Foundation
 
 /// One cell of the kernel matrix: version × compiler × opt × retpolines.
@@ -25,12 +26,16 @@ public struct KernelConfig: Sendable, Hashable, Comparable, CustomStringConverti
         return opts.contains(t) ? t : nil
     }
 
-    public var retpolineName: String { retpoline ? "on" : "off" }
+    /// As the study's rows say it.
+    public var retpolines: Retpoline { Retpoline(retpoline) }
+
+    /// `on` or `off`, as build.sh and the build directories say it.
+    public var retpolineName: String { retpolines.rawValue }
 
     /// How reports and the gate name it: the corpus study's (compiler,
     /// variant, opt), with the kernel and retpolines in the variant.
     public var buildConfiguration: BuildConfiguration {
-        BuildConfiguration(compiler: compiler, variant: "linux-\(kernel.name)-retpoline-\(retpolineName)", opt: opt)
+        BuildConfiguration(compiler: compiler, variant: ConfigID.linuxVariant(kernel: kernel.name, retpoline: retpolines), opt: opt)
     }
 
     /// The build directory of `mode` under `<cache>/build/`, as build.sh

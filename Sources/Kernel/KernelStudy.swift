@@ -96,13 +96,13 @@ public struct KernelStudy: Sendable {
                                                      message: "only in the \(form) build"))
                     }
                     units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
-                                           retpoline: config.retpolineName, scope: scope, form: form,
+                                           retpoline: config.retpolines, scope: scope, form: form,
                                            trampolinePrefix: config.kernel.trampolinePrefix))
                 }
                 if setup.full {
                     units.append(StudyUnit(configuration: cfg, link: .linked,
                                            pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
-                                           kernel: config.kernel.name, retpoline: config.retpolineName, scope: .vmlinux,
+                                           kernel: config.kernel.name, retpoline: config.retpolines, scope: .vmlinux,
                                            form: form, trampolinePrefix: config.kernel.trampolinePrefix))
                 }
             }

@@ -22,7 +22,7 @@ public struct RecordedCheck: Sendable {
 
     public init(recorded: StudyResult, measured: StudyResult) {
         func id(_ c: ConfigResult) -> String {
-            [c.kernel ?? "?", c.compiler, c.opt, "retpoline \(c.retpoline ?? "?")", c.link.rawValue, c.form.rawValue,
+            [c.kernel ?? "?", c.compiler, c.opt, "retpoline \(c.retpoline?.rawValue ?? "?")", c.link.rawValue, c.form.rawValue,
              (c.scope ?? (c.link == .linked ? .vmlinux : .subset)).rawValue].joined(separator: " ")
         }
         var measuredByID: [String: ConfigResult] = [:]

@@ -154,7 +154,7 @@ public struct StudyDiff: Sendable {
         let ids = { (r: StudyResult, forms: [String?]) -> [(ConfigID, ConfigResult)] in
             r.configs.enumerated().map { i, c in
                 (ConfigID(compiler: across ? nil : c.compiler, variant: acrossV ? nil : c.variant, opt: c.opt, link: c.link,
-                          form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline,
+                          form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline?.rawValue,
                           scope: c.scope?.rawValue), c)
             }
         }
@@ -252,7 +252,7 @@ public struct StudyDiff: Sendable {
         for r in rows {
             let c = r.config
             let k = Key(config: ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: .object, form: c.form,
-                                         kernel: c.kernel, retpoline: c.retpoline, scope: c.scope),
+                                         kernel: c.kernel, retpoline: c.retpoline?.rawValue, scope: c.scope),
                         deltas: [r.new.annotated - r.old.annotated, r.new.found - r.old.found,
                                  r.new.missed - r.old.missed, r.new.spurious - r.old.spurious],
                         sites: r.sites)
