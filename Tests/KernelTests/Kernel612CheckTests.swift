@@ -76,7 +76,7 @@ struct Kernel612BaselineTests {
         #expect(result.failures.isEmpty)
         let measured = try #require(result.configs.first)
         #expect(measured.kernel == "6.12")
-        #expect(measured.retpoline == "on")
+        #expect(measured.retpoline == .on)
         #expect((measured.objects ?? 0) > 0)
         let baseline = try GateBaseline.load(path: Fixtures.repositoryRoot + "/Kernels/baseline-6.12-x86-mm.json")
         #expect(GateBaseline(StudyResult(result)).configs == baseline.configs)

@@ -210,7 +210,7 @@ struct KernelIndependentCheckTests {
         #expect(result.failures.isEmpty)
         let config = try #require(result.configs.first)
         #expect(config.kernel == "6.1")
-        #expect(config.retpoline == "on")
+        #expect(config.retpoline == .on)
         #expect((config.objects ?? 0) > 0)
         let baseline = try GateBaseline.load(path: Fixtures.repositoryRoot + "/Kernels/baseline-6.1-x86-mm.json")
         let measured = GateBaseline(StudyResult(result))
