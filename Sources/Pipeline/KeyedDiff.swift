@@ -7,7 +7,8 @@ import SiteModel
 /// or spurious entries on both sides. Each front end decides what a
 /// difference means (a regression, a site found) and how it is said.
 ///
-/// A configuration listed twice on one side counts once, the first time.
+/// A configuration listed twice on one side pairs once, the first time;
+/// `old` still lists every entry (the gate reports each baseline entry).
 public struct KeyedDiff<Old, New> {
     /// A configuration on both sides, under the new side's identity.
     public struct Pair {
@@ -16,8 +17,8 @@ public struct KeyedDiff<Old, New> {
         public let new: New
     }
 
-    /// Each old configuration in the old side's order, with its new one
-    /// when it has one.
+    /// Each old entry in the old side's order, duplicates included, with
+    /// its new configuration when it has one.
     public let old: [(id: ConfigID, old: Old, new: New?)]
     /// Paired configurations, in the new side's order.
     public let pairs: [Pair]
@@ -41,7 +42,7 @@ public struct KeyedDiff<Old, New> {
         var newByKey: [ConfigID: New] = [:], oldByKey: [ConfigID: Old] = [:]
         for a in after { newByKey[a.key] = a.value }
         for b in before { oldByKey[b.key] = b.value }
-        self.old = before.map { ($0.id, $0.value, newByKey[$0.key]) }
+        self.old = old.map { id, v in (id, v, newByKey[pairing(id)]) }
         pairs = after.compactMap { a in oldByKey[a.key].map { Pair(id: a.id, old: $0, new: a.value) } }
         onlyOld = before.filter { newByKey[$0.key] == nil }.map { ($0.id, $0.value) }
         onlyNew = after.filter { oldByKey[$0.key] == nil }.map { ($0.id, $0.value) }
