@@ -89,15 +89,30 @@ public enum LinkForm: String, Sendable, Codable, CaseIterable, CustomStringConve
     public var description: String { rawValue }
 }
 
-/// The ways a configuration is built (`modes` in configs.json).
+/// The ways a configuration is built (`modes` in configs.json), in the
+/// corpus and in the Linux A/B alike (a kernel's build directory ends in
+/// the mode's name).
 public enum BuildMode: String, Sendable, Codable, CaseIterable {
-    /// `-DPVOPS_ANNOTATE`: inline asm plus a record per site.
+    /// `-DPVOPS_ANNOTATE`: inline asm plus a record per site. In Linux, the
+    /// real PVOP_* macros: inline asm and a `.parainstructions` record.
     case annotated
-    /// Plain C calls through the table.
+    /// Plain C calls through the table. In Linux, `-DPVOPS_PLAIN`: the
+    /// macros are plain C calls through `pv_ops`.
     case plain
     /// `-DPVOPS_DIRECT`: plain C direct calls to a per-op trampoline
-    /// (`pv_tramp_<op>`), as Linux's static_call.
+    /// (`pv_tramp_<op>`), as Linux's static_call. In Linux (direct-mode.patch,
+    /// applied after the plain one) each trampoline is a `jmp
+    /// *pv_ops+off(%rip)` in arch/x86/kernel/pv_tramp.o.
     case direct
+
+    /// The unannotated form this build is; nil for the annotated one.
+    public var form: Form? {
+        switch self {
+        case .annotated: return nil
+        case .plain: return .plain
+        case .direct: return .direct
+        }
+    }
 }
 
 /// The unannotated form a study compares the annotated build with: each is

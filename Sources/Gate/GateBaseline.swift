@@ -24,43 +24,6 @@ public struct GateBaseline: Codable, Sendable, Equatable {
     /// Sorted by (compiler, variant, opt, link).
     public var configs: [Config]
 
-    /// One configuration of the matrix, in one link form.
-    public struct ConfigID: Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
-        public let compiler: String
-        public let variant: String
-        public let opt: String
-        public let link: LinkForm
-        /// The form compared with the annotated build.
-        public let form: Form
-        /// `tree` for the Linux A/B's whole-tree objects, else nil: the
-        /// subset's objects and vmlinux (the only linked row) are told
-        /// apart by `link` alone, as in baselines written before scopes.
-        public let scope: Scope?
-
-        public init(compiler: String, variant: String, opt: String, link: LinkForm, form: Form = .plain,
-                    scope: Scope? = nil) {
-            self.compiler = compiler
-            self.variant = variant
-            self.opt = opt
-            self.link = link
-            self.form = form
-            self.scope = scope == .tree ? .tree : nil
-        }
-
-        /// `gcc kernel -O2 object` (plain), `gcc kernel -O2 object direct`,
-        /// as `ConfigResult.name` says it; `... object tree` for a whole tree.
-        public var description: String {
-            "\(compiler) \(variant) \(opt) \(link)" + (form == .plain ? "" : " \(form)") + (scope.map { " \($0)" } ?? "")
-        }
-
-        /// By name throughout (`linked` before `object`, `direct` before
-        /// `plain`), as the file is sorted.
-        public static func < (a: ConfigID, b: ConfigID) -> Bool {
-            (a.compiler, a.variant, a.opt, a.link.rawValue, a.form.rawValue, a.scope?.rawValue ?? "")
-                < (b.compiler, b.variant, b.opt, b.link.rawValue, b.form.rawValue, b.scope?.rawValue ?? "")
-        }
-    }
-
     public struct Config: Codable, Sendable, Equatable {
         public let compiler: String
         public let variant: String
@@ -74,6 +37,8 @@ public struct GateBaseline: Codable, Sendable, Equatable {
         /// What each policy found.
         public var policies: [Policy: PolicyEntry]
 
+        /// The kernel and retpolines of a Linux row are in its variant's
+        /// name: the baseline does not repeat them.
         public init(_ id: ConfigID, policies: [Policy: PolicyEntry]) {
             compiler = id.compiler
             variant = id.variant
@@ -118,9 +83,7 @@ public struct GateBaseline: Codable, Sendable, Equatable {
                 policies[policy] = PolicyEntry(counts: GateCounts(counts), missed: keys?.missed ?? [],
                                              spurious: keys?.spurious ?? [])
             }
-            configs.append(Config(ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link, form: c.form,
-                                           scope: c.scope),
-                                  policies: policies))
+            configs.append(Config(c.id, policies: policies))
         }
         self.init(compilers: result.compilers, configs: configs)
     }

@@ -1,3 +1,4 @@
+import Compare
 import CorpusBuild
 import RelocSites
 import Study
@@ -29,7 +30,7 @@ public struct GateComparison: Sendable {
     public let skipped: [GateSkip]
     /// Baseline configurations the selection (--compiler, --variant, --opt)
     /// left out.
-    public let notSelected: [GateBaseline.ConfigID]
+    public let notSelected: [ConfigID]
     /// Compiler name → (baseline version, measured version), when they differ.
     public let compilerChanges: [String: (baseline: String, measured: String)]
     /// Every (config, policy) looked at, for JUnit; policy nil for a
@@ -49,21 +50,19 @@ public struct GateComparison: Sendable {
         var improvements: [GateFinding] = [], changes: [GateFinding] = []
         var cases: [GateCase] = []
         var skips: [String: GateSkip] = [:]
-        var notSelected: [GateBaseline.ConfigID] = []
+        var notSelected: [ConfigID] = []
         let skippedReason = Dictionary(skipped.map { ($0.compiler, $0.reason) }, uniquingKeysWith: { a, _ in a })
-        var measuredByID: [GateBaseline.ConfigID: GateBaseline.Config] = [:]
-        for c in measured.configs where isSelected(c.id.configuration) { measuredByID[c.id] = c }
-        var baselineIDs = Set<GateBaseline.ConfigID>()
-
+        var selected: [GateBaseline.Config] = []
         for b in baseline.configs.sorted(by: { $0.id < $1.id }) {
-            let id = b.id
-            baselineIDs.insert(id)
+            if isSelected(b.id.configuration) { selected.append(b) } else { notSelected.append(b.id) }
+        }
+        let diff = KeyedDiff(old: selected.map { ($0.id, $0) },
+                             new: measured.configs.sorted(by: { $0.id < $1.id }).filter { isSelected($0.id.configuration) }
+                                 .map { ($0.id, $0) })
+
+        for (id, b, m) in diff.old {
             let name = id.description
-            guard isSelected(id.configuration) else {
-                notSelected.append(id)
-                continue
-            }
-            guard let m = measuredByID[id] else {
+            guard let m else {
                 if let reason = skippedReason[id.compiler] {
                     skips[id.compiler, default: GateSkip(compiler: id.compiler, reason: reason, configs: [])].configs.append(name)
                     for p in b.policies.keys.sortedByName() { cases.append(GateCase(config: name, policy: p, status: .skipped(reason))) }
@@ -94,11 +93,10 @@ public struct GateComparison: Sendable {
                 changes += d.changes
             }
         }
-        for m in measured.configs.sorted(by: { $0.id < $1.id })
-        where !baselineIDs.contains(m.id) && isSelected(m.id.configuration) {
-            changes.append(GateFinding(.newConfig, config: m.id.description, policy: nil,
+        for (id, m) in diff.onlyNew {
+            changes.append(GateFinding(.newConfig, config: id.description, policy: nil,
                                        detail: "new configuration (not in the baseline)"))
-            for p in m.policies.keys.sortedByName() { cases.append(GateCase(config: m.id.description, policy: p, status: .compared)) }
+            for p in m.policies.keys.sortedByName() { cases.append(GateCase(config: id.description, policy: p, status: .compared)) }
         }
         // A file that did not build or could not be read leaves its
         // configuration measured in part: never a clean result.
@@ -142,24 +140,26 @@ public struct GateComparison: Sendable {
             d.improvements.append(GateFinding(.coverageRose, config: config, policy: policy,
                                               detail: "coverage \(before) -> \(after) (gained \(after - before))"))
         }
-        let newlyMissed = multisetDifference(m.missed, b.missed)
+        let missed = KeyDelta.deltas(old: b.missed, new: m.missed)
+        let spurious = KeyDelta.deltas(old: b.spurious, new: m.spurious)
+        let newlyMissed = Self.added(missed)
         let missedFindings = newlyMissed.map {
             GateFinding(.missed, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue, detail: "newly missed")
         }
         if newlyMissed.count > allowDrop { d.regressions += missedFindings } else { d.allowed += missedFindings }
-        d.regressions += multisetDifference(m.spurious, b.spurious).map {
+        d.regressions += Self.added(spurious).map {
             GateFinding(.spurious, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue, detail: "newly spurious")
         }
-        d.improvements += multisetDifference(b.missed, m.missed).map {
+        d.improvements += Self.removed(missed).map {
             GateFinding(.noLongerMissed, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue,
                         detail: "no longer missed")
         }
-        d.improvements += multisetDifference(b.spurious, m.spurious).map {
+        d.improvements += Self.removed(spurious).map {
             GateFinding(.noLongerSpurious, config: config, policy: policy, key: $0.key.description, cause: $0.cause?.rawValue,
                         detail: "no longer spurious")
         }
-        d.changes += causeChanges(b.missed, m.missed, outcome: "missed", config: config, policy: policy)
-        d.changes += causeChanges(b.spurious, m.spurious, outcome: "spurious", config: config, policy: policy)
+        d.changes += causeChanges(missed, outcome: "missed", config: config, policy: policy)
+        d.changes += causeChanges(spurious, outcome: "spurious", config: config, policy: policy)
         var moved: [String] = []
         for n in Set(b.counts.values.keys).union(m.counts.values.keys).sorted() where b.counts[n] != m.counts[n] {
             moved.append("\(n) \(b.counts[n]) -> \(m.counts[n])")
@@ -174,36 +174,30 @@ public struct GateComparison: Sendable {
         return d
     }
 
-    /// The entries of `a` whose key occurs more often in `a` than in `b`
-    /// (multisets by key), preferring those whose cause `b` lacks.
-    static func multisetDifference(_ a: [ConfigResult.KeyedOutcome],
-                                   _ b: [ConfigResult.KeyedOutcome]) -> [ConfigResult.KeyedOutcome] {
-        let inB = Dictionary(grouping: b, by: \.key)
+    /// The entries a key has more often on the new side (multisets by
+    /// key), preferring those whose cause the old side lacks.
+    static func added(_ deltas: [KeyDelta]) -> [ConfigResult.KeyedOutcome] {
         var out: [ConfigResult.KeyedOutcome] = []
-        for (key, entries) in Dictionary(grouping: a, by: \.key) {
-            let others = inB[key] ?? []
-            let extra = entries.count - others.count
-            guard extra > 0 else { continue }
-            var unmatched: [ConfigResult.KeyedOutcome] = [], matched: [ConfigResult.KeyedOutcome] = []
-            var pool = others.map(\.cause)
-            for e in entries.sorted() {
-                if let i = pool.firstIndex(of: e.cause) { pool.remove(at: i); matched.append(e) } else { unmatched.append(e) }
-            }
-            out += (unmatched + matched).prefix(extra)
+        for d in deltas where d.new.count > d.old.count {
+            let byName = { (c: Cause?) in c?.rawValue ?? "" }
+            let preferred = d.came.sorted { byName($0) < byName($1) } + d.kept.sorted { byName($0) < byName($1) }
+            out += preferred.prefix(d.new.count - d.old.count).map { ConfigResult.KeyedOutcome(key: d.key, cause: $0) }
         }
         return out.sorted()
     }
 
+    /// The entries a key has more often on the old side.
+    static func removed(_ deltas: [KeyDelta]) -> [ConfigResult.KeyedOutcome] {
+        added(deltas.map { KeyDelta(key: $0.key, old: $0.new, new: $0.old) })
+    }
+
     /// Keys on both sides as often, whose causes differ.
-    private static func causeChanges(_ b: [ConfigResult.KeyedOutcome], _ m: [ConfigResult.KeyedOutcome],
-                                     outcome: String, config: String, policy: Policy) -> [GateFinding] {
-        let before = Dictionary(grouping: b, by: \.key), after = Dictionary(grouping: m, by: \.key)
+    private static func causeChanges(_ deltas: [KeyDelta], outcome: String, config: String, policy: Policy) -> [GateFinding] {
         var out: [GateFinding] = []
-        for key in before.keys.sorted() {
-            guard let was = before[key], let now = after[key], was.count == now.count else { continue }
-            let c0 = was.map { $0.cause?.rawValue ?? "-" }.sorted(), c1 = now.map { $0.cause?.rawValue ?? "-" }.sorted()
+        for d in deltas where !d.old.isEmpty && d.old.count == d.new.count {
+            let c0 = d.old.map { $0?.rawValue ?? "-" }.sorted(), c1 = d.new.map { $0?.rawValue ?? "-" }.sorted()
             if c0 != c1 {
-                out.append(GateFinding(.causeChanged, config: config, policy: policy, key: key.description, cause: c1.joined(separator: ","),
+                out.append(GateFinding(.causeChanged, config: config, policy: policy, key: d.key.description, cause: c1.joined(separator: ","),
                                        detail: "\(outcome), cause \(c0.joined(separator: ",")) -> \(c1.joined(separator: ","))"))
             }
         }
@@ -278,10 +272,6 @@ public struct GateCase: Sendable, Hashable {
     public let config: String
     public let policy: Policy?
     public let status: Status
-}
-
-extension GateBaseline.ConfigID {
-    public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }
 }
 
 // MARK: - Update

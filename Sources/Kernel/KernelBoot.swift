@@ -1,3 +1,4 @@
+import CorpusBuild
 import ELF
 import Foundation
 import MacroSites
@@ -35,10 +36,10 @@ public struct KernelBoot: Sendable {
     /// carries (nil: the tree as built).
     public struct Plan: Sendable, Hashable, CustomStringConvertible {
         public let config: KernelConfig
-        public let mode: KernelMode
+        public let mode: BuildMode
         public let policy: Policy?
 
-        public init(config: KernelConfig, mode: KernelMode, policy: Policy?) {
+        public init(config: KernelConfig, mode: BuildMode, policy: Policy?) {
             self.config = config
             self.mode = mode
             self.policy = policy
@@ -54,7 +55,7 @@ public struct KernelBoot: Sendable {
 
     /// The boots of `configs`: the annotated control, each form without
     /// records, and each form with the records of each policy.
-    public static func plans(_ configs: [KernelConfig], forms: [KernelMode], policies: [Policy]) -> [Plan] {
+    public static func plans(_ configs: [KernelConfig], forms: [BuildMode], policies: [Policy]) -> [Plan] {
         configs.flatMap { c in
             [Plan(config: c, mode: .annotated, policy: nil)] + forms.flatMap { m in
                 [Plan(config: c, mode: m, policy: nil)] + policies.map { Plan(config: c, mode: m, policy: $0) }

@@ -17,7 +17,7 @@ public struct KernelBuilder: Sendable {
     /// when a tree of the same configuration shows it, elapsed seconds.
     public struct Progress: Sendable {
         public let config: KernelConfig
-        public let mode: KernelMode
+        public let mode: BuildMode
         public let step: String
         public let compiled: Int
         public let total: Int?
@@ -28,7 +28,7 @@ public struct KernelBuilder: Sendable {
     public static func isInstalled(_ compiler: String) -> Bool { KernelToolchain(compiler).isInstalled }
 
     /// The build.sh command line for `config` in `mode`.
-    public func arguments(_ config: KernelConfig, _ mode: KernelMode) -> [String] {
+    public func arguments(_ config: KernelConfig, _ mode: BuildMode) -> [String] {
         var argv = ["bash", setup.buildScript, "--kernel", setup.kernel.name, "--kernels", setup.files,
                     "--cache", setup.cache, "-j", String(jobs), "--cc", config.compiler, "--progress"]
         if let source = setup.source, let tag = setup.tag { argv += ["--source", source, "--tag", tag] }
@@ -41,7 +41,7 @@ public struct KernelBuilder: Sendable {
     /// `KernelError.buildFailed` with build.sh's error line or the
     /// compiler's lines and the .config's path.
     @discardableResult
-    public func build(_ config: KernelConfig, _ mode: KernelMode,
+    public func build(_ config: KernelConfig, _ mode: BuildMode,
                       progress: (@Sendable (Progress) -> Void)? = nil) throws -> Double {
         guard Self.isInstalled(config.compiler) else { throw KernelError.compilerMissing(config.compiler) }
         let dir = setup.buildDirectory(config, mode)
@@ -79,7 +79,7 @@ public struct KernelBuilder: Sendable {
     /// The boot proof's second link (build.sh --records): `records` (a
     /// `.S` of `.parainstructions` records) linked into a copy of the built
     /// whole-kernel tree of `mode`; returns the copy's directory.
-    public func linkRecords(_ config: KernelConfig, _ mode: KernelMode, records: String) throws -> String {
+    public func linkRecords(_ config: KernelConfig, _ mode: BuildMode, records: String) throws -> String {
         var argv = arguments(config, mode)
         let modeAt = argv.firstIndex(of: mode.rawValue) ?? argv.endIndex
         argv.insert(contentsOf: (setup.full ? [] : ["--full"]) + ["--records", records], at: modeAt)
@@ -131,9 +131,9 @@ public struct KernelBuilder: Sendable {
     /// compiles at most that many); on a first build, in another
     /// configuration's tree of the same source (the count differs by a few
     /// objects between configurations at most); nil when no tree has any yet.
-    func expectedObjects(_ config: KernelConfig, _ mode: KernelMode) -> Int? {
+    func expectedObjects(_ config: KernelConfig, _ mode: BuildMode) -> Int? {
         var best = 0
-        for m in KernelMode.allCases {
+        for m in BuildMode.allCases {
             let dir = setup.buildDirectory(config, m)
             best = max(best, KernelPairs.objects(in: dir, subset: setup.subset).count)
         }

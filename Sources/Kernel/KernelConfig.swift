@@ -1,38 +1,6 @@
 import CorpusBuild
+import Pipeline
 import Foundation
-
-/// The builds of the A/B: the annotated one, and one per unannotated form.
-public enum KernelMode: String, Sendable, CaseIterable, Codable {
-    /// The real PVOP_* macros: inline asm and a `.parainstructions` record.
-    case annotated
-    /// `-DPVOPS_PLAIN`: the macros are plain C calls through `pv_ops`.
-    case plain
-    /// `-DPVOPS_DIRECT` (direct-mode.patch, applied after the plain one):
-    /// the macros are direct calls to per-op trampolines `pv_tramp_<op>`,
-    /// each a `jmp *pv_ops+off(%rip)` in arch/x86/kernel/pv_tramp.o.
-    case direct
-
-    /// The build of an unannotated form.
-    public init(_ form: Form) { self = form == .plain ? .plain : .direct }
-
-    /// The unannotated form this build is; nil for the annotated one.
-    public var form: Form? {
-        switch self {
-        case .annotated: return nil
-        case .plain: return .plain
-        case .direct: return .direct
-        }
-    }
-
-    /// The corpus's name for the same build (failures are reported by it).
-    public var buildMode: BuildMode {
-        switch self {
-        case .annotated: return .annotated
-        case .plain: return .plain
-        case .direct: return .direct
-        }
-    }
-}
 
 /// One cell of the kernel matrix: version × compiler × opt × retpolines.
 public struct KernelConfig: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -58,18 +26,22 @@ public struct KernelConfig: Sendable, Hashable, Comparable, CustomStringConverti
         return opts.contains(t) ? t : nil
     }
 
-    public var retpolineName: String { retpoline ? "on" : "off" }
+    /// As the study's rows say it.
+    public var retpolines: Retpoline { Retpoline(retpoline) }
+
+    /// `on` or `off`, as build.sh and the build directories say it.
+    public var retpolineName: String { retpolines.rawValue }
 
     /// How reports and the gate name it: the corpus study's (compiler,
     /// variant, opt), with the kernel and retpolines in the variant.
     public var buildConfiguration: BuildConfiguration {
-        BuildConfiguration(compiler: compiler, variant: "linux-\(kernel.name)-retpoline-\(retpolineName)", opt: opt)
+        BuildConfiguration(compiler: compiler, variant: ConfigID.linuxVariant(kernel: kernel.name, retpoline: retpolines), opt: opt)
     }
 
     /// The build directory of `mode` under `<cache>/build/`, as build.sh
     /// names it: `6.1-gcc-O2-retpoline-on-annotated` (a user's tree: its
     /// tag instead of `6.1`).
-    public func buildDirectoryName(_ mode: KernelMode, tag: String? = nil) -> String {
+    public func buildDirectoryName(_ mode: BuildMode, tag: String? = nil) -> String {
         "\(tag ?? kernel.name)-\(compiler)-\(opt.dropFirst())-retpoline-\(retpolineName)-\(mode.rawValue)"
     }
 
@@ -137,7 +109,7 @@ public struct KernelSetup: Sendable {
     public var patch: String { patches(.plain).last ?? versionFiles + "/plain-mode.patch" }
     /// The patches build.sh applies for `mode`, in order (the descriptor's
     /// `patches-<mode>`).
-    public func patches(_ mode: KernelMode) -> [String] { (kernel.patchNames[mode] ?? []).map { versionFiles + "/" + $0 } }
+    public func patches(_ mode: BuildMode) -> [String] { (kernel.patchNames[mode] ?? []).map { versionFiles + "/" + $0 } }
 
     /// The pristine tree: the user's, or the cache's unpacked package.
     public var pristine: String { source ?? "\(cache)/src/\(kernel.directoryName)" }
@@ -152,7 +124,7 @@ public struct KernelSetup: Sendable {
         return "src-\(base)-" + String(h, radix: 16)
     }
 
-    public func buildDirectory(_ config: KernelConfig, _ mode: KernelMode) -> String {
+    public func buildDirectory(_ config: KernelConfig, _ mode: BuildMode) -> String {
         "\(cache)/build/\(config.buildDirectoryName(mode, tag: tag))"
     }
 
@@ -162,7 +134,7 @@ public struct KernelSetup: Sendable {
     /// error), vmlinux exists with --full, and the tree was built with the
     /// current patches of its mode (`pvsites.info`'s patch-sha256, which
     /// `KernelStatus.patchSHA(_:mode:)` gives).
-    public func isBuilt(_ config: KernelConfig, _ mode: KernelMode, patchSHA: String?) -> Bool {
+    public func isBuilt(_ config: KernelConfig, _ mode: BuildMode, patchSHA: String?) -> Bool {
         let dir = buildDirectory(config, mode)
         let fm = FileManager.default
         guard fm.fileExists(atPath: dir + "/.config"), !fm.fileExists(atPath: dir + "/pvsites.incomplete"),

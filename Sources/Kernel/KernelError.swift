@@ -18,7 +18,7 @@ public enum KernelError: Error, CustomStringConvertible, Sendable {
     case notATree(String)
     /// build.sh failed: its error line (a patch that does not apply, a
     /// config option that did not survive), or make's: the compiler's lines.
-    case buildFailed(config: KernelConfig, mode: KernelMode, message: String, lines: [String], dotConfig: String)
+    case buildFailed(config: KernelConfig, mode: BuildMode, message: String, lines: [String], dotConfig: String)
     case compilerMissing(String)
     /// SIGINT, SIGTERM or SIGHUP stopped a build or the download (passed on
     /// to build.sh, make and gcc); what was complete stays, the rest is

@@ -70,7 +70,7 @@ public enum KernelSource {
     /// failed. The tree is never written: one patch is a `patch --dry-run`
     /// on it; several (direct: plain, then direct) are applied to a scratch
     /// copy of the files they touch.
-    public static func patchFailure(_ setup: KernelSetup, tree: String, mode: KernelMode = .plain) -> String? {
+    public static func patchFailure(_ setup: KernelSetup, tree: String, mode: BuildMode = .plain) -> String? {
         let patches = setup.patches(mode)
         func failure(_ r: Subprocess.Result, _ patch: String) -> String? {
             if r.status == 0 { return nil }

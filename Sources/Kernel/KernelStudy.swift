@@ -27,7 +27,7 @@ public struct KernelStudy: Sendable {
     public enum Event: Sendable {
         case log(String)
         case building(KernelBuilder.Progress)
-        case built(KernelConfig, KernelMode, seconds: Double)
+        case built(KernelConfig, BuildMode, seconds: Double)
         case comparing(done: Int, total: Int)
     }
 
@@ -55,10 +55,10 @@ public struct KernelStudy: Sendable {
         builder.jobs = jobs
         var forms: [KernelConfig: [Form]] = [:]
         for config in available { forms[config] = self.forms(config, requested: requested) }
-        var sha: [KernelMode: String?] = [:]
-        for mode in KernelMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
+        var sha: [BuildMode: String?] = [:]
+        for mode in BuildMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
         for config in available {
-            let modes = [KernelMode.annotated] + (forms[config] ?? []).map(KernelMode.init)
+            let modes = [BuildMode.annotated] + (forms[config] ?? []).map(\.mode)
             for mode in modes where !setup.isBuilt(config, mode, patchSHA: sha[mode] ?? nil) {
                 events?(.log("building \(config) \(mode.rawValue) in \(setup.buildDirectory(config, mode))"))
                 let seconds = try builder.build(config, mode) { events?(.building($0)) }
@@ -77,7 +77,7 @@ public struct KernelStudy: Sendable {
         var failures: [BuildFailure] = []
         for config in configs {
             for form in forms(config) {
-                let mode = KernelMode(form)
+                let mode = form.mode
                 let a = setup.buildDirectory(config, .annotated), p = setup.buildDirectory(config, mode)
                 // Objects only the direct build has, by design: its trampolines
                 // (the descriptor's trampoline-object; empty in the other builds).
@@ -89,7 +89,7 @@ public struct KernelStudy: Sendable {
                 for (scope, pairing) in scopes {
                     // The tree's lone objects include the subset's: each said once.
                     for o in pairing.onlyAnnotated where reported.insert("a " + o).inserted {
-                        failures.append(BuildFailure(configuration: cfg, mode: mode.buildMode, file: o,
+                        failures.append(BuildFailure(configuration: cfg, mode: mode, file: o,
                                                      message: "only in the annotated build"))
                     }
                     for o in pairing.onlyPlain where reported.insert("p " + o).inserted {
@@ -97,13 +97,13 @@ public struct KernelStudy: Sendable {
                                                      message: "only in the \(form) build"))
                     }
                     units.append(StudyUnit(configuration: cfg, link: .object, pairs: pairing.pairs, kernel: config.kernel.name,
-                                           retpoline: config.retpolineName, scope: scope, form: form,
+                                           retpoline: config.retpolines, scope: scope, form: form,
                                            trampolinePrefix: config.kernel.trampolinePrefix))
                 }
                 if setup.full {
                     units.append(StudyUnit(configuration: cfg, link: .linked,
                                            pairs: [ObjectPair(annotated: a + "/vmlinux", plain: p + "/vmlinux", name: "vmlinux")],
-                                           kernel: config.kernel.name, retpoline: config.retpolineName, scope: .vmlinux,
+                                           kernel: config.kernel.name, retpoline: config.retpolines, scope: .vmlinux,
                                            form: form, trampolinePrefix: config.kernel.trampolinePrefix))
                 }
             }
@@ -152,10 +152,10 @@ public struct KernelStatus: Codable, Sendable {
     }
 
     public static func of(_ configs: [KernelConfig], setup: KernelSetup) -> [KernelStatus] {
-        var sha: [KernelMode: String?] = [:]
-        for mode in KernelMode.allCases { sha[mode] = patchSHA(setup, mode: mode) }
+        var sha: [BuildMode: String?] = [:]
+        for mode in BuildMode.allCases { sha[mode] = patchSHA(setup, mode: mode) }
         return configs.map { c in
-            func tree(_ m: KernelMode) -> Tree {
+            func tree(_ m: BuildMode) -> Tree {
                 let dir = setup.buildDirectory(c, m)
                 return Tree(directory: dir, built: setup.isBuilt(c, m, patchSHA: sha[m] ?? nil),
                             objects: KernelPairs.objects(in: dir, subset: setup.subset).count)
@@ -170,7 +170,7 @@ public struct KernelStatus: Codable, Sendable {
     /// What build.sh records as patch-sha256 in a tree's pvsites.info: the
     /// sha256 of the plain-mode patch (annotated and plain), of the plain
     /// and the direct patch one after the other (direct).
-    public static func patchSHA(_ setup: KernelSetup, mode: KernelMode = .plain) -> String? {
+    public static func patchSHA(_ setup: KernelSetup, mode: BuildMode = .plain) -> String? {
         let files = setup.patches(mode)
         guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { return nil }
         let r = Subprocess.run(["sh", "-c", "cat \"$@\" | sha256sum", "sh"] + files)

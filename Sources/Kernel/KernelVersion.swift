@@ -33,7 +33,7 @@ public struct KernelVersion: Sendable, Hashable, CustomStringConvertible {
     public let subset: [String]
     /// The patches (file names in `directory`) of each mode's source copy,
     /// in the order build.sh applies them.
-    public let patchNames: [KernelMode: [String]]
+    public let patchNames: [BuildMode: [String]]
     /// Kconfig symbols by role (`retpoline`, `opt-O2`, `opt-Os`): the names
     /// moved between versions (CONFIG_RETPOLINE, later CONFIG_MITIGATION_RETPOLINE).
     public let kconfig: [String: String]
@@ -46,7 +46,7 @@ public struct KernelVersion: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "Linux \(name)" }
 
     /// The patches' paths for `mode`, in order.
-    public func patches(_ mode: KernelMode) -> [String] { (patchNames[mode] ?? []).map { directory + "/" + $0 } }
+    public func patches(_ mode: BuildMode) -> [String] { (patchNames[mode] ?? []).map { directory + "/" + $0 } }
 
     /// Reads `<directory>/version.info`; the version's name is the
     /// directory's (`linux-6.1` → `6.1`).
@@ -86,8 +86,8 @@ public struct KernelVersion: Sendable, Hashable, CustomStringConvertible {
             throw KernelError.badDescriptor("\(path): needs a 'subset DIR/...' line")
         }
         self.subset = subset.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
-        var patchNames: [KernelMode: [String]] = [:]
-        for mode in KernelMode.allCases {
+        var patchNames: [BuildMode: [String]] = [:]
+        for mode in BuildMode.allCases {
             guard let list = values["patches-\(mode.rawValue)"], !list.isEmpty else {
                 throw KernelError.badDescriptor("\(path): needs a 'patches-\(mode.rawValue) FILE...' line")
             }

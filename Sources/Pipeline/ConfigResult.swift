@@ -106,10 +106,10 @@ public struct ConfigResult: Codable, Sendable {
     public let clobbers: Clobbers
     /// The missed and spurious site keys, per policy.
     public let keys: [Policy: PolicyKeys]
-    /// The Linux A/B only: the kernel version (`6.1`), `on` or `off`
-    /// for retpolines, and the number of object pairs compared.
+    /// The Linux A/B only: the kernel version (`6.1`), retpolines (`on`
+    /// or `off` in JSON), and the number of object pairs compared.
     public var kernel: String? = nil
-    public var retpoline: String? = nil
+    public var retpoline: Retpoline? = nil
     public var objects: Int? = nil
     /// The Linux A/B only: which part of the tree the row covers.
     public var scope: Scope? = nil
@@ -125,9 +125,16 @@ public struct ConfigResult: Codable, Sendable {
         case controlSizeMismatchedAsm = "control_size_mismatched_asm"
     }
 
+    /// Which configuration the row measures: what the gate and `pvsites
+    /// diff` pair rows by.
+    public var id: ConfigID {
+        ConfigID(compiler: compiler, variant: variant, opt: opt, link: link, form: form, kernel: kernel,
+                 retpoline: retpoline, scope: scope)
+    }
+
     public var configuration: BuildConfiguration { BuildConfiguration(compiler: compiler, variant: variant, opt: opt) }
 
     /// `gcc kernel -O2 object` (plain form), `gcc kernel -O2 object direct`:
     /// how configs are named in reports and the gate.
-    public var name: String { "\(compiler) \(variant) \(opt) \(link)" + (form == .plain ? "" : " \(form)") }
+    public var name: String { id.name }
 }

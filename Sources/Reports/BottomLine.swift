@@ -103,7 +103,7 @@ public struct BottomLine: Sendable {
                 $0.scope == .tree && $0.kernel == c.kernel && $0.compiler == c.compiler && $0.opt == c.opt && $0.retpoline == c.retpoline
             }
         }
-        let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
+        let retpolineLast = { (c: ConfigResult) in c.retpoline == .on ? 1 : 0 }
         let linuxOrder = { (c: ConfigResult) in
             (c.kernel ?? "", c.compiler == compiler ? "" : c.compiler, StudyReport.optOrder(c.opt), retpolineLast(c))
         }

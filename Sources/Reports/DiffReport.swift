@@ -104,11 +104,7 @@ public struct DiffReport: Sendable {
             let (a, b) = (row.old, row.new)
             // `kernel -O2 object+linked, decoded+dataflow:`, then the deltas;
             // one row alone gives its numbers too.
-            let c = row.config
-            let name = StudyDiff.ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: c.link, form: nil,
-                                          kernel: c.kernel, retpoline: c.retpoline, scope: c.scope).description
-                .replacingOccurrences(of: " " + c.link.rawValue, with: " " + group.links.map(\.rawValue).joined(separator: "+"))
-                + (c.form.map { " " + $0 } ?? "")
+            let name = row.config.fullName(links: group.links, formLast: true)
             var parts: [String] = []
             let alone = group.rows.count == 1
             for (word, x, y) in [("found", a.found, b.found), ("annotated", a.annotated, b.annotated),
@@ -121,8 +117,8 @@ public struct DiffReport: Sendable {
             out += Self.siteLines(row.sites)
         }
         if !d.onlyOld.isEmpty || !d.onlyNew.isEmpty { out.append("") }
-        for c in d.onlyOld { out.append("only in \(oldPath): \(c)") }
-        for c in d.onlyNew { out.append("only in \(newPath): \(c)") }
+        for c in d.onlyOld { out.append("only in \(oldPath): \(c.fullName())") }
+        for c in d.onlyNew { out.append("only in \(newPath): \(c.fullName())") }
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -197,8 +193,8 @@ public struct DiffReport: Sendable {
                            spuriousAdded: d.count(.spuriousAdded), spuriousRemoved: d.count(.spuriousRemoved),
                            paired: d.paired, cells: d.cells, changed: d.rows.count),
             totals: totals,
-            changes: d.rows.map { .init(config: $0.config.description, policy: $0.policy, old: $0.old, new: $0.new, sites: $0.sites) },
-            onlyOld: d.onlyOld.map(\.description), onlyNew: d.onlyNew.map(\.description))
+            changes: d.rows.map { .init(config: $0.config.fullName(), policy: $0.policy, old: $0.old, new: $0.new, sites: $0.sites) },
+            onlyOld: d.onlyOld.map { $0.fullName() }, onlyNew: d.onlyNew.map { $0.fullName() })
         return try JSONOutput.encode(value)
     }
 }

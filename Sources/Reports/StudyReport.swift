@@ -193,7 +193,7 @@ public struct StudyReport: Sendable {
     /// `6.1 -O2 retpol. tree` (the `Linux` goes where room is short).
     static func linuxLabel(_ c: ConfigResult, mainCompiler: String) -> String {
         let words = [c.kernel ?? "?"] + (c.compiler == mainCompiler ? [] : [c.compiler]) + [c.opt]
-            + (c.retpoline == "on" ? ["retpol."] : []) + (c.scope == .tree ? ["tree"] : [])
+            + (c.retpoline == .on ? ["retpol."] : []) + (c.scope == .tree ? ["tree"] : [])
         let short = words.joined(separator: " ")
         return short.count + 6 <= 24 ? "Linux " + short : short
     }
@@ -435,8 +435,8 @@ extension StudyReport {
             kernel = configs.first?.kernel
             scope = configs.first?.scope
             let ordered = configs.enumerated().sorted {
-                (StudyReport.optOrder($0.element.opt), $0.element.retpoline ?? "", $0.offset)
-                    < (StudyReport.optOrder($1.element.opt), $1.element.retpoline ?? "", $1.offset)
+                (StudyReport.optOrder($0.element.opt), $0.element.retpoline?.rawValue ?? "", $0.offset)
+                    < (StudyReport.optOrder($1.element.opt), $1.element.retpoline?.rawValue ?? "", $1.offset)
             }.map(\.element)
             let objects = ordered.filter { $0.link == .object }
             var rows: [Row] = []
@@ -572,7 +572,7 @@ extension StudyReport {
                             directRatio: row.directTextRatio ?? "-")
             }
             var lines: [Line] = []
-            let retpolineLast = { (c: ConfigResult) in c.retpoline == "on" ? 1 : 0 }
+            let retpolineLast = { (c: ConfigResult) in c.retpoline == .on ? 1 : 0 }
             for c in direct.filter({ $0.kernel != nil }).sorted(by: {
                 (StudyReport.optOrder($0.opt), retpolineLast($0)) < (StudyReport.optOrder($1.opt), retpolineLast($1))
             }) {

@@ -59,7 +59,7 @@ public struct Verdict: Sendable {
     /// many more the tables hold.
     static func linuxSentences(_ configs: [ConfigResult], mainCompiler: String) -> [Sentence] {
         let plain = configs.filter { $0.form == .plain && $0.kernel != nil }
-        struct Group: Hashable { let kernel: String, compiler: String, opt: String, retpoline: String? }
+        struct Group: Hashable { let kernel: String, compiler: String, opt: String, retpoline: Retpoline? }
         var groups: [Group] = []
         for c in plain {
             let g = Group(kernel: c.kernel!, compiler: c.compiler, opt: c.opt, retpoline: c.retpoline)
@@ -67,7 +67,7 @@ public struct Verdict: Sendable {
         }
         let order = { (g: Group) in
             (LinuxResult.versionOrder(g.kernel), g.compiler == mainCompiler ? "" : g.compiler,
-             g.opt == "-O2" ? -1 : StudyReport.optOrder(g.opt), g.retpoline == "on" ? 1 : 0)
+             g.opt == "-O2" ? -1 : StudyReport.optOrder(g.opt), g.retpoline == .on ? 1 : 0)
         }
         groups.sort { order($0) < order($1) }
         var out: [Sentence] = []

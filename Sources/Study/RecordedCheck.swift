@@ -21,18 +21,17 @@ public struct RecordedCheck: Sendable {
     public var passed: Bool { differences.isEmpty && compared > 0 }
 
     public init(recorded: StudyResult, measured: StudyResult) {
+        /// `6.1 gcc -O2 retpoline on object plain subset`.
         func id(_ c: ConfigResult) -> String {
-            [c.kernel ?? "?", c.compiler, c.opt, "retpoline \(c.retpoline ?? "?")", c.link.rawValue, c.form.rawValue,
+            [c.kernel ?? "?", c.compiler, c.opt, "retpoline \(c.retpoline?.rawValue ?? "?")", c.link.rawValue, c.form.rawValue,
              (c.scope ?? (c.link == .linked ? .vmlinux : .subset)).rawValue].joined(separator: " ")
         }
-        var measuredByID: [String: ConfigResult] = [:]
-        for c in measured.configs { measuredByID[id(c)] = c }
-        let recordedIDs = Set(recorded.configs.map(id))
+        let diff = KeyedDiff(old: recorded.configs.map { ($0.id, $0) }, new: measured.configs.map { ($0.id, $0) })
         var differences: [String] = []
         var compared = 0
         var notMeasured: [String] = []
-        for r in recorded.configs {
-            guard let m = measuredByID[id(r)] else { notMeasured.append(id(r)); continue }
+        for (_, r, m) in diff.old {
+            guard let m else { notMeasured.append(id(r)); continue }
             compared += 1
             let sides = Policy.allCases.map { ($0.rawValue, r.policies[$0], m.policies[$0]) } + [("control", r.control, m.control)]
             for (name, a, b) in sides {
@@ -46,7 +45,7 @@ public struct RecordedCheck: Sendable {
         self.differences = differences
         self.compared = compared
         self.notMeasured = notMeasured
-        notRecorded = measured.configs.map(id).filter { !recordedIDs.contains($0) }
+        notRecorded = diff.onlyNew.map { id($0.new) }
     }
 
     /// The counts as the study JSON names them (every field, so that a

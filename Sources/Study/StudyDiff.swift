@@ -11,58 +11,14 @@ import Pipeline
 /// person comparing two compilers, flags or patches; the CI gate stays
 /// `pvsites gate`.
 ///
-/// Configurations are paired by compiler, variant, opt level, link form,
-/// `form` (plain or direct calls, when the studies record it), and the
-/// kernel and retpoline setting of a Linux A/B. When the two studies were
+/// Configurations are paired by their `ConfigID` (compiler, variant, opt
+/// level, link form, form, and the kernel and retpoline setting and scope
+/// of a Linux A/B) through `KeyedDiff`, as the gate pairs them. When the two studies were
 /// made with one compiler each and those differ (gcc against gcc-11), the
 /// compiler is left out of the pairing: that is the comparison asked for;
 /// likewise the variant, for two studies of one variant each (kernel
 /// against retpoline).
 public struct StudyDiff: Sendable {
-    /// One configuration's identity; `compiler` and `variant` are nil when
-    /// the pairing leaves them out.
-    public struct ConfigID: Sendable, Hashable, Comparable, CustomStringConvertible {
-        public let compiler: String?
-        public let variant: String?
-        public let opt: String
-        public let link: LinkForm
-        public let form: String?
-        public let kernel: String?
-        public let retpoline: String?
-        /// `tree` for the Linux A/B's whole-tree objects, else nil (the
-        /// subset and vmlinux differ by link already).
-        public let scope: String?
-
-        /// `gcc kernel -O2 object`, `kernel -O2 object direct`, `6.1 -O2
-        /// retpoline on object`.
-        public var description: String {
-            var words: [String] = []
-            if let compiler { words.append(compiler) }
-            if let kernel { words.append(kernel) }
-            if let variant { words.append(variant) }
-            words.append(opt)
-            if let retpoline { words.append("retpoline \(retpoline)") }
-            words.append(link.rawValue)
-            if let form { words.append(form) }
-            if let scope { words.append(scope) }
-            return words.joined(separator: " ")
-        }
-
-        public init(compiler: String?, variant: String?, opt: String, link: LinkForm, form: String?, kernel: String?,
-                    retpoline: String?, scope: String? = nil) {
-            self.compiler = compiler
-            self.variant = variant
-            self.opt = opt
-            self.link = link
-            self.form = form
-            self.kernel = kernel
-            self.retpoline = retpoline
-            self.scope = scope == Scope.tree.rawValue ? scope : nil
-        }
-
-        public static func < (a: ConfigID, b: ConfigID) -> Bool { a.description < b.description }
-    }
-
     /// A site key that came or went, or whose cause changed.
     public struct SiteChange: Sendable, Hashable, Codable {
         public enum Kind: String, Sendable, Codable {
@@ -146,7 +102,7 @@ public struct StudyDiff: Sendable {
     /// Per policy, over the paired configurations: before and after.
     public let totals: [Policy: (old: Numbers, new: Numbers)]
 
-    public init(old: StudyResult, new: StudyResult, oldForms: [String?] = [], newForms: [String?] = []) {
+    public init(old: StudyResult, new: StudyResult) {
         oldCompilers = Self.inOrder(old.configs.map(\.compiler))
         newCompilers = Self.inOrder(new.configs.map(\.compiler))
         let across = oldCompilers.count == 1 && newCompilers.count == 1 && oldCompilers != newCompilers
@@ -155,24 +111,15 @@ public struct StudyDiff: Sendable {
         newVariants = Self.inOrder(new.configs.map(\.variant))
         let acrossV = oldVariants.count == 1 && newVariants.count == 1 && oldVariants != newVariants
         acrossVariants = acrossV
-        let ids = { (r: StudyResult, forms: [String?]) -> [(ConfigID, ConfigResult)] in
-            r.configs.enumerated().map { i, c in
-                (ConfigID(compiler: across ? nil : c.compiler, variant: acrossV ? nil : c.variant, opt: c.opt, link: c.link,
-                          form: i < forms.count ? forms[i] : nil, kernel: c.kernel, retpoline: c.retpoline,
-                          scope: c.scope?.rawValue), c)
-            }
-        }
-        let before = ids(old, oldForms), after = ids(new, newForms)
-        var byID: [ConfigID: ConfigResult] = [:]
-        for (id, c) in before where byID[id] == nil { byID[id] = c }
+        // Named as paired: without the compiler or variant left out.
+        let ids = { (r: StudyResult) in r.configs.map { ($0.id.leavingOut(compiler: across, variant: acrossV), $0) } }
+        let diff = KeyedDiff(old: ids(old), new: ids(new))
         let names = OpNames(ops: (old.configs + new.configs).flatMap { $0.ops ?? [] }.map(\.op))
         var rows: [Row] = []
         var totals: [Policy: (old: Numbers, new: Numbers)] = [:]
-        var paired = 0, cells = 0
-        var seen = Set<ConfigID>()
-        for (id, n) in after where seen.insert(id).inserted {
-            guard let o = byID[id] else { continue }
-            paired += 1
+        var cells = 0
+        for pair in diff.pairs {
+            let (id, o, n) = (pair.id, pair.old, pair.new)
             for p in Policy.allCases where o.policies[p] != nil || n.policies[p] != nil {
                 cells += 1
                 let a = Numbers(o.policies[p] ?? Counts()), b = Numbers(n.policies[p] ?? Counts())
@@ -185,43 +132,30 @@ public struct StudyDiff: Sendable {
             }
         }
         self.rows = rows
-        self.paired = paired
+        self.paired = diff.pairs.count
         self.cells = cells
         self.totals = totals
-        let newIDs = Set(after.map(\.0))
-        onlyOld = Self.inOrder(before.map(\.0).filter { !newIDs.contains($0) })
-        onlyNew = Self.inOrder(after.map(\.0).filter { byID[$0] == nil })
+        onlyOld = diff.onlyOld.map(\.id)
+        onlyNew = diff.onlyNew.map(\.id)
     }
 
     /// Keys compared as multisets (one source line can make several sites).
     static func changes(old: ConfigResult.PolicyKeys?, new: ConfigResult.PolicyKeys?,
                         names: OpNames) -> [SiteChange] {
-        func bag(_ list: [ConfigResult.KeyedOutcome]) -> [SiteKey: [Cause?]] {
-            var out: [SiteKey: [Cause?]] = [:]
-            for k in list { out[k.key, default: []].append(k.cause) }
-            return out
-        }
-        let oldMissed = bag(old?.missed ?? []), newMissed = bag(new?.missed ?? [])
-        let oldSpurious = bag(old?.spurious ?? []), newSpurious = bag(new?.spurious ?? [])
         var out: [SiteChange] = []
         let change = { (kind: SiteChange.Kind, key: SiteKey, was: Cause?, now: Cause?) in
             out.append(SiteChange(kind: kind, key: key, op: names[key.op], oldCause: was, newCause: now))
         }
-        for key in Set(oldMissed.keys).union(newMissed.keys).sorted() {
-            var was = oldMissed[key] ?? [], now = newMissed[key] ?? []
+        for d in KeyDelta.deltas(old: old?.missed ?? [], new: new?.missed ?? []) {
             // The same cause on both sides is no change.
-            for c in was where now.contains(c) {
-                was.remove(at: was.firstIndex(of: c)!)
-                now.remove(at: now.firstIndex(of: c)!)
-            }
-            while !was.isEmpty && !now.isEmpty { change(.cause, key, was.removeFirst(), now.removeFirst()) }
-            for c in was { change(.found, key, c, nil) }
-            for c in now { change(.missed, key, nil, c) }
+            var was = d.gone, now = d.came
+            while !was.isEmpty && !now.isEmpty { change(.cause, d.key, was.removeFirst(), now.removeFirst()) }
+            for c in was { change(.found, d.key, c, nil) }
+            for c in now { change(.missed, d.key, nil, c) }
         }
-        for key in Set(oldSpurious.keys).union(newSpurious.keys).sorted() {
-            let was = oldSpurious[key] ?? [], now = newSpurious[key] ?? []
-            for c in now.dropFirst(was.count) { change(.spuriousAdded, key, nil, c) }
-            for c in was.dropFirst(now.count) { change(.spuriousRemoved, key, c, nil) }
+        for d in KeyDelta.deltas(old: old?.spurious ?? [], new: new?.spurious ?? []) {
+            for c in d.new.dropFirst(d.old.count) { change(.spuriousAdded, d.key, nil, c) }
+            for c in d.old.dropFirst(d.new.count) { change(.spuriousRemoved, d.key, c, nil) }
         }
         let order: [SiteChange.Kind] = [.found, .missed, .cause, .spuriousAdded, .spuriousRemoved]
         return out.enumerated().sorted { (order.firstIndex(of: $0.element.kind)!, $0.offset)
@@ -251,9 +185,7 @@ public struct StudyDiff: Sendable {
         var order: [Key] = []
         var members: [Key: [Row]] = [:]
         for r in rows {
-            let c = r.config
-            let k = Key(config: ConfigID(compiler: c.compiler, variant: c.variant, opt: c.opt, link: .object, form: c.form,
-                                         kernel: c.kernel, retpoline: c.retpoline, scope: c.scope),
+            let k = Key(config: r.config.with(link: .object),
                         deltas: [r.new.annotated - r.old.annotated, r.new.found - r.old.found,
                                  r.new.missed - r.old.missed, r.new.spurious - r.old.spurious],
                         sites: r.sites)

@@ -32,9 +32,9 @@ struct DiffCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let (a, aForms) = try Self.load(old)
-        let (b, bForms) = try Self.load(new)
-        let diff = StudyDiff(old: a, new: b, oldForms: aForms, newForms: bForms)
+        let a = try Self.load(old)
+        let b = try Self.load(new)
+        let diff = StudyDiff(old: a, new: b)
         guard diff.paired > 0 else {
             throw CLIError("\(old), \(new): no configuration in common (\(Self.describe(a)) against \(Self.describe(b)))")
         }
@@ -56,17 +56,8 @@ struct DiffCommand: ParsableCommand {
         return names(r.configs.map(\.compiler)) + "; " + names(r.configs.map(\.variant)) + "; " + names(r.configs.map(\.opt))
     }
 
-    /// The study and each config's `form` (`plain` or `direct`, when the
-    /// study records it), or one line naming the file and the problem.
-    static func load(_ path: String) throws -> (StudyResult, [String?]) {
-        let result: StudyResult
-        do { result = try GateBaseline.loadStudy(path: path) } catch { throw CLIError(error.description) }
-        struct Forms: Decodable {
-            struct Config: Decodable { let form: String? }
-            let configs: [Config]
-        }
-        let forms = (FileManager.default.contents(atPath: path))
-            .flatMap { try? JSONDecoder().decode(Forms.self, from: $0) }?.configs.map(\.form) ?? []
-        return (result, forms)
+    /// The study, or one line naming the file and the problem.
+    static func load(_ path: String) throws -> StudyResult {
+        do { return try GateBaseline.loadStudy(path: path) } catch { throw CLIError(error.description) }
     }
 }

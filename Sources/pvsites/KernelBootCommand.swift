@@ -1,4 +1,5 @@
 import ArgumentParser
+import CorpusBuild
 import Foundation
 import Kernel
 import Reports
@@ -66,17 +67,17 @@ extension KernelCommand {
                 throw CLIError("\(QEMUBoot.qemu) is not installed (Debian: apt-get install qemu-system-x86; make kernel-boot installs it)")
             }
             let configs = try options.installedConfigs(setup)
-            let forms = (options.forms.isEmpty ? [.plain] : options.forms).map(KernelMode.init)
+            let forms = (options.forms.isEmpty ? [.plain] : options.forms).map(\.mode)
             var builder = KernelBuilder(setup: setup)
             builder.jobs = options.jobs
-            var sha: [KernelMode: String?] = [:]
-            for mode in KernelMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
+            var sha: [BuildMode: String?] = [:]
+            for mode in BuildMode.allCases { sha[mode] = KernelStatus.patchSHA(setup, mode: mode) }
             do {
                 // Before any build: a hypervisor that cannot be had stops the run at once.
                 let xenImage = xen ? try XenBoot.ensure(cache: setup.cache) { KernelCommand.report(.log($0)) } : nil
                 try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
                 for config in configs {
-                    for mode in [KernelMode.annotated] + forms where !setup.isBuilt(config, mode, patchSHA: sha[mode] ?? nil) {
+                    for mode in [BuildMode.annotated] + forms where !setup.isBuilt(config, mode, patchSHA: sha[mode] ?? nil) {
                         KernelCommand.report(.log("building \(config) \(mode.rawValue) (whole kernel) in \(setup.buildDirectory(config, mode))"))
                         try builder.build(config, mode) { KernelCommand.report(.building($0)) }
                     }

@@ -76,7 +76,7 @@ struct KernelOptions: ParsableArguments {
         }
         let setup = KernelSetup(kernel: version, files: files, cache: cache ?? KernelSetup.defaultCache, source: source,
                                 subset: subset.isEmpty ? version.subset : subset, full: full)
-        let patches = Set(([KernelMode.annotated] + forms.map(KernelMode.init)).flatMap(setup.patches))
+        let patches = Set(([BuildMode.annotated] + forms.map(\.mode)).flatMap(setup.patches))
         for f in [setup.buildScript] + patches.sorted() where !FileManager.default.fileExists(atPath: f) {
             throw CLIError(KernelError.missingFiles(f).description)
         }
@@ -179,7 +179,7 @@ struct KernelCommand: ParsableCommand {
             do {
                 try KernelSource.ensure(setup) { KernelCommand.report(.log($0)) }
                 for config in configs {
-                    for mode in [KernelMode.annotated] + study.forms(config, requested: options.forms).map(KernelMode.init) {
+                    for mode in [BuildMode.annotated] + study.forms(config, requested: options.forms).map(\.mode) {
                         let seconds = try builder.build(config, mode) { KernelCommand.report(.building($0)) }
                         Progress.finish()
                         print("\(config) \(mode.rawValue): \(setup.buildDirectory(config, mode)) (\(Int(seconds)) s)")

@@ -162,7 +162,7 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let corpusConfigs = result.configs
         var relabelled = corpusConfigs
-        for i in relabelled.indices { relabelled[i].kernel = "6.1"; relabelled[i].retpoline = "off" }
+        for i in relabelled.indices { relabelled[i].kernel = "6.1"; relabelled[i].retpoline = .off }
         let kernel = StudyResult(corpus: "Linux", compilers: result.compilers, skipped: [], configs: relabelled,
                                  examples: [], failures: [])
         try JSONOutput.encode(kernel).write(toFile: file, atomically: true, encoding: .utf8)

@@ -37,7 +37,7 @@ struct LinuxResultsCLITests {
         let r = try Command.run([CommandLineTests.binary, "study", "--no-linux", "--format", "json"] + slice)
         let corpus = try JSONDecoder().decode(StudyResult.self, from: Data(r.stdout.utf8))
         var configs = corpus.configs
-        for i in configs.indices { configs[i].kernel = version; configs[i].retpoline = "on"; configs[i].scope = .subset }
+        for i in configs.indices { configs[i].kernel = version; configs[i].retpoline = .on; configs[i].scope = .subset }
         var kernel = StudyResult(corpus: "the Linux \(version) A/B", compilers: corpus.compilers, skipped: [],
                                  configs: configs, examples: [], failures: [])
         kernel.tool = StudyResult.Tool(version: "test", command: command, date: date)

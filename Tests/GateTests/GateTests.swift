@@ -163,7 +163,7 @@ struct GateTests {
         for cfg in corpus.configurations(compilers: ["gcc"]) {
             for link in corpus.config.links {
                 for form in corpus.forms {
-                    let id = GateBaseline.ConfigID(compiler: cfg.compiler, variant: cfg.variant, opt: cfg.opt, link: link,
+                    let id = ConfigID(compiler: cfg.compiler, variant: cfg.variant, opt: cfg.opt, link: link,
                                                    form: form)
                     #expect(baseline.find(id) != nil, "\(id) not in \(path)")
                 }

@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import Testing
 import TestSupport
@@ -75,7 +76,7 @@ struct Kernel612BaselineTests {
         #expect(result.failures.isEmpty)
         let measured = try #require(result.configs.first)
         #expect(measured.kernel == "6.12")
-        #expect(measured.retpoline == "on")
+        #expect(measured.retpoline == .on)
         #expect((measured.objects ?? 0) > 0)
         let baseline = try GateBaseline.load(path: Fixtures.repositoryRoot + "/Kernels/baseline-6.12-x86-mm.json")
         #expect(GateBaseline(StudyResult(result)).configs == baseline.configs)
@@ -101,7 +102,7 @@ enum Kernel612Fixture {
     static func isBuilt(retpoline: Bool) -> Bool {
         guard kernel != nil else { return false }
         let (setup, config) = setupAndConfig(retpoline: retpoline)
-        return [KernelMode.annotated, .plain].allSatisfy {
+        return [BuildMode.annotated, .plain].allSatisfy {
             setup.isBuilt(config, $0, patchSHA: KernelStatus.patchSHA(setup, mode: $0))
         }
     }

@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import Gate
 import MacroSites
@@ -41,14 +42,14 @@ enum KernelFixture {
     static let patchSHA = KernelStatus.patchSHA(setup())
     /// The small A/B: arch/x86/mm/ at -O2 with retpolines (the kernel's defaults).
     static let small = KernelConfig(kernel: kernel, compiler: "gcc", opt: "-O2", retpoline: true)
-    static let smallBuilt = [KernelMode.annotated, .plain].allSatisfy { setup().isBuilt(small, $0, patchSHA: patchSHA) }
+    static let smallBuilt = [BuildMode.annotated, .plain].allSatisfy { setup().isBuilt(small, $0, patchSHA: patchSHA) }
     static let notBuilt = "the arch/x86/mm/ trees of 6.1 gcc -O2 retpoline on are not built "
         + "(pvsites kernel build --opt -O2 --retpoline on --subset arch/x86/mm/)"
     /// Every tree of the default matrix that is built, in any mode.
-    static let builtTrees: [(KernelConfig, KernelMode)] = {
+    static let builtTrees: [(KernelConfig, BuildMode)] = {
         let s = setup()
         return KernelConfig.matrix(kernel: kernel, compilers: ["gcc"], opts: KernelConfig.opts, retpolines: [true, false])
-            .flatMap { c in KernelMode.allCases.map { (c, $0) } }
+            .flatMap { c in BuildMode.allCases.map { (c, $0) } }
             .filter { s.isBuilt($0.0, $0.1, patchSHA: KernelStatus.patchSHA(s, mode: $0.1)) }
     }()
 
@@ -209,7 +210,7 @@ struct KernelIndependentCheckTests {
         #expect(result.failures.isEmpty)
         let config = try #require(result.configs.first)
         #expect(config.kernel == "6.1")
-        #expect(config.retpoline == "on")
+        #expect(config.retpoline == .on)
         #expect((config.objects ?? 0) > 0)
         let baseline = try GateBaseline.load(path: Fixtures.repositoryRoot + "/Kernels/baseline-6.1-x86-mm.json")
         let measured = GateBaseline(StudyResult(result))

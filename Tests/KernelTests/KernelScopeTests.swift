@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import Pipeline
 import RelocSites
@@ -21,7 +22,7 @@ struct KernelScopeTests {
         defer { try? fm.removeItem(atPath: tmp) }
         let full = KernelSetup(kernel: KernelFixture.kernel, files: real.files, cache: tmp, source: nil,
                                subset: real.subset, full: true)
-        for mode in [KernelMode.annotated, .plain] {
+        for mode in [BuildMode.annotated, .plain] {
             let from = real.buildDirectory(KernelFixture.small, mode), to = full.buildDirectory(KernelFixture.small, mode)
             for rel in KernelPairs.objects(in: from, subset: real.subset) {
                 try fm.createDirectory(atPath: ((to + "/" + rel) as NSString).deletingLastPathComponent,

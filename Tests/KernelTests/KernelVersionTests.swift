@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import Testing
 import TestSupport
@@ -217,7 +218,7 @@ import MacroSites
         #expect(v.patchNames[.annotated] == ["plain-mode.patch"])
         #expect(v.patchNames[.plain] == ["plain-mode.patch"])
         #expect(v.patchNames[.direct] == ["plain-mode.patch", "direct-mode.patch"])
-        for mode in KernelMode.allCases {
+        for mode in BuildMode.allCases {
             for patch in v.patches(mode) { #expect(FileManager.default.fileExists(atPath: patch), "\(patch)") }
         }
         #expect(v.kconfig["retpoline"] == version.retpoline)
@@ -249,7 +250,7 @@ import MacroSites
             #expect(plan["build"] == "/c/build/\(version)-gcc-\(opt)-retpoline-\(ret)-\(mode)")
             #expect(plan["patches"] == patches.map { dir + "/" + $0 }.joined(separator: " "))
             #expect(plan["patch-sha256"] == (try Self.sha256(patches.map { dir + "/" + $0 })))
-            #expect(plan["patch-sha256"] == KernelStatus.patchSHA(setup, mode: KernelMode(rawValue: mode)!))
+            #expect(plan["patch-sha256"] == KernelStatus.patchSHA(setup, mode: BuildMode(rawValue: mode)!))
             let fragments = ["config", "opt-\(opt)", "retpoline-\(ret)"].map { "\(dir)/\($0).fragment" }
             #expect(plan["fragments"] == fragments.joined(separator: " "))
             #expect(plan["config-sha256"] == (try Self.sha256(fragments)))
@@ -283,7 +284,7 @@ import MacroSites
         #expect(json["subset"] as? [String] == v.subset)
         let configs = try #require(json["configs"] as? [[String: Any]])
         #expect(configs.map { $0["name"] as? String } == ["\(version)-gcc-Os-retpoline-off"])
-        for mode in KernelMode.allCases {
+        for mode in BuildMode.allCases {
             let tree = configs.first?[mode.rawValue] as? [String: Any]
             #expect(tree?["directory"] as? String == cache + "/build/\(version)-gcc-Os-retpoline-off-\(mode.rawValue)")
             #expect(tree?["built"] as? Bool == false)

@@ -1,3 +1,4 @@
+import CorpusBuild
 import Foundation
 import ELF
 import MacroSites
@@ -19,8 +20,8 @@ struct WholeKernelTests {
     static let config = KernelFixture.small
     static let setup = KernelSetup(kernel: KernelFixture.kernel, files: Fixtures.repositoryRoot + "/Kernels",
                                    cache: RealKernels.directory, source: nil, subset: KernelFixture.kernel.subset, full: true)
-    static func vmlinux(_ mode: KernelMode) -> String { setup.buildDirectory(config, mode) + "/vmlinux" }
-    static let built = [KernelMode.annotated, .plain].allSatisfy { FileManager.default.fileExists(atPath: vmlinux($0)) }
+    static func vmlinux(_ mode: BuildMode) -> String { setup.buildDirectory(config, mode) + "/vmlinux" }
+    static let built = [BuildMode.annotated, .plain].allSatisfy { FileManager.default.fileExists(atPath: vmlinux($0)) }
     static let notBuilt = "the whole 6.1 gcc -O2 retpoline-on trees are not built "
         + "(pvsites kernel build --full --opt -O2 --retpoline on)"
 

@@ -18,10 +18,10 @@ struct LinuxResultsReportTests {
         var configs: [ConfigResult] = []
         for scope in scopes {
             for opt in ["-O2", "-Os"] {
-                for retpoline in ["on", "off"] {
-                    var c = SyntheticStudy.config(retpoline == "on" ? "retpoline" : "kernel", opt,
+                for retpoline in [Retpoline.on, .off] {
+                    var c = SyntheticStudy.config(retpoline == .on ? "retpoline" : "kernel", opt,
                                                   scope == .vmlinux ? .linked : .object)
-                    c = ConfigResult(compiler: c.compiler, variant: "linux-\(version)-retpoline-\(retpoline)", opt: c.opt,
+                    c = ConfigResult(compiler: c.compiler, variant: ConfigID.linuxVariant(kernel: version, retpoline: retpoline), opt: c.opt,
                                      link: c.link, textBytes: c.textBytes, policies: c.policies, control: c.control,
                                      controlSizeMismatchedAsm: c.controlSizeMismatchedAsm, references: c.references,
                                      clobbers: c.clobbers, keys: c.keys, ops: c.ops)

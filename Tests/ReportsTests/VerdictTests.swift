@@ -55,7 +55,7 @@ struct VerdictTests {
             let n = Self.numbers(s.text, after: s.scope)
             if let kernel = c.kernel {
                 let configs = try #require(linux.first { $0["version"] as? String == kernel }?["configs"] as? [[String: Any]])
-                let row = try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline, scope: c.scope?.rawValue)
+                let row = try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline?.rawValue, scope: c.scope?.rawValue)
                 let f = try Self.policy(row, "dataflow"), d = try Self.policy(row, "decoded")
                 var expected = [f["annotated"], f["found"], f["patchable"], d["found"]].compactMap { $0 as? Int }
                 if let top = Verdict.topCause(c.policies[.decoded]!), (d["found"] as! Int) < (d["annotated"] as! Int) {
@@ -63,7 +63,7 @@ struct VerdictTests {
                     expected.append(try #require(causes[top.cause.rawValue]))
                 }
                 if c.scope == .tree {
-                    let v = try Self.policy(try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline,
+                    let v = try Self.policy(try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline?.rawValue,
                                                                 scope: "vmlinux"), "dataflow")
                     expected += [v["found"], v["annotated"], v["patchable"]].compactMap { $0 as? Int }
                 }

@@ -23,7 +23,7 @@ import Testing
                              references: .init(total: 0, byUse: [:], confirmedBySweep: 0, viaGOT: 0, relaxed: 0),
                              clobbers: .init(annotatedC: 0, annotatedAsm: 0, narrowC: 0, narrowAsm: 0), keys: [:])
         c.kernel = version
-        c.retpoline = "on"
+        c.retpoline = .on
         c.scope = .tree
         var r = StudyResult(corpus: "the Linux \(version) A/B", compilers: [compiler: compiler], skipped: [],
                             configs: [c], examples: [], failures: [])
