@@ -44,7 +44,7 @@ public struct GateComparison: Sendable {
 
     public init(baseline: GateBaseline, measured: GateBaseline, skipped: [SkippedCompiler] = [],
                 failures: [BuildFailure] = [], allowDrop: Int = 0,
-                isSelected: (BuildConfiguration) -> Bool = { _ in true }) {
+                isSelected: (BuildConfiguration, Form) -> Bool = { _, _ in true }) {
         self.allowDrop = allowDrop
         var regressions: [GateFinding] = [], allowed: [GateFinding] = []
         var improvements: [GateFinding] = [], changes: [GateFinding] = []
@@ -54,10 +54,10 @@ public struct GateComparison: Sendable {
         let skippedReason = Dictionary(skipped.map { ($0.compiler, $0.reason) }, uniquingKeysWith: { a, _ in a })
         var selected: [GateBaseline.Config] = []
         for b in baseline.configs.sorted(by: { $0.id < $1.id }) {
-            if isSelected(b.id.configuration) { selected.append(b) } else { notSelected.append(b.id) }
+            if isSelected(b.id.configuration, b.id.form) { selected.append(b) } else { notSelected.append(b.id) }
         }
         let diff = KeyedDiff(old: selected.map { ($0.id, $0) },
-                             new: measured.configs.sorted(by: { $0.id < $1.id }).filter { isSelected($0.id.configuration) }
+                             new: measured.configs.sorted(by: { $0.id < $1.id }).filter { isSelected($0.id.configuration, $0.id.form) }
                                  .map { ($0.id, $0) })
 
         for (id, b, m) in diff.old {
@@ -101,7 +101,8 @@ public struct GateComparison: Sendable {
         // A file that did not build or could not be read leaves its
         // configuration measured in part: never a clean result.
         var failedConfigs = Set<String>()
-        for f in failures where isSelected(f.configuration) {
+        // An annotated build serves every form: its failure counts when any does.
+        for f in failures where f.mode.form.map({ isSelected(f.configuration, $0) }) ?? Form.allCases.contains(where: { isSelected(f.configuration, $0) }) {
             let name = f.configuration.description
             regressions.append(GateFinding(.buildFailed, config: name, policy: nil, detail: f.line))
             if failedConfigs.insert(name).inserted { cases.append(GateCase(config: name, policy: nil, status: .compared)) }
@@ -281,14 +282,14 @@ extension GateBaseline {
     /// those of the old baseline the run could not measure because their
     /// compiler is not installed or the selection left them out.
     public static func updated(old: GateBaseline?, measured: GateBaseline, skipped: [SkippedCompiler],
-                               isSelected: (BuildConfiguration) -> Bool) -> GateBaseline {
+                               isSelected: (BuildConfiguration, Form) -> Bool) -> GateBaseline {
         let notInstalled = Set(skipped.map(\.compiler))
-        var configs = measured.configs.filter { isSelected($0.id.configuration) }
+        var configs = measured.configs.filter { isSelected($0.id.configuration, $0.id.form) }
         let have = Set(configs.map(\.id))
         var compilers: [String: String] = [:]
         for c in configs { compilers[c.compiler] = measured.compilers[c.compiler] }
         for c in old?.configs ?? [] where !have.contains(c.id) {
-            if !isSelected(c.id.configuration) || notInstalled.contains(c.compiler) {
+            if !isSelected(c.id.configuration, c.id.form) || notInstalled.contains(c.compiler) {
                 configs.append(c)
                 if compilers[c.compiler] == nil { compilers[c.compiler] = old?.compilers[c.compiler] }
             }

@@ -31,6 +31,11 @@ struct GateCommand: ParsableCommand {
 
     @OptionGroup var selection: CorpusOptions
 
+    @Option(name: .customLong("form"),
+            help: ArgumentHelp("Only this unannotated form: plain or direct (repeatable; default every form the corpus builds). "
+                               + "The other form's baseline entries are kept, as for a compiler left out.", valueName: "form"))
+    var forms: [Form] = []
+
     @Option(help: ArgumentHelp("Cache directory for builds (default: $PVSITES_CACHE/corpus or ~/.cache/pvsites/corpus).",
                              valueName: "dir"))
     var cache: String?
@@ -65,7 +70,8 @@ struct GateCommand: ParsableCommand {
         }
 
         let result: StudyResult
-        var isSelected: (BuildConfiguration) -> Bool = { _ in true }
+        var isSelected: (BuildConfiguration, Form) -> Bool = { _, _ in true }
+        let formSelected = { (f: Form) in forms.isEmpty || forms.contains(f) }
         if let results {
             do { result = try GateBaseline.loadStudy(path: results) } catch { throw CLIError(error.description) }
             let (c, v, o) = (selection.compilers, selection.variants, selection.opts)
@@ -78,9 +84,9 @@ struct GateCommand: ParsableCommand {
                     throw CLIError("--\(option) \(n): in neither \(baseline) nor \(results)")
                 }
             }
-            isSelected = { cfg in
+            isSelected = { cfg, form in
                 (c.isEmpty || c.contains(cfg.compiler)) && (v.isEmpty || v.contains(cfg.variant))
-                    && (o.isEmpty || o.contains(cfg.opt))
+                    && (o.isEmpty || o.contains(cfg.opt)) && formSelected(form)
             }
         } else {
             let corpus = try selection.load()
@@ -91,12 +97,16 @@ struct GateCommand: ParsableCommand {
             // Selected: what this run measured, and, for compilers not
             // installed, what the options would have picked (reported as
             // skipped rather than not selected).
-            isSelected = { cfg in
-                installed.contains(cfg.compiler) ? chosen.contains(cfg)
+            isSelected = { cfg, form in
+                formSelected(form) && (installed.contains(cfg.compiler) ? chosen.contains(cfg)
                     : (c.isEmpty || c.contains(cfg.compiler)) && (v.isEmpty || v.contains(cfg.variant))
-                        && (o.isEmpty || o.contains(cfg.opt))
+                        && (o.isEmpty || o.contains(cfg.opt)))
             }
-            let runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
+            for f in forms where !corpus.forms.contains(f) {
+                throw CLIError("--form \(f.rawValue): \(selection.corpus)/configs.json does not build it")
+            }
+            var runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
+            if !forms.isEmpty { runner.forms = corpus.forms.filter(formSelected) }
             result = try runner.run(configs, progress: Progress.study(configs: configs.count))
             Progress.finish()
         }

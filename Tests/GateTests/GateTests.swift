@@ -189,7 +189,7 @@ struct GateTests {
         #expect(try GateBaseline.decode(Data(text.utf8), path: "b.json") == baseline)
         var less = baseline
         less.configs.removeAll { $0.id == id }
-        let c = GateComparison(baseline: baseline, measured: less, isSelected: GateFixture.isSelected)
+        let c = GateComparison(baseline: baseline, measured: less, isSelected: { c, _ in GateFixture.isSelected(c) })
         #expect(c.regressions.map(\.config).allSatisfy { $0 == id.description } && !c.regressions.isEmpty)
     }
 
@@ -209,7 +209,7 @@ struct GateTests {
         let result = try GateFixture.result()
         #expect(result.compilers["gcc"] == baseline.compilers["gcc"])
         let c = GateComparison(baseline: baseline, measured: GateBaseline(result), skipped: result.skipped,
-                               isSelected: GateFixture.isSelected)
+                               isSelected: { c, _ in GateFixture.isSelected(c) })
         #expect(c.passed, "\(GateReport.text(c, baseline: path, mode: .check))")
     }
 
@@ -361,9 +361,35 @@ struct GateTests {
         #expect(n.changes.map(\.line) == ["\(gone.id): new configuration (not in the baseline)"])
         // Left out by the selection: neither.
         let s = GateComparison(baseline: baseline, measured: fewer, skipped: result.skipped,
-                               isSelected: { $0 != gone.id.configuration })
+                               isSelected: { c, _ in c != gone.id.configuration })
         #expect(s.passed)
         #expect(s.notSelected.contains(gone.id))
+    }
+
+    /// `gate --form plain`: a measurement without the direct form passes,
+    /// its direct entries are not selected (kept by --update), and a plain
+    /// entry missing still fails.
+    @Test func aFormLeftOutIsNotSelected() throws {
+        let result = try GateFixture.result()
+        let baseline = GateBaseline(result)
+        let directs = baseline.configs.filter { $0.id.form == .direct }
+        try #require(!directs.isEmpty, "the fixture result has no direct-form configurations")
+        var plainOnly = baseline
+        plainOnly.configs.removeAll { $0.id.form == .direct }
+        let plainSelected: (BuildConfiguration, Form) -> Bool = { _, form in form == .plain }
+        let c = GateComparison(baseline: baseline, measured: plainOnly, skipped: result.skipped, isSelected: plainSelected)
+        #expect(c.passed)
+        #expect(Set(c.notSelected) == Set(directs.map(\.id)))
+        let kept = GateBaseline.updated(old: baseline, measured: plainOnly, skipped: result.skipped, isSelected: plainSelected)
+        #expect(kept.configs.count == baseline.configs.count)
+        // Without the selection the same measurement fails on every direct entry.
+        let all = GateComparison(baseline: baseline, measured: plainOnly, skipped: result.skipped)
+        #expect(Set(all.regressions.filter { $0.kind == .missingConfig }.map(\.config)) == Set(directs.map(\.id.description)))
+        var noPlain = plainOnly
+        let gone = noPlain.configs.removeLast()
+        let f = GateComparison(baseline: baseline, measured: noPlain, skipped: result.skipped, isSelected: plainSelected)
+        #expect(!f.passed)
+        #expect(f.regressions.allSatisfy { $0.config == gone.id.description })
     }
 
     /// A baseline entry for clang-16 on a machine without it is reported
