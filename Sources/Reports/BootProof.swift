@@ -40,37 +40,52 @@ public struct BootProof: Sendable {
         return out
     }
 
-    /// `Linux 6.1 gcc -O2 retpolines on, booted under QEMU: ...`.
+    /// The unannotated forms booted in a group, plain first: each form's
+    /// kernel is its own build, so its records are said apart.
+    static func forms(_ boots: [BootEvidence]) -> [String] {
+        var out: [String] = []
+        for b in boots where b.mode != "annotated" && !out.contains(b.mode) { out.append(b.mode) }
+        return out.sorted { ($0 == "plain" ? 0 : 1, $0) < ($1 == "plain" ? 0 : 1, $1) }
+    }
+
+    /// `Linux 6.1 gcc -O2 retpolines on, whole kernel booted under QEMU:
+    /// plain kernel with naive's 3558 records it hung ...; direct kernel ...`.
     public func sentences() -> [String] {
         groups.map { g in
             let scope = "Linux " + g.kernel.replacingOccurrences(of: "retpoline ", with: "retpolines ")
             var parts: [String] = []
-            for b in g.boots where b.hypervisor == "none" && b.policy != nil {
-                var p = "with \(b.policy!)'s \(b.records) records"
-                p += b.applied.map { " (\($0) applied)" } ?? ""
-                p += " it " + Self.outcome(b)
-                parts.append(p)
+            for form in Self.forms(g.boots) {
+                let bare = g.boots.filter { $0.hypervisor == "none" && $0.policy != nil && $0.mode == form }
+                guard !bare.isEmpty else { continue }
+                parts.append("\(form) kernel " + bare.map { b in
+                    "with \(b.policy!)'s \(b.records) records" + (b.applied.map { " (\($0) applied)" } ?? "")
+                        + " it " + Self.outcome(b)
+                }.joined(separator: ", "))
             }
-            let xen = g.boots.filter { $0.hypervisor == "xen" && $0.policy != nil }
             var text = "\(scope), whole kernel booted under QEMU\(g.recorded ? " (recorded)" : ""): "
                 + (parts.isEmpty ? "no scan's records booted" : parts.joined(separator: "; "))
-            if !xen.isEmpty {
-                text += "; as Xen dom0: " + xen.map { "\($0.policy!) \($0.result)" }.joined(separator: ", ")
+            let xen = Self.forms(g.boots).compactMap { form -> String? in
+                let list = g.boots.filter { $0.hypervisor == "xen" && $0.policy != nil && $0.mode == form }
+                return list.isEmpty ? nil : "\(form) " + list.map { "\($0.policy!) \($0.result)" }.joined(separator: ", ")
             }
+            if !xen.isEmpty { text += "; as Xen dom0: " + xen.joined(separator: "; ") }
             return text + "."
         }
     }
 
-    /// Under the objections: `1,2 boot, 6.1 gcc -O2 retpoline on: naive
-    /// 3558 records: timeout; dataflow 2976 (2976 applied): booted`.
+    /// Under the objections: `1,2 boot, 6.1 gcc -O2 retpoline on: plain:
+    /// naive 3558 records: timeout; dataflow 2976 (2976 applied): booted`.
     public func objectionLines() -> [String] {
         groups.map { g in
-            let bare = g.boots.filter { $0.hypervisor == "none" && $0.policy != nil }
-            let list = bare.map { b in
-                "\(b.policy!) \(b.records) records" + (b.applied.map { " (\($0) applied)" } ?? "") + ": \(b.result)"
-                    + (b.warnings.isEmpty ? "" : " +\(b.warnings.count) WARN")
+            let forms = Self.forms(g.boots).compactMap { form -> String? in
+                let bare = g.boots.filter { $0.hypervisor == "none" && $0.policy != nil && $0.mode == form }
+                guard !bare.isEmpty else { return nil }
+                return "\(form): " + bare.map { b in
+                    "\(b.policy!) \(b.records) records" + (b.applied.map { " (\($0) applied)" } ?? "") + ": \(b.result)"
+                        + (b.warnings.isEmpty ? "" : " +\(b.warnings.count) WARN")
+                }.joined(separator: ", ")
             }
-            return "1,2 boot, \(g.kernel): " + list.joined(separator: "; ")
+            return "1,2 boot, \(g.kernel): " + forms.joined(separator: "; ")
         }
     }
 }

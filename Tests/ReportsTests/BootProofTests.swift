@@ -42,6 +42,20 @@ struct BootProofTests {
             for b in g.boots where b.policy != nil && b.hypervisor == "xen" {
                 #expect(sentence.contains("\(b.policy!) \(b.result)"), "\(sentence)")
             }
+            // Each form's boots are said under its name, in order: the
+            // plain kernel's records are not the direct kernel's.
+            for form in Set(g.boots.map(\.mode)).subtracting(["annotated"]) {
+                let bare = g.boots.filter { $0.policy != nil && $0.hypervisor == "none" && $0.mode == form }
+                guard !bare.isEmpty else { continue }
+                let said = bare.map { "with \($0.policy!)'s \($0.records) records" }
+                let start = try #require(sentence.range(of: "\(form) kernel with"), "\(form): \(sentence)")
+                var at = start.upperBound
+                for s in said.dropFirst() {
+                    let r = try #require(sentence.range(of: s, range: at ..< sentence.endIndex), "\(form): \(s) in \(sentence)")
+                    at = r.upperBound
+                }
+                #expect(line.contains("\(form): \(bare[0].policy!) \(bare[0].records) records"), "\(line)")
+            }
             // Every sentence fits the verdict: it names its scope and unit.
             #expect(sentence.hasPrefix("Linux \(g.kernel.split(separator: " ").first ?? "")"))
             #expect(sentence.contains("records"))
