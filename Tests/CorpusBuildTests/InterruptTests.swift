@@ -51,19 +51,12 @@ struct InterruptTests {
             Set(((try? fm.contentsOfDirectory(atPath: tmp + "/marks")) ?? []).filter { $0.hasPrefix(prefix) }
                 .map { String($0.dropFirst(prefix.count)) })
         }
-        let start = Date()
         // Every worker busy: as many compilers waiting as pvsites runs at once.
-        while marks("started.").count < WorkerPool.cores {
-            #expect(process.isRunning, "pvsites stopped before the compilers started")
-            guard process.isRunning, Date().timeIntervalSince(start) < 30 else { return }
-            usleep(20_000)
-        }
-        let sent = Date()
-        kill(process.processIdentifier, SIGINT)
-        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(Date().timeIntervalSince(sent) < 10)
-        #expect(process.terminationStatus == 130, "\(text)")
+        let stopped = try #require(Interrupt.send(to: process, stderr: stderr) { marks("started.").count >= WorkerPool.cores },
+                                   "pvsites stopped, or its compilers did not start, before the signal")
+        let text = stopped.stderr
+        #expect(stopped.seconds < 10)
+        #expect(stopped.status == 130, "\(text)")
         #expect(text.hasSuffix("pvsites: interrupted by SIGINT\n"), "\(text)")
         let started = marks("started.")
         #expect(started.count == WorkerPool.cores, "a compiler started after the signal")

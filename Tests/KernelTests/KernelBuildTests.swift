@@ -102,18 +102,12 @@ import TestSupport
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let start = Date()
-        while !FileManager.default.fileExists(atPath: files + "/started") {
-            #expect(process.isRunning, "pvsites stopped before build.sh started")
-            guard process.isRunning, Date().timeIntervalSince(start) < 30 else { return }
-            usleep(20_000)
-        }
-        let sent = Date()
-        kill(process.processIdentifier, SIGINT)
-        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(Date().timeIntervalSince(sent) < 10)
-        #expect(process.terminationStatus == 130)
+        let stopped = try #require(Interrupt.send(to: process, stderr: stderr) {
+            FileManager.default.fileExists(atPath: files + "/started")
+        }, "pvsites stopped, or build.sh did not start, before the signal")
+        let text = stopped.stderr
+        #expect(stopped.seconds < 10)
+        #expect(stopped.status == 130)
         #expect(text.contains("interrupted by SIGINT; the next run resumes"), "\(text)")
         #expect(!text.contains("make failed"), "\(text)")
         let got = try? String(contentsOfFile: files + "/got-signal", encoding: .utf8)
