@@ -48,6 +48,12 @@ public struct BootProof: Sendable {
         return out.sorted { ($0 == "plain" ? 0 : 1, $0) < ($1 == "plain" ? 0 : 1, $1) }
     }
 
+    /// The boots of one form with a scan's records, on bare QEMU (`none`) or
+    /// under a hypervisor.
+    static func withRecords(_ boots: [BootEvidence], form: String, hypervisor: String = "none") -> [BootEvidence] {
+        boots.filter { $0.hypervisor == hypervisor && $0.policy != nil && $0.mode == form }
+    }
+
     /// `Linux 6.1 gcc -O2 retpolines on, whole kernel booted under QEMU:
     /// plain kernel with naive's 3558 records it hung ...; direct kernel ...`.
     public func sentences() -> [String] {
@@ -55,7 +61,7 @@ public struct BootProof: Sendable {
             let scope = "Linux " + g.kernel.replacingOccurrences(of: "retpoline ", with: "retpolines ")
             var parts: [String] = []
             for form in Self.forms(g.boots) {
-                let bare = g.boots.filter { $0.hypervisor == "none" && $0.policy != nil && $0.mode == form }
+                let bare = Self.withRecords(g.boots, form: form)
                 guard !bare.isEmpty else { continue }
                 parts.append("\(form) kernel " + bare.map { b in
                     "with \(b.policy!)'s \(b.records) records" + (b.applied.map { " (\($0) applied)" } ?? "")
@@ -65,7 +71,7 @@ public struct BootProof: Sendable {
             var text = "\(scope), whole kernel booted under QEMU\(g.recorded ? " (recorded)" : ""): "
                 + (parts.isEmpty ? "no scan's records booted" : parts.joined(separator: "; "))
             let xen = Self.forms(g.boots).compactMap { form -> String? in
-                let list = g.boots.filter { $0.hypervisor == "xen" && $0.policy != nil && $0.mode == form }
+                let list = Self.withRecords(g.boots, form: form, hypervisor: "xen")
                 return list.isEmpty ? nil : "\(form) " + list.map { "\($0.policy!) \($0.result)" }.joined(separator: ", ")
             }
             if !xen.isEmpty { text += "; as Xen dom0: " + xen.joined(separator: "; ") }
@@ -78,7 +84,7 @@ public struct BootProof: Sendable {
     public func objectionLines() -> [String] {
         groups.map { g in
             let forms = Self.forms(g.boots).compactMap { form -> String? in
-                let bare = g.boots.filter { $0.hypervisor == "none" && $0.policy != nil && $0.mode == form }
+                let bare = Self.withRecords(g.boots, form: form)
                 guard !bare.isEmpty else { return nil }
                 return "\(form): " + bare.map { b in
                     "\(b.policy!) \(b.records) records" + (b.applied.map { " (\($0) applied)" } ?? "") + ": \(b.result)"
