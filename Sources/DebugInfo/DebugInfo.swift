@@ -121,8 +121,8 @@ final class DebugInfoSession {
     private var scopeIndexes: [Dwarf_Off: ScopeIndex] = [:]
     private var functionNames: [Dwarf_Off: String?] = [:]
     private var chains: [ChainKey: [SourceFrame]] = [:]
-    /// DIE offsets of every unit, listed on first need (DebugInfoUnitRanges).
-    var unitOffsets: [Dwarf_Off]?
+    /// Every unit's address ranges, indexed on first need (DebugInfoUnitRanges).
+    var unitRanges: UnitRangeIndex?
     var layoutCache: [String: [StructMember]?] = [:]
 
     init(file: ObjectFile) throws {
@@ -272,7 +272,7 @@ final class DebugInfoSession {
     private func functionScopes(at addr: Dwarf_Addr) -> ([(die: Dwarf_Die, tag: Int32)], ScopeIndex?) {
         var bias: Dwarf_Addr = 0
         let cuDIE: Dwarf_Die
-        if let cuPointer = dwfl_module_addrdie(module, addr, &bias) {
+        if let cuPointer = dwfl_module_addrdie(module, addr, &bias), covers(cuPointer.pointee, addr &- bias) {
             cuDIE = cuPointer.pointee
         } else if let (cu, b) = unitByRanges(addr) {
             (cuDIE, bias) = (cu, b)
@@ -318,14 +318,16 @@ final class DebugInfoSession {
 
     /// The line-table row covering `addr`: position, and where the row starts.
     private func lineTablePosition(_ addr: Dwarf_Addr) -> (file: String, line: Int, column: Int, rowAddress: Dwarf_Addr)? {
-        guard let line = dwfl_module_getsrc(module, addr) else {
+        // libdwfl's unit must cover addr (see DebugInfoUnitRanges).
+        var bias: Dwarf_Addr = 0
+        guard let line = dwfl_module_getsrc(module, addr), let cu = dwfl_linecu(line),
+              dwfl_module_getdwarf(module, &bias) != nil, covers(cu.pointee, addr &- bias) else {
             return lineByRanges(addr).map { (Self.joined($0.file, compDir: $0.compDir), $0.line, $0.column, $0.rowAddress) }
         }
         var rowAddress: Dwarf_Addr = 0
         var lineno: Int32 = 0, column: Int32 = 0
         guard let src = dwfl_lineinfo(line, &rowAddress, &lineno, &column, nil, nil) else { return nil }
-        var compDir: String?
-        if let cu = dwfl_linecu(line) { compDir = DIE.string(&cu.pointee, DW_AT_comp_dir) }
+        let compDir = DIE.string(&cu.pointee, DW_AT_comp_dir)
         return (Self.joined(String(cString: src), compDir: compDir), Int(lineno), Int(column), rowAddress)
     }
 
