@@ -24,6 +24,13 @@ public struct Evidence: Sendable {
     private var mergedByFunction: [FunctionKey: [Site]] = [:]
     /// Each reference that reaches a merged call → that call.
     private var mergedByOrigin: [Place: Site] = [:]
+    /// The references from which the scan reached a call of one op.
+    private var reachedCall: Set<Place> = []
+    /// How many indirect calls (through a register, memory or a retpoline
+    /// thunk) the function holding a place makes that are no site of the
+    /// scan: calls through something other than the table. Nil when the
+    /// code is not at hand.
+    private let untiedCalls: (@Sendable (Place) -> Int)?
     /// The functions the scanned build has out of line (base names, clone
     /// suffixes such as `.isra.0` cut); nil when unknown (same object).
     private let functions: Set<String>?
@@ -31,8 +38,10 @@ public struct Evidence: Sendable {
     /// `functions`: the names of the scanned build's functions (its symbol
     /// table), so that a miss in a function that build inlined away is
     /// told apart from a scan failure (cross-build only).
-    public init(scan: RelocScan, functions: Set<String>? = nil) {
+    /// `untiedCalls`: see the property (cross-build only).
+    public init(scan: RelocScan, functions: Set<String>? = nil, untiedCalls: (@Sendable (Place) -> Int)? = nil) {
         self.scan = scan
+        self.untiedCalls = untiedCalls
         self.functions = functions.map { Set($0.map(Self.baseName)) }
         for r in scan.references {
             refsByPlace[r.place] = r
@@ -49,6 +58,7 @@ public struct Evidence: Sendable {
             }
         }
         for s in scan.sites {
+            if !s.isMerged, s.kind != .other, let o = s.origin { reachedCall.insert(o) }
             for o in s.mergedOrigins { mergedByOrigin[o] = s }
             if s.isMerged, let f = s.source.last?.function {
                 mergedByFunction[FunctionKey(unit: s.unit, function: f), default: []].append(s)
@@ -98,6 +108,24 @@ public struct Evidence: Sendable {
            let r = refsByUnitOp[UnitOp(unit: a.unit, op: a.op.offset)]?.first {
             return (.copiesDiffer, "no out-of-line \(f) in the plain build (inlined into its callers); "
                 + "the op's \(r.use.rawValue) at \(r.location)")
+        }
+        // Nothing at the call's own lines, every reference the function
+        // makes to this op is a call the scan found (or a load that reaches
+        // one), and the function makes no indirect call the scan did not
+        // tie to the table: the plain build calls the op fewer times than
+        // the annotated build has records there. The compiler merged the
+        // calls (clang's branch folding gives both arms of an `if` one
+        // call; the asm statements, each with its own record, stay apart);
+        // nothing is left for a scan to find. (A call through another
+        // table at the record's line, as in hoisted_site.c, is an untied
+        // call: the miss keeps its cause.)
+        if let f = a.source.last?.function, f != "??", let untiedCalls,
+           let refs = refsByFunction[FunctionKey(unit: a.unit, function: f)]?.filter({ $0.op?.offset == a.op.offset }),
+           !refs.isEmpty, refs.allSatisfy({ $0.use.isBranch || ($0.use == .load && reachedCall.contains($0.place)) }),
+           refs.allSatisfy({ untiedCalls($0.place) == 0 }) {
+            let calls = refs.count == 1 ? "its one call" : "its \(refs.count) calls"
+            return (.copiesDiffer, "the plain build's \(f) has \(calls) of the op, all found (\(refs[0].use.rawValue) at "
+                + "\(refs[0].location)): the compiler merged the calls")
         }
         // Nothing at the call's own lines: what the function does with the
         // table elsewhere (a GOT load hoisted to the entry and reaching the

@@ -81,7 +81,9 @@ public struct Analysis: Sendable {
             ?? OpNames.crossBuild([p, a], symbol: options.tableSymbol)
         let scans = try Self.scan(p, policies, options, fieldNames: names).mapValues { $0.relabeled(names) }
         self.scans = scans
-        evidence = Evidence(scan: scans[.dataflow]!, functions: Self.functionNames(p))
+        let dataflow = scans[.dataflow]!
+        evidence = Evidence(scan: dataflow, functions: Self.functionNames(p),
+                            untiedCalls: UntiedCalls.counter(file: p, sites: Set(dataflow.sites.map(\.place))))
         annotated = names.name(macro.sites)
         mode = .crossBuild
         var comparisons: [Policy: Comparison] = [:]

@@ -3,6 +3,7 @@ import CorpusBuild
 import ELF
 import Foundation
 import Pipeline
+import RelocSites
 import SiteModel
 import TestSupport
 import Testing
@@ -80,5 +81,38 @@ struct CrossBuildShapeTests {
         #expect(c.counts.inliningMatched == 7)
         #expect(c.counts.spurious == 21 && c.counts.spuriousCopiesDiffer == 21)
         #expect(c.counts.missed == 0)
+    }
+
+    /// merged_arms.c: irq_enable on both arms of an if. clang 14 folds the
+    /// plain build's two calls into one (the annotated asm keeps a record
+    /// per arm); gcc keeps both. The scan finds every call the plain build
+    /// makes: clang's second record is a copy that build did not make,
+    /// never `pointer-in-register` or `no-reference`.
+    @Test func armsKeptApartByGcc() throws {
+        try checkMergedArms(compiler: "gcc")
+    }
+
+    @Test(.enabled(if: clangInstalled, "needs clang-14"))
+    func armsFoldedIntoOneCallByClang() throws {
+        try checkMergedArms(compiler: "clang-14")
+    }
+
+    private func checkMergedArms(compiler: String) throws {
+        let cfg = BuildConfiguration(compiler: compiler, variant: "kernel", opt: "-O2")
+        let build = try CorpusBuilder(corpus: CorpusFixture.corpus, cacheDirectory: CorpusFixture.cacheDirectory)
+            .build([cfg], modes: [.annotated, .plain])
+        let a = try #require(build.find(cfg, .annotated)?.objects.first { $0.source == "src/merged_arms.c" }?.path)
+        let p = try #require(build.find(cfg, .plain)?.objects.first { $0.source == "src/merged_arms.c" }?.path)
+        let folded = compiler != "gcc"
+        #expect(try Self.recordCount(a) == 2)
+        #expect(try Self.tableCalls(p) == (folded ? 1 : 2))
+        let analysis = try Analysis(annotated: try ObjectFile(path: a), plain: try ObjectFile(path: p))
+        for policy in [Policy.decoded, .dataflow] {
+            let c = try #require(analysis.comparisons[policy])
+            #expect(c.counts.found == (folded ? 1 : 2))
+            #expect(c.counts.missed == (folded ? 1 : 0))
+            #expect(c.counts.missedCopiesDiffer == c.counts.missed)
+            #expect(c.counts.spurious == 0)
+        }
     }
 }
