@@ -85,11 +85,14 @@ public struct ConfigID: Sendable, Hashable, Comparable, CustomStringConvertible 
         return words.joined(separator: " ")
     }
 
-    /// The same identity without the compiler or the variant (empty), for
-    /// pairing two studies across them.
-    public func leavingOut(compiler: Bool = false, variant: Bool = false) -> ConfigID {
-        ConfigID(compiler: compiler ? "" : self.compiler, variant: variant ? "" : self.variant, opt: opt, link: link,
-                 form: form, kernel: kernel, retpoline: retpoline, scope: scope)
+    /// The same identity without the compiler or the variant (empty), or
+    /// the kernel version (nil, and the variant its name is made of), for
+    /// pairing two studies across them: a 6.1 row pairs with the 6.12 row
+    /// of the same opt, retpolines, form, link and scope.
+    public func leavingOut(compiler: Bool = false, variant: Bool = false, kernel: Bool = false) -> ConfigID {
+        let dropKernel = kernel && self.kernel != nil
+        return ConfigID(compiler: compiler ? "" : self.compiler, variant: variant || dropKernel ? "" : self.variant, opt: opt,
+                        link: link, form: form, kernel: dropKernel ? nil : self.kernel, retpoline: retpoline, scope: scope)
     }
 
     /// The same configuration in the linked form and plain form, for

@@ -92,7 +92,13 @@ public struct DiffReport: Sendable {
             : "\(d.oldCompilers.joined(separator: ", ")) -> \(d.newCompilers.joined(separator: ", "))"
         let variants = d.acrossVariants
             ? "; variant \(d.oldVariants.joined(separator: ", ")) -> \(d.newVariants.joined(separator: ", "))" : ""
-        out.append("pvsites diff \(oldPath) \(newPath) (\(compilers)\(variants))")
+        let kernels = d.acrossKernels
+            ? "; Linux \(d.oldKernels.joined(separator: ", ")) -> \(d.newKernels.joined(separator: ", "))" : ""
+        out.append("pvsites diff \(oldPath) \(newPath) (\(compilers)\(variants)\(kernels))")
+        if d.acrossKernels {
+            out.append("Rows paired by opt, retpolines, form, link and scope; counts only (site keys name "
+                + "another source's lines)")
+        }
         // The totals first, then what the changes were.
         out.append(totalLine())
         out.append("found/lost: \(d.count(.found))/\(d.count(.missed)) sites, spurious new/gone: "
@@ -128,6 +134,7 @@ public struct DiffReport: Sendable {
             let path: String
             let compilers: [String]
             let variants: [String]
+            let kernels: [String]
         }
 
         struct Summary: Encodable {
@@ -166,6 +173,7 @@ public struct DiffReport: Sendable {
         let new: Side
         let acrossCompilers: Bool
         let acrossVariants: Bool
+        let acrossKernels: Bool
         let summary: Summary
         let totals: [Policy: Total]
         let changes: [Change]
@@ -176,6 +184,7 @@ public struct DiffReport: Sendable {
             case schema, old, new, summary, totals, changes
             case acrossCompilers = "across_compilers"
             case acrossVariants = "across_variants"
+            case acrossKernels = "across_kernels"
             case onlyOld = "only_old"
             case onlyNew = "only_new"
         }
@@ -186,9 +195,9 @@ public struct DiffReport: Sendable {
         var totals: [Policy: JSON.Total] = [:]
         for (p, t) in d.totals { totals[p] = JSON.Total(old: t.old, new: t.new) }
         let value = JSON(
-            old: .init(path: oldPath, compilers: d.oldCompilers, variants: d.oldVariants),
-            new: .init(path: newPath, compilers: d.newCompilers, variants: d.newVariants),
-            acrossCompilers: d.acrossCompilers, acrossVariants: d.acrossVariants,
+            old: .init(path: oldPath, compilers: d.oldCompilers, variants: d.oldVariants, kernels: d.oldKernels),
+            new: .init(path: newPath, compilers: d.newCompilers, variants: d.newVariants, kernels: d.newKernels),
+            acrossCompilers: d.acrossCompilers, acrossVariants: d.acrossVariants, acrossKernels: d.acrossKernels,
             summary: .init(found: d.count(.found), missed: d.count(.missed), causesChanged: d.count(.cause),
                            spuriousAdded: d.count(.spuriousAdded), spuriousRemoved: d.count(.spuriousRemoved),
                            paired: d.paired, cells: d.cells, changed: d.rows.count),

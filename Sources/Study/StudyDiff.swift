@@ -90,6 +90,12 @@ public struct StudyDiff: Sendable {
     public let newVariants: [String]
     /// True when the pairing leaves the variant out (one each, differing).
     public let acrossVariants: Bool
+    public let oldKernels: [String]
+    public let newKernels: [String]
+    /// True when the pairing leaves the Linux version out (one each,
+    /// differing): rows pair by opt, retpolines, form, link and scope.
+    /// Site keys are not compared then: their lines are another source's.
+    public let acrossKernels: Bool
     /// Configurations and policies that changed, in configuration order
     /// (the new study's), then by policy.
     public let rows: [Row]
@@ -111,8 +117,14 @@ public struct StudyDiff: Sendable {
         newVariants = Self.inOrder(new.configs.map(\.variant))
         let acrossV = oldVariants.count == 1 && newVariants.count == 1 && oldVariants != newVariants
         acrossVariants = acrossV
-        // Named as paired: without the compiler or variant left out.
-        let ids = { (r: StudyResult) in r.configs.map { ($0.id.leavingOut(compiler: across, variant: acrossV), $0) } }
+        oldKernels = Self.inOrder(old.configs.compactMap(\.id.kernel))
+        newKernels = Self.inOrder(new.configs.compactMap(\.id.kernel))
+        let acrossK = oldKernels.count == 1 && newKernels.count == 1 && oldKernels != newKernels
+        acrossKernels = acrossK
+        // Named as paired: without the compiler, variant or kernel left out.
+        let ids = { (r: StudyResult) in
+            r.configs.map { ($0.id.leavingOut(compiler: across, variant: acrossV, kernel: acrossK), $0) }
+        }
         let diff = KeyedDiff(old: ids(old), new: ids(new))
         let names = OpNames(ops: (old.configs + new.configs).flatMap { $0.ops ?? [] }.map(\.op))
         var rows: [Row] = []
@@ -125,7 +137,7 @@ public struct StudyDiff: Sendable {
                 let a = Numbers(o.policies[p] ?? Counts()), b = Numbers(n.policies[p] ?? Counts())
                 let t = totals[p] ?? (.zero, .zero)
                 totals[p] = (t.old + a, t.new + b)
-                let sites = Self.changes(old: o.keys[p], new: n.keys[p], names: names)
+                let sites = acrossK ? [] : Self.changes(old: o.keys[p], new: n.keys[p], names: names)
                 if a != b || !sites.isEmpty {
                     rows.append(Row(config: id, policy: p, old: a, new: b, sites: sites))
                 }

@@ -131,6 +131,47 @@ struct DiffTests {
         #expect(json["across_variants"] as? Bool == true)
     }
 
+    /// A 6.1 kernel study against a 6.12 one pairs rows by opt,
+    /// retpolines, form, link and scope, counts only: site keys name
+    /// another source's lines. (The 6.12 side is the recorded 6.1 result
+    /// renamed, with one count changed.)
+    @Test func acrossKernelVersions() throws {
+        let recorded = Fixtures.repositoryRoot + "/Kernels/results/6.1-gcc.json"
+        var study = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recorded)))
+            as? [String: Any])
+        let old = try Self.write(study, "diff-6.1.json")
+        var configs = try #require(study["configs"] as? [[String: Any]])
+        for i in configs.indices {
+            configs[i]["kernel"] = "6.12"
+            configs[i]["variant"] = (configs[i]["variant"] as? String)?.replacingOccurrences(of: "linux-6.1-", with: "linux-6.12-")
+            // Keys that differ, as another version's lines would: none listed.
+            var keys = configs[i]["keys"] as? [String: [String: [[String: Any]]]] ?? [:]
+            for p in keys.keys { keys[p] = ["missed": [], "spurious": []] }
+            configs[i]["keys"] = keys
+        }
+        var policies = try #require(configs[0]["policies"] as? [String: [String: Any]])
+        var dataflow = try #require(policies["dataflow"])
+        dataflow["matched"] = try #require(dataflow["matched"] as? Int) + 5
+        policies["dataflow"] = dataflow
+        configs[0]["policies"] = policies
+        study["configs"] = configs
+        let new = try Self.write(study, "diff-6.12.json")
+        let r = try Self.run(["diff", old, new])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "pvsites diff \(old) \(new) (gcc; Linux 6.1 -> 6.12)", "\(lines)")
+        #expect(lines[1].hasPrefix("Rows paired by opt, retpolines, form, link and scope; counts only"), "\(lines)")
+        let cells = configs.count * 3
+        #expect(r.stdout.contains("found/lost: 0/0 sites, spurious new/gone: 0/0, causes changed: 0; 1 of \(cells) configs x policies changed"),
+                "\(r.stdout)")
+        #expect(r.stdout.contains(", dataflow: found "), "\(r.stdout)")
+        #expect(!r.stdout.contains("only in"), "\(r.stdout)")
+        let j = try Self.run(["diff", "--format", "json", old, new])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(json["across_kernels"] as? Bool == true)
+        #expect((json["new"] as? [String: Any])?["kernels"] as? [String] == ["6.12"])
+    }
+
     /// Nothing pairs (another opt level throughout): one line, exit 2.
     @Test func nothingPairs() throws {
         var study = try #require(try JSONSerialization.jsonObject(with: Data(Self.study.get().utf8)) as? [String: Any])
