@@ -23,6 +23,14 @@ public struct MacroScan: Sendable {
     /// Records in the section (before the flags filter of `.altinstructions`).
     public let records: Int
     public let sites: [Site]
+    /// Records the flags filter left out (`.altinstructions` of 6.8+: the
+    /// alternatives that are not pv calls); 0 for `.parainstructions`.
+    public let otherRecords: Int
+    /// Of those, the ones at a site's own instruction: a second
+    /// alternative for the pv call, the native instruction the kernel puts
+    /// there on bare metal (`ALT_NOT(X86_FEATURE_XENPV)`: cli, sti,
+    /// pushf; pop, ...). A plain build has only the call.
+    public let nativeReplacements: Int
     public let findings: [Finding]
     /// The ops table the op names come from.
     public let table: String?
@@ -41,6 +49,8 @@ extension MacroScan {
             layoutReason = "no \(options.section ?? ".parainstructions or .altinstructions") section"
             records = 0
             sites = []
+            otherRecords = 0
+            nativeReplacements = 0
             findings = []
             table = nil
             return
@@ -69,6 +79,8 @@ extension MacroScan {
             self.layout = "none"
             records = 0
             sites = []
+            otherRecords = 0
+            nativeReplacements = 0
             findings = dwarfFindings
             return
         }
@@ -76,6 +88,9 @@ extension MacroScan {
         let result = try reader.read(layout: layout)
         records = result.records
         var sites = result.sites
+        otherRecords = result.others.count
+        let sitePlaces = Set(sites.map(\.place))
+        nativeReplacements = result.others.filter { sitePlaces.contains($0) }.count
         var findings = dwarfFindings + result.findings
         findings += Self.overlaps(sites, path: file.path, section: name)
         if options.sourcePositions, let debugInfo, !sites.isEmpty {

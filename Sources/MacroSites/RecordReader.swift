@@ -33,6 +33,9 @@ struct RecordReader {
         var records = 0
         var sites: [Site] = []
         var findings: [Finding] = []
+        /// Where the records the flags filter left out point (6.8+: the
+        /// other alternatives), those that resolve.
+        var others: [Place] = []
     }
 
     /// Throws when the relocations of a section a site is in cannot be read.
@@ -54,7 +57,13 @@ struct RecordReader {
                 return v
             }
             if let flags = layout.flags {
-                guard let v = field(flags), v & layout.requiredFlags == layout.requiredFlags else { continue }
+                guard let v = field(flags), v & layout.requiredFlags == layout.requiredFlags else {
+                    if let stored = field(layout.instr),
+                       case .success(let (target, offset)) = resolveInstr(record: i, layout: layout, stored: stored) {
+                        result.others.append(Place(section: target.index, offset: offset))
+                    }
+                    continue
+                }
             }
             switch try site(record: i, layout: layout, field: field) {
             case .success(let (site, findings)):

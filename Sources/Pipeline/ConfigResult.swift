@@ -66,6 +66,37 @@ public struct ConfigResult: Codable, Sendable {
         }
     }
 
+    /// Linux 6.8+: what `.altinstructions` holds besides the pv sites.
+    /// Each pv call is a direct-call alternative; a `PVOP_ALT_*` call has
+    /// a second alternative at the same instruction, the native code the
+    /// kernel runs on bare metal (`ALT_NOT(X86_FEATURE_XENPV)`: `mov
+    /// %rdi,%rax` for pte_val and the other identity ops, cli, sti, pushf;
+    /// pop, ...), which a plain build, whose op is a C call, loses:
+    /// a record made from a scan can make that call direct, never native.
+    /// The rest are CPU-feature alternatives, not sites.
+    public struct Alternatives: Codable, Sendable {
+        public var records = 0
+        public var sites = 0
+        public var nativeReplacements = 0
+        public var other = 0
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case records, sites, other
+            case nativeReplacements = "native_replacements"
+        }
+
+        static func + (a: Alternatives, b: Alternatives) -> Alternatives {
+            var r = Alternatives()
+            r.records = a.records + b.records
+            r.sites = a.sites + b.sites
+            r.nativeReplacements = a.nativeReplacements + b.nativeReplacements
+            r.other = a.other + b.other
+            return r
+        }
+    }
+
     /// Objection 3: annotated sites whose clobbers are narrower than the C ABI.
     public struct Clobbers: Codable, Sendable {
         public let annotatedC: Int
@@ -113,13 +144,15 @@ public struct ConfigResult: Codable, Sendable {
     public var objects: Int? = nil
     /// The Linux A/B only: which part of the tree the row covers.
     public var scope: Scope? = nil
+    /// Linux 6.8+ only (records that are alternatives): nil otherwise.
+    public var alternatives: Alternatives? = nil
     /// Per op: annotated sites and what each policy made of them, by field
     /// offset. Nil only in a study written before ops were kept.
     public var ops: [OpTally]? = nil
 
     enum CodingKeys: String, CodingKey {
         case compiler, variant, opt, link, policies, control, references, clobbers, keys
-        case kernel, retpoline, objects, scope, ops
+        case kernel, retpoline, objects, scope, ops, alternatives
         case storedForm = "form"
         case textBytes = "text_bytes"
         case controlSizeMismatchedAsm = "control_size_mismatched_asm"

@@ -118,6 +118,8 @@ struct PairResult: Sendable {
     var byUse: [ReferenceUse: Int] = [:]
     var refTotal = 0, confirmed = 0, viaGOT = 0
     var annC = 0, annAsm = 0, narrowC = 0, narrowAsm = 0
+    /// Set when a pair's records are alternatives (Linux 6.8+).
+    var alternatives: ConfigResult.Alternatives?
     var ops: [OpTally] = []
     var examples: [Example] = []
     var failures: [BuildFailure] = []
@@ -142,6 +144,14 @@ struct PairResult: Sendable {
                 byUse[r.use, default: 0] += 1
                 if r.confirmedBySweep { confirmed += 1 }
                 if r.viaGOT { viaGOT += 1 }
+            }
+            if analysis.macro.otherRecords > 0 || analysis.macro.section == ".altinstructions" {
+                var alt = ConfigResult.Alternatives()
+                alt.records = analysis.macro.records
+                alt.sites = analysis.macro.sites.count
+                alt.nativeReplacements = analysis.macro.nativeReplacements
+                alt.other = analysis.macro.otherRecords - analysis.macro.nativeReplacements
+                alternatives = alt
             }
             for s in analysis.annotated {
                 let asm = Comparison.isHandWrittenAsm(s)
@@ -213,6 +223,7 @@ struct PairResult: Sendable {
         annAsm += r.annAsm
         narrowC += r.narrowC
         narrowAsm += r.narrowAsm
+        if let b = r.alternatives { alternatives = (alternatives ?? ConfigResult.Alternatives()) + b }
         ops = OpTally.merge([ops, r.ops])
         examples += r.examples
         failures += r.failures
@@ -242,6 +253,7 @@ struct PairResult: Sendable {
             clobbers: .init(annotatedC: annC, annotatedAsm: annAsm, narrowC: narrowC, narrowAsm: narrowAsm),
             keys: keys)
         result.ops = ops
+        result.alternatives = alternatives
         result.form = unit.form
         if unit.kernel != nil {
             result.kernel = unit.kernel

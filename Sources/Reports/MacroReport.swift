@@ -22,12 +22,18 @@ public struct MacroReport: Codable, Sendable {
         public let layoutReason: String
         public let table: String?
         public let records: Int
+        /// Records that are not pv sites (6.8+ `.altinstructions`), and of
+        /// those the native replacements at a site's instruction.
+        public let otherRecords: Int
+        public let nativeReplacements: Int
         public let sites: [Site]
         public let findings: [Finding]
 
         enum CodingKeys: String, CodingKey {
             case path, section, layout, table, records, sites, findings
             case layoutReason = "layout_reason"
+            case otherRecords = "other_records"
+            case nativeReplacements = "native_replacements"
         }
 
         init(_ scan: MacroScan, names: OpNames) {
@@ -37,6 +43,8 @@ public struct MacroReport: Codable, Sendable {
             layoutReason = scan.layoutReason
             table = scan.table
             records = scan.records
+            otherRecords = scan.otherRecords
+            nativeReplacements = scan.nativeReplacements
             sites = names.name(scan.sites)
             findings = scan.findings
         }
@@ -78,7 +86,11 @@ public struct MacroReport: Codable, Sendable {
                 out += "\(f.path): \(f.layoutReason)\n"
                 continue
             }
-            out += "\(f.path): \(TextTable.count(f.sites.count, "site")) in \(section) (\(TextTable.count(f.records, "record")))\n"
+            // 6.8+: say what the other alternatives are.
+            let others = f.otherRecords == 0 ? ""
+                : ": \(f.nativeReplacements) native replacement\(f.nativeReplacements == 1 ? "" : "s") at those sites, "
+                    + "\(f.otherRecords - f.nativeReplacements) other alternative\(f.otherRecords - f.nativeReplacements == 1 ? "" : "s")"
+            out += "\(f.path): \(TextTable.count(f.sites.count, "site")) in \(section) (\(TextTable.count(f.records, "record"))\(others))\n"
             out += "  layout \(f.layout): \(f.layoutReason)\n"
             for s in f.sites {
                 var line = "  " + TextTable.pad(s.location, 30) + TextTable.padLeft(String(s.length), 3)

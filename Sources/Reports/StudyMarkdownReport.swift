@@ -51,6 +51,7 @@ public struct StudyMarkdownReport {
             out.append("")
             out.append(M.inline(t.control.sentence + " Text bytes, annotated over \(t.form): \(t.textRatios)."))
             if let asm = t.asmLine { out.append(""); out.append(M.inline(asm.prefix(1).uppercased() + asm.dropFirst() + ".")) }
+            if let alt = t.alternativesLine { out.append(""); out.append(M.inline(alt + ".")) }
         }
         if let other = report.otherCompilers {
             out.append("")

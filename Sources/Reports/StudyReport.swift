@@ -408,6 +408,9 @@ extension StudyReport {
         public let control: Control
         /// The form scanned against the annotated build.
         public let form: Form
+        /// Linux 6.8+: the alternatives besides the pv sites, per row
+        /// label (`alternativesLine`); empty otherwise.
+        public let alternatives: [(label: String, value: ConfigResult.Alternatives)]
 
         /// Tables of `configs` for `compilers`, variant by variant; only the
         /// levels in `opts` when a table has any of them.
@@ -434,6 +437,9 @@ extension StudyReport {
             self.variant = configs.first?.variant ?? variant
             kernel = configs.first?.kernel
             scope = configs.first?.scope
+            alternatives = configs.filter { $0.link == .object || $0.scope == .vmlinux }.compactMap { c in
+                c.alternatives.map { (label: Row(c).label, value: $0) }
+            }
             let ordered = configs.enumerated().sorted {
                 (StudyReport.optOrder($0.element.opt), $0.element.retpoline?.rawValue ?? "", $0.offset)
                     < (StudyReport.optOrder($1.element.opt), $1.element.retpoline?.rawValue ?? "", $1.offset)
@@ -487,6 +493,26 @@ extension StudyReport {
 
         /// `a/p` or `a/d`: what `ratio` divides.
         public var textColumn: String { form == .direct ? "a/d" : "a/p" }
+
+        /// The line under a Linux 6.8+ table that says what the plain
+        /// build loses: `.altinstructions: 766 records, 338 pv sites, 120 of
+        /// them with a native replacement (...), 308 other alternatives`.
+        public var alternativesLine: String? {
+            guard let first = alternatives.first else { return nil }
+            let same = alternatives.allSatisfy {
+                ($0.value.records, $0.value.sites, $0.value.nativeReplacements) == (first.value.records, first.value.sites, first.value.nativeReplacements)
+            }
+            let describe = { (a: ConfigResult.Alternatives) in
+                "\(a.records) records: \(a.sites) pv sites, \(a.nativeReplacements) of them also with a native replacement, "
+                    + "\(a.other) other alternatives"
+            }
+            let body = same ? describe(first.value)
+                : alternatives.map { "\($0.label): " + describe($0.value) }.joined(separator: "; ")
+            return ".altinstructions: " + body + ". The native replacement (ALT_NOT(X86_FEATURE_XENPV): "
+                + "mov %rdi,%rax for pte_val and the other nine identity ops, cli, sti, pushf; pop, mov to and from "
+                + "cr2/cr3, wbinvd) is what the annotated kernel runs there on bare metal; a plain build has only the "
+                + "call, which a record made from a scan can make direct, not native"
+        }
 
         /// The line under a table that says which of its annotated sites
         /// are hand-written asm and how the policies fare on them: `asm

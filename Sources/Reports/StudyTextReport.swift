@@ -230,6 +230,7 @@ public struct StudyTextReport {
             + (c.asmLonger > 0 ? " (\(c.asmLonger) asm longer)" : "")
             + "; text \(t.textColumn) " + t.rows.filter { !t.marksLinked($0) }.map(t.ratio).joined(separator: " "))
         if let asm = t.asmLine { out.append("  " + asm) }
+        if let alt = t.alternativesLine { out += wrap(alt, first: "  ", indent: "  ") }
         return out
     }
 

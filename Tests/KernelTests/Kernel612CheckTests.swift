@@ -44,6 +44,13 @@ struct Kernel612CheckTests {
             let scan = try MacroScan(file: try ObjectFile(path: path), options: MacroOptions(sourcePositions: false))
             #expect(scan.sites.count == direct.count, "\(rel)")
             #expect(scan.records == records.count, "\(rel)")
+            // The others apart: a native replacement shares a direct-call
+            // record's instruction (its instr_offset is relocated alike).
+            let at = { (k: Int) in relocations[".rela.altinstructions"]?[UInt64(14 * k)].map { "\($0.symbol)+\($0.addend)" } }
+            let sitePlaces = Set(direct.compactMap(at))
+            let native = records.indices.filter { records[$0].flags & 0x2 == 0 && at($0).map(sitePlaces.contains) == true }
+            #expect(scan.otherRecords == records.count - direct.count, "\(rel)")
+            #expect(scan.nativeReplacements == native.count, "\(rel)")
             total += direct.count
         }
         #expect(total > 0)
