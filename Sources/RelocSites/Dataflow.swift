@@ -35,9 +35,15 @@ struct Dataflow {
     /// `switchTargets(i)` gives the cases of the jump table that the
     /// indirect jump `instructions[i]` dispatches through (empty when it is
     /// not a switch): the walk goes on into each.
+    ///
+    /// `relocatedBranch(insn)` is true for a direct jump whose target is a
+    /// relocation (an object's `jmp __x86_return_thunk`, a tail call, a
+    /// conditional tail call): its unrelocated displacement points at the
+    /// next instruction, which is not where it goes.
     static func follow(instructions: [Instruction], from start: Int, register: Register, value: Value,
                        thunkRegister: (Instruction) throws -> Register?,
-                       switchTargets: (Int) throws -> [UInt64] = { _ in [] }) rethrows -> [Found] {
+                       switchTargets: (Int) throws -> [UInt64] = { _ in [] },
+                       relocatedBranch: (Instruction) throws -> Bool = { _ in false }) rethrows -> [Found] {
         guard start < instructions.count else { return [] }
         var index: [UInt64: Int] = [:]
         for (i, insn) in instructions.enumerated() { index[insn.address] = i }
@@ -57,7 +63,7 @@ struct Dataflow {
                 case .ret, .trap:
                     state = [:]
                 case .jump:
-                    if let t = insn.branchTarget, let j = index[t] {
+                    if let t = insn.branchTarget, let j = index[t], try !relocatedBranch(insn) {
                         work.append((j, state))
                     } else if try site == nil && (insn.branchTarget == nil || thunkRegister(insn) != nil) {
                         // A switch's dispatch (`jmp *%rax`, or its retpoline
@@ -66,7 +72,7 @@ struct Dataflow {
                     }
                     state = [:]
                 case .conditionalJump:
-                    if let t = insn.branchTarget, let j = index[t] { work.append((j, state)) }
+                    if let t = insn.branchTarget, let j = index[t], try !relocatedBranch(insn) { work.append((j, state)) }
                 case .call:
                     for r in Register.callerSaved { state[r] = nil }
                 default:

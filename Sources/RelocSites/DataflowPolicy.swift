@@ -66,7 +66,8 @@ struct DataflowPolicy {
             guard let start else { continue }
             let found = try Dataflow.follow(instructions: list, from: start, register: Register(name: reg), value: value,
                                             thunkRegister: { insn in try thunkRegister(insn, section: section) },
-                                            switchTargets: { i in try jumpTables.targets(list, at: i, section: section) })
+                                            switchTargets: { i in try jumpTables.targets(list, at: i, section: section) },
+                                            relocatedBranch: { insn in try relocatedBranch(insn, section: section) })
             for f in found {
                 let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
                 guard !existing.contains(place) else { continue }
@@ -90,6 +91,16 @@ struct DataflowPolicy {
                             mergedOrigins: fields.count > 1 ? all.map(\.ref.place) : []))
         }
         return out
+    }
+
+    /// A direct jump (or conditional jump) of a relocatable object whose
+    /// displacement is relocated: it leaves the function (a tail call, a
+    /// `jmp __x86_return_thunk`), whatever the unrelocated bytes say. In
+    /// an image the displacement is final and the target itself tells.
+    private func relocatedBranch(_ insn: Instruction, section: Section) throws -> Bool {
+        guard file.isRelocatable, insn.branchTarget != nil, insn.length > 1 else { return false }
+        let offset = insn.address - file.address(of: section, offset: 0)
+        return try file.relocations(patching: section).find(in: offset + 1 ..< offset + UInt64(insn.length)) != nil
     }
 
     /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.

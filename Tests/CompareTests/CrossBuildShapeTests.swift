@@ -115,4 +115,30 @@ struct CrossBuildShapeTests {
             #expect(c.counts.spurious == 0)
         }
     }
+
+    /// tail_then_cold.c, gcc retpoline -O2: restore_fl's tail jump through
+    /// the thunk is followed by the out-of-line block where save_fl,
+    /// loaded at the entry, is called. The jump's displacement is a
+    /// relocation (its raw bytes point at the next instruction); the walk
+    /// must not go on through it, or save_fl's call looks reached by two
+    /// ops (merged) and its record is missed.
+    @Test func relocatedTailJumpLeavesTheFunction() throws {
+        let cfg = BuildConfiguration(compiler: "gcc", variant: "retpoline", opt: "-O2")
+        let build = try CorpusBuilder(corpus: CorpusFixture.corpus, cacheDirectory: CorpusFixture.cacheDirectory)
+            .build([cfg], modes: [.annotated, .plain])
+        let a = try #require(build.find(cfg, .annotated)?.objects.first { $0.source == "src/tail_then_cold.c" }?.path)
+        let p = try #require(build.find(cfg, .plain)?.objects.first { $0.source == "src/tail_then_cold.c" }?.path)
+        #expect(try Self.recordCount(a) == 4)
+        // objdump: four thunk branches, one of them the tail jmp, and the
+        // instruction after that jmp is a thunk call.
+        let lines = try Command.check(["objdump", "-drw", p]).split(separator: "\n").map(String.init)
+        let thunk = lines.filter { $0.contains("R_X86_64_PLT32\t__x86_indirect_thunk_") }
+        #expect(thunk.count == 4)
+        let jmp = try #require(lines.firstIndex { $0.contains("\tjmp ") && $0.contains("__x86_indirect_thunk_") })
+        let next = try #require(lines[(jmp + 1)...].first { $0.contains(":\t") && !$0.contains("\tnop") && !$0.contains("\tint3") })
+        #expect(next.contains("\tcall "), "\(next)")
+        let c = try #require(try Analysis(annotated: try ObjectFile(path: a), plain: try ObjectFile(path: p)).comparisons[.dataflow])
+        #expect(c.counts.found == 4)
+        #expect(c.counts.merged == 0 && c.counts.missed == 0 && c.counts.spurious == 0)
+    }
 }
