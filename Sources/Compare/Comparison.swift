@@ -74,13 +74,17 @@ public struct Comparison: Sendable, Codable {
         for r in plain.sites where r.isMerged {
             outcomes.append(Outcome(kind: .merged, annotated: nil, found: r))
         }
-        // Pass 1: full chains.
-        matchByKey(annotated, plain.sites.filter { !$0.isMerged }, key: { UnitKey($0, SiteKey(site: $0)) }, other: nil, outcomes: &outcomes,
-                   pass: .chain, evidence: pool, leftA: &leftA, leftR: &leftR)
+        // Pass 1: full chains. A site at line 0 (no source position: code
+        // the compiler merged or made up) takes no part in the first two
+        // passes: `fault.c:0` names no place, and would pair calls of an
+        // op in two functions of one file. It pairs by function below.
+        let placed = { (s: Site) in s.source.first?.line != 0 }
+        matchByKey(annotated, plain.sites.filter { !$0.isMerged }, key: { placed($0) ? UnitKey($0, SiteKey(site: $0)) : nil },
+                   other: nil, outcomes: &outcomes, pass: .chain, evidence: pool, leftA: &leftA, leftR: &leftR)
         // Pass 2: the builds inlined differently.
         var midA: [Site] = [], midR: [Site] = []
-        matchByKey(leftA, leftR, key: { UnitKey($0, SiteKey(site: $0).innermost) }, other: nil, outcomes: &outcomes,
-                   pass: .innermost, evidence: pool, leftA: &midA, leftR: &midR)
+        matchByKey(leftA, leftR, key: { placed($0) ? UnitKey($0, SiteKey(site: $0).innermost) : nil }, other: nil,
+                   outcomes: &outcomes, pass: .innermost, evidence: pool, leftA: &midA, leftR: &midR)
         // Pass 3: the line tables disagree on the innermost line (clang
         // gives the annotated build's asm the row before it, the plain
         // build's call the wrapper's line): the same op under the same
@@ -123,11 +127,39 @@ public struct Comparison: Sendable, Codable {
             sites.map { (text: SiteKey(site: $0).description, site: $0) }
                 .sorted { ($0.text, $0.site.place) < ($1.text, $1.site.place) }.map(\.site)
         }
+        // The same, per function: records of an op in one function beyond
+        // the calls of it the plain build makes there, at whatever lines
+        // (clang folds the two arms' identical calls of an `if` into one;
+        // the asm statements, each with its own record, stay apart). Only
+        // where the plain function calls the op at all and makes no
+        // indirect call the scan left untied (a call through another
+        // table at the record's line is no copy: hoisted_site.c).
+        var functionSurplus: [FunctionOp: Int] = [:]
+        var functionSite: [FunctionOp: Place] = [:]
+        for a in annotated { if let k = FunctionOp(a) { functionSurplus[k, default: 0] += 1 } }
+        for r in ev.sites where !r.isMerged && r.kind != .other {
+            guard let k = FunctionOp(r) else { continue }
+            functionSurplus[k, default: 0] -= 1
+            functionSite[k] = functionSite[k] ?? r.place
+        }
+        let foldedCopy = { (a: Site) -> Bool in
+            guard let k = FunctionOp(a), let n = functionSurplus[k], n > 0, let place = functionSite[k],
+                  pool.makesUntiedCalls(at: place) == false else { return false }
+            functionSurplus[k] = n - 1
+            return true
+        }
         for a in byKey(restA) {
             let k = UnitKey(a, SiteKey(site: a).innermost)
             if (plainCount[k] ?? 0) > 0, let n = surplusA[k], n > 0 {
                 surplusA[k] = n - 1
+                if let f = FunctionOp(a), let m = functionSurplus[f], m > 0 { functionSurplus[f] = m - 1 }
                 outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: .copiesDiffer))
+                continue
+            }
+            if foldedCopy(a) {
+                outcomes.append(Outcome(kind: .missed, annotated: a, found: nil, cause: .copiesDiffer,
+                                        evidence: "the plain build calls the op fewer times in \(a.source.last?.function ?? "?"): "
+                                            + "the compiler merged the calls"))
                 continue
             }
             let (cause, why) = pool.causeFor(site: a)
@@ -227,6 +259,20 @@ public struct Comparison: Sendable, Codable {
             let a = x.site, b = y.site
             return (a.section, a.offset, x.kind) < (b.section, b.offset, y.kind)
         }
+    }
+}
+
+/// An op in one function (the outermost frame's) of one compilation unit.
+struct FunctionOp: Hashable {
+    let unit: String?
+    let function: String
+    let op: Int64
+
+    init?(_ site: Site) {
+        guard let f = site.source.last?.function, f != "??" else { return nil }
+        unit = site.unit
+        function = f
+        op = site.op.offset
     }
 }
 

@@ -24,8 +24,8 @@ public struct Evidence: Sendable {
     private var mergedByFunction: [FunctionKey: [Site]] = [:]
     /// Each reference that reaches a merged call → that call.
     private var mergedByOrigin: [Place: Site] = [:]
-    /// The references from which the scan reached a call of one op.
-    private var reachedCall: Set<Place> = []
+    /// Each reference that reaches one call → that call.
+    private var siteByOrigin: [Place: Site] = [:]
     /// How many indirect calls (through a register, memory or a retpoline
     /// thunk) the function holding a place makes that are no site of the
     /// scan: calls through something other than the table. Nil when the
@@ -58,7 +58,7 @@ public struct Evidence: Sendable {
             }
         }
         for s in scan.sites {
-            if !s.isMerged, s.kind != .other, let o = s.origin { reachedCall.insert(o) }
+            if !s.isMerged, let o = s.origin { siteByOrigin[o] = s }
             for o in s.mergedOrigins { mergedByOrigin[o] = s }
             if s.isMerged, let f = s.source.last?.function {
                 mergedByFunction[FunctionKey(unit: s.unit, function: f), default: []].append(s)
@@ -67,6 +67,13 @@ public struct Evidence: Sendable {
             sitesByKey[UnitKey(s, k), default: []].append(s)
             sitesByKey[UnitKey(s, k.innermost), default: []].append(s)
         }
+    }
+
+    /// Whether the function holding `place` makes an indirect call that
+    /// no site of the scan is (a call through another table or any
+    /// pointer); nil when the code is not at hand.
+    func makesUntiedCalls(at place: Place) -> Bool? {
+        untiedCalls.map { $0(place) > 0 }
     }
 
     /// Why an annotated site found no partner in the other build: what the
@@ -109,31 +116,21 @@ public struct Evidence: Sendable {
             return (.copiesDiffer, "no out-of-line \(f) in the plain build (inlined into its callers); "
                 + "the op's \(r.use.rawValue) at \(r.location)")
         }
-        // Nothing at the call's own lines, every reference the function
-        // makes to this op is a call the scan found (or a load that reaches
-        // one), and the function makes no indirect call the scan did not
-        // tie to the table: the plain build calls the op fewer times than
-        // the annotated build has records there. The compiler merged the
-        // calls (clang's branch folding gives both arms of an `if` one
-        // call; the asm statements, each with its own record, stay apart);
-        // nothing is left for a scan to find. (A call through another
-        // table at the record's line, as in hoisted_site.c, is an untied
-        // call: the miss keeps its cause.)
-        if let f = a.source.last?.function, f != "??", let untiedCalls,
-           let refs = refsByFunction[FunctionKey(unit: a.unit, function: f)]?.filter({ $0.op?.offset == a.op.offset }),
-           !refs.isEmpty, refs.allSatisfy({ $0.use.isBranch || ($0.use == .load && reachedCall.contains($0.place)) }),
-           refs.allSatisfy({ untiedCalls($0.place) == 0 }) {
-            let calls = refs.count == 1 ? "its one call" : "its \(refs.count) calls"
-            return (.copiesDiffer, "the plain build's \(f) has \(calls) of the op, all found (\(refs[0].use.rawValue) at "
-                + "\(refs[0].location)): the compiler merged the calls")
-        }
         // Nothing at the call's own lines: what the function does with the
         // table elsewhere (a GOT load hoisted to the entry and reaching the
         // call through a jump table, a pointer kept in a register). Only a
         // function that never refers to the table is `no-reference`.
-        if let f = a.source.last?.function, let r = refsByFunction[FunctionKey(unit: a.unit, function: f)]?
-            .min(by: { preference($0) < preference($1) }) {
-            return (cause(of: r), "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
+        if let f = a.source.last?.function, let refs = refsByFunction[FunctionKey(unit: a.unit, function: f)] {
+            // The op's own load, where it reaches a call, says how it is
+            // called (a retpoline thunk, a register).
+            if let r = refs.first(where: { $0.op?.offset == a.op.offset && siteByOrigin[$0.place] != nil }),
+               let s = siteByOrigin[r.place], s.kind != .call, s.kind != .jmp {
+                return (cause(of: s, key: UnitKey(a, SiteKey(site: a))),
+                        "\(s.kind.rawValue) at \(s.location), elsewhere in the function: \(s.evidence)")
+            }
+            if let r = refs.min(by: { preference($0) < preference($1) }) {
+                return (cause(of: r), "\(r.use.rawValue) at \(r.location), elsewhere in the function: \(r.instruction)")
+            }
         }
         return (.noReference, nil)
     }
