@@ -300,7 +300,11 @@ public struct StudyTextReport {
         let t = report.byOp
         var out = ["\(StudyReport.Heading.byOp) (\(t.title))"]
         // 72 columns with the longest cause (pointer-in-register).
-        out.append("  (found by nai naive, dec decoded, dfl dataflow; mis missed; sites)")
+        let found = StudyReport.OpTable.columns.compactMap { c -> String? in
+            if case .found(let p) = c.measure { return "\(c.abbreviation) \(p.rawValue)" }
+            return nil
+        }
+        out.append("  (found by " + found.joined(separator: ", ") + "; mis missed; sites)")
         out.append("  " + TextTable.pad("op", 20)
             + StudyReport.OpTable.columns.map { TextTable.padLeft($0.abbreviation, 5) }.joined() + " top cause")
         for l in t.lines {
