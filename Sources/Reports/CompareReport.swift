@@ -1,7 +1,5 @@
 import Pipeline
 import Compare
-import MacroSites
-import ELF
 import RelocSites
 import SiteModel
 
@@ -23,58 +21,15 @@ public struct CompareReport: Codable, Sendable {
     public let files: [FileEntry]
     public let errors: [FileFailure]
 
-    /// Same-object: for each file, its annotated sites against its own scan.
-    public init(sameObject paths: [String], policy: Policy, tableSymbol: String? = nil, sourcePositions: Bool) {
-        let batch = Batch(paths: paths) { file -> FileEntry in
-            let analysis = try Analysis(file: file, policies: [policy],
-                                        options: Analysis.Options(tableSymbol: tableSymbol, sourcePositions: sourcePositions))
-            let c = analysis.comparisons[policy]!
-            return FileEntry(path: file.path, plain: nil, counts: c.counts, outcomes: c.outcomes)
+    /// The comparisons laid out: per file its counts and outcomes, and the totals.
+    public init(_ batch: CompareBatch) {
+        mode = batch.mode
+        policy = batch.policy
+        files = batch.files.map {
+            FileEntry(path: $0.path, plain: $0.plain, counts: $0.comparison.counts, outcomes: $0.comparison.outcomes)
         }
-        mode = .sameObject
-        self.policy = policy
-        files = batch.results
         errors = batch.failures
         summary = files.reduce(Counts()) { $0 + $1.counts }
-    }
-
-    /// Cross-build: annotated sites of one build against the scan of another.
-    public init(annotated: String, plain: String, policy: Policy, tableSymbol: String? = nil) {
-        mode = .crossBuild
-        self.policy = policy
-        do {
-            let a = try ObjectFile(path: annotated)
-            do {
-                let p = try ObjectFile(path: plain)
-                let analysis = try Analysis(annotated: a, plain: p, policies: [policy],
-                                            options: Analysis.Options(tableSymbol: tableSymbol))
-                if analysis.macro.sites.isEmpty {
-                    // Nothing to compare: most likely the two builds given the wrong way round.
-                    files = []
-                    errors = [FileFailure(path: annotated, message: Self.noRecords(analysis.macro, plain: p, tableSymbol))]
-                } else {
-                    let c = analysis.comparisons[policy]!
-                    files = [FileEntry(path: annotated, plain: plain, counts: c.counts, outcomes: c.outcomes)]
-                    errors = []
-                }
-            } catch {
-                files = []
-                errors = [FileFailure(path: plain, error: error)]
-            }
-        } catch {
-            files = []
-            errors = [FileFailure(path: annotated, error: error)]
-        }
-        summary = files.reduce(Counts()) { $0 + $1.counts }
-    }
-
-    /// `no annotated records (.parainstructions); are --annotated and
-    /// --plain swapped?` when the plain build has them.
-    static func noRecords(_ macro: MacroScan, plain: ObjectFile, _ tableSymbol: String?) -> String {
-        let what = "no annotated records (\(macro.section ?? ".parainstructions"))"
-        let other = try? MacroScan(file: plain, options: MacroOptions(tableSymbol: tableSymbol, sourcePositions: false))
-        if let other, !other.sites.isEmpty { return what + "; are --annotated and --plain swapped?" }
-        return what + "; --annotated wants the build with the annotated macros"
     }
 
     /// The widest header line (a terminal, a mail with long paths).

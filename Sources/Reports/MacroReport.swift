@@ -1,8 +1,5 @@
 import Pipeline
-import Compare
-import Study
 import MacroSites
-import ELF
 import SiteModel
 
 /// `pvsites macro`: the annotated sites of each file.
@@ -36,7 +33,8 @@ public struct MacroReport: Codable, Sendable {
             case nativeReplacements = "native_replacements"
         }
 
-        init(_ scan: MacroScan, names: OpNames) {
+        init(_ file: MacroBatch.File) {
+            let scan = file.scan
             path = scan.path
             section = scan.section
             layout = scan.layout
@@ -45,7 +43,7 @@ public struct MacroReport: Codable, Sendable {
             records = scan.records
             otherRecords = scan.otherRecords
             nativeReplacements = scan.nativeReplacements
-            sites = names.name(scan.sites)
+            sites = file.sites
             findings = scan.findings
         }
     }
@@ -55,23 +53,9 @@ public struct MacroReport: Codable, Sendable {
     public let files: [FileEntry]
     public let errors: [FileFailure]
 
-    /// Ops the objects' own DWARF does not name (an annotated object whose
-    /// C code names the table only inside asm has no type for it) are
-    /// named from `namesFrom` (files whose DWARF has the table, such as
-    /// the plain build of the same source), else from the other files of
-    /// the batch, as `reloc` names them.
-    public init(paths: [String], options: MacroOptions, namesFrom: [String] = []) {
-        let batch = Batch(paths: paths) { try MacroScan(file: $0, options: options) }
-        var names: OpNames = [:]
-        let unnamed = batch.results.contains { $0.sites.contains { $0.op.name == nil } }
-        if unnamed {
-            names = OpNames.firstNaming(paths: namesFrom, symbol: options.tableSymbol)
-            if names.isEmpty && namesFrom.isEmpty {
-                names = OpNames(ops: batch.results.flatMap { $0.sites.map(\.op) })
-                if names.isEmpty { names = OpNames.firstNaming(paths: paths, symbol: options.tableSymbol) }
-            }
-        }
-        files = batch.results.map { FileEntry($0, names: names) }
+    /// The batch laid out: its files, failures and totals.
+    public init(_ batch: MacroBatch) {
+        files = batch.files.map(FileEntry.init)
         errors = batch.failures
         summary = Summary(files: files.count, records: files.reduce(0) { $0 + $1.records },
                           sites: files.reduce(0) { $0 + $1.sites.count },

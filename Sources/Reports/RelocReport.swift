@@ -1,5 +1,4 @@
 import Pipeline
-import ELF
 import RelocSites
 import SiteModel
 
@@ -34,15 +33,15 @@ public struct RelocReport: Codable, Sendable {
     public let files: [FileEntry]
     public let errors: [FileFailure]
 
-    public init(paths: [String], options: RelocOptions) {
-        let batch = Batch(paths: paths) { try RelocScan(file: $0, options: options) }
-        policy = options.policy
-        files = batch.results.map {
+    /// The batch laid out: its files, failures and totals.
+    public init(_ batch: RelocBatch) {
+        policy = batch.policy
+        files = batch.scans.map {
             FileEntry(path: $0.path, table: $0.table, references: $0.references, sites: $0.sites, findings: $0.findings)
         }
         errors = batch.failures
         var byKind: [String: Int] = [:]
-        for scan in batch.results { byKind.merge(scan.byKind, uniquingKeysWith: +) }
+        for scan in batch.scans { byKind.merge(scan.byKind, uniquingKeysWith: +) }
         summary = Summary(files: files.count, references: files.reduce(0) { $0 + $1.references.count },
                           sites: files.reduce(0) { $0 + $1.sites.count }, byKind: byKind,
                           findings: files.reduce(0) { $0 + $1.findings.count }, failed: errors.count)

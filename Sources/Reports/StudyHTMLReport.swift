@@ -271,16 +271,16 @@ public struct StudyHTMLReport {
     }
 
     private func byOp() -> [String] {
+        let columns = StudyReport.OpTable.columns
+        // The policies' found columns are marked (they carry the comparison).
+        func policy(_ c: StudyReport.OpTable.Column) -> String { c.isFound ? " class=\"policy\"" : "" }
         var h = ["<section id=\"by-op\">", "<h2>\(e(StudyReport.Heading.byOp)) (\(e(report.byOp.title)))</h2>",
                  "<table class=\"counts\">",
-                 "<thead><tr><th>op</th><th>annotated</th><th class=\"policy\">naive found</th>"
-                    + "<th class=\"policy\">decoded found</th><th>missed</th><th class=\"policy\">dataflow found</th>"
-                    + "<th>missed</th><th>top cause</th></tr></thead>", "<tbody>"]
+                 "<thead><tr><th>op</th>" + columns.map { "<th\(policy($0))>\(e($0.shortLabel))</th>" }.joined()
+                    + "<th>top cause</th></tr></thead>", "<tbody>"]
         for l in report.byOp.lines {
-            h.append("<tr><th><code>\(e(l.op))</code></th><td>\(l.annotated)</td>"
-                + "<td class=\"policy\">\(l.found[.naive] ?? 0)</td>"
-                + "<td class=\"policy\">\(l.found[.decoded] ?? 0)</td><td>\(l.missed[.decoded] ?? 0)</td>"
-                + "<td class=\"policy\">\(l.found[.dataflow] ?? 0)</td><td>\(l.missed[.dataflow] ?? 0)</td>"
+            h.append("<tr><th><code>\(e(l.op))</code></th>"
+                + zip(columns, l.counts).map { "<td\(policy($0))>\($1)</td>" }.joined()
                 + "<td class=\"cause\">\(e(l.topCause ?? ""))</td></tr>")
         }
         h += ["</tbody>", "</table>", "</section>"]

@@ -159,12 +159,11 @@ public struct StudyMarkdownReport {
     }
 
     private func byOp() -> [String] {
-        var out = ["| op | annotated | naive found | decoded found | decoded missed | dataflow found | dataflow missed | top cause |",
-                   "|---|---:|---:|---:|---:|---:|---:|---|"]
+        let columns = StudyReport.OpTable.columns
+        var out = ["| op | " + columns.map(\.label).joined(separator: " | ") + " | top cause |",
+                   "|---|" + columns.map { _ in "---:|" }.joined() + "---|"]
         for l in report.byOp.lines {
-            let n = [l.annotated, l.found[.naive] ?? 0, l.found[.decoded] ?? 0, l.missed[.decoded] ?? 0,
-                     l.found[.dataflow] ?? 0, l.missed[.dataflow] ?? 0]
-            out.append("| \(Markdown.code(l.op)) | " + n.map(String.init).joined(separator: " | ")
+            out.append("| \(Markdown.code(l.op)) | " + l.counts.map(String.init).joined(separator: " | ")
                 + " | \(Markdown.inline(l.topCause ?? "")) |")
         }
         return out

@@ -620,13 +620,51 @@ extension StudyReport {
 // MARK: - Per op
 
 extension StudyReport {
-    /// The main compiler's objects, every variant and opt level, by op.
+    /// The main compiler's objects, every variant and opt level, by op: the
+    /// rows and columns laid out once, which the text (`--by-op`), markdown
+    /// and HTML renderings only format.
     public struct OpTable: Sendable {
+        /// A column of counts, in the order the renderings print them.
+        public struct Column: Sendable {
+            public enum Measure: Sendable, Hashable {
+                case annotated, found(Policy), missed(Policy)
+            }
+
+            public let measure: Measure
+            /// Three letters, for the 72-column text (`nai`, `mis`).
+            public let abbreviation: String
+            /// The full heading (`decoded missed`).
+            public let label: String
+
+            /// A found column: the renderings mark the policy's columns.
+            public var isFound: Bool {
+                if case .found = measure { return true }
+                return false
+            }
+
+            /// The heading next to the policy's found column, where the
+            /// policy goes without saying (`missed`).
+            public var shortLabel: String {
+                if case .missed = measure { return "missed" }
+                return label
+            }
+        }
+
+        /// annotated, then found by each policy, with the misses of the
+        /// two that decode next to their found column.
+        public static let columns = [
+            Column(measure: .annotated, abbreviation: "ann", label: "annotated"),
+            Column(measure: .found(.naive), abbreviation: "nai", label: "naive found"),
+            Column(measure: .found(.decoded), abbreviation: "dec", label: "decoded found"),
+            Column(measure: .missed(.decoded), abbreviation: "mis", label: "decoded missed"),
+            Column(measure: .found(.dataflow), abbreviation: "dfl", label: "dataflow found"),
+            Column(measure: .missed(.dataflow), abbreviation: "mis", label: "dataflow missed"),
+        ]
+
         public struct Line: Sendable {
             public let op: String
-            public let annotated: Int
-            public let found: [Policy: Int]
-            public let missed: [Policy: Int]
+            /// One per column of `columns`.
+            public let counts: [Int]
             /// The commonest cause of the decoded policy's misses (or the
             /// dataflow policy's when decoded misses none).
             public let topCause: String?
@@ -640,8 +678,14 @@ extension StudyReport {
             let ops = OpTally.merge(configs.compactMap(\.ops))
             lines = ops.map { t in
                 let top = (t.policies[.decoded]?.topCause ?? t.policies[.dataflow]?.topCause)?.rawValue
-                return Line(op: t.op.description, annotated: t.annotated, found: t.policies.mapValues(\.found),
-                            missed: t.policies.mapValues(\.missed), topCause: top)
+                let counts = Self.columns.map { column -> Int in
+                    switch column.measure {
+                    case .annotated: t.annotated
+                    case .found(let p): t.policies[p]?.found ?? 0
+                    case .missed(let p): t.policies[p]?.missed ?? 0
+                    }
+                }
+                return Line(op: t.op.description, counts: counts, topCause: top)
             }
         }
     }

@@ -300,13 +300,15 @@ public struct StudyTextReport {
         let t = report.byOp
         var out = ["\(StudyReport.Heading.byOp) (\(t.title))"]
         // 72 columns with the longest cause (pointer-in-register).
-        out.append("  (found by nai naive, dec decoded, dfl dataflow; mis missed; sites)")
-        out.append("  " + TextTable.pad("op", 20) + ["ann", "nai", "dec", "mis", "dfl", "mis"].map { TextTable.padLeft($0, 5) }.joined()
-            + " top cause")
+        let found = StudyReport.OpTable.columns.compactMap { c -> String? in
+            if case .found(let p) = c.measure { return "\(c.abbreviation) \(p.rawValue)" }
+            return nil
+        }
+        out.append("  (found by " + found.joined(separator: ", ") + "; mis missed; sites)")
+        out.append("  " + TextTable.pad("op", 20)
+            + StudyReport.OpTable.columns.map { TextTable.padLeft($0.abbreviation, 5) }.joined() + " top cause")
         for l in t.lines {
-            let n = [l.annotated, l.found[.naive] ?? 0, l.found[.decoded] ?? 0, l.missed[.decoded] ?? 0,
-                     l.found[.dataflow] ?? 0, l.missed[.dataflow] ?? 0]
-            out.append("  " + TextTable.pad(l.op, 20) + n.map { TextTable.padLeft(String($0), 5) }.joined()
+            out.append("  " + TextTable.pad(l.op, 20) + l.counts.map { TextTable.padLeft(String($0), 5) }.joined()
                 + (l.topCause.map { " " + $0 } ?? ""))
         }
         return out

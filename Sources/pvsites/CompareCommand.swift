@@ -1,3 +1,4 @@
+import Pipeline
 import Reports
 import ArgumentParser
 import RelocSites
@@ -52,11 +53,11 @@ struct CompareCommand: ParsableCommand {
         let report: CompareReport
         var inputs = InputFiles.Expansion()
         if let annotated, let plain {
-            report = CompareReport(annotated: annotated, plain: plain, policy: policy, tableSymbol: symbol)
+            report = CompareReport(CompareBatch(annotated: annotated, plain: plain, policy: policy, tableSymbol: symbol))
         } else {
             inputs = InputFiles.expand(paths)
-            report = CompareReport(sameObject: inputs.files, policy: policy, tableSymbol: symbol,
-                                   sourcePositions: !noSource)
+            report = CompareReport(CompareBatch(sameObject: inputs.files, policy: policy, tableSymbol: symbol,
+                                                sourcePositions: !noSource))
         }
         try BatchEnd(inputs: inputs, options: batch, output: output)
             .finish(report, failures: report.errors, text: report.text)

@@ -2,6 +2,7 @@ import Foundation
 import Reports
 import ArgumentParser
 import MacroSites
+import Pipeline
 
 struct MacroCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,7 +54,7 @@ struct MacroCommand: ParsableCommand {
         for f in namesFrom where !FileManager.default.isReadableFile(atPath: f) {
             throw CLIError("\(f): cannot read (--names-from)")
         }
-        let report = MacroReport(paths: inputs.files, options: options, namesFrom: namesFrom)
+        let report = MacroReport(MacroBatch(paths: inputs.files, options: options, namesFrom: namesFrom))
         try BatchEnd(inputs: inputs, options: batch, output: output)
             .finish(report, failures: report.errors, text: report.text)
     }

@@ -1,3 +1,4 @@
+import Pipeline
 import Reports
 import ArgumentParser
 
@@ -16,7 +17,7 @@ struct ObjInfoCommand: ParsableCommand {
 
     func run() throws {
         let inputs = InputFiles.expand(paths)
-        let report = ObjectInfoReport(paths: inputs.files)
+        let report = ObjectInfoReport(ObjectInfo.read(paths: inputs.files))
         try BatchEnd(inputs: inputs, options: batch, output: output)
             .finish(report, failures: report.errors, text: report.text)
     }

@@ -1,3 +1,4 @@
+import Pipeline
 import Reports
 import ArgumentParser
 import RelocSites
@@ -35,7 +36,7 @@ struct RelocCommand: ParsableCommand {
     func run() throws {
         let options = RelocOptions(tableSymbol: symbol, policy: policy, sourcePositions: !noSource)
         let inputs = InputFiles.expand(paths)
-        let report = RelocReport(paths: inputs.files, options: options)
+        let report = RelocReport(RelocBatch(paths: inputs.files, options: options))
         try BatchEnd(inputs: inputs, options: batch, output: output)
             .finish(report, failures: report.errors, text: report.text)
     }
