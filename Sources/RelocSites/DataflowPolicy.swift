@@ -97,10 +97,18 @@ struct DataflowPolicy {
     /// displacement is relocated: it leaves the function (a tail call, a
     /// `jmp __x86_return_thunk`), whatever the unrelocated bytes say. In
     /// an image the displacement is final and the target itself tells.
+    /// Except a jump into `.altinstr_aux`: static_cpu_has's test, which
+    /// the kernel patches to fall through to the next instruction (or to
+    /// jump to the no-feature label); the walk goes on as before.
     private func relocatedBranch(_ insn: Instruction, section: Section) throws -> Bool {
         guard file.isRelocatable, insn.branchTarget != nil, insn.length > 1 else { return false }
         let offset = insn.address - file.address(of: section, offset: 0)
-        return try file.relocations(patching: section).find(in: offset + 1 ..< offset + UInt64(insn.length)) != nil
+        guard let r = try file.relocations(patching: section).find(in: offset + 1 ..< offset + UInt64(insn.length)) else {
+            return false
+        }
+        if let target = file.findSymbol(index: r.symbolIndex)?.definingSection,
+           file.findSection(index: target)?.name == ".altinstr_aux" { return false }
+        return true
     }
 
     /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
