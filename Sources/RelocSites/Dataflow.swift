@@ -36,14 +36,25 @@ struct Dataflow {
     /// indirect jump `instructions[i]` dispatches through (empty when it is
     /// not a switch): the walk goes on into each.
     ///
-    /// `relocatedBranch(insn)` is true for a direct jump whose target is a
-    /// relocation (an object's `jmp __x86_return_thunk`, a tail call, a
-    /// conditional tail call): its unrelocated displacement points at the
-    /// next instruction, which is not where it goes.
+    /// Where a direct jump goes, beyond its target: see `branch`.
+    enum Branch {
+        /// To its target, when that is in the function.
+        case target
+        /// Out of the function, whatever its bytes say: an object's jump
+        /// whose displacement is a relocation (`jmp __x86_return_thunk`,
+        /// a tail call, a conditional tail call), whose unrelocated bytes
+        /// point at the next instruction.
+        case leaves
+        /// On to the next instruction: a jump into `.altinstr_aux`,
+        /// static_cpu_has's test, which the kernel patches to fall through.
+        case fallsThrough
+    }
+
+    /// `branch(insn)` says where a direct jump goes (`Branch`).
     static func follow(instructions: [Instruction], from start: Int, register: Register, value: Value,
                        thunkRegister: (Instruction) throws -> Register?,
                        switchTargets: (Int) throws -> [UInt64] = { _ in [] },
-                       relocatedBranch: (Instruction) throws -> Bool = { _ in false }) rethrows -> [Found] {
+                       branch: (Instruction) throws -> Branch = { _ in .target }) rethrows -> [Found] {
         guard start < instructions.count else { return [] }
         var index: [UInt64: Int] = [:]
         for (i, insn) in instructions.enumerated() { index[insn.address] = i }
@@ -63,7 +74,10 @@ struct Dataflow {
                 case .ret, .trap:
                     state = [:]
                 case .jump:
-                    if let t = insn.branchTarget, let j = index[t], try !relocatedBranch(insn) {
+                    let how = insn.branchTarget == nil ? Branch.target : try branch(insn)
+                    if how == .fallsThrough {
+                        work.append((i + 1, state))
+                    } else if let t = insn.branchTarget, let j = index[t], how == .target {
                         work.append((j, state))
                     } else if try site == nil && (insn.branchTarget == nil || thunkRegister(insn) != nil) {
                         // A switch's dispatch (`jmp *%rax`, or its retpoline
@@ -72,7 +86,7 @@ struct Dataflow {
                     }
                     state = [:]
                 case .conditionalJump:
-                    if let t = insn.branchTarget, let j = index[t], try !relocatedBranch(insn) { work.append((j, state)) }
+                    if let t = insn.branchTarget, let j = index[t], try branch(insn) == .target { work.append((j, state)) }
                 case .call:
                     for r in Register.callerSaved { state[r] = nil }
                 default:

@@ -67,7 +67,7 @@ struct DataflowPolicy {
             let found = try Dataflow.follow(instructions: list, from: start, register: Register(name: reg), value: value,
                                             thunkRegister: { insn in try thunkRegister(insn, section: section) },
                                             switchTargets: { i in try jumpTables.targets(list, at: i, section: section) },
-                                            relocatedBranch: { insn in try relocatedBranch(insn, section: section) })
+                                            branch: { insn in try branch(insn, section: section) })
             for f in found {
                 let place = Place(section: section.index, offset: f.instruction.address - file.address(of: section, offset: 0))
                 guard !existing.contains(place) else { continue }
@@ -93,22 +93,21 @@ struct DataflowPolicy {
         return out
     }
 
-    /// A direct jump (or conditional jump) of a relocatable object whose
-    /// displacement is relocated: it leaves the function (a tail call, a
-    /// `jmp __x86_return_thunk`), whatever the unrelocated bytes say. In
-    /// an image the displacement is final and the target itself tells.
-    /// Except a jump into `.altinstr_aux`: static_cpu_has's test, which
-    /// the kernel patches to fall through to the next instruction (or to
-    /// jump to the no-feature label); the walk goes on as before.
-    private func relocatedBranch(_ insn: Instruction, section: Section) throws -> Bool {
-        guard file.isRelocatable, insn.branchTarget != nil, insn.length > 1 else { return false }
+    /// Where a direct jump goes (Dataflow.Branch). In an object, a jump
+    /// whose displacement is relocated leaves the function, unless the
+    /// relocation is against `.altinstr_aux`; in an image, a jump whose
+    /// target lies in `.altinstr_aux` falls through.
+    private func branch(_ insn: Instruction, section: Section) throws -> Dataflow.Branch {
+        guard let target = insn.branchTarget, insn.length > 1 else { return .target }
+        let aux = { (index: Int?) in index.flatMap { file.findSection(index: $0) }?.name == ".altinstr_aux" }
+        guard file.isRelocatable else {
+            return aux(file.findSection(containingAddress: target)?.index) ? .fallsThrough : .target
+        }
         let offset = insn.address - file.address(of: section, offset: 0)
         guard let r = try file.relocations(patching: section).find(in: offset + 1 ..< offset + UInt64(insn.length)) else {
-            return false
+            return .target
         }
-        if let target = file.findSymbol(index: r.symbolIndex)?.definingSection,
-           file.findSection(index: target)?.name == ".altinstr_aux" { return false }
-        return true
+        return aux(file.findSymbol(index: r.symbolIndex)?.definingSection) ? .fallsThrough : .leaves
     }
 
     /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
