@@ -166,7 +166,7 @@ kernel-record: build kernel-deps
 kernel-baseline: build kernel-deps
 	$(PVSITES) kernel study $(KERNEL_ARGS) $(KERNEL_FORMS) --format json -o $(KERNEL_STUDY_JSON) $(KERNEL_FLAGS)
 	$(PVSITES) gate --baseline Kernels/baseline-$(KERNEL).json --results $(KERNEL_STUDY_JSON) --update
-	$(PVSITES) kernel study $(KERNEL_ARGS) --opt -O2 --retpoline on --subset arch/x86/mm/ --format json -o .build/kernel-study-$(KERNEL)-x86-mm.json $(KERNEL_FLAGS)
+	$(PVSITES) kernel study $(KERNEL_ARGS) --opt -O2 --retpoline on --subset arch/x86/mm/ --form plain --format json -o .build/kernel-study-$(KERNEL)-x86-mm.json $(KERNEL_FLAGS)
 	$(PVSITES) gate --baseline Kernels/baseline-$(KERNEL)-x86-mm.json --results .build/kernel-study-$(KERNEL)-x86-mm.json --update
 
 # The A/B-tree tests of Tests/KernelTests, which `make test` skips, with the
