@@ -22,8 +22,8 @@ struct DataflowPolicy {
     let file: ObjectFile
     let table: OpsTable
     let code: CodeReader
-    /// The `__x86_indirect_thunk_*` symbols, found on first need.
-    private var thunkSymbols: SymbolSet?
+    /// The retpoline thunks, found on first need.
+    private var thunks: RetpolineThunks?
     private let jumpTables: JumpTables
 
     init(file: ObjectFile, table: OpsTable) {
@@ -113,25 +113,7 @@ struct DataflowPolicy {
     /// The register of a call or jump to `__x86_indirect_thunk_<reg>`.
     private mutating func thunkRegister(_ insn: Instruction, section: Section) throws -> Register? {
         guard insn.branchTarget != nil else { return nil }
-        let prefix = "__x86_indirect_thunk_"
-        let base = file.address(of: section, offset: 0)
-        let offset = insn.address - base
-        if thunkSymbols == nil {
-            thunkSymbols = SymbolSet(file.findSymbolIndices(withPrefix: prefix), capacity: file.symbolCount)
-        }
-        var name: String?
-        // The call's field: past the opcode, inside the instruction.
-        if let thunks = thunkSymbols, !thunks.isEmpty, insn.length > 1 {
-            name = try file.relocations(patching: section).all(in: offset + 1 ..< offset + UInt64(insn.length))
-                .first { thunks.contains($0.symbolIndex) }
-                .map { file.symbolName(index: $0.symbolIndex) }
-        }
-        if name == nil, !file.isRelocatable, let target = insn.branchTarget,
-           let sec = file.findSection(containingAddress: target),
-           let (sym, delta) = file.findFunction(section: sec.index, offset: target - sec.address), delta == 0 {
-            name = sym.name
-        }
-        guard let name, name.hasPrefix(prefix) else { return nil }
-        return Register(name: String(name.dropFirst(prefix.count)))
+        if thunks == nil { thunks = RetpolineThunks(file: file) }
+        return try thunks!.register(of: insn, in: section)
     }
 }
