@@ -172,9 +172,9 @@ struct CommandLineTests {
         let object = try #require(corpusConfigs.first { $0.link == .object })
         // The verdict's first sentence: the Linux result, in C sites.
         let f = try #require(object.policies[.dataflow]?.bySource?[.c])
-        #expect(lines.prefix(20).contains { $0.hasPrefix("  Linux 6.1, objects, gcc -O2, retpolines off: ") })
+        #expect(lines.prefix(20).contains { $0.hasPrefix("  Linux 6.1, objects, gcc -O2: retpolines off, ") })
         let prose = lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
-        #expect(prose.contains("of \(f.annotated) annotated C sites, a dataflow relocation scan finds \(f.found) "), "\(prose.prefix(600))")
+        #expect(prose.contains("of \(f.annotated) annotated C sites a dataflow relocation scan finds \(f.found) "), "\(prose.prefix(600))")
         #expect(lines.contains { $0.hasPrefix("Linux 6.1 A/B, gcc, objects") })
         let json = try Self.run(["study", "--linux", file, "--format", "json"] + slice)
         let back = try JSONDecoder().decode(StudyResult.self, from: Data(json.stdout.utf8))

@@ -38,7 +38,7 @@ struct VerdictTests {
         let report = StudyReport(LinuxResultsReportTests.two)
         let sentences = report.verdict.sentences
         #expect(sentences.count <= Verdict.maxSentences)
-        #expect(sentences.first?.scope.hasPrefix("Linux 6.1, whole kernel (10 objects), gcc -O2, retpolines off") == true)
+        #expect(sentences.first?.text.hasPrefix("Linux 6.1, whole kernel (10 objects), gcc -O2: retpolines off, ") == true)
         // Linux before the corpus.
         let firstCorpus = try #require(sentences.firstIndex { $0.scope.hasPrefix("Corpus") })
         #expect(sentences[..<firstCorpus].allSatisfy { $0.scope.hasPrefix("Linux") })
@@ -51,23 +51,31 @@ struct VerdictTests {
                 #expect(s.text.contains(" sites"), "\(s.text)")
                 #expect(s.text.hasPrefix(s.scope + ": "), "\(s.text)")
             }
-            guard let c = s.config else { continue }
+            guard let c = s.configs.first else { continue }
             let n = Self.numbers(s.text, after: s.scope)
-            if let kernel = c.kernel {
-                let configs = try #require(linux.first { $0["version"] as? String == kernel }?["configs"] as? [[String: Any]])
-                let row = try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline?.rawValue, scope: c.scope?.rawValue)
-                let f = try Self.policy(row, "dataflow"), d = try Self.policy(row, "decoded")
-                var expected = [f["annotated"], f["found"], f["patchable"], d["found"]].compactMap { $0 as? Int }
-                if let top = Verdict.topCause(c.policies[.decoded]!), (d["found"] as! Int) < (d["annotated"] as! Int) {
-                    let causes = try #require(d["causes"] as? [String: Int])
-                    expected.append(try #require(causes[top.cause.rawValue]))
-                }
-                if c.scope == .tree {
-                    let v = try Self.policy(try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline?.rawValue,
-                                                                scope: "vmlinux"), "dataflow")
-                    expected += [v["found"], v["annotated"], v["patchable"]].compactMap { $0 as? Int }
+            if c.kernel != nil {
+                // Each retpoline setting's clause in turn: its numbers, then
+                // (the whole tree) its vmlinux row's.
+                var expected: [Int] = []
+                for c in s.configs {
+                    let kernel = try #require(c.kernel)
+                    let configs = try #require(linux.first { $0["version"] as? String == kernel }?["configs"] as? [[String: Any]])
+                    let row = try Self.jsonConfig(configs, kernel: kernel, opt: c.opt, retpoline: c.retpoline?.rawValue,
+                                                  scope: c.scope?.rawValue)
+                    let f = try Self.policy(row, "dataflow"), d = try Self.policy(row, "decoded")
+                    expected += [f["annotated"], f["found"], f["patchable"], d["found"]].compactMap { $0 as? Int }
+                    if let top = Verdict.topCause(c.policies[.decoded]!), (d["found"] as! Int) < (d["annotated"] as! Int) {
+                        let causes = try #require(d["causes"] as? [String: Int])
+                        expected.append(try #require(causes[top.cause.rawValue]))
+                    }
+                    if c.scope == .tree {
+                        let v = try Self.policy(try Self.jsonConfig(configs, kernel: kernel, opt: c.opt,
+                                                                    retpoline: c.retpoline?.rawValue, scope: "vmlinux"), "dataflow")
+                        expected += [v["found"], v["annotated"], v["patchable"]].compactMap { $0 as? Int }
+                    }
                 }
                 #expect(n == expected, "\(s.text)")
+                #expect(s.configs.map(\.retpoline) == [.off, .on], "\(s.text)")
             } else {
                 let configs = try #require(json["configs"] as? [[String: Any]])
                 let row = try Self.jsonConfig(configs, kernel: nil, opt: c.opt, retpoline: nil, scope: nil, variant: c.variant)
@@ -78,9 +86,12 @@ struct VerdictTests {
                         "\(s.text)")
             }
         }
-        // Eight groups (6.1 and 6.99, -O2 and -Os, retpolines off and on): four, then a line for the rest.
-        #expect(sentences.filter { $0.scope.hasPrefix("Linux") }.count == Verdict.maxLinux)
-        #expect(sentences.contains { $0.text.hasPrefix("4 more Linux configurations") })
+        // Eight configurations (6.1 and 6.99, -O2 and -Os, retpolines off
+        // and on): a sentence per version and level, none left out.
+        let scopes = sentences.filter { !$0.configs.isEmpty && $0.configs[0].kernel != nil }.map(\.scope)
+        #expect(scopes == ["Linux 6.1, whole kernel (10 objects), gcc -O2", "Linux 6.1, whole kernel (10 objects), gcc -Os",
+                           "Linux 6.99, a subset of 10 objects, gcc -O2", "Linux 6.99, a subset of 10 objects, gcc -Os"])
+        #expect(!sentences.contains { $0.text.contains("more Linux configurations") })
     }
 
     /// The text report opens with them, wrapped within 72 columns.
@@ -90,10 +101,10 @@ struct VerdictTests {
         #expect(lines[1] == StudyReport.Heading.verdict + ":")
         let first = try #require(lines.firstIndex { $0.hasPrefix("  ") })
         #expect(first <= 3)
-        #expect(lines[first].hasPrefix("  Linux 6.1, whole kernel (10 objects), gcc -O2, retpolines off: "))
+        #expect(lines[first].hasPrefix("  Linux 6.1, whole kernel (10 objects), gcc -O2: retpolines off, "))
         for line in lines { #expect(line.count <= StudyTextReport.width, "\(line)") }
         let md = StudyMarkdownReport(StudyReport(LinuxResultsReportTests.two)).render()
-        #expect(md.contains("\n- Linux 6.1, whole kernel (10 objects), gcc -O2, retpolines off: "))
+        #expect(md.contains("\n- Linux 6.1, whole kernel (10 objects), gcc -O2: retpolines off, "))
         let html = StudyHTMLReport(StudyReport(LinuxResultsReportTests.two)).render()
         let verdict = try #require(html.range(of: "<section id=\"verdict\">"))
         #expect(html.range(of: "<section id=\"bottom-line\">").map { verdict.lowerBound < $0.lowerBound } == true)
