@@ -187,7 +187,8 @@ public struct KernelBoot: Sendable {
         var made: MadeRecords?
         if let policy = plan.policy {
             events?(.log("\(plan): making records from \(tree)/vmlinux"))
-            let records = try Self.records(vmlinux: tree + "/vmlinux", policy: policy, layout: setup.kernel.recordLayout)
+            let records = try Self.records(vmlinux: tree + "/vmlinux", policy: policy, layout: setup.kernel.recordLayout,
+                                           section: setup.kernel.recordSection)
             let file = dir + "/" + plan.recordsName + ".S"
             try records.assembly.write(toFile: file, atomically: true, encoding: .utf8)
             events?(.log("\(plan): linking \(records.records) records (\(file))"))
@@ -195,7 +196,8 @@ public struct KernelBoot: Sendable {
             made = records
             made?.textUnchanged = try Self.sameCodeLayout(tree + "/vmlinux", image + "/vmlinux", records: records.addresses)
         }
-        let inImage = try Self.recordCount(image + "/vmlinux")
+        let inImage = try Self.recordCount(image + "/vmlinux", layout: setup.kernel.recordLayout,
+                                           section: setup.kernel.recordSection)
         // A Xen boot's log beside the bare one's, not over it.
         let suffix = qemu.xen == nil ? "" : "-xen"
         let log = dir + "/" + plan.recordsName.replacingOccurrences(of: "-none", with: "") + suffix + ".log"
@@ -228,13 +230,17 @@ public struct KernelBoot: Sendable {
         public var textUnchanged: Bool?
     }
 
-    /// Scans `vmlinux` under `policy`, makes its records, leaves out the
-    /// sites it already has a record for, checks the rest in the simulator
-    /// and writes them as `.quad _text + off` lines.
-    public static func records(vmlinux: String, policy: Policy, layout: String) throws -> MadeRecords {
+    /// Scans `vmlinux` under `policy`, makes its records for the version's
+    /// patcher (`layout`: 6.8's takes only `call *disp32(%rip)`), leaves
+    /// out the sites it already has a record for (in `section`), checks the
+    /// rest in the simulator and writes them addressed from `_text`
+    /// (`.quad _text + off`; 6.8: `.long _text + off - .`).
+    public static func records(vmlinux: String, policy: Policy, layout: String,
+                               section: String = ".parainstructions") throws -> MadeRecords {
         let file = try ObjectFile(path: vmlinux)
         let run = try RecordsRun(file: file, options: RecordsRun.Options(policy: policy, sites: .scan, layout: layout))
-        let own = try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false))
+        let own = try MacroScan(file: file, options: MacroOptions(section: section, format: RecordFormats.find(named: layout),
+                                                                 sourcePositions: false))
         let annotated = Set(own.sites.map(\.address))
         let records = run.set.records.filter { !annotated.contains($0.address) }
         guard let text = file.findSymbols(named: "_text").first else {
@@ -252,10 +258,13 @@ public struct KernelBoot: Sendable {
                            addresses: records.map(\.address))
     }
 
-    /// Records in an image's `.parainstructions` (the layout's stride).
-    static func recordCount(_ vmlinux: String) throws -> Int {
+    /// The pv records in an image: `.parainstructions` (the layout's
+    /// stride); since 6.8 the `.altinstructions` entries with
+    /// ALT_FLAG_DIRECT_CALL.
+    static func recordCount(_ vmlinux: String, layout: String = "linux-6.1", section: String = ".parainstructions") throws -> Int {
         let file = try ObjectFile(path: vmlinux)
-        return try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", sourcePositions: false)).sites.count
+        return try MacroScan(file: file, options: MacroOptions(section: section, format: RecordFormats.find(named: layout),
+                                                               sourcePositions: false)).sites.count
     }
 
     /// Whether the code the records point into is laid out alike in both

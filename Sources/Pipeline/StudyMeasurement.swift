@@ -164,7 +164,10 @@ struct PairResult: Sendable {
             var taken: [Shown: Int] = [:]
             // Patchable: the found sites' plain-build sites that got a
             // record, the records made from each policy's whole scan.
-            let records = try Patchable.records(file: p, scans: Policy.allCases.map { analysis.scans[$0]! })
+            // In place for the annotated build's own patcher: 6.8's takes
+            // only `call *disp32(%rip)`.
+            let records = try Patchable.records(file: p, scans: Policy.allCases.map { analysis.scans[$0]! },
+                                                patcher: Patchable.patcher(layout: analysis.macro.layout))
             for policy in Policy.allCases {
                 let c = analysis.comparisons[policy]!
                 policies[policy] = c.counts

@@ -1,4 +1,5 @@
 import ELF
+import MacroSites
 import RelocSites
 import SiteModel
 
@@ -7,26 +8,34 @@ import SiteModel
 /// accepts (every check on, naive's guesses included: a guess that is not a
 /// whole call is not patchable, whatever the 2007 proposal would write).
 public enum Patchable {
-    public static func count(file: ObjectFile, scan: RelocScan) throws -> Int {
-        try records(file: file, scans: [scan])[scan.policy]!.records.count
+    public static func count(file: ObjectFile, scan: RelocScan, patcher: Patcher = .paravirt) throws -> Int {
+        try records(file: file, scans: [scan], patcher: patcher)[scan.policy]!.records.count
     }
 
     /// The same for several policies' scans of one file, sharing the
     /// branch targets.
-    public static func counts(file: ObjectFile, scans: [RelocScan]) throws -> [Policy: Int] {
-        try records(file: file, scans: scans).mapValues(\.records.count)
+    public static func counts(file: ObjectFile, scans: [RelocScan], patcher: Patcher = .paravirt) throws -> [Policy: Int] {
+        try records(file: file, scans: scans, patcher: patcher).mapValues(\.records.count)
     }
 
     /// The records made from each whole scan (as `pvsites records
     /// --policy P` with decoding makes them), one RecordMaker for the file.
-    public static func records(file: ObjectFile, scans: [RelocScan]) throws -> [Policy: RecordSet] {
+    /// `patcher`: the Linux whose records these would be (the annotated
+    /// build's record layout says which).
+    public static func records(file: ObjectFile, scans: [RelocScan], patcher: Patcher = .paravirt) throws -> [Policy: RecordSet] {
         let maker = RecordMaker(file: file)
         var out: [Policy: RecordSet] = [:]
         for scan in scans {
             out[scan.policy] = try maker.make(sites: scan.sites, references: scan.references, annotated: false,
-                                          options: RecordOptions(decodeSites: true))
+                                          options: RecordOptions(decodeSites: true, patcher: patcher))
         }
         return out
+    }
+
+    /// The patcher of an annotated build whose records are in `layout`
+    /// (MacroScan's layout name): 6.8's `.altinstructions` or `.parainstructions`.
+    public static func patcher(layout: String) -> Patcher {
+        RecordFormats.find(named: layout).map { Patcher(format: $0) } ?? .paravirt
     }
 
     /// Of `sites` (some of the scan's, e.g. those that found an annotated

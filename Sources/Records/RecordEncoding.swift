@@ -39,18 +39,25 @@ public enum RecordEncoder {
         }
     }
 
-    /// The layouts records can be written in, by `--layout` name.
+    /// The layouts records can be written in, by `--layout` name: the
+    /// `.parainstructions` ones (absolute pointer and a type byte) and 6.8's
+    /// `alt_instr` (DirectCallAlternative).
     public static func format(named name: String) throws -> any RecordFormat {
-        guard let f = RecordFormats.find(named: name), let l = f.layout, l.pointer == .absolute64, l.type != nil,
-              l.flags == nil else {
-            throw EncodeError.unsupported("'\(name)' (want linux-6.1 or clobbers)")
+        guard let f = RecordFormats.find(named: name), let l = f.layout,
+              (l.pointer == .absolute64 && l.type != nil && l.flags == nil) || DirectCallAlternative.fits(l) else {
+            throw EncodeError.unsupported("'\(name)' (want linux-6.1, linux-6.8 or clobbers)")
         }
         return f
     }
 
     /// `relocatable`: the instruction pointers stay zero; otherwise they
-    /// hold the addresses. Either way each has its relocation.
+    /// hold the addresses. Either way each has its relocation. 6.8's
+    /// offsets are relative to where the record lands, so they are left to
+    /// their relocations in both.
     public static func encode(_ records: [PatchRecord], format: any RecordFormat, relocatable: Bool) throws -> EncodedRecords {
+        if let layout = format.layout, DirectCallAlternative.fits(layout) {
+            return DirectCallAlternative.encode(records, layout: layout, name: format.name)
+        }
         guard let layout = format.layout, let typeField = layout.type, layout.pointer == .absolute64 else {
             throw EncodeError.unsupported(format.name)
         }
@@ -85,12 +92,15 @@ public enum RecordEncoder {
     /// absolute `.quad 0x...` would patch the unrelocated address).
     public static func assembly(_ records: [PatchRecord], format: any RecordFormat, relocatable: Bool,
                                 header: String, base: (symbol: String, address: UInt64)? = nil) throws -> String {
-        guard let layout = format.layout, let typeField = layout.type else { throw EncodeError.unsupported(format.name) }
         func address(_ r: PatchRecord) -> String {
             if relocatable { return r.location }
             if let base, r.address >= base.address { return "\(base.symbol) + 0x" + String(r.address - base.address, radix: 16) }
             return "0x" + String(r.address, radix: 16)
         }
+        if let layout = format.layout, DirectCallAlternative.fits(layout) {
+            return DirectCallAlternative.assembly(records, address: address, header: header)
+        }
+        guard let layout = format.layout, let typeField = layout.type else { throw EncodeError.unsupported(format.name) }
         var fields: [(RecordLayout.Field, (PatchRecord) -> String)] = [
             (layout.instr, address),
             (typeField, { "0x" + String($0.type, radix: 16) }),

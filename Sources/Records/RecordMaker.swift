@@ -14,7 +14,8 @@
 // not start and end at instruction boundaries or is not a call; then one
 // with a branch target inside (BranchTargets.swift says how targets are
 // found); then one that overlaps an earlier record. Each refusal is
-// counted by reason. RecordEncoding.swift writes what is left in the
+// counted by reason. For 6.8's patcher (Patcher.swift) a site must also be
+// `call *disp32(%rip)` of exactly 6 bytes. RecordEncoding.swift writes what is left in the
 // layout MacroSites already describes; PatchSimulator.swift checks it.
 import ELF
 import RelocSites
@@ -26,9 +27,14 @@ public struct RecordOptions: Sendable {
     /// Check the site's own instructions (start, end, that it is a call).
     /// Off for naive taken literally.
     public var decodeSites: Bool
+    /// The patcher the records are for: 6.8's takes only `call
+    /// *disp32(%rip)` of 6 bytes (checked whether or not sites are decoded:
+    /// it is the kernel's own check, not a guess about the site).
+    public var patcher: Patcher
 
-    public init(decodeSites: Bool = true) {
+    public init(decodeSites: Bool = true, patcher: Patcher = .paravirt) {
         self.decodeSites = decodeSites
+        self.patcher = patcher
     }
 }
 
@@ -118,6 +124,7 @@ public final class RecordMaker {
                 : placementOfScanned(site, section: section, refsByPlace: refsByPlace)
             if let problem { return problem }
         }
+        if options.patcher == .directCall, let problem = ripCall(site, section: section) { return problem }
         if let inside = try targets.firstInside(section: section, offset: site.offset, length: site.length) {
             return (.jumpTargetInside, "\(file.describe(section: section.index, offset: inside.offset)) is a target (\(inside.from))")
         }
@@ -153,6 +160,17 @@ public final class RecordMaker {
             return (.notACall, "`\(insn.text)` (\(insn.length) bytes)")
         }
         return nil
+    }
+
+    /// For 6.8's `alt_replace_call`: exactly `ff 15 disp32`, 6 bytes (a
+    /// thunk call, `call *%rax` or a longer call stops the boot at its
+    /// `BUG()`).
+    private func ripCall(_ site: Site, section: Section) -> (RefusalReason, String)? {
+        let bytes = file.bytes(of: section, offset: site.offset, count: Patcher.ripCallBytes.count)
+        if site.length == Patcher.ripCallLength && bytes == Patcher.ripCallBytes { return nil }
+        let shown = code.decode(section: section, offset: site.offset, registerAccess: false).map { "`\($0.text)`" }
+            ?? bytes.map { String($0, radix: 16) }.joined(separator: " ")
+        return (.notRipRelativeCall, "\(shown) (\(site.length) bytes); alt_replace_call takes only ff 15 disp32, 6 bytes")
     }
 
     /// An annotated record: its bytes must decode to whole instructions

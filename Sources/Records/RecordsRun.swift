@@ -52,10 +52,14 @@ public struct RecordsRun: Sendable {
         path = file.path
         isRelocatable = file.isRelocatable
         let maker = RecordMaker(file: file)
+        // A layout asked for names the patcher (6.8's checks the site's
+        // bytes) and the section the file's own records are in.
+        let asked = try options.layout.map { try RecordEncoder.format(named: $0) }
+        let patcher = asked.map { Patcher(format: $0) } ?? .paravirt
         var macro: MacroScan?
         if options.sites != .scan {
-            let m = try MacroScan(file: file, options: MacroOptions(section: ".parainstructions", tableSymbol: options.tableSymbol,
-                                                                   sourcePositions: false))
+            let m = try MacroScan(file: file, options: MacroOptions(section: asked?.defaultSection ?? ".parainstructions",
+                                                                   tableSymbol: options.tableSymbol, sourcePositions: false))
             if options.sites == .annotated || !m.sites.isEmpty { macro = m }
         }
         let layoutName: String
@@ -63,7 +67,7 @@ public struct RecordsRun: Sendable {
             sitesFrom = "annotated"
             siteCount = macro.sites.count
             set = try maker.make(sites: macro.sites, references: [], annotated: true,
-                             options: RecordOptions(decodeSites: options.decodeSites ?? true))
+                             options: RecordOptions(decodeSites: options.decodeSites ?? true, patcher: patcher))
             layoutName = options.layout ?? (RecordFormats.find(named: macro.layout)?.layout != nil ? macro.layout : "linux-6.1")
         } else {
             let scan = try RelocScan(file: file, options: RelocOptions(tableSymbol: options.tableSymbol, policy: options.policy,
@@ -71,7 +75,8 @@ public struct RecordsRun: Sendable {
             sitesFrom = options.policy.rawValue
             siteCount = scan.sites.count
             set = try maker.make(sites: scan.sites, references: scan.references, annotated: false,
-                                 options: RecordOptions(decodeSites: options.decodeSites ?? !options.policy.guesses))
+                                 options: RecordOptions(decodeSites: options.decodeSites ?? !options.policy.guesses,
+                                                       patcher: patcher))
             layoutName = options.layout ?? "linux-6.1"
         }
         let format = try RecordEncoder.format(named: layoutName)
@@ -82,6 +87,11 @@ public struct RecordsRun: Sendable {
         check = options.check ? try PatchSimulator.check(file: file, records: set.records) : nil
     }
 
-    /// What `-o` writes: an image's raw section bytes; an object's `.S`.
-    public var output: [UInt8] { isRelocatable ? Array(assembly.utf8) : encoded.bytes }
+    /// What `-o` writes: an image's raw section bytes; an object's `.S`,
+    /// and an image's too where the records are relative (6.8's offsets
+    /// depend on where they are linked).
+    public var output: [UInt8] {
+        isRelocatable || encoded.relocations.contains { $0.type == RelocationType.pc32.description }
+            ? Array(assembly.utf8) : encoded.bytes
+    }
 }

@@ -19,6 +19,11 @@ public enum RefusalReason: String, Sendable, Codable, CaseIterable, Comparable {
     case midInstruction = "mid-instruction"
     /// The bytes are not a call (a load, a compare, a call of another length).
     case notACall = "not-a-call"
+    /// Linux 6.8+'s `alt_replace_call` BUG()s unless the site is `call
+    /// *disp32(%rip)` (`ff 15`), 6 bytes: it reads the target from that
+    /// operand. A thunk call, `call *%rax` or a direct call cannot be a
+    /// direct-call alternative.
+    case notRipRelativeCall = "not-rip-relative-call"
     /// A branch, jump-table entry, symbol or relocation points strictly
     /// inside the site: a jump there would land in the middle of the patch.
     case jumpTargetInside = "jump-target-inside"

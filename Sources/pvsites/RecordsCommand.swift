@@ -10,7 +10,7 @@ extension SiteSource: ExpressibleByArgument {}
 struct RecordsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "records",
-        abstract: "Write the .parainstructions records Linux 6.1's patcher reads, from one policy's sites.",
+        abstract: "Write the records Linux's patcher reads (6.1's .parainstructions, 6.8's .altinstructions), from one policy's sites.",
         discussion: """
         A record is made only where the patch (a 5-byte call, nops to len) is \
         safe: whole instructions holding a call, at least 5 bytes, no branch \
@@ -18,7 +18,11 @@ struct RecordsCommand: ParsableCommand {
         annotated file its own .parainstructions records are the input. \
         --check applies the patch to the bytes in memory and disassembles every \
         patched function (exit 1 when a record breaks code). -o writes the \
-        records: raw section bytes for a linked image, a .S file for an object.
+        records: raw section bytes for a linked image, a .S file for an object. \
+        With --layout linux-6.8 the records are alt_instr entries flagged \
+        ALT_FLAG_DIRECT_CALL with a `call BUG_func` replacement, and a site must \
+        also be `call *disp32(%rip)` of 6 bytes (alt_replace_call's own check); \
+        -o writes a .S file for an image too (the offsets are relative).
         """
     )
 
@@ -31,7 +35,7 @@ struct RecordsCommand: ParsableCommand {
     @Option(help: "auto (the file's own records if any, else the scan), annotated, or scan.")
     var sites: SiteSource = .auto
 
-    @Option(help: "Record layout: linux-6.1 or clobbers (default: the file's own records' layout, else linux-6.1).")
+    @Option(help: "Record layout: linux-6.1, linux-6.8 or clobbers (default: the file's own records' layout, else linux-6.1).")
     var layout: String?
 
     @Flag(inversion: .prefixedNo,

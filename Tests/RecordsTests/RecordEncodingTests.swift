@@ -104,4 +104,42 @@ struct RecordEncodingTests {
         // type 1 (+0x8 / 8), len 6, then padding to 16.
         #expect(try Tools.readelfHex(linked, ".parainstructions") == [0, 0, 0, 0, 0, 0, 0, 0, 1, 6, 0, 0, 0, 0, 0, 0])
     }
+
+    /// Linux 6.8's layout (`--layout linux-6.8`): the `.S` for an object
+    /// assembles and links beside it; readelf shows, per record, 14 bytes of
+    /// `.altinstructions` (cpuid X86_FEATURE_ALWAYS 0x75, flags
+    /// ALT_FLAG_DIRECT_CALL 2, instrlen 6, replacementlen 5) with two
+    /// R_X86_64_PC32 (the site, its replacement) and a `call BUG_func` in
+    /// `.altinstr_replacement`; only the 6-byte `ff 15` call is a record
+    /// (alt_replace_call BUG()s on anything else), the relocation naming its
+    /// function; the encoding's bytes and relocations are the same.
+    @Test func directCallAlternativesLinkBesideTheObject() throws {
+        let object = try Fixtures.compile(Shapes.source, name: "records-shapes", flags: ["-g"], language: "assembler-with-cpp")
+        let run = try RecordsRun(file: try ObjectFile(path: object), options: .init(policy: .naive, layout: "linux-6.8"))
+        let insns = try Tools.objdump(object)
+        #expect(run.set.records.map(\.location) == ["ok_call+0x0"])
+        for r in run.set.records { #expect(insns[r.section]?[r.address]?.bytes.prefix(2) == [0xff, 0x15] && r.length == 6) }
+        // Every other naive guess is refused; the ones on a whole call of
+        // another form as not-rip-relative-call (objdump: not ff 15).
+        #expect(!run.set.refusals.isEmpty)
+        for f in run.set.refusals where f.reason == .notRipRelativeCall {
+            #expect(insns[f.section]?[f.address]?.bytes.prefix(2) != [0xff, 0x15], "\(f.location)")
+        }
+        let asm = Fixtures.scratchPath("records68.S")
+        try run.assembly.write(toFile: asm, atomically: true, encoding: .utf8)
+        let records = Fixtures.scratchPath("records68.o"), linked = Fixtures.scratchPath("linked68.o")
+        defer { for p in [asm, records, linked] { unlink(p) } }
+        try Command.check(["gcc", "-c", asm, "-o", records])
+        try Command.check(["ld", "-r", object, records, "-o", linked])
+        let listing = try #require(try Readelf.read([linked], in: [".rela.altinstructions", ".rela.altinstr_replacement"])[linked])
+        let alt = listing.relocations(patching: ".altinstructions").sorted { listing.sectionOffset($0) < listing.sectionOffset($1) }
+        #expect(alt.map(\.type) == ["R_X86_64_PC32", "R_X86_64_PC32"])
+        #expect(alt.first.map { "\($0.symbol)+\($0.addend)" } == "ok_call+0")
+        let replacement = listing.relocations(patching: ".altinstr_replacement")
+        #expect(replacement.map(\.symbol) == ["BUG_func"])
+        #expect(try Tools.readelfHex(linked, ".altinstructions") == [0, 0, 0, 0, 0, 0, 0, 0, 0x75, 0, 2, 0, 6, 5])
+        #expect(try Tools.readelfHex(linked, ".altinstr_replacement").first == 0xe8)
+        #expect(run.encoded.bytes == [0, 0, 0, 0, 0, 0, 0, 0, 0x75, 0, 2, 0, 6, 5])
+        #expect(run.encoded.relocations.map(\.type) == ["R_X86_64_PC32", "R_X86_64_PC32"])
+    }
 }
