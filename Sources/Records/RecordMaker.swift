@@ -28,8 +28,9 @@ public struct RecordOptions: Sendable {
     /// Off for naive taken literally.
     public var decodeSites: Bool
     /// The patcher the records are for: 6.8's takes only `call
-    /// *disp32(%rip)` of 6 bytes (checked whether or not sites are decoded:
-    /// it is the kernel's own check, not a guess about the site).
+    /// *disp32(%rip)` of 6 bytes, checked with the sites' other checks
+    /// (naive taken literally writes records the kernel's own check will
+    /// stop at, `BUG()` at boot, which is what its boot shows).
     public var patcher: Patcher
 
     public init(decodeSites: Bool = true, patcher: Patcher = .paravirt) {
@@ -123,8 +124,8 @@ public final class RecordMaker {
             let problem = annotated ? placementOfRecord(site, section: section)
                 : placementOfScanned(site, section: section, refsByPlace: refsByPlace)
             if let problem { return problem }
+            if options.patcher == .directCall, let problem = ripCall(site, section: section) { return problem }
         }
-        if options.patcher == .directCall, let problem = ripCall(site, section: section) { return problem }
         if let inside = try targets.firstInside(section: section, offset: site.offset, length: site.length) {
             return (.jumpTargetInside, "\(file.describe(section: section.index, offset: inside.offset)) is a target (\(inside.from))")
         }

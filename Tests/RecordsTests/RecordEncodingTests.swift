@@ -115,7 +115,8 @@ struct RecordEncodingTests {
     /// function; the encoding's bytes and relocations are the same.
     @Test func directCallAlternativesLinkBesideTheObject() throws {
         let object = try Fixtures.compile(Shapes.source, name: "records-shapes", flags: ["-g"], language: "assembler-with-cpp")
-        let run = try RecordsRun(file: try ObjectFile(path: object), options: .init(policy: .naive, layout: "linux-6.8"))
+        let run = try RecordsRun(file: try ObjectFile(path: object), options: .init(policy: .naive, layout: "linux-6.8",
+                                                                                             decodeSites: true))
         let insns = try Tools.objdump(object)
         #expect(run.set.records.map(\.location) == ["ok_call+0x0"])
         for r in run.set.records { #expect(insns[r.section]?[r.address]?.bytes.prefix(2) == [0xff, 0x15] && r.length == 6) }
