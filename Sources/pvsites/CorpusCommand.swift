@@ -31,18 +31,18 @@ struct CorpusOptions: ParsableArguments {
     var opts: [String] = []
 
     func load() throws -> Corpus {
-        do { return try Corpus(directory: corpus) } catch { throw CLIError(String(describing: error)) }
+        do { return try Corpus(directory: corpus) } catch { throw error }
     }
 
     func configurations(_ c: Corpus) throws -> [BuildConfiguration] {
         for v in variants where !c.config.variants.contains(where: { $0.name == v }) {
-            throw CLIError("--variant \(v): \(corpus)/configs.json has \(c.config.variants.map(\.name).joined(separator: ", "))")
+            throw CLIError(.notInCorpus, "--variant \(v): \(corpus)/configs.json has \(c.config.variants.map(\.name).joined(separator: ", "))")
         }
         for o in opts where !c.config.opts.contains(o) {
-            throw CLIError("--opt \(o): \(corpus)/configs.json has \(c.config.opts.joined(separator: ", "))")
+            throw CLIError(.notInCorpus, "--opt \(o): \(corpus)/configs.json has \(c.config.opts.joined(separator: ", "))")
         }
         for name in compilers where !c.config.compilers.contains(where: { $0.name == name }) {
-            throw CLIError("--compiler \(name): \(corpus)/configs.json has \(c.config.compilers.map(\.name).joined(separator: ", "))")
+            throw CLIError(.notInCorpus, "--compiler \(name): \(corpus)/configs.json has \(c.config.compilers.map(\.name).joined(separator: ", "))")
         }
         return c.configurations(compilers: compilers.isEmpty ? nil : compilers,
                                 variants: variants.isEmpty ? nil : variants, opts: opts.isEmpty ? nil : opts)
@@ -54,24 +54,19 @@ struct CorpusOptions: ParsableArguments {
         let configs = try configurations(c)
         let missing = c.availableCompilers().skipped
         for name in compilers {
-            if let (_, why) = missing.first(where: { $0.0 == name }) { throw CLIError("--compiler \(name): \(why)") }
+            if let (_, why) = missing.first(where: { $0.0 == name }) { throw CLIError(.compilerUnavailable, "--compiler \(name): \(why)") }
         }
         if configs.isEmpty {
             if c.availableCompilers().available.isEmpty {
-                throw CLIError("\(corpus)/configs.json: none of its compilers is installed ("
+                throw CLIError(.compilerUnavailable, "\(corpus)/configs.json: none of its compilers is installed ("
                     + missing.map(\.1).joined(separator: ", ") + ")")
             }
-            throw CLIError("\(corpus)/configs.json: no configuration selected")
+            throw CLIError(.nothingSelected, "\(corpus)/configs.json: no configuration selected")
         }
         return configs
     }
 }
 
-/// A usage or input error found by the CLI itself: one line, exit 2.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
 
 struct CorpusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -36,7 +36,7 @@ struct DiffCommand: ParsableCommand {
         let b = try Self.load(new)
         let diff = StudyDiff(old: a, new: b)
         guard diff.paired > 0 else {
-            throw CLIError("\(old), \(new): no configuration in common (\(Self.describe(a)) against \(Self.describe(b)))")
+            throw CLIError(.nothingInCommon, "\(old), \(new): no configuration in common (\(Self.describe(a)) against \(Self.describe(b)))")
         }
         let report = DiffReport(diff, oldPath: old, newPath: new)
         switch output.format {
@@ -58,6 +58,6 @@ struct DiffCommand: ParsableCommand {
 
     /// The study, or one line naming the file and the problem.
     static func load(_ path: String) throws -> StudyResult {
-        do { return try GateBaseline.loadStudy(path: path) } catch { throw CLIError(error.description) }
+        do { return try GateBaseline.loadStudy(path: path) } catch { throw error }
     }
 }

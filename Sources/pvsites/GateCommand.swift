@@ -66,14 +66,14 @@ struct GateCommand: ParsableCommand {
         } catch .missing where update {
             old = nil
         } catch {
-            throw CLIError(error.description)
+            throw error
         }
 
         let result: StudyResult
         var isSelected: (BuildConfiguration, Form) -> Bool = { _, _ in true }
         let formSelected = { (f: Form) in forms.isEmpty || forms.contains(f) }
         if let results {
-            do { result = try GateBaseline.loadStudy(path: results) } catch { throw CLIError(error.description) }
+            do { result = try GateBaseline.loadStudy(path: results) } catch { throw error }
             let (c, v, o) = (selection.compilers, selection.variants, selection.opts)
             // A misspelt name would select nothing and pass: refuse names
             // neither side knows.
@@ -81,7 +81,7 @@ struct GateCommand: ParsableCommand {
             for (option, names, have) in [("compiler", c, Set(known.map(\.compiler)).union(result.skipped.map(\.compiler))),
                                           ("variant", v, Set(known.map(\.variant))), ("opt", o, Set(known.map(\.opt)))] {
                 for n in names where !have.contains(n) {
-                    throw CLIError("--\(option) \(n): in neither \(baseline) nor \(results)")
+                    throw CLIError(.notInResults, "--\(option) \(n): in neither \(baseline) nor \(results)")
                 }
             }
             isSelected = { cfg, form in
@@ -103,7 +103,7 @@ struct GateCommand: ParsableCommand {
                         && (o.isEmpty || o.contains(cfg.opt)))
             }
             for f in forms where !corpus.forms.contains(f) {
-                throw CLIError("--form \(f.rawValue): \(selection.corpus)/configs.json does not build it")
+                throw CLIError(.notInCorpus, "--form \(f.rawValue): \(selection.corpus)/configs.json does not build it")
             }
             var runner = StudyRunner(corpus: corpus, cacheDirectory: cache ?? CorpusBuilder.defaultCacheDirectory)
             if !forms.isEmpty { runner.forms = corpus.forms.filter(formSelected) }
@@ -115,7 +115,7 @@ struct GateCommand: ParsableCommand {
         let measured = GateBaseline(result)
         if update {
             guard result.failures.isEmpty else {
-                throw CLIError("\(baseline): not updated: the study had \(TextTable.count(result.failures.count, "failure"))")
+                throw CLIError(.notUpdated, "\(baseline): not updated: the study had \(TextTable.count(result.failures.count, "failure"))")
             }
             let new = GateBaseline.updated(old: old, measured: measured, skipped: result.skipped, isSelected: isSelected)
             let comparison = GateComparison(baseline: old ?? GateBaseline(compilers: [:], configs: []), measured: new,
@@ -124,7 +124,7 @@ struct GateCommand: ParsableCommand {
             let current = FileManager.default.contents(atPath: baseline)
             let written = current != Data(text.utf8)
             if written {
-                do { try GateAtomicFile.replace(baseline, contents: Data(text.utf8)) } catch { throw CLIError(error.description) }
+                do { try GateAtomicFile.replace(baseline, contents: Data(text.utf8)) } catch { throw error }
             }
             print(GateReport.text(comparison, baseline: baseline, mode: .update(written: written)), terminator: "")
             return
@@ -136,7 +136,7 @@ struct GateCommand: ParsableCommand {
             do {
                 try GateAtomicFile.replace(junit, contents: Data(GateJUnit.render(comparison, baseline: baseline).utf8))
             } catch {
-                throw CLIError(error.description)
+                throw error
             }
         }
         print(GateReport.text(comparison, baseline: baseline, mode: .check), terminator: "")

@@ -64,7 +64,7 @@ extension KernelCommand {
             let setup = KernelSetup(kernel: base.kernel, files: base.files, cache: base.cache, source: base.source,
                                     subset: base.subset, full: true)
             guard QEMUBoot.isInstalled else {
-                throw CLIError("\(QEMUBoot.qemu) is not installed (Debian: apt-get install qemu-system-x86; make kernel-boot installs it)")
+                throw CLIError(.qemuMissing, "\(QEMUBoot.qemu) is not installed (Debian: apt-get install qemu-system-x86; make kernel-boot installs it)")
             }
             let configs = try options.installedConfigs(setup)
             let forms = (options.forms.isEmpty ? [.plain] : options.forms).map(\.mode)

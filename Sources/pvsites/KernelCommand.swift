@@ -63,25 +63,27 @@ struct KernelOptions: ParsableArguments {
 
     /// The repository's Kernels/ directory and the versions it describes.
     func versions() throws -> (files: String, known: [KernelVersion]) {
-        guard let files = KernelFiles.locate(kernels) else {
-            throw CLIError("no Kernels/ directory with build.sh (run from the repository or pass --kernels)")
+        // An explicit --kernels must be such a directory too.
+        guard let files = KernelFiles.locate(kernels), FileManager.default.fileExists(atPath: files + "/build.sh") else {
+            throw CLIError(.noKernelsDirectory, "\(kernels ?? FileManager.default.currentDirectoryPath): "
+                + "no Kernels/ directory with build.sh (run from the repository or pass --kernels)")
         }
-        do { return (files, try KernelVersion.known(in: files)) } catch let e as KernelError { throw CLIError(e.description) }
+        do { return (files, try KernelVersion.known(in: files)) } catch let e as KernelError { throw e }
     }
 
     func setup() throws -> KernelSetup {
         let (files, known) = try versions()
         guard let version = known.first(where: { $0.name == kernel }) else {
-            throw CLIError(KernelError.unknownKernel(kernel, known: known.map(\.name)).description)
+            throw KernelError.unknownKernel(kernel, known: known.map(\.name))
         }
         let setup = KernelSetup(kernel: version, files: files, cache: cache ?? KernelSetup.defaultCache, source: source,
                                 subset: subset.isEmpty ? version.subset : subset, full: full)
         let patches = Set(([BuildMode.annotated] + forms.map(\.mode)).flatMap(setup.patches))
         for f in [setup.buildScript] + patches.sorted() where !FileManager.default.fileExists(atPath: f) {
-            throw CLIError(KernelError.missingFiles(f).description)
+            throw KernelError.missingFiles(f)
         }
         if let source = setup.source, KernelSource.treeVersion(source) == nil {
-            throw CLIError(KernelError.notATree(source).description)
+            throw KernelError.notATree(source)
         }
         return setup
     }
@@ -98,7 +100,7 @@ struct KernelOptions: ParsableArguments {
     func installedConfigs(_ setup: KernelSetup) throws -> [KernelConfig] {
         let configs = configs(setup)
         for c in Set(configs.map(\.compiler)).sorted() where !KernelBuilder.isInstalled(c) {
-            throw CLIError(KernelError.compilerMissing(c).description)
+            throw KernelError.compilerMissing(c)
         }
         return configs
     }
@@ -161,7 +163,7 @@ struct KernelCommand: ParsableCommand {
             Diagnostics.error(error.description)
             return ExitCode(128 + sig)
         }
-        return CLIError(error.description)
+        return error
     }
 
     struct Build: ParsableCommand {

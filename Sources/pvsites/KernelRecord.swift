@@ -32,13 +32,13 @@ enum KernelRecord {
         for (compiler, measured) in split(result) {
             let file = RecordedResults.file(kernels: setup.files, version: setup.kernel.name, compiler: compiler)
             guard FileManager.default.fileExists(atPath: file) else {
-                throw CLIError("\(file): no recorded result for \(setup.kernel) \(compiler) (kernel study --record writes one)")
+                throw CLIError(.nothingRecorded, "\(file): no recorded result for \(setup.kernel) \(compiler) (kernel study --record writes one)")
             }
             let recorded: StudyResult
-            do { recorded = try GateBaseline.loadStudy(path: file) } catch { throw CLIError(error.description) }
+            do { recorded = try GateBaseline.loadStudy(path: file) } catch { throw error }
             let check = RecordedCheck(recorded: recorded, measured: measured)
             guard check.compared > 0 else {
-                throw CLIError("\(file): none of its rows was measured (its command: \(recorded.tool?.command ?? "?"))")
+                throw CLIError(.nothingRecorded, "\(file): none of its rows was measured (its command: \(recorded.tool?.command ?? "?"))")
             }
             for d in check.differences { Diagnostics.warning("pvsites: differs from \(file): \(d)") }
             for n in check.notMeasured { Diagnostics.warning("pvsites: not measured, recorded in \(file): \(n)") }

@@ -52,7 +52,7 @@ struct MacroCommand: ParsableCommand {
                                    tableSymbol: symbol, sourcePositions: !noSource)
         let inputs = InputFiles.expand(paths)
         for f in namesFrom where !FileManager.default.isReadableFile(atPath: f) {
-            throw CLIError("\(f): cannot read (--names-from)")
+            throw CLIError(.unreadableOption, "\(f): cannot read (--names-from)")
         }
         let report = MacroReport(MacroBatch(paths: inputs.files, options: options, namesFrom: namesFrom))
         try BatchEnd(inputs: inputs, options: batch, output: output)

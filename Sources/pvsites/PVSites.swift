@@ -1,5 +1,6 @@
 import ArgumentParser
 import CorpusBuild
+import ELF
 import Foundation
 
 /// The command line: thin. Commands parse options, call the engine in the
@@ -24,8 +25,10 @@ struct PVSites: ParsableCommand {
             if code == .success {
                 exit(withError: error)
             }
-            if let e = error as? CLIError {
-                Diagnostics.error(e.description)
+            // The CLI's own errors and the libraries' catalogued ones
+            // (docs/messages.md): their one line, exit 2.
+            if error is any CataloguedMessage {
+                Diagnostics.error(String(describing: error))
                 Foundation.exit(2)
             }
             if let stopped = error as? Subprocess.Interrupted {

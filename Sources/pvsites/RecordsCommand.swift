@@ -70,9 +70,9 @@ struct RecordsCommand: ParsableCommand {
             run = try RecordsRun(file: file, options: .init(policy: policy, sites: sites, layout: layout,
                                                              decodeSites: decodeSites, check: check, tableSymbol: symbol))
         } catch let e as ObjectFileError {
-            throw CLIError(e.description)
+            throw e
         } catch {
-            throw CLIError("\(path): \(error)")
+            throw CLIError(.fileProblem, "\(path): \(error)")
         }
         if let output { try write(run.output, to: output) }
         if let assemblyOutput { try write(Array(run.assembly.utf8), to: assemblyOutput) }
@@ -86,7 +86,7 @@ struct RecordsCommand: ParsableCommand {
 
     private func write(_ bytes: [UInt8], to path: String) throws {
         do { try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw CLIError("\(path): cannot write: \(error.localizedDescription)")
+            throw CLIError(.cannotWriteOutput, "\(path): cannot write: \(error.localizedDescription)")
         }
     }
 

@@ -141,18 +141,18 @@ struct LinuxResultOptions: ParsableArguments {
 
     private static func read(_ path: String, recorded: Bool) throws -> LinuxResult {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("\(path): cannot read the Linux A/B result")
+            throw CLIError(.notALinuxResult, "\(path): cannot read the Linux A/B result")
         }
         do {
             let result = try JSONDecoder().decode(StudyResult.self, from: data)
             guard result.configs.contains(where: { $0.kernel != nil }) else {
-                throw CLIError("\(path): not a `pvsites kernel study` result (no config has a kernel)")
+                throw CLIError(.notALinuxResult, "\(path): not a `pvsites kernel study` result (no config has a kernel)")
             }
             return LinuxResult(source: path, result: result, recorded: recorded)
         } catch let e as CLIError {
             throw e
         } catch {
-            throw CLIError("\(path): not a study result this pvsites reads (\(Self.brief(error)))")
+            throw CLIError(.notALinuxResult, "\(path): not a study result this pvsites reads (\(Self.brief(error)))")
         }
     }
 }

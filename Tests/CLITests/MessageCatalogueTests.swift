@@ -44,7 +44,16 @@ struct MessageCatalogueTests {
         ("RecordEncoder.EncodeError", RecordEncoder.EncodeError.Code.allCases.map(\.rawValue)),
         ("LayoutError", LayoutError.Code.allCases.map(\.rawValue)),
         ("Finding", Finding.Code.allCases.map(\.rawValue)),
+        ("CLIError", cliCodes),
     ]
+
+    /// The executable's own codes (`CLIError.Code`, which a test cannot
+    /// import), read from its source: `case name = "code"`.
+    static let cliCodes: [String] = {
+        let file = Fixtures.repositoryRoot + "/Sources/pvsites/CLIError.swift"
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return [] }
+        return text.matches(of: /case [a-zA-Z]+ = "([a-z-]+)"/).map { String($0.output.1) }
+    }()
 
     /// One instance of each code, as the tool makes it, with its line.
     static var samples: [(code: String, line: String)] {
@@ -162,13 +171,43 @@ struct MessageCatalogueTests {
     func everyEntrysMessageIsWhatTheToolPrints() throws {
         let samples = Self.samples
         let sampled = Set(samples.map(\.code))
-        for (_, codes) in Self.codes {
+        for (type, codes) in Self.codes where type != "CLIError" {
             for c in codes { #expect(sampled.contains(c), "no sample of \(c) in MessageCatalogueTests.samples") }
         }
         for (code, line) in samples {
             let template = try #require(Self.entries[code], "\(code): no entry")
             let re = try #require(Self.pattern(template), "\(code): template does not compile: \(template)")
             #expect(line.wholeMatch(of: re) != nil, "\(code): the tool prints «\(line)», the page says «\(template)»")
+        }
+    }
+
+    /// The command line's own messages, as the binary prints them (exit 2,
+    /// `pvsites: ` then the line), against the page: each one a user can
+    /// cause on any machine.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: page), "docs/messages.md is missing"))
+    func commandLineMessagesAreWhatTheBinaryPrints() throws {
+        #expect(Self.cliCodes.count >= 10, "read \(Self.cliCodes) from Sources/pvsites/CLIError.swift")
+        let object = try Fixtures.compile(Snippets.opsTable, name: "ops", flags: ["-O2", "-g"])
+        let garbage = Fixtures.scratchPath("not-a-study.json")
+        try "{}".write(toFile: garbage, atomically: true, encoding: .utf8)
+        defer { unlink(garbage) }
+        let cases: [(code: String, args: [String])] = [
+            ("not-in-corpus", ["study", "--variant", "no-such-variant"]),
+            ("compiler-unavailable", ["study", "--compiler", "gcc-99"]),
+            ("not-a-linux-result", ["study", "--linux", garbage]),
+            ("no-kernels-directory", ["kernel", "list", "--kernels", "/nonexistent/Kernels"]),
+            ("unreadable-option-file", ["macro", object, "--names-from", "/nonexistent/names.o"]),
+            ("cannot-write-output", ["records", object, "-o", "/nonexistent/dir/records.S"]),
+        ]
+        for (code, args) in cases {
+            let r = try CommandLineTests.run(args)
+            #expect(r.status == 2, "\(args): exit \(r.status)")
+            let line = try #require(r.stderr.split(separator: "\n").first.map(String.init), "\(args): nothing on stderr")
+            #expect(line.hasPrefix("pvsites: "), "\(line)")
+            let template = try #require(Self.entries[code], "\(code): no entry")
+            let re = try #require(Self.pattern(template), "\(code): template does not compile: \(template)")
+            #expect(String(line.dropFirst("pvsites: ".count)).wholeMatch(of: re) != nil,
+                    "\(code): the tool prints «\(line)», the page says «\(template)»")
         }
     }
 }
