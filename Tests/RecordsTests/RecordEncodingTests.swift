@@ -86,18 +86,26 @@ struct RecordEncodingTests {
         #expect(bytes == run.encoded.bytes && bytes.count == run.set.records.count * 16 && !bytes.isEmpty)
     }
 
+    /// `assembly` assembled with gcc and linked beside `object` (`ld -r`):
+    /// the linked object's path.
+    static func linkBeside(_ object: String, _ assembly: String, name: String) throws -> String {
+        let asm = Fixtures.scratchPath(name + ".S"), records = Fixtures.scratchPath(name + ".o")
+        let linked = Fixtures.scratchPath(name + "-linked.o")
+        defer { for p in [asm, records] { unlink(p) } }
+        try assembly.write(toFile: asm, atomically: true, encoding: .utf8)
+        try Command.check(["gcc", "-c", asm, "-o", records])
+        try Command.check(["ld", "-r", object, records, "-o", linked])
+        return linked
+    }
+
     /// The raw bytes `-o` writes for an image are the encoding; the `.S`
     /// for an object assembles, links beside it with `ld -r`, and its
     /// relocation names the function.
     @Test func assemblyLinksBesideTheObject() throws {
         let object = try Fixtures.compile(Shapes.source, name: "records-shapes", flags: ["-g"], language: "assembler-with-cpp")
         let run = try RecordsRun(file: try ObjectFile(path: object), options: .init(policy: .decoded))
-        let asm = Fixtures.scratchPath("records.S")
-        try run.assembly.write(toFile: asm, atomically: true, encoding: .utf8)
-        let records = Fixtures.scratchPath("records.o"), linked = Fixtures.scratchPath("linked.o")
-        defer { for p in [asm, records, linked] { unlink(p) } }
-        try Command.check(["gcc", "-c", asm, "-o", records])
-        try Command.check(["ld", "-r", object, records, "-o", linked])
+        let linked = try Self.linkBeside(object, run.assembly, name: "records")
+        defer { unlink(linked) }
         let listing = try #require(try Readelf.read([linked], in: [".rela.parainstructions"])[linked])
         let r = listing.relocations(patching: ".parainstructions")
         #expect(r.map { "\($0.type) \($0.symbol)+\($0.addend)" } == ["R_X86_64_64 ok_call+0"])
@@ -126,12 +134,8 @@ struct RecordEncodingTests {
         for f in run.set.refusals where f.reason == .notRipRelativeCall {
             #expect(insns[f.section]?[f.address]?.bytes.prefix(2) != [0xff, 0x15], "\(f.location)")
         }
-        let asm = Fixtures.scratchPath("records68.S")
-        try run.assembly.write(toFile: asm, atomically: true, encoding: .utf8)
-        let records = Fixtures.scratchPath("records68.o"), linked = Fixtures.scratchPath("linked68.o")
-        defer { for p in [asm, records, linked] { unlink(p) } }
-        try Command.check(["gcc", "-c", asm, "-o", records])
-        try Command.check(["ld", "-r", object, records, "-o", linked])
+        let linked = try Self.linkBeside(object, run.assembly, name: "records68")
+        defer { unlink(linked) }
         let listing = try #require(try Readelf.read([linked], in: [".rela.altinstructions", ".rela.altinstr_replacement"])[linked])
         let alt = listing.relocations(patching: ".altinstructions").sorted { listing.sectionOffset($0) < listing.sectionOffset($1) }
         #expect(alt.map(\.type) == ["R_X86_64_PC32", "R_X86_64_PC32"])
