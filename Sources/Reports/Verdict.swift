@@ -4,7 +4,7 @@ import Pipeline
 import RelocSites
 import Study
 
-/// The report's first lines: at most eight sentences a reviewer can quote
+/// The report's first lines: at most ten sentences a reviewer can quote
 /// as they are, each with its numbers, its unit (`sites`) and its scope
 /// (kernel version, part of the tree, compiler and level, retpolines).
 /// Linux first (the whole tree where it was measured, and vmlinux), then
@@ -25,9 +25,12 @@ public struct Verdict: Sendable {
         public let configs: [ConfigResult]
     }
 
-    public static let maxSentences = 8
-    /// Linux sentences at most, leaving the corpus three.
+    public static let maxSentences = 10
+    /// Linux count sentences at most (a version, compiler and level each).
     static let maxLinux = 5
+    /// Boot-proof sentences at most, after the counts, whatever room those
+    /// took: the boots are what the counts are put to the test by.
+    static let maxBoots = 3
     /// Corpus sentences at most: the first two variants at -O2 (the
     /// bottom line has -O0, the tables and the direct form's the rest).
     static let maxCorpus = 2
@@ -41,7 +44,7 @@ public struct Verdict: Sendable {
         var out: [Sentence] = []
         out += Self.linuxSentences(linux, mainCompiler: compiler)
         // The boot proof after the counts it puts to the test.
-        for text in (boots?.sentences() ?? []).prefix(max(0, Self.maxLinux - out.count)) {
+        for text in (boots?.sentences() ?? []).prefix(Self.maxBoots) {
             out.append(Sentence(text: text, unit: "records", scope: "Linux boot", configs: []))
         }
         if let none { out.append(Sentence(text: none, unit: nil, scope: "Linux", configs: [])) }

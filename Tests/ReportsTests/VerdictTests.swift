@@ -6,7 +6,7 @@ import RelocSites
 @testable import Study
 import Testing
 
-/// The verdict the reports open with: at most eight sentences, Linux
+/// The verdict the reports open with: at most ten sentences, Linux
 /// first, each naming its scope and its unit, its numbers those of the
 /// JSON's configuration it speaks for.
 @Suite("Verdict")

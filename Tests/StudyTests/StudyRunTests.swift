@@ -284,7 +284,7 @@ struct StudyRunTests {
         #expect(StudyTextReport(StudyReport(Self.result, options: .init(full: true))).render().contains("The five objections"))
     }
 
-    /// The answer first: the verdict (at most eight sentences), then
+    /// The answer first: the verdict (at most ten sentences), then
     /// the header and the bottom line in at most 20 lines, each row's
     /// numbers the JSON's annotated C sites (`by_source.c`); the whole
     /// default report at most 150 lines.
