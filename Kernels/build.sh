@@ -206,6 +206,9 @@ list=$(need patches-annotated); read -r -a annotated_patch_names <<< "$list"
 list=$(need fragments); read -r -a fragment_names <<< "$list"
 list=$(need subset); read -r -a default_subset <<< "$list"
 kcflags=${desc[kcflags-$mode]:-}
+# make-vars: variables on every make command line of this version (6.12's
+# postlink strips vmlinux's relocations; the study needs them).
+list=${desc[make-vars]:-}; read -r -a make_vars <<< "$list"
 [ ${#patch_names[@]} -gt 0 ] || die "$descriptor: 'patches-$mode' names no patch"
 [ ${#default_subset[@]} -gt 0 ] || die "$descriptor: 'subset' names no directory"
 [ $# -gt 0 ] || set -- "${default_subset[@]}"
@@ -299,7 +302,7 @@ fragments ${fragments[*]}
 config-sha256 $config_sha
 kconfig $kconfig_opt=y $want_ret
 build $build
-make -C $patched O=$build -j$jobs ${toolchain[*]} KCFLAGS=$kcflags
+make -C $patched O=$build -j$jobs ${toolchain[*]} ${make_vars[*]:-} KCFLAGS=$kcflags
 targets ${targets[*]}
 tools ${tools[*]%%:*}
 PLAN
@@ -428,7 +431,7 @@ flock -n 9 || { log "waiting for another build of this tree (lock $build.lock)";
 
 # --- configuration ----------------------------------------------------------
 
-mk() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" KCFLAGS="$kcflags" "$@"; }
+mk() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" ${make_vars[@]+"${make_vars[@]}"} KCFLAGS="$kcflags" "$@"; }
 
 times=$build/pvsites-times.txt
 # cpu_seconds VAR: CPU seconds (user + sys) used so far by the children of
@@ -519,10 +522,9 @@ if [ -n "$records" ]; then
     fi
     mkdir -p "$rbuild"
     times=$rbuild/pvsites-times.txt
-    restore() { nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" KCFLAGS="$kcflags" vmlinux bzImage; }
+    restore() { mk vmlinux bzImage; }
     trap 'restore >/dev/null 2>&1 || true' EXIT
-    timed "link records $name" nice -n 10 make $quiet -C "$patched" O="$build" -j"$jobs" "${toolchain[@]}" \
-        KCFLAGS="$kcflags" PVSITES_RECORDS="$records" vmlinux bzImage
+    timed "link records $name" mk PVSITES_RECORDS="$records" vmlinux bzImage
     mkdir -p "$rbuild/arch/x86/boot"
     cp "$build/vmlinux" "$build/System.map" "$rbuild/"
     cp "$build/arch/x86/boot/bzImage" "$rbuild/arch/x86/boot/"
@@ -577,6 +579,12 @@ timed prepare mk prepare
 for d in "${subdirs[@]}"; do
     timed "build $d" mk "$d"
 done
+# An image linked without its relocations (before make-vars kept them) is
+# linked again; nothing is recompiled.
+if [ "$full" = 1 ] && [ -f "$build/vmlinux" ] && ! readelf -S "$build/vmlinux" | grep -q '\.rela\.text'; then
+    log "$build/vmlinux has no relocations (--emit-relocs): linking it again"
+    rm -f "$build/vmlinux"
+fi
 [ "$full" = 0 ] || timed "build vmlinux bzImage" mk vmlinux bzImage
 rm -f "$build/pvsites.incomplete"
 n=$(find "$build" -name '*.o' | wc -l)
