@@ -302,7 +302,7 @@ fragments ${fragments[*]}
 config-sha256 $config_sha
 kconfig $kconfig_opt=y $want_ret
 build $build
-make -C $patched O=$build -j$jobs ${toolchain[*]} ${make_vars[*]:-} KCFLAGS=$kcflags
+make -C $patched O=$build -j$jobs ${toolchain[*]}${make_vars[*]:+ ${make_vars[*]}} KCFLAGS=$kcflags
 targets ${targets[*]}
 tools ${tools[*]%%:*}
 PLAN

@@ -25,6 +25,8 @@ public struct KernelVersion: Sendable, Hashable, CustomStringConvertible {
     public let recordLayout: String
     /// The ops table the plain form's C calls go through: `pv_ops`.
     public let table: String
+    /// `make-vars`: VAR=VALUE words build.sh puts on every make line.
+    public let makeVariables: [String]
     /// The direct form's trampolines' symbol prefix: `pv_tramp_`.
     public let trampolinePrefix: String?
     /// Objects only the direct build has (its trampolines): not paired.
@@ -80,6 +82,7 @@ public struct KernelVersion: Sendable, Hashable, CustomStringConvertible {
         recordSection = try one("record-section")
         recordLayout = try one("record-layout")
         table = try one("table")
+        makeVariables = values["make-vars"] ?? []
         trampolinePrefix = values["trampoline-prefix"]?.first
         trampolineObjects = Set(values["trampoline-object"] ?? [])
         guard let subset = values["subset"], !subset.isEmpty else {

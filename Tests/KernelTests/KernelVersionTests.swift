@@ -258,7 +258,8 @@ import MacroSites
             #expect(plan["kconfig"] == "\(optName)=y " + (ret == "on" ? "\(retpolineName)=y" : "# \(retpolineName) is not set"))
             let kcflags = ["annotated": "", "plain": "-DPVOPS_PLAIN",
                            "direct": "-DPVOPS_DIRECT -fdebug-prefix-map=/c/src/linux-\(version)-direct-patched=/c/src/linux-\(version)-patched"]
-            #expect(plan["make"]?.hasSuffix(" CC=gcc KCFLAGS=\(kcflags[mode]!)") == true)
+            let vars = v.makeVariables.map { " " + $0 }.joined()
+            #expect(plan["make"]?.hasSuffix(" CC=gcc\(vars) KCFLAGS=\(kcflags[mode]!)") == true, "\(plan["make"] ?? "-")")
             #expect(plan["targets"] == "prepare " + v.subset.joined(separator: " "))
         }
     }
