@@ -26,6 +26,10 @@ public struct BootLog: Sendable, Equatable {
         case reset
         /// the time limit stopped QEMU.
         case timeout
+        /// no kernel to boot: linking the records failed (6.12: objtool
+        /// cannot find the original instruction of an alternative that does
+        /// not start one, and without its ORC tables vmlinux does not link).
+        case linkFailed = "link-failed"
     }
 
     public let result: Result

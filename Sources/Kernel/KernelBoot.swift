@@ -192,7 +192,18 @@ public struct KernelBoot: Sendable {
             let file = dir + "/" + plan.recordsName + ".S"
             try records.assembly.write(toFile: file, atomically: true, encoding: .utf8)
             events?(.log("\(plan): linking \(records.records) records (\(file))"))
-            image = try link(plan, records: file)
+            do {
+                image = try link(plan, records: file)
+            } catch let KernelError.buildFailed(_, _, message, lines, _) {
+                // A kernel the records do not link into is this policy's
+                // result, not the end of the run.
+                events?(.log("\(plan): the records did not link: \(message)"))
+                return Entry(kernel: plan.config.description, mode: plan.mode.rawValue, policy: policy.rawValue,
+                             hypervisor: qemu.hypervisor, records: 0, scanRecords: records.records, refused: records.refused,
+                             alreadyAnnotated: records.alreadyAnnotated, check: records.check, textUnchanged: nil,
+                             applied: nil, result: .linkFailed, seconds: 0, log: file,
+                             evidence: Array(([message] + lines).prefix(6)), image: "")
+            }
             made = records
             made?.textUnchanged = try Self.sameCodeLayout(tree + "/vmlinux", image + "/vmlinux", records: records.addresses)
         }
@@ -242,21 +253,37 @@ public struct KernelBoot: Sendable {
         let own = try MacroScan(file: file, options: MacroOptions(section: section, format: RecordFormats.find(named: layout),
                                                                  sourcePositions: false))
         let annotated = Set(own.sites.map(\.address))
-        let records = run.set.records.filter { !annotated.contains($0.address) }
+        var records = run.set.records.filter { !annotated.contains($0.address) }
         guard let text = file.findSymbols(named: "_text").first else {
             throw KernelError.missingFiles("\(vmlinux): no _text symbol to address the records from")
         }
         let format = try RecordEncoder.format(named: layout)
+        var refused: [String: Int] = [:]
+        for (reason, n) in run.set.refusedCounts { refused[reason.rawValue] = n }
+        // 6.8's records go through objtool in vmlinux.o: each site named
+        // against a global symbol of its vmlinux.o section (RecordAnchors);
+        // a site in a section without one gets no record.
+        var anchors: RecordAnchors?
+        if let l = format.layout, DirectCallAlternative.fits(l) {
+            let object = URL(fileURLWithPath: vmlinux).deletingLastPathComponent().appendingPathComponent("vmlinux.o").path
+            let a = RecordAnchors(object: try ObjectFile(path: object), image: file)
+            let kept = records.filter { a.anchor(for: $0.address) != nil }
+            if kept.count < records.count { refused[Self.noAnchor] = records.count - kept.count }
+            records = kept
+            anchors = a
+        }
         let assembly = try RecordEncoder.assembly(
             records, format: format, relocatable: false,
             header: "pvsites records: \(vmlinux)\nsites from the \(policy.rawValue) scan, layout \(format.name): \(records.count) records",
-            base: (symbol: "_text", address: text.value))
-        var refused: [String: Int] = [:]
-        for (reason, n) in run.set.refusedCounts { refused[reason.rawValue] = n }
+            base: (symbol: "_text", address: text.value), name: anchors.map { a in { a.name($0.address) } })
         return MadeRecords(records: records.count, refused: refused, alreadyAnnotated: run.set.records.count - records.count,
                            check: try PatchSimulator.check(file: file, records: records), assembly: assembly,
                            addresses: records.map(\.address))
     }
+
+    /// The `refused` key of sites whose vmlinux.o section has no global
+    /// symbol to name them by (6.8's records).
+    static let noAnchor = "no-anchor-symbol"
 
     /// The pv records in an image: `.parainstructions` (the layout's
     /// stride); since 6.8 the `.altinstructions` entries with

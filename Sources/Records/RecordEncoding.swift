@@ -89,11 +89,15 @@ public enum RecordEncoder {
     /// are written `.quad _text + 0x...`, so that linking them into the
     /// image again gives each an R_X86_64_64 relocation against the symbol,
     /// which `--emit-relocs` keeps and KASLR's `relocs` tool applies (an
-    /// absolute `.quad 0x...` would patch the unrelocated address).
+    /// absolute `.quad 0x...` would patch the unrelocated address). `name`,
+    /// when it gives one, names a record's site instead (6.8's records
+    /// against a global symbol objtool can resolve in vmlinux.o).
     public static func assembly(_ records: [PatchRecord], format: any RecordFormat, relocatable: Bool,
-                                header: String, base: (symbol: String, address: UInt64)? = nil) throws -> String {
+                                header: String, base: (symbol: String, address: UInt64)? = nil,
+                                name: ((PatchRecord) -> String?)? = nil) throws -> String {
         func address(_ r: PatchRecord) -> String {
             if relocatable { return r.location }
+            if let n = name?(r) { return n }
             if let base, r.address >= base.address { return "\(base.symbol) + 0x" + String(r.address - base.address, radix: 16) }
             return "0x" + String(r.address, radix: 16)
         }

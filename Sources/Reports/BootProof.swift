@@ -34,6 +34,7 @@ public struct BootProof: Sendable {
         switch b.result {
         case "booted": out = "booted and ran the exercise"
         case "timeout": out = "hung (cut at \(Int(b.seconds)) s)"
+        case "link-failed": out = "did not link (no kernel to boot)"
         default: out = "ended in \(b.result)"
         }
         if !b.warnings.isEmpty { out += " with \(b.warnings.count) kernel WARNING\(b.warnings.count == 1 ? "" : "s")" }
