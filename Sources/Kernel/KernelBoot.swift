@@ -72,7 +72,8 @@ public struct KernelBoot: Sendable {
         /// `none`: the kernel on QEMU's machine; `xen`: as Xen's dom0.
         public let hypervisor: QEMUBoot.Hypervisor
         /// Records in the booted image's `.parainstructions`: the annotated
-        /// build's own, or the scan's plus the `.S` sites' the tree keeps.
+        /// build's own, or the scan's plus the `.S` sites' the tree keeps;
+        /// for a kernel that did not link (`link-failed`), the scan's.
         public let records: Int
         /// Records made from the scan (absent for a tree as built).
         public let scanRecords: Int?
@@ -199,7 +200,7 @@ public struct KernelBoot: Sendable {
                 // result, not the end of the run.
                 events?(.log("\(plan): the records did not link: \(message)"))
                 return Entry(kernel: plan.config.description, mode: plan.mode.rawValue, policy: policy.rawValue,
-                             hypervisor: qemu.hypervisor, records: 0, scanRecords: records.records, refused: records.refused,
+                             hypervisor: qemu.hypervisor, records: records.records, scanRecords: records.records, refused: records.refused,
                              alreadyAnnotated: records.alreadyAnnotated, check: records.check, textUnchanged: nil,
                              applied: nil, result: .linkFailed, seconds: 0, log: file,
                              evidence: Array(([message] + lines).prefix(6)), image: "")

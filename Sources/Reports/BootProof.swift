@@ -20,8 +20,10 @@ public struct BootProof: Sendable {
     public init(_ boots: [BootEvidence]) {
         var kernels: [String] = []
         for b in boots where !kernels.contains(b.kernel) { kernels.append(b.kernel) }
-        // retpolines off before on, as the verdict's Linux sentences.
-        kernels.sort { ($0.hasSuffix(" on") ? 1 : 0, $0) < ($1.hasSuffix(" on") ? 1 : 0, $1) }
+        // By version, then retpolines off before on, as the verdict's
+        // Linux sentences.
+        let version = { (k: String) in LinuxResult.versionOrder(String(k.prefix { $0 != " " })) }
+        kernels.sort { (version($0), $0.hasSuffix(" on") ? 1 : 0, $0) < (version($1), $1.hasSuffix(" on") ? 1 : 0, $1) }
         groups = kernels.map { k in
             let list = boots.filter { $0.kernel == k }
             return Group(kernel: k, boots: list, recorded: list.allSatisfy(\.recorded))
