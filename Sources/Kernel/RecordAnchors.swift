@@ -7,7 +7,10 @@ import ELF
 /// instruction", then no ORC tables and no vmlinux). It is written against
 /// a global symbol of the vmlinux.o section that holds it (`sym + off`):
 /// `ld -r` keeps that relocation, objtool resolves it, and the distance
-/// holds in the image because an input section is placed whole.
+/// holds in the image because an input section is placed whole. (Learnt
+/// by linking: 6.12 with retpolines pads functions and objtool names the
+/// padding `__pfx_<function>` in vmlinux.o, a symbol the records' own link
+/// cannot see.)
 struct RecordAnchors {
     struct Anchor: Equatable {
         let symbol: String
@@ -22,7 +25,10 @@ struct RecordAnchors {
         var inImage: [String: UInt64] = [:]
         for s in image.symbols where s.binding == .global && s.definingSection != nil { inImage[s.name] = s.value }
         var bySection: [Int: [Symbol]] = [:]
-        for s in object.symbols where s.binding == .global {
+        // Not the symbols objtool adds to vmlinux.o after linking it
+        // (`__pfx_` before each function with call padding, `__cfi_`): the
+        // records are part of what is linked, before they exist.
+        for s in object.symbols where s.binding == .global && !Self.addedByObjtool(s.name) {
             if let i = s.definingSection, inImage[s.name] != nil { bySection[i, default: []].append(s) }
         }
         for section in object.sections where section.isExecutable {
@@ -33,6 +39,10 @@ struct RecordAnchors {
             guard globals.allSatisfy({ inImage[$0.name] == start + $0.value }) else { continue }
             placed.append((start, section.size, Anchor(symbol: first.name, address: address)))
         }
+    }
+
+    static func addedByObjtool(_ name: String) -> Bool {
+        name.hasPrefix("__pfx_") || name.hasPrefix("__cfi_")
     }
 
     /// The anchor of the section holding `address`, nil when no placed
