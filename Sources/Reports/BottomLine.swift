@@ -62,11 +62,12 @@ public struct BottomLine: Sendable {
         self.columns = columns
         scope = "\(version) objects"
         let everything = corpus + linux
-        /// The same configuration in the direct form.
+        /// The same configuration in the direct form (and scope: a whole
+        /// tree's row is not its subset's).
         func directTwin(_ c: ConfigResult) -> ConfigResult? {
             everything.first {
                 $0.form == .direct && $0.compiler == c.compiler && $0.variant == c.variant && $0.opt == c.opt
-                    && $0.link == c.link && $0.kernel == c.kernel && $0.retpoline == c.retpoline
+                    && $0.link == c.link && $0.kernel == c.kernel && $0.retpoline == c.retpoline && $0.scope == c.scope
             }
         }
         func row(_ label: String, _ c: ConfigResult) -> Row {
