@@ -23,15 +23,26 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// loads, table addresses).
     public let op: Int64
     public let chain: [Position]
+    /// `+0x128 @ paravirt.h:44 <- irq_loops.c:30`, file names shortened to
+    /// their last component (`init?(_:)` reads it back as a portable key).
+    /// Made once: keys sort by it, many times over in a study.
+    public let description: String
 
     public init(op: Int64, chain: [Position]) {
         self.op = op
         self.chain = chain
+        var text = "+" + hex(op) + " @ "
+        if chain.isEmpty { text += "?" }
+        for (i, p) in chain.enumerated() {
+            if i > 0 { text += " <- " }
+            text += p.file.lastIndex(of: "/").map { p.file[p.file.index(after: $0)...] } ?? p.file[...]
+            text += ":" + String(p.line)
+        }
+        description = text
     }
 
     public init(site: Site) {
-        op = site.op.offset
-        chain = site.source.map { Position(file: $0.file, line: $0.line) }
+        self.init(op: site.op.offset, chain: site.source.map { Position(file: $0.file, line: $0.line) })
     }
 
     /// The same op at the same innermost position: the second-chance key.
@@ -45,13 +56,6 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// full paths of one checkout mean nothing.
     public var portable: SiteKey {
         SiteKey(op: op, chain: chain.map { Position(file: String($0.file.split(separator: "/").last ?? ""), line: $0.line) })
-    }
-
-    /// `+0x128 @ paravirt.h:44 <- irq_loops.c:30`, file names shortened to
-    /// their last component. `init?(_:)` reads it back (as a portable key).
-    public var description: String {
-        let where_ = portable.chain.map { "\($0.file):\($0.line)" }
-        return "+\(hex(op)) @ " + (where_.isEmpty ? "?" : where_.joined(separator: " <- "))
     }
 
     /// Parse `description`'s form.
@@ -73,6 +77,14 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static func < (a: SiteKey, b: SiteKey) -> Bool { a.description < b.description }
+
+    /// The identity is the op and the chain; the text follows from them.
+    public static func == (a: SiteKey, b: SiteKey) -> Bool { a.op == b.op && a.chain == b.chain }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(op)
+        hasher.combine(chain)
+    }
 }
 
 /// Written as its text, so that keys in JSON read as they print.

@@ -205,9 +205,26 @@ public final class Disassembler {
 
     /// capstone writes displacements below 10 in decimal (`8(%rax)`,
     /// `%gs:8`); objdump always in hex (`0x8(%rax)`, `-0x1(%rdi)`).
+    /// (Read by hand: it runs for every operand of every instruction
+    /// printed, and a regex literal is parsed again on each evaluation.)
     static func hexDisplacement(_ op: String) -> String {
-        guard let m = op.wholeMatch(of: /(\*?(?:%[a-z]s:)?)(-?)([0-9]+)(\(.*\))?/) else { return op }
-        return String(m.1) + String(m.2) + "0x" + String(Int(m.3)!, radix: 16) + String(m.4 ?? "")
+        // `*`? `%Xs:`? `-`? digits `(...)`?
+        var rest = Substring(op)
+        var head = Substring()
+        if rest.first == "*" { head = rest.prefix(1); rest = rest.dropFirst() }
+        let segment = Array(rest.utf8.prefix(4))
+        if segment.count == 4, segment[0] == UInt8(ascii: "%"), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(segment[1]),
+           segment[2] == UInt8(ascii: "s"), segment[3] == UInt8(ascii: ":") {
+            head = op[op.startIndex..<rest.index(rest.startIndex, offsetBy: 4)]
+            rest = rest.dropFirst(4)
+        }
+        let sign = rest.first == "-" ? "-" : ""
+        rest = rest.dropFirst(sign.count)
+        let digits = rest.prefix { $0 >= "0" && $0 <= "9" }
+        let tail = rest.dropFirst(digits.count)
+        guard !digits.isEmpty, let value = Int(digits), tail.isEmpty || (tail.first == "(" && tail.last == ")" && tail.count >= 2)
+        else { return op }
+        return head + sign + "0x" + String(value, radix: 16) + tail
     }
 
     /// `0x10` or `*0x10` or `%gs:0x10`: memory without base or index.

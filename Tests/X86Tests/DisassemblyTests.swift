@@ -3,7 +3,7 @@ import ELF
 import Foundation
 import TestSupport
 import Testing
-import X86
+@testable import X86
 
 /// The symbolized disassembly the study's examples show, line by line
 /// against `objdump -dr` on corpus objects and a linked image: the same
@@ -121,6 +121,16 @@ struct DisassemblyTests {
             }
             #expect(try Self.check(path) > 10)
         }
+    }
+
+    /// capstone's decimal displacements in objdump's hex, and what is no
+    /// displacement left alone.
+    @Test(arguments: [("8(%rax)", "0x8(%rax)"), ("-1(%rdi)", "-0x1(%rdi)"), ("%gs:8", "%gs:0x8"),
+                      ("*%gs:40", "*%gs:0x28"), ("*16(%rax,%rbx,8)", "*0x10(%rax,%rbx,8)"), ("4096", "0x1000"),
+                      ("0x10(%rax)", "0x10(%rax)"), ("%rax", "%rax"), ("$5", "$5"), ("(%rax)", "(%rax)"),
+                      ("8(", "8("), ("%gs:", "%gs:"), ("%g:8", "%g:8"), ("99999999999999999999", "99999999999999999999")])
+    func displacementsInHex(capstone: String, objdump: String) {
+        #expect(Disassembler.hexDisplacement(capstone) == objdump)
     }
 
     /// A linked image keeps its relocations (`--emit-relocs`): the same
