@@ -55,12 +55,14 @@ package final class ELFImage {
             self.fd = fd
             self.elf = e
         }
+        self.raw = Self.rawFile(elf)
+    }
+
+    /// The file's bytes as libelf holds them (empty when it has none).
+    private static func rawFile(_ elf: OpaquePointer) -> UnsafeRawBufferPointer {
         var size = 0
-        if let p = elf_rawfile(elf, &size) {
-            self.raw = UnsafeRawBufferPointer(start: p, count: size)
-        } else {
-            self.raw = UnsafeRawBufferPointer(start: nil, count: 0)
-        }
+        guard let p = elf_rawfile(elf, &size) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: size)
     }
 
     init(bytes: [UInt8], name: String) throws {
@@ -88,12 +90,7 @@ package final class ELFImage {
             }
             self.elf = e
         }
-        var size = 0
-        if let p = elf_rawfile(elf, &size) {
-            self.raw = UnsafeRawBufferPointer(start: p, count: size)
-        } else {
-            self.raw = UnsafeRawBufferPointer(start: nil, count: 0)
-        }
+        self.raw = Self.rawFile(elf)
     }
 
     deinit {
