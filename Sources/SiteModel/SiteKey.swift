@@ -25,31 +25,47 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let chain: [Position]
     /// `+0x128 @ paravirt.h:44 <- irq_loops.c:30`, file names shortened to
     /// their last component (`init?(_:)` reads it back as a portable key).
-    /// Made once: keys sort by it, many times over in a study.
-    public let description: String
+    /// Made when asked: most keys are only hashed.
+    public var description: String { Self.text(op: op, chain: chain) }
 
     public init(op: Int64, chain: [Position]) {
         self.op = op
         self.chain = chain
-        var text = "+" + hex(op) + " @ "
-        if chain.isEmpty { text += "?" }
-        for (i, p) in chain.enumerated() {
-            if i > 0 { text += " <- " }
-            text += p.file.lastIndex(of: "/").map { p.file[p.file.index(after: $0)...] } ?? p.file[...]
-            text += ":" + String(p.line)
-        }
-        description = text
     }
 
     public init(site: Site) {
         self.init(op: site.op.offset, chain: site.source.map { Position(file: $0.file, line: $0.line) })
     }
 
+    /// `description`, written as bytes (keys are made by the thousand).
+    private static func text(op: Int64, chain: [Position]) -> String {
+        var bytes: [UInt8] = [UInt8(ascii: "+")]
+        bytes.reserveCapacity(24 + 24 * chain.count)
+        bytes.append(contentsOf: hex(op).utf8)
+        bytes.append(contentsOf: " @ ".utf8)
+        if chain.isEmpty { bytes.append(UInt8(ascii: "?")) }
+        for i in chain.indices {
+            if i > 0 { bytes.append(contentsOf: " <- ".utf8) }
+            // The last component, as `split(separator: "/").last`.
+            let file = chain[i].file.utf8
+            if file.last == UInt8(ascii: "/") {
+                bytes.append(contentsOf: (chain[i].file.split(separator: "/").last ?? "").utf8)
+            } else if let slash = file.lastIndex(of: UInt8(ascii: "/")) {
+                bytes.append(contentsOf: file[file.index(after: slash)...])
+            } else {
+                bytes.append(contentsOf: file)
+            }
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: String(chain[i].line).utf8)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The same op at the same innermost position: the second-chance key.
-    public var innermost: SiteKey { SiteKey(op: op, chain: Array(chain.prefix(1))) }
+    public var innermost: SiteKey { chain.count <= 1 ? self : SiteKey(op: op, chain: Array(chain.prefix(1))) }
 
     /// The position alone, for references that carry no op.
-    public var positionOnly: SiteKey { SiteKey(op: -1, chain: chain) }
+    public var positionOnly: SiteKey { op == -1 ? self : SiteKey(op: -1, chain: chain) }
 
     /// The key with file names reduced to their last component: what is
     /// kept across machines (the gate's baseline, the study JSON), where the
@@ -78,13 +94,6 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public static func < (a: SiteKey, b: SiteKey) -> Bool { a.description < b.description }
 
-    /// The identity is the op and the chain; the text follows from them.
-    public static func == (a: SiteKey, b: SiteKey) -> Bool { a.op == b.op && a.chain == b.chain }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(op)
-        hasher.combine(chain)
-    }
 }
 
 /// Written as its text, so that keys in JSON read as they print.
