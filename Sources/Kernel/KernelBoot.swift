@@ -168,15 +168,31 @@ public struct KernelBoot: Sendable {
     public func run(_ plans: [Plan], events: (@Sendable (Event) -> Void)? = nil) throws -> [Entry] {
         let initramfs = try BootInitramfs.ensure(setup)
         var entries: [Entry] = []
+        // vmlinux.o is read once per tree, not once per policy.
+        var anchors = AnchorCache()
         for plan in plans {
-            let entry = try boot(plan, initramfs: initramfs, events: events)
+            let entry = try boot(plan, initramfs: initramfs, anchors: &anchors, events: events)
             events?(.booted(entry))
             entries.append(entry)
         }
         return entries
     }
 
-    func boot(_ plan: Plan, initramfs: String, events: (@Sendable (Event) -> Void)?) throws -> Entry {
+    /// The anchors of each tree's vmlinux.o, made when first asked.
+    struct AnchorCache {
+        private var byImage: [String: RecordAnchors] = [:]
+
+        mutating func anchors(image: ObjectFile, vmlinux: String) throws -> RecordAnchors {
+            if let a = byImage[vmlinux] { return a }
+            let object = URL(fileURLWithPath: vmlinux).deletingLastPathComponent().appendingPathComponent("vmlinux.o").path
+            let a = RecordAnchors(object: try ObjectFile(path: object), image: image)
+            byImage[vmlinux] = a
+            return a
+        }
+    }
+
+    func boot(_ plan: Plan, initramfs: String, anchors: inout AnchorCache,
+              events: (@Sendable (Event) -> Void)?) throws -> Entry {
         let tree = setup.buildDirectory(plan.config, plan.mode)
         let fm = FileManager.default
         for f in ["vmlinux", "arch/x86/boot/bzImage"] where !fm.fileExists(atPath: tree + "/" + f) {
@@ -189,7 +205,7 @@ public struct KernelBoot: Sendable {
         if let policy = plan.policy {
             events?(.log("\(plan): making records from \(tree)/vmlinux"))
             let records = try Self.records(vmlinux: tree + "/vmlinux", policy: policy, layout: setup.kernel.recordLayout,
-                                           section: setup.kernel.recordSection)
+                                           section: setup.kernel.recordSection, anchors: &anchors)
             let file = dir + "/" + plan.recordsName + ".S"
             try records.assembly.write(toFile: file, atomically: true, encoding: .utf8)
             events?(.log("\(plan): linking \(records.records) records (\(file))"))
@@ -249,6 +265,12 @@ public struct KernelBoot: Sendable {
     /// (`.quad _text + off`; 6.8: `.long _text + off - .`).
     public static func records(vmlinux: String, policy: Policy, layout: String,
                                section: String = ".parainstructions") throws -> MadeRecords {
+        var anchors = AnchorCache()
+        return try records(vmlinux: vmlinux, policy: policy, layout: layout, section: section, anchors: &anchors)
+    }
+
+    static func records(vmlinux: String, policy: Policy, layout: String, section: String,
+                        anchors cache: inout AnchorCache) throws -> MadeRecords {
         let file = try ObjectFile(path: vmlinux)
         let run = try RecordsRun(file: file, options: RecordsRun.Options(policy: policy, sites: .scan, layout: layout))
         let own = try MacroScan(file: file, options: MacroOptions(section: section, format: RecordFormats.find(named: layout),
@@ -266,8 +288,7 @@ public struct KernelBoot: Sendable {
         // a site in a section without one gets no record.
         var anchors: RecordAnchors?
         if let l = format.layout, DirectCallAlternative.fits(l) {
-            let object = URL(fileURLWithPath: vmlinux).deletingLastPathComponent().appendingPathComponent("vmlinux.o").path
-            let a = RecordAnchors(object: try ObjectFile(path: object), image: file)
+            let a = try cache.anchors(image: file, vmlinux: vmlinux)
             let kept = records.filter { a.anchor(for: $0.address) != nil }
             if kept.count < records.count { refused[Self.noAnchor] = records.count - kept.count }
             records = kept
