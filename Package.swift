@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "SiteModel", dependencies: ["DebugInfo", "ELF"]),
         .target(name: "MacroSites", dependencies: ["DebugInfo", "ELF", "SiteModel", "X86"]),
         .target(name: "RelocSites", dependencies: ["Concurrency", "DebugInfo", "ELF", "SiteModel", "X86"]),
-        .target(name: "Compare", dependencies: ["ELF", "RelocSites", "SiteModel"]),
+        .target(name: "Compare", dependencies: ["DebugInfo", "ELF", "RelocSites", "SiteModel"]),
         .target(name: "CorpusBuild", dependencies: ["Concurrency", "ELF"]),
         .target(name: "Pipeline", dependencies: ["Compare", "Concurrency", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Records", "RelocSites", "SiteModel", "X86"]),
         .target(name: "Study", dependencies: ["Compare", "CorpusBuild", "DebugInfo", "ELF", "MacroSites", "Pipeline", "RelocSites", "SiteModel", "X86"]),

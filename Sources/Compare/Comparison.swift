@@ -66,8 +66,12 @@ public struct Comparison: Sendable, Codable {
     /// An annotated build against a plain one, matched by SiteKey as
     /// multisets, then what is left by op + innermost position, then by op
     /// + function chain without the innermost line.
-    public static func crossBuild(annotated: [Site], plain: RelocScan, evidence: Evidence? = nil) -> Comparison {
+    public static func crossBuild(annotated given: [Site], plain: RelocScan, evidence: Evidence? = nil) -> Comparison {
         let pool = evidence ?? Evidence(scan: plain)
+        // Builds of one source from two places pair by the plain build's
+        // paths (SourceRoots); the outcomes keep the annotated build's own.
+        let roots = SourceRoots.find(annotated: given, plain: pool.scan.sites + plain.sites)
+        let annotated = roots.map { r in given.map(r.rebase) } ?? given
         var outcomes: [Outcome] = []
         var leftA: [Site] = [], leftR: [Site] = []
         // A call that loads of several ops reach belongs to none of them.
@@ -175,6 +179,15 @@ public struct Comparison: Sendable, Codable {
             }
             outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: plain.policy),
                                     misplacement: pool.misplacement(of: r)))
+        }
+        if let roots {
+            var original: [Site: Site] = [:]
+            for a in given { original[roots.rebase(a)] = original[roots.rebase(a)] ?? a }
+            outcomes = outcomes.map { o in
+                guard let a = o.annotated, let own = original[a] else { return o }
+                return Outcome(kind: o.kind, annotated: own, found: o.found, cause: o.cause, inliningDiffers: o.inliningDiffers,
+                               linesDiffer: o.linesDiffer, evidence: o.evidence, misplacement: o.misplacement)
+            }
         }
         return Comparison(mode: .crossBuild, policy: plain.policy, outcomes: sorted(outcomes))
     }
