@@ -13,19 +13,26 @@ import SiteModel
 /// The roots are read from the paths themselves: an annotated path the
 /// plain build does not have, and a plain one with the same last two or
 /// more components, vote for the pair of prefixes before those components;
-/// the prefix pair with most votes that keeps every path the builds share
-/// wins. The annotated build's paths under its root are then read as under
-/// the plain build's.
-struct SourceRoots: Hashable {
-    /// The annotated build's root and the plain build's, each ending in `/`.
-    let annotated: String
-    let plain: String
+/// the pair with most votes wins. Each annotated path the plain build does
+/// not have is then read under the plain root, where the plain build has
+/// that path; every other path stays as it is (a tree copied for one build
+/// can still name most files in the original: Linux 6.12's direct tree
+/// names its C files in the plain tree and its asm in its own).
+struct SourceRoots {
+    /// Annotated paths and the plain build's name for each.
+    let moved: [String: String]
+
+    /// A pair of roots, each ending in `/`.
+    struct Roots: Hashable {
+        let annotated: String
+        let plain: String
+    }
 
     /// How many trailing path components two paths must share to vote.
     static let sharedComponents = 2
 
     /// nil when every annotated path is one the plain build has too, or no
-    /// pair of roots explains the others.
+    /// pair of roots moves one onto a path the plain build has.
     static func find(annotated: [Site], plain: [Site]) -> SourceRoots? {
         let a = paths(annotated), p = paths(plain)
         let onlyAnnotated = a.subtracting(p), onlyPlain = p.subtracting(a)
@@ -35,7 +42,7 @@ struct SourceRoots: Hashable {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             byName[parts.last!, default: []].append(parts)
         }
-        var votes: [SourceRoots: Int] = [:]
+        var votes: [Roots: Int] = [:]
         for path in onlyAnnotated {
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             for other in byName[parts.last!] ?? [] {
@@ -43,18 +50,19 @@ struct SourceRoots: Hashable {
                 while shared < min(parts.count, other.count) - 1,
                       parts[parts.count - 1 - shared] == other[other.count - 1 - shared] { shared += 1 }
                 guard shared >= sharedComponents else { continue }
-                let roots = SourceRoots(annotated: parts.dropLast(shared).joined(separator: "/") + "/",
-                                        plain: other.dropLast(shared).joined(separator: "/") + "/")
+                let roots = Roots(annotated: parts.dropLast(shared).joined(separator: "/") + "/",
+                                  plain: other.dropLast(shared).joined(separator: "/") + "/")
                 if roots.annotated != roots.plain { votes[roots, default: 0] += 1 }
             }
         }
-        // Most votes first; a pair that would part paths the two builds
-        // already share (one tree: a header only one build includes, whose
-        // last components another path shares) is no pair of roots.
-        let ranked = votes.sorted { ($0.value, $1.key.annotated, $1.key.plain) > ($1.value, $0.key.annotated, $0.key.plain) }
-        return ranked.first { candidate in
-            a.intersection(p).allSatisfy { p.contains(candidate.key.rebase($0)) }
-        }?.key
+        guard let roots = votes.max(by: { ($0.value, $1.key.annotated, $1.key.plain) < ($1.value, $0.key.annotated, $0.key.plain) })?.key
+        else { return nil }
+        var moved: [String: String] = [:]
+        for path in onlyAnnotated where path.hasPrefix(roots.annotated) {
+            let there = roots.plain + path.dropFirst(roots.annotated.count)
+            if onlyPlain.contains(there) { moved[path] = there }
+        }
+        return moved.isEmpty ? nil : SourceRoots(moved: moved)
     }
 
     /// The absolute paths sites name: their units and every frame's file.
@@ -67,7 +75,7 @@ struct SourceRoots: Hashable {
         return out
     }
 
-    /// The site with its paths under the plain build's root.
+    /// The site with its paths as the plain build names them.
     func rebase(_ site: Site) -> Site {
         var s = site
         s.unit = s.unit.map(rebase)
@@ -75,7 +83,5 @@ struct SourceRoots: Hashable {
         return s
     }
 
-    func rebase(_ path: String) -> String {
-        path.hasPrefix(annotated) ? plain + path.dropFirst(annotated.count) : path
-    }
+    func rebase(_ path: String) -> String { moved[path] ?? path }
 }
