@@ -262,13 +262,8 @@ public struct KernelBoot: Sendable {
     /// patcher (`layout`: 6.8's takes only `call *disp32(%rip)`), leaves
     /// out the sites it already has a record for (in `section`), checks the
     /// rest in the simulator and writes them addressed from `_text`
-    /// (`.quad _text + off`; 6.8: `.long _text + off - .`).
-    public static func records(vmlinux: String, policy: Policy, layout: String,
-                               section: String = ".parainstructions") throws -> MadeRecords {
-        var anchors = AnchorCache()
-        return try records(vmlinux: vmlinux, policy: policy, layout: layout, section: section, anchors: &anchors)
-    }
-
+    /// (`.quad _text + off`; 6.8: against vmlinux.o's symbols, from
+    /// `cache`).
     static func records(vmlinux: String, policy: Policy, layout: String, section: String,
                         anchors cache: inout AnchorCache) throws -> MadeRecords {
         let file = try ObjectFile(path: vmlinux)
