@@ -180,9 +180,9 @@ public struct Comparison: Sendable, Codable {
             outcomes.append(Outcome(kind: .spurious, annotated: nil, found: r, cause: pool.spuriousCause(r, policy: plain.policy),
                                     misplacement: pool.misplacement(of: r)))
         }
-        if let roots {
+        if roots != nil {
             var original: [Site: Site] = [:]
-            for a in given { original[roots.rebase(a)] = original[roots.rebase(a)] ?? a }
+            for (a, moved) in zip(given, annotated) where original[moved] == nil { original[moved] = a }
             outcomes = outcomes.map { o in
                 guard let a = o.annotated, let own = original[a] else { return o }
                 return Outcome(kind: o.kind, annotated: own, found: o.found, cause: o.cause, inliningDiffers: o.inliningDiffers,

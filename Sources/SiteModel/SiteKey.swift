@@ -46,15 +46,7 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
         if chain.isEmpty { bytes.append(UInt8(ascii: "?")) }
         for i in chain.indices {
             if i > 0 { bytes.append(contentsOf: " <- ".utf8) }
-            // The last component, as `split(separator: "/").last`.
-            let file = chain[i].file.utf8
-            if file.last == UInt8(ascii: "/") {
-                bytes.append(contentsOf: (chain[i].file.split(separator: "/").last ?? "").utf8)
-            } else if let slash = file.lastIndex(of: UInt8(ascii: "/")) {
-                bytes.append(contentsOf: file[file.index(after: slash)...])
-            } else {
-                bytes.append(contentsOf: file)
-            }
+            bytes.append(contentsOf: Self.lastComponent(chain[i].file).utf8)
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: String(chain[i].line).utf8)
         }
@@ -71,7 +63,15 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// kept across machines (the gate's baseline, the study JSON), where the
     /// full paths of one checkout mean nothing.
     public var portable: SiteKey {
-        SiteKey(op: op, chain: chain.map { Position(file: String($0.file.split(separator: "/").last ?? ""), line: $0.line) })
+        SiteKey(op: op, chain: chain.map { Position(file: String(Self.lastComponent($0.file)), line: $0.line) })
+    }
+
+    /// A file name's last component (`split(separator: "/").last`, without
+    /// splitting the whole path: keys are made by the thousand).
+    static func lastComponent(_ file: String) -> Substring {
+        guard file.utf8.last != UInt8(ascii: "/") else { return file.split(separator: "/").last ?? "" }
+        guard let slash = file.lastIndex(of: "/") else { return file[...] }
+        return file[file.index(after: slash)...]
     }
 
     /// Parse `description`'s form.
@@ -93,7 +93,6 @@ public struct SiteKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public static func < (a: SiteKey, b: SiteKey) -> Bool { a.description < b.description }
-
 }
 
 /// Written as its text, so that keys in JSON read as they print.
