@@ -16,25 +16,35 @@ import Testing
 @Suite("Builds from two source directories")
 struct SourceRootsTests {
     /// Corpus/ copied twice into the fixture cache (its sources, headers and
-    /// configuration; not the baseline), once per process.
+    /// configuration; not the baseline), brought up to date once per process:
+    /// each file written (atomically) only where it differs, so the copies,
+    /// and the objects built from them, stay from one run to the next.
     static let copies: Result<(String, String), any Error> = Result {
+        let fm = FileManager.default
         func copy(_ name: String) throws -> String {
             let dir = Fixtures.cacheDirectory + "/" + name
-            try? FileManager.default.removeItem(atPath: dir)
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            for entry in try FileManager.default.contentsOfDirectory(atPath: Fixtures.corpusDirectory) where entry != "baseline.json" {
-                try FileManager.default.copyItem(atPath: Fixtures.corpusDirectory + "/" + entry, toPath: dir + "/" + entry)
+            guard let files = fm.enumerator(atPath: Fixtures.corpusDirectory) else {
+                throw FixtureError.commandFailed("list \(Fixtures.corpusDirectory)", "cannot read it")
+            }
+            for case let file as String in files where file != "baseline.json" {
+                let from = Fixtures.corpusDirectory + "/" + file, to = dir + "/" + file
+                var isDirectory: ObjCBool = false
+                guard fm.fileExists(atPath: from, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                let data = try Data(contentsOf: URL(fileURLWithPath: from))
+                guard fm.contents(atPath: to) != data else { continue }
+                try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try data.write(to: URL(fileURLWithPath: to), options: .atomic)
             }
             return dir
         }
-        return (try copy("corpus-copy-\(getpid())-a"), try copy("corpus-copy-\(getpid())-b"))
+        return (try copy("corpus-copy-a"), try copy("corpus-copy-b"))
     }
 
     static let configuration = CorpusFixture.configuration("kernel", "-O2")
 
     /// `source` built in `mode` from the corpus at `directory`.
     static func object(_ source: String, from directory: String, _ mode: BuildMode) throws -> String {
-        let builder = CorpusBuilder(corpus: try Corpus(directory: directory), cacheDirectory: directory + "/cache")
+        let builder = CorpusBuilder(corpus: try Corpus(directory: directory), cacheDirectory: Fixtures.cacheDirectory + "/corpus-copies")
         let build = try builder.build([configuration], modes: [mode], links: false)
         return try #require(build.find(configuration, mode)?.objects.first { $0.source == source }?.path,
                             "\(source) not built from \(directory)")
